@@ -1,0 +1,44 @@
+import { FIXED_ONE, roundHalfUp } from '../fixedpoint';
+
+/**
+ * The quantization grid. A quantized centroid coordinate is stored as its integer grid index
+ * g = round(mean/ε + φ − ½); its position is (g − φ + ½)·ε. Storing integers makes "did the
+ * quantized centroid change?" an exact integer comparison. Training and the deletion check
+ * both call these two functions, so they compute the same bits.
+ */
+export function gridIndex(fixedSum: number, count: number, phase: number, eps: number): number {
+  const mean = fixedSum / count / FIXED_ONE;
+  return roundHalfUp(mean / eps + phase - 0.5);
+}
+
+export function gridPosition(index: number, phase: number, eps: number): number {
+  return (index - phase + 0.5) * eps;
+}
+
+/** Real positions (k × D) of quantized centroids given by grid indices. */
+export function gridPositions(grid: Int32Array, phase: Float64Array, eps: number): Float64Array {
+  const D = phase.length;
+  const out = new Float64Array(grid.length);
+  for (let i = 0; i < grid.length; i++) out[i] = gridPosition(grid[i], phase[i % D], eps);
+  return out;
+}
+
+/** Index of the nearest centroid to point i (ties: lowest cluster index). */
+export function nearestCentroid(real: Float64Array, i: number, centroids: Float64Array, k: number, D: number): number {
+  let best = 0;
+  let bestDist = Infinity;
+  const base = i * D;
+  for (let j = 0; j < k; j++) {
+    let d = 0;
+    const cb = j * D;
+    for (let c = 0; c < D; c++) {
+      const diff = real[base + c] - centroids[cb + c];
+      d += diff * diff;
+    }
+    if (d < bestDist) {
+      bestDist = d;
+      best = j;
+    }
+  }
+  return best;
+}

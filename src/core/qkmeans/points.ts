@@ -1,0 +1,68 @@
+import { compareIds } from '../hash';
+import { FIXED_ONE } from '../fixedpoint';
+
+/**
+ * The examples as the clustering sees them: ids in canonical (sorted) order, each with a
+ * multiplicity (weight) and a projected fixed-point vector. Sorting removes any dependence on
+ * file order or insertion order.
+ */
+export interface PointSet {
+  readonly dims: number;
+  readonly ids: readonly string[]; // ascending by compareIds
+  readonly weight: Float64Array; // multiplicity, an integer ≥ 1
+  readonly fixed: Int32Array; // n × dims, fixed-point (2^20 = 1.0)
+  readonly real: Float64Array; // n × dims, fixed / 2^20 (exact)
+}
+
+export interface PointInput {
+  readonly id: string;
+  readonly weight: number;
+  readonly vector: ArrayLike<number>; // projected, fixed-point, length dims
+}
+
+export function makePointSet(dims: number, input: readonly PointInput[]): PointSet {
+  const sorted = [...input].sort((a, b) => compareIds(a.id, b.id));
+  const n = sorted.length;
+  const ids: string[] = new Array(n);
+  const weight = new Float64Array(n);
+  const fixed = new Int32Array(n * dims);
+  const real = new Float64Array(n * dims);
+  for (let i = 0; i < n; i++) {
+    const p = sorted[i];
+    if (i > 0 && ids[i - 1] === p.id) throw new Error(`duplicate example id in point set: ${p.id}`);
+    if (!(Number.isInteger(p.weight) && p.weight >= 1)) throw new RangeError(`weight of ${p.id} must be a positive integer`);
+    if (p.vector.length !== dims) throw new RangeError(`vector of ${p.id} has ${p.vector.length} dimensions, expected ${dims}`);
+    ids[i] = p.id;
+    weight[i] = p.weight;
+    for (let c = 0; c < dims; c++) {
+      fixed[i * dims + c] = p.vector[c];
+      real[i * dims + c] = p.vector[c] / FIXED_ONE;
+    }
+  }
+  return { dims, ids, weight, fixed, real };
+}
+
+/** The point set without the given weights (weight ≥ the point's weight removes it entirely). */
+export function withoutWeights(points: PointSet, removal: ReadonlyMap<string, number>): PointSet {
+  const keep: PointInput[] = [];
+  const D = points.dims;
+  for (let i = 0; i < points.ids.length; i++) {
+    const w = points.weight[i] - (removal.get(points.ids[i]) ?? 0);
+    if (w > 0) keep.push({ id: points.ids[i], weight: w, vector: points.fixed.subarray(i * D, (i + 1) * D) });
+  }
+  return makePointSet(D, keep);
+}
+
+/** Index of an id in a point set (binary search over the sorted ids), or −1. */
+export function indexOfId(points: PointSet, id: string): number {
+  let lo = 0;
+  let hi = points.ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = compareIds(points.ids[mid], id);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}

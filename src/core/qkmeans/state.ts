@@ -1,0 +1,126 @@
+import { sha256Hex } from '../hash';
+
+export interface QkmParams {
+  readonly k: number;
+  readonly eps: number;
+  readonly dims: number;
+  readonly maxIter: number;
+  readonly seed: string;
+  readonly embedderId: string;
+}
+
+/** What one Lloyd iteration t left behind: the quantized centroids C^t and the exact sums behind them. */
+export interface IterationRecord {
+  readonly grid: Int32Array; // k × D grid indices of C^t
+  readonly sums: Float64Array; // k × D exact fixed-point sums of the points assigned at t
+  readonly counts: Float64Array; // k, total weight assigned at t
+  readonly reseeds: readonly Reseed[]; // empty clusters reseeded at t, ascending cluster index
+}
+
+export interface Reseed {
+  readonly cluster: number;
+  readonly id: string;
+}
+
+/**
+ * The whole Q-k-means state. Its canonical serialisation is what the state hash covers: equal
+ * hashes mean an incrementally updated state equals a retrain from scratch, bit for bit.
+ */
+export interface QkmState {
+  readonly params: QkmParams;
+  readonly phase: Float64Array; // D, in [0, 1)
+  readonly initSeeds: readonly string[]; // k ids, in the order the race chose them
+  readonly initGrid: Int32Array; // C^0
+  readonly iterations: readonly IterationRecord[]; // t = 1 .. stopIteration
+  readonly converged: boolean;
+  readonly n: number; // total weight
+  /** Final assignment (at the stop iteration): id → [cluster, weight], kept sorted by id. */
+  readonly assignments: ReadonlyMap<string, readonly [number, number]>;
+}
+
+export const STATE_FORMAT = 'erase-qkm-state/1';
+
+export function stopIteration(state: QkmState): number {
+  return state.iterations.length;
+}
+
+/** Quantized centroids after iteration t (t = 0 is the seeds). */
+export function gridAt(state: QkmState, t: number): Int32Array {
+  return t === 0 ? state.initGrid : state.iterations[t - 1].grid;
+}
+
+export function finalGrid(state: QkmState): Int32Array {
+  return gridAt(state, state.iterations.length);
+}
+
+/** All seed ids: the initial ones and every empty-cluster reseed, with the iteration that chose them. */
+export function seedIterations(state: QkmState): Map<string, number> {
+  const out = new Map<string, number>();
+  state.initSeeds.forEach((id) => out.set(id, 0));
+  state.iterations.forEach((it, i) => it.reseeds.forEach((r) => { if (!out.has(r.id)) out.set(r.id, i + 1); }));
+  return out;
+}
+
+/**
+ * Canonical JSON: fixed field order, ids sorted, integers printed exactly; doubles (phase, ε)
+ * use ECMAScript's shortest round-trip form, which the language specifies exactly.
+ */
+export function serializeState(state: QkmState): string {
+  const p = state.params;
+  const ints = (a: ArrayLike<number>) => Array.from(a, (x) => String(x)).join(',');
+  const iters = state.iterations.map(
+    (it) =>
+      `{"grid":[${ints(it.grid)}],"sums":[${ints(it.sums)}],"counts":[${ints(it.counts)}],"reseeds":[${it.reseeds
+        .map((r) => `[${r.cluster},${JSON.stringify(r.id)}]`)
+        .join(',')}]}`,
+  );
+  const ids = [...state.assignments.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const assign = ids.map((id) => {
+    const [c, w] = state.assignments.get(id)!;
+    return `[${JSON.stringify(id)},${c},${w}]`;
+  });
+  return (
+    `{"format":"${STATE_FORMAT}",` +
+    `"params":{"k":${p.k},"eps":${JSON.stringify(p.eps)},"dims":${p.dims},"maxIter":${p.maxIter},"seed":${JSON.stringify(p.seed)},"embedderId":${JSON.stringify(p.embedderId)}},` +
+    `"n":${state.n},"phase":[${Array.from(state.phase, (x) => JSON.stringify(x)).join(',')}],` +
+    `"initSeeds":[${state.initSeeds.map((s) => JSON.stringify(s)).join(',')}],"initGrid":[${ints(state.initGrid)}],` +
+    `"iterations":[${iters.join(',')}],"converged":${state.converged},` +
+    `"assignments":[${assign.join(',')}]}`
+  );
+}
+
+export function stateHash(state: QkmState): string {
+  return sha256Hex(serializeState(state));
+}
+
+interface SerializedState {
+  format: string;
+  params: QkmParams;
+  n: number;
+  phase: number[];
+  initSeeds: string[];
+  initGrid: number[];
+  iterations: { grid: number[]; sums: number[]; counts: number[]; reseeds: [number, string][] }[];
+  converged: boolean;
+  assignments: [string, number, number][];
+}
+
+export function deserializeState(text: string): QkmState {
+  const raw = JSON.parse(text) as SerializedState;
+  if (raw.format !== STATE_FORMAT) throw new Error(`unknown cluster state format ${JSON.stringify(raw.format)}`);
+  return {
+    params: raw.params,
+    n: raw.n,
+    phase: Float64Array.from(raw.phase),
+    initSeeds: raw.initSeeds,
+    initGrid: Int32Array.from(raw.initGrid),
+    iterations: raw.iterations.map((it) => ({
+      grid: Int32Array.from(it.grid),
+      sums: Float64Array.from(it.sums),
+      counts: Float64Array.from(it.counts),
+      reseeds: it.reseeds.map(([cluster, id]) => ({ cluster, id })),
+    })),
+    converged: raw.converged,
+    assignments: new Map(raw.assignments.map(([id, c, w]) => [id, [c, w] as const])),
+  };
+}

@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import { keyedUniform, negLn } from './keyedRandom';
+import { gridIndex, gridPositions, nearestCentroid } from './grid';
+import type { PointSet } from './points';
+import type { IterationRecord, QkmParams, QkmState, Reseed } from './state';
+import { UserError, throwIfAborted } from '../errors';
+
+export interface TrainOptions {
+  readonly signal?: AbortSignal;
+  /** Called after each Lloyd iteration with the iteration number and the maximum. */
+  readonly onIteration?: (t: number, maxIter: number) => void;
+}
+
+export function validateParams(p: QkmParams): void {
+  if (!Number.isInteger(p.k) || p.k < 1) throw new UserError(`k must be a positive integer (got ${p.k})`, 'usage');
+  if (!(p.eps > 0 && Number.isFinite(p.eps))) throw new UserError(`eps must be a positive number (got ${p.eps})`, 'usage');
+  if (!Number.isInteger(p.dims) || p.dims < 1 || p.dims > 4096) throw new UserError(`dims must be an integer in 1..4096 (got ${p.dims})`, 'usage');
+  if (!Number.isInteger(p.maxIter) || p.maxIter < 1) throw new UserError(`maxIter must be a positive integer (got ${p.maxIter})`, 'usage');
+}
+
+/** The per-run grid phase in [0,1)^D, drawn from the seed alone (one phase per training run). */
+export function phaseFor(seed: string, D: number): Float64Array {
+  const phase = new Float64Array(D);
+  for (let c = 0; c < D; c++) phase[c] = keyedUniform(seed, 'phase', String(c)) - 0; // (0,1) ⊂ [0,1)
+  return phase;
+}
+
+/**
+ * −ln u(id, j) for the k initial race rounds, four 52-bit uniforms per SHA-256 block: the same
+ * numbers keyedUniform would give in spirit (a keyed hash of seed and id), at a quarter of the hashing.
+ */
+function initRaceExponentials(seed: string, ids: readonly string[], k: number): Float64Array {
+  const n = ids.length;
+  const out = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    for (let block = 0; block * 4 < k; block++) {
+      const h = createHash('sha256').update(`erase-init\0${seed}\0${block}\0${ids[i]}`).digest();
+      for (let q = 0; q < 4 && block * 4 + q < k; q++) {
+        const hi = h.readUInt32BE(q * 8) >>> 12;
+        const lo = h.readUInt32BE(q * 8 + 4);
+        out[i * k + block * 4 + q] = negLn((hi * 4294967296 + lo + 0.5) / 4503599627370496);
+      }
+    }
+  }
+  return out;
+}
+
+function fixedDist2(fixed: Int32Array, a: number, b: number, D: number): number {
+  let s = 0;
+  for (let c = 0; c < D; c++) {
+    const d = fixed[a * D + c] - fixed[b * D + c];
+    s += d * d; // integers below 2^53: exact
+  }
+  return s;
+}
+
+function quantizePoint(points: PointSet, i: number, phase: Float64Array, eps: number, out: Int32Array, j: number): void {
+  const D = points.dims;
+  for (let c = 0; c < D; c++) out[j * D + c] = gridIndex(points.fixed[i * D + c], 1, phase[c], eps);
+}
+
+/**
+ * k-means++ seeding by exponential race: seed 1 = argmin −ln u(id,1)/w, seed j = argmin
+ * −ln u(id,j)/(w·dist²) with dist to the nearest seed so far. Deleting an example that is not a
+ * seed leaves every argmin unchanged. Ties: lowest id (the points are sorted, comparison strict).
+ */
+export function chooseInitialSeeds(points: PointSet, params: QkmParams): number[] {
+  const { k, seed } = params;
+  const n = points.ids.length;
+  const D = points.dims;
+  if (n < k) throw new UserError(`the data set has ${n} distinct examples, fewer than k = ${k}: lower k`, 'input');
+  const E = initRaceExponentials(seed, points.ids, k);
+  const chosen = new Uint8Array(n);
+  const minD2 = new Float64Array(n).fill(Infinity);
+  const seeds: number[] = [];
+  for (let j = 0; j < k; j++) {
+    let best = -1;
+    let bestScore = Infinity;
+    for (let i = 0; i < n; i++) {
+      if (chosen[i]) continue;
+      const score = j === 0 ? E[i * k] / points.weight[i] : minD2[i] > 0 ? E[i * k + j] / (points.weight[i] * minD2[i]) : Infinity;
+      if (score < bestScore) {
+        bestScore = score;
+        best = i;
+      }
+    }
+    if (best < 0) {
+      // Every remaining example sits on a chosen seed: fall back to the unweighted race.
+      for (let i = 0; i < n; i++) {
+        if (chosen[i]) continue;
+        const score = E[i * k + j] / points.weight[i];
+        if (best < 0 || score < bestScore) {
+          bestScore = score;
+          best = i;
+        }
+      }
+    }
+    chosen[best] = 1;
+    seeds.push(best);
+    for (let i = 0; i < n; i++) {
+      const d = fixedDist2(points.fixed, i, best, D);
+      if (d < minD2[i]) minD2[i] = d;
+    }
+  }
+  return seeds;
+}
+
+export interface LloydResult {
+  readonly iterations: IterationRecord[];
+  readonly converged: boolean;
+  readonly assignment: Int32Array; // per point, at the stop iteration
+}
+
+/**
+ * Lloyd iterations startT..maxIter from the quantized centroids C^{startT−1} (`prevGrid`):
+ * assign to the nearest quantized centroid, exact integer sums, quantize the means, reseed
+ * empty clusters by a keyed race, stop when the quantized centroids repeat.
+ */
+export function runLloyd(points: PointSet, params: QkmParams, phase: Float64Array, prevGridIn: Int32Array, startT: number, opts: TrainOptions = {}): LloydResult {
+  const { k, eps, maxIter } = params;
+  const D = points.dims;
+  const n = points.ids.length;
+  const assignment = new Int32Array(n);
+  const iterations: IterationRecord[] = [];
+  let prevGrid = prevGridIn;
+  let converged = false;
+  for (let t = startT; t <= maxIter; t++) {
+    throwIfAborted(opts.signal);
+    const centroids = gridPositions(prevGrid, phase, eps);
+    const sums = new Float64Array(k * D);
+    const counts = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      const j = nearestCentroid(points.real, i, centroids, k, D);
+      assignment[i] = j;
+      const w = points.weight[i];
+      counts[j] += w;
+      for (let c = 0; c < D; c++) sums[j * D + c] += w * points.fixed[i * D + c];
+    }
+    const grid = new Int32Array(k * D);
+    const active = new Uint8Array(k);
+    for (let j = 0; j < k; j++) {
+      if (counts[j] === 0) continue;
+      active[j] = 1;
+      for (let c = 0; c < D; c++) grid[j * D + c] = gridIndex(sums[j * D + c], counts[j], phase[c], eps);
+    }
+    const reseeds: Reseed[] = [];
+    for (let j = 0; j < k; j++) {
+      if (active[j]) continue;
+      const winner = reseedRace(points, params, phase, grid, active, `reseed:${t}:${j}`);
+      quantizePoint(points, winner, phase, eps, grid, j);
+      active[j] = 1;
+      reseeds.push({ cluster: j, id: points.ids[winner] });
+    }
+    iterations.push({ grid, sums, counts, reseeds });
+    opts.onIteration?.(t, maxIter);
+    if (sameGrid(grid, prevGrid)) {
+      converged = true;
+      break;
+    }
+    prevGrid = grid;
+  }
+  return { iterations, converged, assignment };
+}
+
+/** Empty-cluster reseed: argmin −ln u(id, tag) / (w · dist² to the nearest active quantized centroid). */
+function reseedRace(points: PointSet, params: QkmParams, phase: Float64Array, grid: Int32Array, active: Uint8Array, tag: string): number {
+  const { k, eps, seed } = params;
+  const D = points.dims;
+  const n = points.ids.length;
+  const pos = gridPositions(grid, phase, eps);
+  let best = -1;
+  let bestScore = Infinity;
+  const scores = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let d2 = Infinity;
+    for (let j = 0; j < k; j++) {
+      if (!active[j]) continue;
+      let d = 0;
+      for (let c = 0; c < D; c++) {
+        const diff = points.real[i * D + c] - pos[j * D + c];
+        d += diff * diff;
+      }
+      if (d < d2) d2 = d;
+    }
+    const e = negLn(keyedUniform(seed, tag, points.ids[i]));
+    scores[i] = e / points.weight[i];
+    const score = d2 > 0 ? e / (points.weight[i] * d2) : Infinity;
+    if (score < bestScore) {
+      bestScore = score;
+      best = i;
+    }
+  }
+  if (best < 0) {
+    for (let i = 0; i < n; i++) if (best < 0 || scores[i] < bestScore) { bestScore = scores[i]; best = i; }
+  }
+  return best;
+}
+
+function sameGrid(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function assignmentMap(points: PointSet, assignment: Int32Array): Map<string, readonly [number, number]> {
+  const m = new Map<string, readonly [number, number]>();
+  for (let i = 0; i < points.ids.length; i++) m.set(points.ids[i], [assignment[i], points.weight[i]]);
+  return m;
+}
+
+export function totalWeight(points: PointSet): number {
+  let n = 0;
+  for (let i = 0; i < points.weight.length; i++) n += points.weight[i];
+  return n;
+}
+
+/** Trains Q-k-means from scratch. */
+export function train(points: PointSet, params: QkmParams, opts: TrainOptions = {}): QkmState {
+  validateParams(params);
+  if (points.dims !== params.dims) throw new Error(`points have ${points.dims} dimensions, params say ${params.dims}`);
+  const phase = phaseFor(params.seed, params.dims);
+  const seedIdx = chooseInitialSeeds(points, params);
+  const initGrid = new Int32Array(params.k * params.dims);
+  seedIdx.forEach((i, j) => quantizePoint(points, i, phase, params.eps, initGrid, j));
+  const run = runLloyd(points, params, phase, initGrid, 1, opts);
+  return {
+    params,
+    phase,
+    initSeeds: seedIdx.map((i) => points.ids[i]),
+    initGrid,
+    iterations: run.iterations,
+    converged: run.converged,
+    n: totalWeight(points),
+    assignments: assignmentMap(points, run.assignment),
+  };
+}
