@@ -1,0 +1,101 @@
+import { Ollama } from 'ollama';
+import { CancelledError, UserError } from '../errors';
+
+export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
+
+/** The URL shown in messages: what the user typed, with a scheme and without a trailing slash. */
+export function displayHost(host: string | undefined): string {
+  let h = (host ?? '').trim() || DEFAULT_OLLAMA_HOST;
+  if (h.startsWith(':')) h = `http://127.0.0.1${h}`;
+  if (!h.includes('://')) h = `http://${h}`;
+  return h.replace(/\/+$/, '');
+}
+
+/**
+ * A client whose every request (streamed or not) follows `signal`. The `ollama` package only
+ * aborts streamed requests itself, and only after their headers arrived; routing its fetch
+ * through our signal also aborts non-streamed calls and a request still waiting for its first
+ * byte, and aborting closes the HTTP connection so the server stops generating.
+ */
+export function createClient(host: string | undefined, signal?: AbortSignal, timeoutMs?: number): Ollama {
+  const signals: AbortSignal[] = [];
+  if (signal) signals.push(signal);
+  if (timeoutMs !== undefined) signals.push(AbortSignal.timeout(timeoutMs));
+  const extra = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+  const wrapped: typeof fetch = (input, init) => {
+    const own = init?.signal ?? undefined;
+    const combined = own && extra ? AbortSignal.any([own, extra]) : (own ?? extra);
+    return fetch(input, { ...init, signal: combined });
+  };
+  return new Ollama({ host: displayHost(host), fetch: wrapped });
+}
+
+export interface ErrorContext {
+  host: string | undefined;
+  model?: string;
+  signal?: AbortSignal;
+  /** Set when the request read a streamed body, so a connection cut counts as a cut stream. */
+  streaming?: boolean;
+}
+
+/** Codes meaning no connection could be made (as opposed to one that broke: UND_ERR_SOCKET, ECONNRESET). */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const BROKEN_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
+
+function errorCode(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let depth = 0; depth < 4 && cur && typeof cur === 'object'; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Server messages are shown on one line and kept short (they should never carry data-set text). */
+function shortMessage(s: string): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > 200 ? one.slice(0, 197) + '...' : one;
+}
+
+export function unreachable(host: string | undefined): UserError {
+  return new UserError(
+    `Ollama is not reachable at ${displayHost(host)}: start it with \`ollama serve\` or set --host`,
+    'unavailable',
+  );
+}
+
+export function modelMissing(host: string | undefined, model: string): UserError {
+  return new UserError(
+    `Ollama model "${model}" is not available at ${displayHost(host)}: run \`ollama pull ${model}\``,
+    'unavailable',
+  );
+}
+
+/** Translates whatever the client or fetch threw into CancelledError or a one-line UserError. */
+export function toOllamaError(e: unknown, ctx: ErrorContext): Error {
+  if (e instanceof UserError || e instanceof CancelledError) return e;
+  if (ctx.signal?.aborted) return new CancelledError();
+  const err = e as { name?: string; message?: string; status_code?: number };
+  const url = displayHost(ctx.host);
+  if (err?.name === 'TimeoutError') return new UserError(`Ollama at ${url} did not answer in time`, 'unavailable');
+  if (err?.name === 'ResponseError') {
+    const msg = shortMessage(String(err.message ?? ''));
+    if (err.status_code === 404 && ctx.model && /not found|no such|pull/i.test(msg)) return modelMissing(ctx.host, ctx.model);
+    return new UserError(`Ollama at ${url} failed (HTTP ${err.status_code}): ${msg}`, 'unavailable');
+  }
+  const msg = String(err?.message ?? e);
+  if (/Did not receive done or success response in stream/.test(msg)) {
+    return new UserError(`Ollama at ${url} ended the response stream before it was complete; the answer is incomplete and was discarded`, 'unavailable');
+  }
+  const code = errorCode(e);
+  if ((code && BROKEN_CODES.has(code)) || (ctx.streaming && msg === 'terminated')) {
+    return new UserError(`Ollama at ${url} closed the connection before the response was complete; the answer is incomplete and was discarded`, 'unavailable');
+  }
+  if ((code && UNREACHABLE_CODES.has(code)) || msg === 'fetch failed') return unreachable(ctx.host);
+  if (e instanceof Error && e.name === 'Error' && ctx.streaming) {
+    // The client throws a plain Error with the text of an `{"error": ...}` line of the stream.
+    return new UserError(`Ollama at ${url} reported an error mid-stream: ${shortMessage(msg)}`, 'unavailable');
+  }
+  return new UserError(`Ollama at ${url} failed: ${shortMessage(msg)}`, 'unavailable');
+}
