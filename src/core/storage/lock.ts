@@ -1,0 +1,84 @@
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { UserError } from '../errors';
+
+/**
+ * An exclusive lock file that serialises state-changing work (erasures, clustering) between
+ * processes — CLI runs and the extension. It records the holder's pid; a lock whose holder is no
+ * longer alive (a crash, SIGKILL) is taken over instead of blocking forever.
+ */
+export class FileLock {
+  private held = false;
+
+  constructor(readonly path: string) {}
+
+  /** Tries for up to `waitMs`, then fails with a clear message naming the holder. */
+  async acquire(waitMs = 10_000): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (this.tryAcquire()) return;
+      if (Date.now() >= deadline) {
+        throw new UserError(`the workspace is busy: another erase process (pid ${this.holder() ?? '?'}) holds ${this.path}; wait for it or stop it`, 'unavailable');
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  tryAcquire(): boolean {
+    try {
+      const fd = openSync(this.path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      this.held = true;
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = this.holder();
+    if (pid !== null && pid !== process.pid && isAlive(pid)) return false;
+    // An empty file may be a holder between create and write: only a second-old one is stale.
+    if (pid === null && Date.now() - mtimeMs(this.path) < 1000) return false;
+    // Stale (holder gone, or an empty file left by a crash between create and write): take it over.
+    try {
+      unlinkSync(this.path);
+    } catch {
+      /* someone else took it over first */
+    }
+    return false;
+  }
+
+  holder(): number | null {
+    try {
+      const pid = Number(readFileSync(this.path, 'utf8').trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : null;
+    } catch {
+      return null;
+    }
+  }
+
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    try {
+      if (this.holder() === process.pid) unlinkSync(this.path);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+function mtimeMs(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
