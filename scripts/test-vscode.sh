@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs the extension's tests in a real VS Code extension host (code-server 4.100.3) driven by
+# headless chromium: the mocha suite (test/suite) inside the extension host, then UI checks
+# (test/e2e/ui.js) in the real workbench. Needs scripts/setup-vscode-host.sh and a build (dist/).
+# Prints "vscode: N passed, M failed" and "ui: N passed, M failed"; exit code != 0 on any failure.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+HOST_DIR=${HOST_DIR:-$ROOT/.vscode-host}
+CS=$HOST_DIR/node_modules/.bin/code-server
+PORT=${PORT:-18123}
+OUT_DIR=${TEST_OUTPUT:-$ROOT/test-output}   # screenshots and logs worth keeping (gitignored)
+mkdir -p "$HOST_DIR/tmp" "$OUT_DIR"
+export TMPDIR=${TMPDIR:-$HOST_DIR/tmp}
+RUN=$(mktemp -d "$TMPDIR/vscode-run.XXXXXX")
+export XDG_CONFIG_HOME=$RUN/xdg-config XDG_DATA_HOME=$RUN/xdg-data NODE_PATH=$HOST_DIR/node_modules
+EXT_ID=$(node -p "const p=require('./package.json'); p.publisher+'.'+p.name")
+EXT_VER=$(node -p "require('./package.json').version")
+[ -f dist/extension.js ] || { echo "dist/extension.js missing: run npm run build first" >&2; exit 1; }
+mkdir -p "$RUN/exts" "$RUN/out"
+cp -r "$ROOT/test/harness" "$RUN/exts/vscode-ci.test-harness-0.0.1"
+ln -s "$ROOT" "$RUN/exts/$EXT_ID-$EXT_VER"   # the working tree itself is the installed extension
+
+# The Ollama stand-in (real HTTP, the real `ollama` client talks to it). It prints its port.
+node --import tsx test/e2e/ollama-serve.ts > "$RUN/ollama.url" 2> "$RUN/ollama.log" &
+OLLAMA_PID=$!
+for i in $(seq 1 100); do [ -s "$RUN/ollama.url" ] && break; sleep 0.1; done
+OLLAMA_URL=$(head -1 "$RUN/ollama.url")
+
+# Two copies of the fixture workspace: the mocha suite erases from its copy, the UI checks use theirs.
+for ws in ws ws-ui; do
+  cp -r "$ROOT/test/fixtures/workspace" "$RUN/$ws"
+  node -e 'const f=process.argv[1], s=JSON.parse(require("fs").readFileSync(f,"utf8")); s["erase.ollamaHost"]=process.argv[2]; s["erase.ollamaModel"]="fake-llm:latest"; require("fs").writeFileSync(f, JSON.stringify(s,null,2))' "$RUN/$ws/.vscode/settings.json" "$OLLAMA_URL"
+done
+
+# read by the harness extension inside the extension host (it inherits code-server's environment)
+export EXT_TESTS_PATH=$ROOT/test/suite/index.js EXT_TESTS_RESULT=$RUN/out/exthost-result.json
+export ERASE_TEST_OLLAMA_URL=$OLLAMA_URL ERASE_TEST_OUT=$OUT_DIR
+T0=$(date +%s%N)
+"$CS" --auth none --bind-addr "127.0.0.1:$PORT" --user-data-dir "$RUN/ud" --extensions-dir "$RUN/exts" \
+  --disable-telemetry --disable-update-check --disable-workspace-trust --disable-getting-started-override \
+  > "$RUN/code-server.log" 2>&1 &
+CS_PID=$!
+trap 'kill $CS_PID $OLLAMA_PID 2>/dev/null || true; wait $CS_PID $OLLAMA_PID 2>/dev/null || true' EXIT
+for i in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.1; done
+echo "code-server up after $(( ($(date +%s%N) - T0) / 1000000 )) ms (logs: $RUN; ollama stand-in: $OLLAMA_URL)"
+
+rc=0
+if [ "${SKIP_EXTHOST:-}" != 1 ]; then
+  node test/e2e/exthost.js "http://127.0.0.1:$PORT/?folder=$RUN/ws" "$EXT_TESTS_RESULT" || rc=$?
+fi
+if [ "${SKIP_UI:-}" != 1 ]; then
+  node test/e2e/ui.js "http://127.0.0.1:$PORT" "$RUN/ws-ui" "$OUT_DIR" "$OLLAMA_URL" || rc=$?
+fi
+cp "$RUN/code-server.log" "$OUT_DIR/code-server.log" 2>/dev/null || true
+exit $rc

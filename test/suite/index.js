@@ -1,0 +1,23 @@
+// The @vscode/test-electron entry point (exports run()), shared by code-server (test/harness) and
+// .vscode-test.mjs. When EXT_TESTS_LOG is set, mocha's reporter output goes to that file, because
+// console.log is a no-op inside a non-development extension host.
+const path = require('path');
+const fs = require('fs');
+const util = require('util');
+const Mocha = require('mocha'); // mocha@11 (12 is ESM-only)
+
+function run() {
+  const logFile = process.env.EXT_TESTS_LOG;
+  const out = (...a) => (logFile ? fs.appendFileSync(logFile, util.format(...a) + '\n') : console.log(...a));
+  Mocha.reporters.Base.consoleLog = out;
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 30000, grep: process.env.EXT_TESTS_GREP || undefined });
+  // files run in name order: activation first, erasure (which changes the workspace) last
+  for (const f of fs.readdirSync(__dirname).sort()) if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run((failures) => {
+      out(`vscode: ${runner.stats.passes} passed, ${runner.stats.failures} failed`);
+      failures ? reject(new Error(`${failures} tests failed.`)) : resolve();
+    });
+  });
+}
+module.exports = { run };
