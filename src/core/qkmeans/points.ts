@@ -42,15 +42,27 @@ export function makePointSet(dims: number, input: readonly PointInput[]): PointS
   return { dims, ids, weight, fixed, real };
 }
 
-/** The point set without the given weights (weight ≥ the point's weight removes it entirely). */
+/** The point set without the given weights (weight ≥ the point's weight removes it entirely). O(n·D), no re-sort. */
 export function withoutWeights(points: PointSet, removal: ReadonlyMap<string, number>): PointSet {
-  const keep: PointInput[] = [];
   const D = points.dims;
-  for (let i = 0; i < points.ids.length; i++) {
+  const n = points.ids.length;
+  let kept = 0;
+  for (let i = 0; i < n; i++) if (points.weight[i] - (removal.get(points.ids[i]) ?? 0) > 0) kept++;
+  const ids: string[] = new Array(kept);
+  const weight = new Float64Array(kept);
+  const fixed = new Int32Array(kept * D);
+  const real = new Float64Array(kept * D);
+  let o = 0;
+  for (let i = 0; i < n; i++) {
     const w = points.weight[i] - (removal.get(points.ids[i]) ?? 0);
-    if (w > 0) keep.push({ id: points.ids[i], weight: w, vector: points.fixed.subarray(i * D, (i + 1) * D) });
+    if (w <= 0) continue;
+    ids[o] = points.ids[i];
+    weight[o] = w;
+    fixed.set(points.fixed.subarray(i * D, (i + 1) * D), o * D);
+    real.set(points.real.subarray(i * D, (i + 1) * D), o * D);
+    o++;
   }
-  return makePointSet(D, keep);
+  return { dims: D, ids, weight, fixed, real };
 }
 
 /** Index of an id in a point set (binary search over the sorted ids), or −1. */
