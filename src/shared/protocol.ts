@@ -1,0 +1,122 @@
+// The one typed protocol between the extension host and the workbench webview (gitlens style):
+//   command       webview → host, fire and forget
+//   request/reply webview → host with an id; the host answers with a reply carrying the same id
+//   notification either way, no answer
+// Everything the webview sends is validated by `parseWebviewMessage` before the host acts on it.
+import {
+  arrayOf, isBoolean, isFiniteNumber, isInt, isNonEmptyString, isString, object, oneOf, optional, type Guard,
+} from './validate';
+
+export const PROTOCOL_VERSION = 1;
+const MAX_IDS = 200_000;
+const isId: Guard<string> = (v): v is string => isNonEmptyString(v) && v.length <= 200;
+
+// ── data shapes (plain JSON) ────────────────────────────────────────────────────────────────
+
+export interface StatusView {
+  dataFile: string; n: number; k: number; stateHash: string; clustered: boolean;
+  certifiedDeletions: number; totalDeletions: number; malformed: number; duplicates: number;
+  ollamaHost: string; ollamaModel: string; ollamaReachable: boolean | null;
+}
+export interface MapView { ids: string[]; x: number[]; y: number[]; cluster: number[]; representatives: string[] }
+export interface ExampleDetail { id: string; input: string; output: string; label?: string; lines: number[]; cluster: number; isRepresentative: boolean; multiplicity: number }
+export interface ReceiptView { requestId: string; erasedIds: string[]; certified: boolean; retrained: boolean; ms: number; stateHashBefore: string; stateHashAfter: string; promptChanged: boolean }
+export interface VerifyView { equal: boolean; stateHash: string; scratchHash: string; ms: number }
+/** An audit entry as shown: counts and hashes only, never example text (the log keeps only HMAC commitments of ids). */
+export interface AuditEntryView { seq: number; time: string; action: string; requestId: string; requester?: string; subjectRef?: string; erasedCount: number; certified: boolean; retrained: boolean; promptChanged: boolean; stateHashBefore: string; stateHashAfter: string; verifiedEqual?: boolean }
+export interface ModelsView { models: string[]; selected: string }
+
+// ── webview → host ──────────────────────────────────────────────────────────────────────────
+
+export interface WebviewRequests {
+  getExample: { params: { id: string }; result: ExampleDetail };
+  findExamples: { params: { text: string }; result: { ids: string[] } };
+  erase: { params: { ids: string[]; requester?: string; reason?: string }; result: ReceiptView };
+  verify: { params: Record<string, never>; result: VerifyView };
+  listModels: { params: Record<string, never>; result: ModelsView };
+  /** Starts a streamed completion; chunks arrive as `completionChunk` notifications with this streamId. */
+  complete: { params: { streamId: string; query: string; model: string; withExamples: boolean }; result: { ids: string[] } };
+}
+export interface WebviewCommands {
+  revealExample: { id: string };
+  cancelCompletion: { streamId: string };
+  openSettings: { query: string };
+}
+export interface WebviewNotifications {
+  ready: { version: number };
+}
+
+const paramGuards = {
+  request: {
+    getExample: object({ id: isId }),
+    findExamples: object({ text: isNonEmptyString }),
+    erase: object({ ids: arrayOf(isId, MAX_IDS), requester: optional(isString), reason: optional(isString) }),
+    verify: object({}),
+    listModels: object({}),
+    complete: object({ streamId: isId, query: isString, model: isString, withExamples: isBoolean }),
+  } satisfies { [M in keyof WebviewRequests]: Guard<WebviewRequests[M]['params']> },
+  command: {
+    revealExample: object({ id: isId }),
+    cancelCompletion: object({ streamId: isId }),
+    openSettings: object({ query: oneOf('erase.ollamaHost', 'erase.ollamaModel', 'erase') }),
+  } satisfies { [M in keyof WebviewCommands]: Guard<WebviewCommands[M]> },
+  notification: {
+    ready: object({ version: isInt }),
+  } satisfies { [M in keyof WebviewNotifications]: Guard<WebviewNotifications[M]> },
+};
+
+export type WebviewRequestMessage = { [M in keyof WebviewRequests]: { kind: 'request'; id: number; method: M; params: WebviewRequests[M]['params'] } }[keyof WebviewRequests];
+export type WebviewCommandMessage = { [M in keyof WebviewCommands]: { kind: 'command'; method: M; params: WebviewCommands[M] } }[keyof WebviewCommands];
+export type WebviewNotificationMessage = { [M in keyof WebviewNotifications]: { kind: 'notification'; method: M; params: WebviewNotifications[M] } }[keyof WebviewNotifications];
+export type WebviewMessage = WebviewRequestMessage | WebviewCommandMessage | WebviewNotificationMessage;
+
+export type ParseResult = { ok: true; message: WebviewMessage } | { ok: false; error: string; requestId?: number };
+
+/** Validates a raw message from the webview. Malformed messages are rejected with a reason. */
+export function parseWebviewMessage(raw: unknown): ParseResult {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, error: 'message is not an object' };
+  const m = raw as Record<string, unknown>;
+  const kind = m.kind;
+  if (kind !== 'request' && kind !== 'command' && kind !== 'notification') return { ok: false, error: 'unknown message kind' };
+  const requestId = kind === 'request' && isInt(m.id) && (m.id as number) >= 0 ? (m.id as number) : undefined;
+  if (kind === 'request' && requestId === undefined) return { ok: false, error: 'request without a valid id' };
+  const allowed = new Set(kind === 'request' ? ['kind', 'id', 'method', 'params'] : ['kind', 'method', 'params']);
+  for (const k of Object.keys(m)) if (!allowed.has(k)) return { ok: false, error: `unexpected field '${k}'`, requestId };
+  const table = paramGuards[kind] as Record<string, Guard<unknown>>;
+  const method = m.method;
+  if (typeof method !== 'string' || !Object.prototype.hasOwnProperty.call(table, method)) return { ok: false, error: `unknown ${kind} method`, requestId };
+  if (!table[method](m.params)) return { ok: false, error: `invalid params for ${kind} '${method}'`, requestId };
+  return { ok: true, message: m as unknown as WebviewMessage };
+}
+
+// ── host → webview ──────────────────────────────────────────────────────────────────────────
+
+export interface HostNotifications {
+  status: StatusView;
+  map: MapView;
+  audit: { entries: AuditEntryView[] };
+  completionChunk: { streamId: string; text: string };
+  completionEnd: { streamId: string; error?: string; cancelled?: boolean };
+  select: { ids: string[] };
+}
+export type HostNotificationMessage = { [M in keyof HostNotifications]: { kind: 'notification'; method: M; params: HostNotifications[M] } }[keyof HostNotifications];
+export type ReplyMessage = { kind: 'reply'; id: number; ok: true; result: unknown } | { kind: 'reply'; id: number; ok: false; error: string };
+export type HostMessage = HostNotificationMessage | ReplyMessage;
+
+/** The webview checks host messages too (cheaply): it only trusts the envelope it expects. */
+export function isHostMessage(raw: unknown): raw is HostMessage {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const m = raw as Record<string, unknown>;
+  if (m.kind === 'reply') return isInt(m.id) && isBoolean(m.ok);
+  return m.kind === 'notification' && typeof m.method === 'string' && typeof m.params === 'object' && m.params !== null;
+}
+
+// ── saved webview state: ids and view settings only, never example text ─────────────────────
+
+export interface SavedViewState { tab: string; view: { x: number; y: number; scale: number }; selected: string[]; withExamples: boolean }
+export const isSavedViewState: Guard<SavedViewState> = object({
+  tab: isString,
+  view: object({ x: isFiniteNumber, y: isFiniteNumber, scale: isFiniteNumber }),
+  selected: arrayOf(isId, MAX_IDS),
+  withExamples: isBoolean,
+});

@@ -1,0 +1,63 @@
+// Example inspector: the selected examples (text as textContent), reveal, and erase with an
+// in-page confirmation (requester + reason go into the audit log, the text does not).
+import type { ReceiptView } from '../src/shared/protocol';
+import { byId, h, replaceChildren } from './dom';
+import { command, request } from './rpc';
+import { example } from './tooltip';
+
+export class Inspector {
+  private ids: string[] = [];
+
+  constructor(private readonly root: HTMLElement, private readonly onErased: (r: ReceiptView) => void) {}
+
+  async show(ids: string[]): Promise<void> {
+    this.ids = ids;
+    this.root.dataset.count = String(ids.length);
+    if (!ids.length) {
+      replaceChildren(this.root, h('p', { class: 'muted' }, 'Hover a point to read it; click to select; shift+drag to lasso.'));
+      return;
+    }
+    const list = h('ul', { class: 'inspector-list' });
+    for (const id of ids.slice(0, 50)) {
+      const li = h('li', { 'data-id': id }, h('span', { class: 'muted' }, id));
+      list.append(li);
+      void example(id).then((d) => {
+        replaceChildren(li,
+          h('div', { class: 'ex-input' }, d.input),
+          h('div', { class: 'ex-output' }, `→ ${d.output}`),
+          h('div', { class: 'muted' }, `${d.id} · cluster ${d.cluster} · line ${d.lines.join(', ')}${d.multiplicity > 1 ? ` · ×${d.multiplicity}` : ''}${d.isRepresentative ? ' · ★ in the prompt' : ''}`));
+      }, () => undefined);
+    }
+    const reveal = h('vscode-button', { secondary: true, id: 'inspector-reveal' }, 'Reveal in file');
+    reveal.addEventListener('click', () => command('revealExample', { id: this.ids[0] }));
+    const erase = h('vscode-button', { id: 'inspector-erase' }, `Erase ${ids.length} example${ids.length > 1 ? 's' : ''}…`);
+    erase.addEventListener('click', () => this.confirm());
+    replaceChildren(this.root, h('div', { class: 'toolbar' }, erase, reveal), ids.length > 50 ? h('p', { class: 'muted' }, `showing 50 of ${ids.length}`) : null, list, h('div', { id: 'confirm-slot' }));
+  }
+
+  private confirm(): void {
+    const requester = h('vscode-textfield', { id: 'confirm-requester', placeholder: 'Requester (optional)' }) as HTMLInputElement;
+    const reason = h('vscode-textfield', { id: 'confirm-reason', placeholder: 'Reason (optional)' }) as HTMLInputElement;
+    const yes = h('vscode-button', { id: 'confirm-erase' }, `Erase ${this.ids.length} now`);
+    const no = h('vscode-button', { secondary: true, id: 'confirm-cancel' }, 'Cancel');
+    const status = h('div', { class: 'muted', id: 'confirm-status' });
+    const box = h('div', { class: 'confirm', role: 'alertdialog' },
+      h('p', {}, `Erase ${this.ids.length} example(s)? Their lines are removed from the data file and the prompt is updated. This cannot be undone.`),
+      requester, reason, h('div', { class: 'toolbar' }, yes, no), status);
+    no.addEventListener('click', () => box.remove());
+    yes.addEventListener('click', async () => {
+      yes.setAttribute('disabled', '');
+      status.textContent = 'Erasing…';
+      try {
+        const r = await request('erase', { ids: [...this.ids], requester: requester.value || undefined, reason: reason.value || undefined });
+        status.textContent = '';
+        box.remove();
+        this.onErased(r);
+      } catch (e) {
+        status.textContent = `Failed: ${(e as Error).message}`;
+        yes.removeAttribute('disabled');
+      }
+    });
+    replaceChildren(byId('confirm-slot'), box);
+  }
+}

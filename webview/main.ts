@@ -1,0 +1,89 @@
+// Workbench webview entry: builds the page from DOM nodes (never from HTML strings), says `ready`,
+// then renders what the host sends. Saved state holds ids and view settings only.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-textarea/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import { isSavedViewState, type ReceiptView, type SavedViewState, type StatusView } from '../src/shared/protocol';
+import { AuditLog } from './audit';
+import { byId, h, replaceChildren } from './dom';
+import { Inspector } from './inspector';
+import { ClusterMap } from './map';
+import { Playground } from './playground';
+import { DeletionRequests } from './requests';
+import { on, saveState, start, vscodeApi } from './rpc';
+import { Tooltip, clearExampleCache } from './tooltip';
+
+const TABS = [['map', 'Cluster map'], ['playground', 'Prompt playground'], ['requests', 'Deletion requests'], ['audit', 'Audit log']] as const;
+const saved = vscodeApi.getState();
+const state: SavedViewState = isSavedViewState(saved) ? saved : { tab: 'map', view: { x: 0, y: 0, scale: 1 }, selected: [], withExamples: true };
+const persist = () => saveState(state);
+
+const app = byId('app');
+const status = h('div', { id: 'status', class: 'status', 'aria-live': 'polite' }, 'Loading…');
+const nav = h('nav', { class: 'tabs', role: 'tablist' });
+const panels = new Map<string, HTMLElement>();
+for (const [id, title] of TABS) {
+  const b = h('button', { id: `tab-${id}`, role: 'tab', class: 'tab', 'data-tab': id }, title);
+  b.addEventListener('click', () => showTab(id));
+  nav.append(b);
+  panels.set(id, h('section', { id: `panel-${id}`, class: 'panel', role: 'tabpanel' }));
+}
+replaceChildren(app, h('header', {}, h('h2', {}, 'ERASE Workbench'), status), nav, ...panels.values());
+
+function showTab(id: string): void {
+  state.tab = id;
+  persist();
+  for (const [pid, p] of panels) p.classList.toggle('active', pid === id);
+  for (const b of nav.querySelectorAll('button')) b.setAttribute('aria-selected', String(b.dataset.tab === id));
+  if (id === 'playground') void playground.loadModels();
+}
+
+// map + inspector
+const canvas = h('canvas', { id: 'map', class: 'map', 'aria-label': 'cluster map', 'data-point-count': '0' }) as HTMLCanvasElement;
+const tooltip = new Tooltip();
+const inspectorRoot = h('aside', { id: 'inspector', class: 'inspector' });
+const onErased = (r: ReceiptView) => {
+  clearExampleCache();
+  state.selected = state.selected.filter((id) => !r.erasedIds.includes(id));
+  persist();
+  void inspector.show(state.selected);
+  status.dataset.lastErasure = r.requestId;
+};
+const inspector = new Inspector(inspectorRoot, onErased);
+const map = new ClusterMap(canvas, {
+  onHover: (id, x, y) => void tooltip.show(id, x, y),
+  onClick: () => undefined,
+  onSelect: (ids) => { state.selected = ids; persist(); void inspector.show(ids); },
+  onViewChange: (v) => { state.view = { ...v }; persist(); },
+});
+map.setView(state.view);
+panels.get('map')!.append(h('div', { class: 'map-layout' }, h('div', { class: 'map-wrap' }, canvas, h('div', { class: 'legend muted' }, 'drag: pan · wheel: zoom · click: select · ctrl+click: add · shift+drag: lasso · ★ = in the prompt')), inspectorRoot), tooltip.el);
+const reset = h('vscode-button', { id: 'map-reset', secondary: true }, 'Reset view');
+reset.addEventListener('click', () => { map.setView({ x: 0, y: 0, scale: 1 }); state.view = { x: 0, y: 0, scale: 1 }; persist(); });
+panels.get('map')!.prepend(h('div', { class: 'toolbar' }, reset));
+canvas.addEventListener('dblclick', () => { const id = canvas.dataset.hoverId; if (id) vscodeApi.postMessage({ kind: 'command', method: 'revealExample', params: { id } }); });
+
+const playground = new Playground(panels.get('playground')!);
+const requests = new DeletionRequests(panels.get('requests')!, onErased);
+const audit = new AuditLog(panels.get('audit')!);
+
+function renderStatus(s: StatusView): void {
+  const parts = s.dataFile
+    ? [`${s.n} examples`, `k = ${s.k}`, s.clustered ? `state ${s.stateHash.slice(0, 12)}` : 'not clustered yet', `${s.certifiedDeletions}/${s.totalDeletions} deletions certified`]
+    : ['No data set: import a TSV/CSV or set erase.dataFile'];
+  if (s.malformed) parts.push(`${s.malformed} malformed line(s)`);
+  parts.push(`Ollama ${s.ollamaHost}: ${s.ollamaReachable === null ? '?' : s.ollamaReachable ? 'reachable' : 'not reachable'}`);
+  status.textContent = parts.join(' · ');
+  status.dataset.n = String(s.n);
+}
+
+on('status', renderStatus);
+on('map', (m) => { clearExampleCache(); map.setData(m); state.selected = map.selectedIds(); void inspector.show(state.selected); app.dataset.state = 'ready'; });
+on('audit', (p) => { requests.update(p.entries); audit.update(p.entries); });
+on('select', (p) => { map.select(p.ids); state.selected = map.selectedIds(); persist(); void inspector.show(state.selected); });
+
+showTab(state.tab);
+void inspector.show([]);
+start();
