@@ -1,0 +1,15 @@
+/** Public surface of the audit log library. */
+export * from './merkle';
+export * from './entry';
+export * from './checkpoint';
+export * from './keys';
+export * from './files';
+export type { TreeHead, Problem, ProblemKind } from './parse';
+export { appendEntry, readLog, currentHead, writeCheckpoint, repairTornTail } from './log';
+export type { AppendOptions, AppendResult, ReadLogResult, CheckpointOptions } from './log';
+export { verifyLog, verifyLogBytes } from './verify';
+export type { VerifyOptions, VerifyReport } from './verify';
+export * from './proofs';
+export { exportReport, buildReportModel, renderCsv, renderHtml, renderMarkdown } from './export';
+export type { ReportFormat, ExportOptions, Receipt, ReportModel } from './export';
+export { escapeHtml, csvCell, escapeMarkdown } from './escape';

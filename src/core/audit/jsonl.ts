@@ -1,0 +1,116 @@
+/**
+ * Byte-level handling of the append-only JSONL files: splitting into lines (with a torn-tail
+ * report instead of silent acceptance), durable appends, and a cross-process append lock.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { fsyncDir } from '../storage/atomicWrite';
+import { UserError } from '../errors';
+
+export interface TornTail {
+  /** Byte offset where the incomplete last line starts. */
+  offset: number;
+  length: number;
+}
+
+export interface SplitLines {
+  /** Each complete line's bytes, without its '\n'. */
+  lines: Buffer[];
+  /** Byte offset of each line. */
+  offsets: number[];
+  /** Bytes after the last '\n': a line whose write did not finish. */
+  torn: TornTail | null;
+}
+
+/** Every complete line ends with '\n'; anything after the last '\n' is a torn tail. */
+export function splitLines(bytes: Buffer): SplitLines {
+  const lines: Buffer[] = [];
+  const offsets: number[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = bytes.indexOf(0x0a, start);
+    if (nl < 0) break;
+    lines.push(bytes.subarray(start, nl));
+    offsets.push(start);
+    start = nl + 1;
+  }
+  const torn = start < bytes.length ? { offset: start, length: bytes.length - start } : null;
+  return { lines, offsets, torn };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Strict UTF-8 decoding; null for invalid bytes (Buffer.toString would substitute U+FFFD). */
+export function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+export function readIfExists(path: string): Buffer | null {
+  return existsSync(path) ? readFileSync(path) : null;
+}
+
+/**
+ * Appends one line in a single write loop and fsyncs it, so a crash leaves at most a torn
+ * tail (detected by splitLines), never a silently shortened line that looks complete.
+ */
+export function appendLine(path: string, line: string): void {
+  if (line.includes('\n')) throw new Error('a JSONL line must not contain a newline');
+  const fresh = !existsSync(path);
+  const fd = openSync(path, 'a', 0o644);
+  try {
+    const buf = Buffer.from(line + '\n', 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (fresh) fsyncDir(join(path, '..'));
+}
+
+const queues = new Map<string, Promise<unknown>>();
+const LOCK_FILE = 'audit.lock';
+const LOCK_RETRIES = 40;
+const LOCK_WAIT_MS = 50;
+
+/**
+ * Runs `fn` holding the log folder's lock: a promise queue inside this process, and an
+ * exclusive lock file across processes (the extension and the CLI may both append).
+ */
+export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const prev = queues.get(dir) ?? Promise.resolve();
+  const run = prev.catch(() => undefined).then(() => withFileLock(dir, fn));
+  queues.set(dir, run);
+  try {
+    return await run;
+  } finally {
+    if (queues.get(dir) === run) queues.delete(dir);
+  }
+}
+
+async function withFileLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const path = join(dir, LOCK_FILE);
+  let fd: number | undefined;
+  for (let attempt = 0; fd === undefined; attempt++) {
+    try {
+      fd = openSync(path, 'wx', 0o644);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (attempt >= LOCK_RETRIES) {
+        throw new UserError(`the audit log in ${dir} is locked by another process; if none is running, delete ${path}`, 'unavailable');
+      }
+      await new Promise((resolve) => setTimeout(resolve, LOCK_WAIT_MS));
+    }
+  }
+  try {
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+    return await fn();
+  } finally {
+    try { unlinkSync(path); } catch { /* already removed */ }
+  }
+}

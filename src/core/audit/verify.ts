@@ -1,0 +1,180 @@
+/**
+ * Verification of the whole log: entries, hash chain, signed checkpoints and the tree head the
+ * caller kept outside the log. Every finding is a structured problem; nothing throws on a
+ * damaged log, because reporting damage is the point.
+ */
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import { canonicalJson } from '../hash';
+import { parseCheckpoint, publicKeyId, SignedCheckpoint, verifyCheckpointSignature } from './checkpoint';
+import { decodeUtf8, readIfExists, splitLines } from './jsonl';
+import { CHECKPOINT_FILE, LOG_FILE, PUBLIC_KEY_FILE } from './files';
+import { headOf, parseLog, ParsedLog, Problem, TreeHead } from './parse';
+
+export interface VerifyOptions {
+  /** The head the caller stored outside the log after its last append (detects tail truncation). */
+  expectedHead?: TreeHead;
+  /** Auditor's copy of the signing public key(s). Defaults to audit-public-key.pem beside the log. */
+  keys?: { publicKeyPem: string | readonly string[] };
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  size: number;
+  rootHash: string;
+  problems: Problem[];
+  /** Limits of what this run could prove (not failures). */
+  warnings: string[];
+  latestCheckpoint: SignedCheckpoint | null;
+}
+
+/** Keeps the first problem of a cascading kind and counts the rest, so reports stay readable. */
+function collapse(problems: Problem[]): Problem[] {
+  const out: Problem[] = [];
+  const seen = new Map<string, { first: Problem; extra: number }>();
+  for (const p of problems) {
+    if (p.kind !== 'chain' && p.kind !== 'checkpoint-root') { out.push(p); continue; }
+    const s = seen.get(p.kind);
+    if (s) { s.extra++; continue; }
+    const copy = { ...p };
+    seen.set(p.kind, { first: copy, extra: 0 });
+    out.push(copy);
+  }
+  for (const { first, extra } of seen.values()) if (extra > 0) first.message += ` (and ${extra} later ${first.kind === 'chain' ? 'entries' : 'checkpoints'} likewise)`;
+  return out;
+}
+
+export interface VerifyBytesOptions {
+  publicKeyPems: readonly string[];
+  expectedHead?: TreeHead;
+  /**
+   * 'all' (default) checks every checkpoint's signature; 'latest' only the last line's, for a
+   * writer that already trusted the earlier ones when they were written (keeps appends O(n)
+   * in hashing rather than O(n) signature checks each).
+   */
+  signatures?: 'all' | 'latest';
+  /**
+   * Memo of signature results keyed by key id, message and signature. Sound because Ed25519
+   * verification is a pure function of the three; lets repeated checks skip unchanged lines.
+   */
+  signatureCache?: Map<string, boolean>;
+}
+
+const parsedKeys = new Map<string, { key: KeyObject; id: string }>();
+const MAX_PARSED_KEYS = 16;
+
+/** PEM parsing costs more than a signature check; a log is verified with one or two keys. */
+function keyFromPem(pem: string): { key: KeyObject; id: string } {
+  let entry = parsedKeys.get(pem);
+  if (entry === undefined) {
+    const key = createPublicKey(pem);
+    entry = { key, id: publicKeyId(key) };
+    if (parsedKeys.size >= MAX_PARSED_KEYS) parsedKeys.clear();
+    parsedKeys.set(pem, entry);
+  }
+  return entry;
+}
+
+function checkSignature(cp: SignedCheckpoint, key: KeyObject, cache: Map<string, boolean> | undefined): boolean {
+  if (!cache) return verifyCheckpointSignature(cp, key);
+  const memoKey = `${cp.keyId}|${cp.signature}|${canonicalJson(cp.checkpoint)}`;
+  let ok = cache.get(memoKey);
+  if (ok === undefined) {
+    ok = verifyCheckpointSignature(cp, key);
+    cache.set(memoKey, ok);
+  }
+  return ok;
+}
+
+function checkCheckpoints(parsed: ParsedLog, bytes: Buffer | null, opts: VerifyBytesOptions, problems: Problem[]): SignedCheckpoint | null {
+  const pems = opts.publicKeyPems;
+  const size = parsed.leafHashes.length;
+  const split = splitLines(bytes ?? Buffer.alloc(0));
+  if (split.torn) problems.push({ kind: 'checkpoint-torn', message: `checkpoints file ends in an incomplete line (${split.torn.length} bytes)` });
+  if (split.lines.length === 0) {
+    if (size > 0) problems.push({ kind: 'no-checkpoint', message: `the log has ${size} entries but no signed checkpoint` });
+    return null;
+  }
+  // Parse each key once: PEM parsing per checkpoint would dominate the cost of verification.
+  const keys = new Map<string, KeyObject>();
+  for (const pem of pems) {
+    try { const { key, id } = keyFromPem(pem); keys.set(id, key); } catch { problems.push({ kind: 'no-public-key', message: 'a public key given for verification is not a valid PEM key' }); }
+  }
+  if (keys.size === 0) problems.push({ kind: 'no-public-key', message: 'no public key to check checkpoint signatures against' });
+  let latest: SignedCheckpoint | null = null;
+  split.lines.forEach((lineBytes, k) => {
+    const text = decodeUtf8(lineBytes);
+    const parsedCp = text === null ? { error: 'not UTF-8' } : parseCheckpoint(text);
+    if ('error' in parsedCp) { problems.push({ kind: 'checkpoint-malformed', seq: k, message: `checkpoint ${k + 1}: ${parsedCp.error}` }); return; }
+    const cp = parsedCp.value;
+    const pem = keys.get(cp.keyId);
+    if (pem === undefined) {
+      if (keys.size > 0) problems.push({ kind: 'checkpoint-key', seq: k, message: `checkpoint ${k + 1} names a signing key that is not the log's key` });
+      return;
+    }
+    const mustCheck = opts.signatures !== 'latest' || k === split.lines.length - 1;
+    if (mustCheck && !checkSignature(cp, pem, opts.signatureCache)) { problems.push({ kind: 'checkpoint-signature', seq: k, message: `checkpoint ${k + 1} has an invalid signature` }); return; }
+    const { size: cpSize, rootHash } = cp.checkpoint;
+    if (cpSize > size) {
+      problems.push({ kind: 'truncated', seq: k, message: `checkpoint ${k + 1} was signed over ${cpSize} entries but the log has ${size}: entries were removed from the end` });
+    } else if (parsed.roots[cpSize].toString('hex') !== rootHash) {
+      problems.push({ kind: 'checkpoint-root', seq: k, message: `the first ${cpSize} entries no longer hash to the root signed in checkpoint ${k + 1}: an entry was changed, removed or reordered` });
+    }
+    if (latest !== null && cpSize < latest.checkpoint.size) {
+      problems.push({ kind: 'checkpoint-order', seq: k, message: `checkpoint ${k + 1} covers fewer entries than an earlier one` });
+      return;
+    }
+    latest = cp;
+  });
+  const last = latest as SignedCheckpoint | null;
+  if (last !== null && last.checkpoint.size < size) {
+    problems.push({
+      kind: 'unanchored',
+      seq: last.checkpoint.size,
+      message: `entries ${last.checkpoint.size}..${size - 1} are not covered by a signed checkpoint: appended without the signing key, or the process stopped between writing an entry and signing it`,
+    });
+  }
+  return last;
+}
+
+function checkExpectedHead(parsed: ParsedLog, head: TreeHead, problems: Problem[]): void {
+  const size = parsed.leafHashes.length;
+  if (!Number.isSafeInteger(head.size) || head.size < 0) {
+    problems.push({ kind: 'head-mismatch', message: 'the expected tree head is malformed' });
+  } else if (head.size > size) {
+    problems.push({ kind: 'truncated', message: `the recorded tree head has ${head.size} entries but the log has ${size}: entries were removed from the end` });
+  } else if (parsed.roots[head.size].toString('hex') !== head.rootHash) {
+    problems.push({ kind: 'head-mismatch', message: `the first ${head.size} entries do not hash to the recorded tree head: the log was rewritten` });
+  } else if (head.size < size) {
+    problems.push({ kind: 'beyond-head', seq: head.size, message: `the log has ${size - head.size} entries after the recorded tree head (appended later, or the state was not saved after an append)` });
+  }
+}
+
+/** Pure verification of the two files' bytes (null = file absent). */
+export function verifyLogBytes(logBytes: Buffer | null, checkpointBytes: Buffer | null, opts: VerifyBytesOptions): VerifyReport {
+  const expectedHead = opts.expectedHead;
+  const parsed = parseLog(logBytes);
+  const problems = [...parsed.problems];
+  const warnings: string[] = [];
+  const latestCheckpoint = checkCheckpoints(parsed, checkpointBytes, opts, problems);
+  if (expectedHead) checkExpectedHead(parsed, expectedHead, problems);
+  else warnings.push('no recorded tree head was given: removing the last entries together with their checkpoints cannot be detected without it');
+  const head = headOf(parsed);
+  const collapsed = collapse(problems);
+  return { ok: collapsed.length === 0, size: head.size, rootHash: head.rootHash, problems: collapsed, warnings, latestCheckpoint };
+}
+
+export async function verifyLog(dir: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const warnings: string[] = [];
+  let pems: readonly string[];
+  if (opts.keys) {
+    pems = typeof opts.keys.publicKeyPem === 'string' ? [opts.keys.publicKeyPem] : opts.keys.publicKeyPem;
+  } else {
+    const stored = readIfExists(join(dir, PUBLIC_KEY_FILE));
+    pems = stored ? [stored.toString('utf8')] : [];
+    warnings.push(`checkpoints were checked with ${PUBLIC_KEY_FILE} stored beside the log; pass the auditor's own copy of the public key to rule out a swapped key`);
+  }
+  const report = verifyLogBytes(readIfExists(join(dir, LOG_FILE)), readIfExists(join(dir, CHECKPOINT_FILE)), { publicKeyPems: pems, expectedHead: opts.expectedHead });
+  report.warnings.push(...warnings);
+  return report;
+}
