@@ -1,0 +1,192 @@
+/**
+ * The JSONL data set: parsing into examples (ALGORITHMS.md §3 "Example identity"), reporting of
+ * malformed lines, and the byte-exact rewrite that erases examples. Lines the parser cannot read
+ * are reported and kept: the user's file is never silently rewritten where we do not understand it.
+ */
+import { UserError } from '../errors';
+import { canonicalJson, sha256Hex } from '../hash';
+import { describeJsonError } from './jsonSyntax';
+import { splitByteLines, splitTextLines, type LineSpan } from './lines';
+import { readRecord, type RecordFields } from './record';
+import type { Example, MalformedLine, ParsedDataset } from './types';
+import { decodeLine } from './utf8';
+
+/** A record as written to a JSONL line (the import output and any tool that adds examples). */
+export interface JsonlRecord {
+  readonly id?: string;
+  readonly input: string;
+  readonly output?: string;
+  readonly label?: string;
+  readonly meta?: unknown;
+}
+
+type LineResult =
+  | { readonly kind: 'blank' }
+  | { readonly kind: 'malformed'; readonly column: number; readonly message: string }
+  | { readonly kind: 'record'; readonly id: string; readonly explicit: boolean; readonly fields: RecordFields };
+
+function parseLineText(text: string): LineResult {
+  if (text.trim() === '') return { kind: 'blank' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { kind: 'malformed', ...describeJsonError(text, e) };
+  }
+  const rec = readRecord(value);
+  if (!rec.ok) return { kind: 'malformed', column: 1, message: rec.message };
+  if (rec.fields.id !== undefined) return { kind: 'record', id: rec.fields.id, explicit: true, fields: rec.fields };
+  let canonical: string;
+  try {
+    canonical = canonicalJson(value);
+  } catch {
+    // canonicalJson recurses; absurdly deep meta would overflow the stack.
+    return { kind: 'malformed', column: 1, message: 'record is nested too deeply' };
+  }
+  return { kind: 'record', id: sha256Hex(canonical), explicit: false, fields: rec.fields };
+}
+
+interface Entry {
+  readonly first: number;
+  readonly explicit: boolean;
+  readonly fields: RecordFields;
+  readonly lines: number[];
+}
+
+/** Gathers line results into examples; knows which example each line holds. */
+class Collector {
+  private readonly byId = new Map<string, Entry>();
+  private readonly malformed: MalformedLine[] = [];
+  /** Example id per 1-based line number (undefined for blank and malformed lines). */
+  readonly lineIds: (string | undefined)[] = [];
+
+  constructor(private readonly file: string) {}
+
+  add(line: number, r: LineResult): void {
+    if (r.kind === 'blank') return;
+    if (r.kind === 'malformed') {
+      this.malformed.push({ line, column: r.column, message: r.message });
+      return;
+    }
+    const seen = this.byId.get(r.id);
+    if (seen) {
+      // The id is not quoted: an explicit id can itself be personal data (an e-mail, a name).
+      if (r.explicit && seen.explicit) {
+        throw new UserError(`${this.file}:${line}: duplicate id, also used on line ${seen.first}; explicit ids must be unique`);
+      }
+      if (r.explicit !== seen.explicit) {
+        throw new UserError(
+          `${this.file}:${line}: the id of this line equals the ${r.explicit ? 'content hash of' : 'explicit id on'} line ${seen.first}; ids must be unique`,
+        );
+      }
+      seen.lines.push(line);
+    } else {
+      this.byId.set(r.id, { first: line, explicit: r.explicit, fields: r.fields, lines: [line] });
+    }
+    this.lineIds[line] = r.id;
+  }
+
+  finish(): ParsedDataset {
+    const examples: Example[] = [];
+    const duplicates: { id: string; lines: number[] }[] = [];
+    for (const [id, e] of this.byId) {
+      const f = e.fields;
+      examples.push({
+        id,
+        input: f.input,
+        output: f.output,
+        ...(f.label !== undefined ? { label: f.label } : {}),
+        ...('meta' in f ? { meta: f.meta } : {}),
+        multiplicity: e.lines.length,
+        lines: e.lines,
+      });
+      if (e.lines.length > 1) duplicates.push({ id, lines: e.lines });
+    }
+    return { file: this.file, examples, malformed: this.malformed, duplicates };
+  }
+}
+
+/** Parses decoded text. Lone surrogates cannot be told from valid text here; prefer bytes. */
+export function parseJsonl(text: string, file: string): ParsedDataset {
+  const c = new Collector(file);
+  splitTextLines(text).forEach((t, i) => c.add(i + 1, parseLineText(t)));
+  return c.finish();
+}
+
+interface Analysis {
+  readonly dataset: ParsedDataset;
+  readonly bomLength: number;
+  readonly spans: readonly LineSpan[];
+  readonly lineIds: readonly (string | undefined)[];
+}
+
+function analyzeBytes(bytes: Uint8Array, file: string): Analysis {
+  const { bomLength, lines } = splitByteLines(bytes);
+  const c = new Collector(file);
+  for (const span of lines) {
+    const decoded = decodeLine(bytes.subarray(span.start, span.end));
+    c.add(
+      span.number,
+      decoded.ok ? parseLineText(decoded.text) : { kind: 'malformed', column: decoded.column, message: 'invalid UTF-8' },
+    );
+  }
+  return { dataset: c.finish(), bomLength, spans: lines, lineIds: c.lineIds };
+}
+
+/** Parses file bytes line by line with a fatal UTF-8 decoder: a bad line is reported, not repaired. */
+export function parseJsonlBytes(bytes: Uint8Array, file: string): ParsedDataset {
+  return analyzeBytes(bytes, file).dataset;
+}
+
+/**
+ * Drops the given 1-based lines (content and terminator) and keeps every other byte: the BOM,
+ * other lines with their own CRLF or LF, blank and malformed lines, a missing final newline.
+ * When the last line goes, the new last line keeps its newline (its bytes are not touched).
+ */
+export function removeLines(bytes: Uint8Array, spans: readonly LineSpan[], bomLength: number, drop: (line: number) => boolean): Uint8Array {
+  const parts: Uint8Array[] = [bytes.subarray(0, bomLength)];
+  let runStart = -1; // coalesce consecutive kept lines into one copy
+  let runEnd = -1;
+  for (const s of spans) {
+    if (drop(s.number)) {
+      if (runStart >= 0) parts.push(bytes.subarray(runStart, runEnd));
+      runStart = -1;
+    } else {
+      if (runStart < 0) runStart = s.start;
+      runEnd = s.next;
+    }
+  }
+  if (runStart >= 0) parts.push(bytes.subarray(runStart, runEnd));
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** The file without every line that holds an example whose id is in `idsToErase`. */
+export function removeExampleLines(
+  bytes: Uint8Array,
+  file: string,
+  idsToErase: ReadonlySet<string>,
+): { bytes: Uint8Array; removedLines: number[] } {
+  const a = analyzeBytes(bytes, file);
+  const removedLines: number[] = [];
+  for (const s of a.spans) {
+    const id = a.lineIds[s.number];
+    if (id !== undefined && idsToErase.has(id)) removedLines.push(s.number);
+  }
+  if (removedLines.length === 0) return { bytes, removedLines };
+  const gone = new Set(removedLines);
+  return { bytes: removeLines(bytes, a.spans, a.bomLength, (n) => gone.has(n)), removedLines };
+}
+
+/** `path:line:col: message`, the form editors and terminals turn into links. */
+export function formatMalformed(file: string, m: MalformedLine): string {
+  return `${file}:${m.line}:${m.column}: ${m.message}`;
+}
+
+/**
+ * One JSONL line (no newline) in a fixed key order. U+2028/U+2029 are escaped: they are valid
+ * in JSON but some editors break lines there, which would make the file look corrupted.
+ */
+export function serializeRecord(rec: JsonlRecord): string {
+  const ordered = { id: rec.id, input: rec.input, output: rec.output, label: rec.label, meta: rec.meta };
+  return JSON.stringify(ordered).replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
+}
