@@ -1,0 +1,39 @@
+/** The data set on disk: read and parse, or erase examples by rewriting the file atomically. */
+import { chmodSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { UserError } from '../errors';
+import { writeFileAtomic } from '../storage/atomicWrite';
+import { parseJsonlBytes, removeExampleLines } from './jsonl';
+import type { ParsedDataset } from './types';
+
+function readBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`data file not found: ${path}`, 'input');
+    if (code === 'EISDIR') throw new UserError(`data file is a folder: ${path}`, 'input');
+    throw new UserError(`cannot read the data file ${path} (${code ?? 'error'})`, 'unavailable');
+  }
+}
+
+export function loadDataset(path: string): ParsedDataset {
+  return parseJsonlBytes(readBytes(path), path);
+}
+
+/**
+ * Removes every line holding an example in `ids` and keeps all other bytes. Idempotent: ids that
+ * are no longer in the file are ignored and, if nothing matches, the file is not written at all.
+ * Writes through a symlink to its target (a rename would otherwise replace the link) and keeps
+ * the file's permission bits.
+ */
+export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>): { removedLines: number[] } {
+  const bytes = readBytes(path);
+  const { bytes: out, removedLines } = removeExampleLines(bytes, path, ids);
+  if (removedLines.length === 0) return { removedLines };
+  const target = realpathSync(path);
+  const mode = statSync(target).mode & 0o7777;
+  writeFileAtomic(target, out, mode);
+  // The temporary file was created under the umask; restore the exact bits.
+  if ((statSync(target).mode & 0o7777) !== mode) chmodSync(target, mode);
+  return { removedLines };
+}
