@@ -1,0 +1,67 @@
+import { writeFileSync } from 'node:fs';
+import { UserError } from '../core/errors';
+import { consistency, exportReport, proveRequest, verifyLog, type ReportFormat } from '../core/audit';
+import { EraseWorkspace, recoverErasure } from '../core/workspace';
+import { loadMeta } from '../core/workspace/persisted';
+import { intOption, parse, required } from './args';
+import { EXIT_CHECK, EXIT_OK, type Output } from './output';
+import type { Command } from './commands';
+
+async function open(data: string | undefined, out: Output) {
+  const ws = EraseWorkspace.open(data ?? process.cwd());
+  const rec = await recoverErasure(ws);
+  if (rec) out.note(`an interrupted erasure (request ${rec.requestId}) was ${rec.outcome === 'completed' ? 'completed' : 'rolled back'}`);
+  return { ws, expectedHead: loadMeta(ws.paths)?.auditHead };
+}
+
+/** `erase audit verify|prove|consistency|export`. */
+export const auditCommand: Command = async (argv, mk) => {
+  const [sub, ...rest] = argv;
+  const { values } = parse(rest, {
+    data: { type: 'string' },
+    request: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+  });
+  const out = mk(!!values.json);
+  const { ws, expectedHead } = await open(values.data, out);
+  const dir = ws.paths.auditDir;
+  switch (sub) {
+    case 'verify': {
+      const r = await verifyLog(dir, { expectedHead });
+      const human = r.ok
+        ? `audit log OK: ${r.size} entries, root ${r.rootHash}${r.warnings.length ? `\n${r.warnings.map((w) => `note: ${w}`).join('\n')}` : ''}`
+        : `audit log FAILED verification:\n${r.problems.map((p) => `- ${p.kind}${p.seq !== undefined ? ` (entry ${p.seq})` : ''}: ${p.message}`).join('\n')}`;
+      out.result(r, human);
+      return r.ok ? EXIT_OK : EXIT_CHECK;
+    }
+    case 'prove': {
+      const id = required(values.request, 'request', '--request REQ-1');
+      const proofs = await proveRequest(dir, id, { expectedHead });
+      if (proofs.length === 0) throw new UserError(`no audit entry for request ${id}`, 'input');
+      out.result(proofs, JSON.stringify(proofs, null, 2));
+      return EXIT_OK;
+    }
+    case 'consistency': {
+      const from = intOption(required(values.from, 'from', '--from 3'), 'from', 0, Number.MAX_SAFE_INTEGER)!;
+      const to = intOption(required(values.to, 'to', '--to 10'), 'to', 0, Number.MAX_SAFE_INTEGER)!;
+      const proof = await consistency(dir, from, to, { expectedHead });
+      out.result(proof, JSON.stringify(proof, null, 2));
+      return EXIT_OK;
+    }
+    case 'export': {
+      const format = (values.format ?? 'md') as ReportFormat;
+      if (!['md', 'html', 'json', 'csv'].includes(format)) throw new UserError('--format must be md, html, json or csv', 'usage');
+      const text = await exportReport(dir, format, { expectedHead });
+      if (values.out) {
+        writeFileSync(values.out, text);
+        out.result({ out: values.out, format }, `wrote ${values.out}`);
+      } else process.stdout.write(text);
+      return EXIT_OK;
+    }
+    default:
+      throw new UserError('usage: erase audit verify | prove --request ID | consistency --from N --to M | export --format md|html|json|csv [--out FILE]', 'usage');
+  }
+};

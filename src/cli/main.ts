@@ -1,0 +1,70 @@
+import { auditCommand } from './auditCommands';
+import { clusterCommand, completeCommand, deleteCommand, importCommand, initCommand, promptCommand, reconcileCommand, statusCommand, verifyCommand, type Command } from './commands';
+import { EXIT_OK, EXIT_USAGE, makeOutput, reportError } from './output';
+
+const HELP = `erase — exact, provable erasure for in-context-learning data
+
+usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a check failed, 2 bad input)
+
+  import FILE.tsv|FILE.csv --text-col C [--label-col C] [--id-col C] [--header] --out FILE.jsonl
+  init --data FILE.jsonl [--k 8] [--eps 0.1|auto] [--seed S] [--dims 16] [--embedder hashing|ollama:MODEL|transformers:DIR]
+                         [--mode dataset|query] [--shots 4] [--host URL] [--model M]
+  cluster                 embed (cached) and cluster from scratch; prints quality and the predicted certified fraction
+  status                  n, k, state hash and every example id
+  prompt [--query TEXT]   the ERASE prompt and the ids in it
+  complete --query TEXT [--model M] [--host URL]   stream an answer from Ollama with the ERASE prompt
+  delete (--id ID ... | --match TEXT | --regex RE | --requests FILE.jsonl) [--requester R] [--subject REF]
+         [--reason R] [--request-id ID] [--dry-run] [--verify] [--unload-model]
+  verify                  retrain from scratch and compare state hashes (exit 1 when not equal)
+  reconcile               take hand edits of the data file into account (removed lines are audited erasures)
+  audit verify | prove --request ID | consistency --from N --to M | export --format md|html|json|csv [--out FILE]
+
+Commands find the workspace (.erase/ beside the data file) from --data FILE or the current folder.
+`;
+
+const COMMANDS: Record<string, Command> = {
+  import: importCommand,
+  init: initCommand,
+  cluster: clusterCommand,
+  status: statusCommand,
+  prompt: promptCommand,
+  complete: completeCommand,
+  delete: deleteCommand,
+  verify: verifyCommand,
+  reconcile: reconcileCommand,
+  audit: auditCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const json = rest.includes('--json');
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(HELP);
+    return name ? EXIT_OK : EXIT_USAGE;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`erase: unknown command "${name}" (see \`erase help\`)\n`);
+    return EXIT_USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(HELP);
+    return EXIT_OK;
+  }
+  try {
+    return await command(rest, makeOutput);
+  } catch (e) {
+    return reportError(e, json);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.exitCode = reportError(e, false);
+    },
+  );
+}

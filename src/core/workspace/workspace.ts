@@ -1,0 +1,402 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { loadDataset } from '../dataset/load';
+import type { Example, ParsedDataset } from '../dataset/types';
+import { createEmbedder } from '../embed/registry';
+import type { Embedder } from '../embed/types';
+import { UserError } from '../errors';
+import { makePointSet, type PointSet } from '../qkmeans/points';
+import { train } from '../qkmeans/train';
+import { finalGrid, stateHash, type QkmParams, type QkmState } from '../qkmeans/state';
+import { gridPositions } from '../qkmeans/grid';
+import { nearestMembers } from '../erase/representatives';
+import { renderPrompt, type RenderedPrompt } from '../erase/prompt';
+import { toFixed } from '../fixedpoint';
+import { Projection } from '../qkmeans/projection';
+import type { PointStoreKey } from '../storage/pointStore';
+import { FileLock } from '../storage/lock';
+import {
+  DEFAULT_CONFIG,
+  dataPath,
+  findWorkspaceRoot,
+  readConfig,
+  relativeDataFile,
+  rootForDataFile,
+  workspacePaths,
+  writeConfig,
+  type WorkspaceConfig,
+  type WorkspacePaths,
+} from './config';
+import { loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
+import { projectedVectors, type PhaseProgress } from './vectors';
+import { chooseEps, describe, trainAndMeasure, type TrainedModel } from './training';
+import { projectTo2d } from './map2d';
+
+export interface WorkOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: PhaseProgress;
+}
+
+export interface ClusterReport {
+  readonly n: number;
+  readonly distinct: number;
+  readonly k: number;
+  readonly eps: number;
+  readonly epsNote?: string;
+  readonly epsTried?: readonly { eps: number; predictedCertified: number; ve: number }[];
+  readonly iterations: number;
+  readonly converged: boolean;
+  readonly stateHash: string;
+  readonly representatives: readonly (string | null)[];
+  readonly predictedCertified: number;
+  readonly ve: number;
+  readonly nonEmpty: number;
+  readonly warnings: readonly string[];
+  readonly malformed: number;
+  readonly duplicates: number;
+  readonly ms: number;
+}
+
+export interface StatusReport {
+  readonly dataFile: string;
+  readonly clustered: boolean;
+  readonly n: number;
+  readonly distinct: number;
+  readonly k: number;
+  readonly eps: number | 'auto';
+  readonly stateHash: string | null;
+  readonly ids: readonly string[];
+  readonly malformed: readonly { line: number; column: number; message: string }[];
+  readonly duplicates: number;
+  /** True when the data file no longer matches the clustered state (hand edits): run reconcile. */
+  readonly outOfDate: boolean;
+  readonly deletions: { readonly certified: number; readonly retrained: number };
+  readonly predictedCertified: number | null;
+  readonly ve: number | null;
+  readonly pendingErasure: boolean;
+}
+
+export interface ExampleView {
+  readonly id: string;
+  readonly input: string;
+  readonly output: string;
+  readonly label?: string;
+  readonly lines: readonly number[];
+  readonly multiplicity: number;
+  readonly cluster: number | null;
+  readonly isRepresentative: boolean;
+}
+
+export interface VerifyReport {
+  readonly equal: boolean;
+  readonly stateHash: string;
+  readonly scratchHash: string;
+  readonly ms: number;
+}
+
+/** The clustering inputs for a set of examples: weights from multiplicities, vectors from the caches. */
+export interface LoadedModel {
+  readonly dataset: ParsedDataset;
+  readonly state: QkmState;
+  readonly stateHash: string;
+  readonly meta: ClusterMeta;
+  readonly points: PointSet;
+}
+
+/**
+ * One ERASE workspace: a data file and the `.erase/` folder beside it. Both the CLI and the
+ * extension drive everything through this class; neither holds logic of its own.
+ */
+export class EraseWorkspace {
+  private embedderInstance: Promise<Embedder> | null = null;
+  readonly lock: FileLock;
+
+  private constructor(
+    readonly paths: WorkspacePaths,
+    public config: WorkspaceConfig,
+  ) {
+    this.lock = new FileLock(paths.lock);
+  }
+
+  /** Opens the workspace of a data file, or the nearest one at or above a folder. */
+  static open(fileOrDir: string): EraseWorkspace {
+    const abs = resolve(fileOrDir);
+    let root: string | null;
+    if (existsSync(abs) && statSync(abs).isDirectory()) root = findWorkspaceRoot(abs);
+    else root = rootForDataFile(abs).root;
+    if (!root) throw new UserError(`no ERASE workspace at or above ${abs}: run \`erase init --data FILE.jsonl\` first`, 'usage');
+    const paths = workspacePaths(root);
+    return new EraseWorkspace(paths, readConfig(paths));
+  }
+
+  static init(dataFile: string, settings: Partial<Omit<WorkspaceConfig, 'dataFile'>> = {}): EraseWorkspace {
+    if (!existsSync(dataFile)) throw new UserError(`data file ${dataFile} does not exist`, 'input');
+    const { root } = rootForDataFile(dataFile);
+    const paths = workspacePaths(root);
+    mkdirSync(paths.dir, { recursive: true });
+    const defined = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+    const cfg: WorkspaceConfig = { ...DEFAULT_CONFIG, ...defined, dataFile: relativeDataFile(root, dataFile) };
+    writeConfig(paths, cfg);
+    return new EraseWorkspace(paths, cfg);
+  }
+
+  static exists(dataFile: string): boolean {
+    return existsSync(workspacePaths(rootForDataFile(dataFile).root).config);
+  }
+
+  get dataFile(): string {
+    return dataPath(this.paths, this.config);
+  }
+
+  get stateDir(): string {
+    return this.paths.dir;
+  }
+
+  updateConfig(changes: Partial<Omit<WorkspaceConfig, 'dataFile'>>): void {
+    const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    this.config = { ...this.config, ...defined };
+    writeConfig(this.paths, this.config);
+    this.embedderInstance = null;
+  }
+
+  /** The configured embedder (created on first use; heavy ones load their models lazily inside). */
+  embedder(): Promise<Embedder> {
+    this.embedderInstance ??= createEmbedder(this.config.embedder, { host: this.config.ollamaHost, baseDir: this.paths.root });
+    this.embedderInstance.catch(() => (this.embedderInstance = null)); // a failed start (server down) may be retried
+    return this.embedderInstance;
+  }
+
+  async pointKey(seed = this.config.seed, dims = this.config.dims): Promise<PointStoreKey> {
+    return { embedderId: (await this.embedder()).id, seed, dims };
+  }
+
+  loadDataset(): ParsedDataset {
+    return loadDataset(this.dataFile);
+  }
+
+  /** Vectors and weights for the given examples, as a point set. */
+  async pointsFor(examples: readonly Example[], key: PointStoreKey, opts: WorkOptions = {}): Promise<PointSet> {
+    const vectors = await projectedVectors(this.paths, () => this.embedder(), key, examples, opts);
+    return makePointSet(
+      key.dims,
+      examples.map((e) => ({ id: e.id, weight: e.multiplicity, vector: vectors.get(e.id)! })),
+    );
+  }
+
+  paramsFor(eps: number, embedder: Embedder): QkmParams {
+    const c = this.config;
+    return { k: c.k, eps, dims: c.dims, maxIter: c.maxIter, seed: c.seed, embedderId: embedder.id };
+  }
+
+  /** Embeds (cached), clusters from scratch and saves the state. */
+  async cluster(opts: WorkOptions = {}): Promise<ClusterReport> {
+    await this.lock.acquire();
+    try {
+      return await this.clusterLocked(opts);
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /** `cluster` for callers that already hold the lock (recovery, reconcile). */
+  async clusterLocked(opts: WorkOptions = {}, history?: ClusterMeta['deletions']): Promise<ClusterReport> {
+    const t0 = performance.now();
+    const dataset = this.loadDataset();
+    const embedder = await this.embedder();
+    const points = await this.pointsFor(dataset.examples, await this.pointKey(), opts);
+    opts.onProgress?.('clustering', 0, 1);
+    let model: TrainedModel;
+    let epsChoice: ClusterMeta['epsChoice'];
+    let tried: ClusterReport['epsTried'];
+    const onIteration = (t: number, max: number) => opts.onProgress?.('clustering', t, max);
+    if (this.config.eps === 'auto') {
+      const { eps: _e, ...base } = this.paramsFor(0, embedder);
+      const choice = chooseEps(points, base, { signal: opts.signal });
+      model = choice.model;
+      tried = choice.tried;
+      epsChoice = { eps: choice.eps, predictedCertified: model.predictedCertified, ve: model.ve, note: choice.note };
+    } else {
+      model = trainAndMeasure(points, this.paramsFor(this.config.eps, embedder), { signal: opts.signal, onIteration });
+    }
+    const hash = saveState(this.paths, model.state);
+    const previous = loadMeta(this.paths);
+    const meta: ClusterMeta = {
+      stateHash: hash,
+      embedderId: embedder.id,
+      embedderDimension: embedder.dimension,
+      representatives: model.representatives,
+      predictedCertified: model.predictedCertified,
+      ve: model.ve,
+      nonEmpty: model.nonEmpty,
+      warnings: model.warnings,
+      epsChoice,
+      deletions: history ?? previous?.deletions ?? { certified: 0, retrained: 0 },
+      auditHead: previous?.auditHead,
+    };
+    saveMeta(this.paths, meta);
+    return {
+      n: model.state.n,
+      distinct: points.ids.length,
+      k: model.state.params.k,
+      eps: model.state.params.eps,
+      epsNote: epsChoice?.note,
+      epsTried: tried,
+      iterations: model.state.iterations.length,
+      converged: model.state.converged,
+      stateHash: hash,
+      representatives: model.representatives,
+      predictedCertified: model.predictedCertified,
+      ve: model.ve,
+      nonEmpty: model.nonEmpty,
+      warnings: model.warnings,
+      malformed: dataset.malformed.length,
+      duplicates: dataset.duplicates.length,
+      ms: performance.now() - t0,
+    };
+  }
+
+  /** The saved state, its meta and the points it was trained on; throws a clear error when not clustered yet. */
+  async loadModel(opts: WorkOptions = {}): Promise<LoadedModel> {
+    const loaded = loadState(this.paths);
+    const meta = loadMeta(this.paths);
+    if (!loaded || !meta) throw new UserError('the data set is not clustered yet: run `erase cluster` first', 'usage');
+    const dataset = this.loadDataset();
+    const { state } = loaded;
+    // The points the state was trained on: ids and weights from the state itself.
+    const byId = new Map(dataset.examples.map((e) => [e.id, e] as const));
+    // An id missing from the data file (erased by hand) still has its row in the point store until reconciled.
+    const items = [...state.assignments.keys()].map((id) => byId.get(id) ?? { id, input: '' });
+    const key = { embedderId: state.params.embedderId, seed: state.params.seed, dims: state.params.dims };
+    const vectors = await projectedVectors(this.paths, () => this.embedder(), key, items, opts);
+    const points = makePointSet(
+      state.params.dims,
+      [...state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: vectors.get(id)! })),
+    );
+    return { dataset, state, stateHash: loaded.hash, meta, points };
+  }
+
+  status(): StatusReport {
+    const dataset = this.loadDataset();
+    const loaded = loadState(this.paths);
+    const meta = loadMeta(this.paths);
+    const weights = new Map(dataset.examples.map((e) => [e.id, e.multiplicity] as const));
+    let outOfDate = false;
+    if (loaded) {
+      const a = loaded.state.assignments;
+      outOfDate = a.size !== weights.size || [...a].some(([id, [, w]]) => weights.get(id) !== w);
+    }
+    const n = dataset.examples.reduce((s, e) => s + e.multiplicity, 0);
+    return {
+      dataFile: this.dataFile,
+      clustered: loaded !== null,
+      n,
+      distinct: dataset.examples.length,
+      k: this.config.k,
+      eps: loaded ? loaded.state.params.eps : this.config.eps,
+      stateHash: loaded?.hash ?? null,
+      ids: dataset.examples.map((e) => e.id),
+      malformed: dataset.malformed.map((m) => ({ line: m.line, column: m.column, message: m.message })),
+      duplicates: dataset.duplicates.length,
+      outOfDate,
+      deletions: meta?.deletions ?? { certified: 0, retrained: 0 },
+      predictedCertified: meta?.predictedCertified ?? null,
+      ve: meta?.ve ?? null,
+      pendingErasure: existsSync(this.paths.intent),
+    };
+  }
+
+  /** Every example with its cluster and whether it is a representative (for views). */
+  examples(): ExampleView[] {
+    const dataset = this.loadDataset();
+    const loaded = loadState(this.paths);
+    const reps = new Set((loadMeta(this.paths)?.representatives ?? []).filter((r): r is string => r !== null));
+    return dataset.examples.map((e) => ({
+      id: e.id,
+      input: e.input,
+      output: e.output,
+      label: e.label,
+      lines: e.lines,
+      multiplicity: e.multiplicity,
+      cluster: loaded?.state.assignments.get(e.id)?.[0] ?? null,
+      isRepresentative: reps.has(e.id),
+    }));
+  }
+
+  /**
+   * The ERASE prompt. Dataset mode: the representative of each cluster, in cluster order.
+   * Query mode (needs a query): the members of the cluster nearest the query.
+   */
+  async prompt(query?: string, opts: WorkOptions = {}): Promise<RenderedPrompt & { mode: 'dataset' | 'query' }> {
+    const meta = loadMeta(this.paths);
+    const loaded = loadState(this.paths);
+    if (!meta || !loaded) throw new UserError('the data set is not clustered yet: run `erase cluster` first', 'usage');
+    const byId = new Map(this.loadDataset().examples.map((e) => [e.id, e] as const));
+    let ids: string[];
+    if (this.config.mode === 'query' && query !== undefined) {
+      const model = await this.loadModel(opts);
+      const cluster = await this.nearestCluster(model.state, query, opts);
+      ids = nearestMembers(model.state, model.points, cluster, this.config.shots);
+    } else {
+      ids = meta.representatives.filter((r): r is string => r !== null);
+    }
+    const examples = ids.map((id) => {
+      const e = byId.get(id);
+      if (!e) throw new UserError('the clustered state names an example that is no longer in the data file: run `erase reconcile`', 'check');
+      return { id, input: e.input, output: e.output };
+    });
+    return { ...renderPrompt(examples, query, this.config.template), mode: this.config.mode === 'query' && query !== undefined ? 'query' : 'dataset' };
+  }
+
+  private async nearestCluster(state: QkmState, query: string, opts: WorkOptions): Promise<number> {
+    const [v] = await (await this.embedder()).embed([query], opts.signal);
+    const fixed = toFixed(v);
+    const proj = new Projection(state.params.seed, fixed.length, state.params.dims).project(fixed);
+    const D = state.params.dims;
+    const c = gridPositions(finalGrid(state), state.phase, state.params.eps);
+    let best = 0;
+    let bestD = Infinity;
+    for (let j = 0; j < state.params.k; j++) {
+      let d = 0;
+      for (let i = 0; i < D; i++) {
+        const x = proj[i] / 1048576 - c[j * D + i];
+        d += x * x;
+      }
+      if (d < bestD) {
+        bestD = d;
+        best = j;
+      }
+    }
+    return best;
+  }
+
+  /** Retrains from scratch on the current data and compares state hashes. */
+  async verify(opts: WorkOptions = {}): Promise<VerifyReport> {
+    const t0 = performance.now();
+    const loaded = loadState(this.paths);
+    if (!loaded) throw new UserError('the data set is not clustered yet: run `erase cluster` first', 'usage');
+    const dataset = this.loadDataset();
+    const p = loaded.state.params;
+    const points = await this.pointsFor(dataset.examples, { embedderId: p.embedderId, seed: p.seed, dims: p.dims }, opts);
+    const scratch = train(points, p, { signal: opts.signal });
+    const scratchHash = stateHash(scratch);
+    return { equal: scratchHash === loaded.hash, stateHash: loaded.hash, scratchHash, ms: performance.now() - t0 };
+  }
+
+  /** A 2-D picture of the clustered examples for the map (display only: not part of the state). */
+  async map2d(opts: WorkOptions = {}): Promise<{ ids: string[]; x: Float32Array; y: Float32Array; cluster: Int32Array; representatives: (string | null)[] }> {
+    const model = await this.loadModel(opts);
+    const { x, y } = projectTo2d(model.points);
+    const cluster = Int32Array.from(model.points.ids, (id) => model.state.assignments.get(id)![0]);
+    return { ids: [...model.points.ids], x, y, cluster, representatives: [...model.meta.representatives] };
+  }
+
+  /** Re-describes a state (quality, representatives) after it changed. */
+  describe(state: QkmState, points: PointSet): TrainedModel {
+    return describe(state, points);
+  }
+
+  resolve(rel: string): string {
+    return join(this.paths.root, rel);
+  }
+}
