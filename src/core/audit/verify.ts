@@ -5,7 +5,6 @@
  */
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { canonicalJson } from '../hash';
 import { parseCheckpoint, publicKeyId, SignedCheckpoint, verifyCheckpointSignature } from './checkpoint';
 import { decodeUtf8, readIfExists, splitLines } from './jsonl';
 import { CHECKPOINT_FILE, LOG_FILE, PUBLIC_KEY_FILE } from './files';
@@ -75,9 +74,10 @@ function keyFromPem(pem: string): { key: KeyObject; id: string } {
   return entry;
 }
 
-function checkSignature(cp: SignedCheckpoint, key: KeyObject, cache: Map<string, boolean> | undefined): boolean {
+/** `line` is the checkpoint's canonical line, which determines key id, message and signature. */
+function checkSignature(cp: SignedCheckpoint, line: string, key: KeyObject, cache: Map<string, boolean> | undefined): boolean {
   if (!cache) return verifyCheckpointSignature(cp, key);
-  const memoKey = `${cp.keyId}|${cp.signature}|${canonicalJson(cp.checkpoint)}`;
+  const memoKey = line;
   let ok = cache.get(memoKey);
   if (ok === undefined) {
     ok = verifyCheckpointSignature(cp, key);
@@ -113,7 +113,7 @@ function checkCheckpoints(parsed: ParsedLog, bytes: Buffer | null, opts: VerifyB
       return;
     }
     const mustCheck = opts.signatures !== 'latest' || k === split.lines.length - 1;
-    if (mustCheck && !checkSignature(cp, pem, opts.signatureCache)) { problems.push({ kind: 'checkpoint-signature', seq: k, message: `checkpoint ${k + 1} has an invalid signature` }); return; }
+    if (mustCheck && !checkSignature(cp, text!, pem, opts.signatureCache)) { problems.push({ kind: 'checkpoint-signature', seq: k, message: `checkpoint ${k + 1} has an invalid signature` }); return; }
     const { size: cpSize, rootHash } = cp.checkpoint;
     if (cpSize > size) {
       problems.push({ kind: 'truncated', seq: k, message: `checkpoint ${k + 1} was signed over ${cpSize} entries but the log has ${size}: entries were removed from the end` });
