@@ -12,7 +12,7 @@ import { Inspector } from './inspector';
 import { ClusterMap } from './map';
 import { Playground } from './playground';
 import { DeletionRequests } from './requests';
-import { on, saveState, start, vscodeApi } from './rpc';
+import { command, on, saveState, start, vscodeApi } from './rpc';
 import { Tooltip, clearExampleCache } from './tooltip';
 
 const TABS = [['map', 'Cluster map'], ['playground', 'Prompt playground'], ['requests', 'Deletion requests'], ['audit', 'Audit log']] as const;
@@ -62,8 +62,12 @@ map.setView(state.view);
 panels.get('map')!.append(h('div', { class: 'map-layout' }, h('div', { class: 'map-wrap' }, canvas, h('div', { class: 'legend muted' }, 'drag: pan · wheel: zoom · click: select · ctrl+click: add · shift+drag: lasso · ★ = in the prompt')), inspectorRoot), tooltip.el);
 const reset = h('vscode-button', { id: 'map-reset', secondary: true }, 'Reset view');
 reset.addEventListener('click', () => { map.setView({ x: 0, y: 0, scale: 1 }); state.view = { x: 0, y: 0, scale: 1 }; persist(); });
-panels.get('map')!.prepend(h('div', { class: 'toolbar' }, reset));
-canvas.addEventListener('dblclick', () => { const id = canvas.dataset.hoverId; if (id) vscodeApi.postMessage({ kind: 'command', method: 'revealExample', params: { id } }); });
+const clusterNow = h('vscode-button', { id: 'map-cluster' }, 'Cluster now');
+clusterNow.addEventListener('click', () => command('runCommand', { command: 'erase.cluster' }));
+const verify = h('vscode-button', { id: 'map-verify', secondary: true }, 'Verify exactness');
+verify.addEventListener('click', () => command('runCommand', { command: 'erase.verify' }));
+panels.get('map')!.prepend(h('div', { class: 'toolbar' }, clusterNow, verify, reset));
+canvas.addEventListener('dblclick', () => { const id = canvas.dataset.hoverId; if (id) command('revealExample', { id }); });
 
 const playground = new Playground(panels.get('playground')!);
 const requests = new DeletionRequests(panels.get('requests')!, onErased);
@@ -76,6 +80,8 @@ function renderStatus(s: StatusView): void {
   if (s.malformed) parts.push(`${s.malformed} malformed line(s)`);
   parts.push(`Ollama ${s.ollamaHost}: ${s.ollamaReachable === null ? '?' : s.ollamaReachable ? 'reachable' : 'not reachable'}`);
   status.textContent = parts.join(' · ');
+  // "Cluster now" is the primary action only while there is nothing to show
+  if (s.clustered) clusterNow.setAttribute('secondary', ''); else clusterNow.removeAttribute('secondary');
   status.dataset.n = String(s.n);
 }
 
@@ -83,6 +89,9 @@ on('status', renderStatus);
 on('map', (m) => { clearExampleCache(); map.setData(m); state.selected = map.selectedIds(); void inspector.show(state.selected); app.dataset.state = 'ready'; });
 on('audit', (p) => { requests.update(p.entries); audit.update(p.entries); });
 on('select', (p) => { map.select(p.ids); state.selected = map.selectedIds(); persist(); void inspector.show(state.selected); });
+
+// Read-only hook for UI tests: where a point is drawn (no data, no actions).
+(window as unknown as { eraseWorkbenchTest: object }).eraseWorkbenchTest = { pointPosition: (id: string) => map.pointPosition(id) };
 
 showTab(state.tab);
 void inspector.show([]);

@@ -77,13 +77,12 @@ export class ClusterMap {
     return [...this.selected];
   }
 
-  /** Screen position (client coordinates) of a point, for tests and tooltips. */
-  screenPosition(id: string): { x: number; y: number } | undefined {
+  /** Position of a point relative to the canvas (for UI tests and tools). */
+  pointPosition(id: string): { x: number; y: number } | undefined {
     const i = this.data.ids.indexOf(id);
     if (i < 0) return undefined;
-    const r = this.canvas.getBoundingClientRect();
-    const [sx, sy] = this.toScreen(i);
-    return { x: r.left + sx, y: r.top + sy };
+    const [x, y] = this.toScreen(i);
+    return { x, y };
   }
 
   private cellOf(x: number, y: number): number {

@@ -41,6 +41,8 @@ export interface WebviewCommands {
   revealExample: { id: string };
   cancelCompletion: { streamId: string };
   openSettings: { query: string };
+  /** Runs one of a fixed list of the extension's own commands (buttons like "Cluster now"). */
+  runCommand: { command: 'erase.cluster' | 'erase.verify' | 'erase.importData' | 'erase.pickModel' };
 }
 export interface WebviewNotifications {
   ready: { version: number };
@@ -59,6 +61,7 @@ const paramGuards = {
     revealExample: object({ id: isId }),
     cancelCompletion: object({ streamId: isId }),
     openSettings: object({ query: oneOf('erase.ollamaHost', 'erase.ollamaModel', 'erase') }),
+    runCommand: object({ command: oneOf('erase.cluster', 'erase.verify', 'erase.importData', 'erase.pickModel') }),
   } satisfies { [M in keyof WebviewCommands]: Guard<WebviewCommands[M]> },
   notification: {
     ready: object({ version: isInt }),

@@ -6,6 +6,15 @@ const fs = require('fs');
 const util = require('util');
 const Mocha = require('mocha'); // mocha@11 (12 is ESM-only)
 
+// Offline noise from the host itself (its telemetry appender), not from this extension: without
+// this, mocha would blame whichever test is running when the DNS lookup fails.
+const HOST_NOISE = /getaddrinfo ENOTFOUND (mobile\.events\.data\.microsoft\.com|open-vsx\.org)/;
+const origUncaught = Mocha.Runner.prototype._uncaught;
+Mocha.Runner.prototype._uncaught = function (err) {
+  if (err && HOST_NOISE.test(String(err.message))) return;
+  return origUncaught.call(this, err);
+};
+
 function run() {
   const logFile = process.env.EXT_TESTS_LOG;
   const out = (...a) => (logFile ? fs.appendFileSync(logFile, util.format(...a) + '\n') : console.log(...a));

@@ -1,0 +1,131 @@
+// Command handlers. Each is a few lines of glue: ask the user, call core through EraseService
+// under cancellable progress, report. Handlers also return their result so scripts can use them.
+import * as vscode from 'vscode';
+import { streamCompletion } from '../core/ollama/client';
+import type { EraseService } from './eraseService';
+import { eraseWithReceipt, matchingIds } from './eraseFlow';
+import { importTable } from './importFlow';
+import { log } from './log';
+import { currentModel, ensureModel, ensureReachable, pickModel } from './ollama';
+import { isCancelled, withCancellableProgress } from './progress';
+import { revealExample } from './reveal';
+import { readSettings } from './settings';
+import { selectedExampleIds } from './trees/dataSetTree';
+
+/** Programmatic form of the erase commands (automation, tests): skips the prompts it answers. */
+export interface EraseArgs { ids?: string[]; text?: string; requester?: string; reason?: string; confirm?: boolean }
+const isEraseArgs = (a: unknown): a is EraseArgs => !!a && typeof a === 'object' && ('ids' in a || 'text' in a);
+
+export interface CommandDeps {
+  service: EraseService;
+  openWorkbench: () => void;
+  dataSetSelection: () => readonly unknown[];
+}
+
+export function registerCommands(d: CommandDeps): vscode.Disposable[] {
+  const { service } = d;
+  const reg = (id: string, fn: (...args: any[]) => unknown) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        if (isCancelled(e)) {
+          log.info(`${id} cancelled`);
+          return undefined;
+        }
+        const msg = e instanceof Error ? e.message : String(e);
+        log.error(`${id} failed: ${msg}`);
+        void vscode.window.showErrorMessage(msg);
+        return undefined;
+      }
+    });
+
+  return [
+    reg('erase.showLog', () => log.show()),
+    reg('erase.openWorkbench', () => d.openWorkbench()),
+    reg('erase.refresh', () => service.reset()),
+    reg('erase.revealExample', (id: unknown) => (typeof id === 'string' ? revealExample(service, id) : undefined)),
+    reg('erase.importData', (file?: vscode.Uri) => importTable(service, file)),
+
+    reg('erase.cluster', () => {
+      service.applySettings();
+      return withCancellableProgress(vscode.l10n.t('Clustering the data set'), async (signal, report) => {
+        const r = await service.run((ws) => ws.cluster({ signal, onProgress: (phase, done, total) => report(phase, done, total) }));
+        log.info(`clustered n=${r.n} k=${r.k} in ${r.iterations} iterations, ${r.ms.toFixed(0)} ms, state ${r.stateHash.slice(0, 16)}`);
+        void vscode.window.setStatusBarMessage(vscode.l10n.t('ERASE: {0} examples in {1} clusters', r.n, r.k), 5000);
+        return r;
+      });
+    }),
+
+    reg('erase.eraseSelected', async (node?: unknown, nodes?: unknown) => {
+      if (isEraseArgs(node)) return eraseIds(node.ids ?? [], node);
+      const picked = Array.isArray(nodes) && nodes.length ? nodes : node ? [node] : d.dataSetSelection();
+      const ids = typeof node === 'string' ? [node] : selectedExampleIds(picked);
+      if (!ids.length) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Select one or more examples in the Data set view first.'));
+        return undefined;
+      }
+      return eraseIds(ids, {});
+    }),
+
+    reg('erase.eraseByText', async (arg?: unknown) => {
+      const a: EraseArgs = isEraseArgs(arg) ? arg : {};
+      const text = a.text ?? (await vscode.window.showInputBox({ title: vscode.l10n.t('Erase examples matching text'), prompt: vscode.l10n.t('Every example whose input or output contains this text (ignoring case)'), ignoreFocusOut: true }));
+      if (!text) return undefined;
+      let ids = await service.run((ws) => matchingIds(ws, text), false);
+      if (!ids.length) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('No example matches that text.'));
+        return undefined;
+      }
+      if (a.confirm !== false) {
+        const ws = await service.get();
+        const items = ids.map((id) => ({ label: id, description: ws?.examples().find((e) => e.id === id)?.input.slice(0, 100), picked: true }));
+        const chosen = await vscode.window.showQuickPick(items, { canPickMany: true, title: vscode.l10n.t('{0} matching example(s): choose what to erase', ids.length) });
+        if (!chosen?.length) return undefined;
+        ids = chosen.map((c) => c.label);
+      }
+      return eraseIds(ids, a);
+    }),
+
+    reg('erase.verify', () =>
+      withCancellableProgress(vscode.l10n.t('Verifying exactness: retraining from scratch'), async (signal) => {
+        const r = await service.run((ws) => ws.verify({ signal }), false);
+        log.info(`verify: equal=${r.equal} state ${r.stateHash.slice(0, 16)} scratch ${r.scratchHash.slice(0, 16)} in ${r.ms.toFixed(0)} ms`);
+        if (r.equal) void vscode.window.showInformationMessage(vscode.l10n.t('Exact: the state equals a retrain from scratch ({0}).', r.stateHash.slice(0, 16)));
+        else void vscode.window.showErrorMessage(vscode.l10n.t('Not exact: state {0} differs from retrain {1}.', r.stateHash.slice(0, 16), r.scratchHash.slice(0, 16)));
+        return r;
+      })),
+
+    reg('erase.pickModel', () => pickModel()),
+
+    reg('erase.complete', async (queryArg?: unknown) => {
+      const { ollamaHost } = readSettings();
+      const query = typeof queryArg === 'string' ? queryArg : await vscode.window.showInputBox({ title: vscode.l10n.t('Complete with the ERASE prompt'), prompt: vscode.l10n.t('Query appended after the examples'), ignoreFocusOut: true });
+      if (query === undefined) return undefined;
+      if (!(await ensureReachable(ollamaHost))) return undefined;
+      const model = await currentModel();
+      if (!model || !(await ensureModel(ollamaHost, model))) return undefined;
+      const prompt = await service.run((ws) => ws.prompt(query), false);
+      const r = await withCancellableProgress(vscode.l10n.t('{0} is answering', model), (signal, report) => {
+        let shown = '';
+        return streamCompletion({ host: ollamaHost, model, prompt: prompt.text, signal, onToken: (t) => report((shown = (shown + t).slice(-60))) });
+      });
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: `${r.text}\n\n---\n${vscode.l10n.t('Examples in the prompt')}: ${prompt.ids.join(', ')}\n` });
+      if (typeof queryArg !== 'string') await vscode.window.showTextDocument(doc, { preview: true });
+      return { text: r.text, ids: prompt.ids, model };
+    }),
+  ];
+
+  async function eraseIds(ids: string[], a: EraseArgs) {
+    let meta = { requester: a.requester, reason: a.reason };
+    if (a.confirm !== false) {
+      const requester = await vscode.window.showInputBox({ title: vscode.l10n.t('Deletion request'), prompt: vscode.l10n.t('Who asked for this erasure? (optional, stored in the audit log)'), ignoreFocusOut: true });
+      if (requester === undefined) return undefined;
+      const yes = vscode.l10n.t('Erase');
+      const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Erase {0} example(s) from the data set? Their lines are removed from the file.', ids.length), { modal: true }, yes);
+      if (ok !== yes) return undefined;
+      meta = { requester: requester || undefined, reason: a.reason };
+    }
+    return eraseWithReceipt(service, ids, meta);
+  }
+}

@@ -1,0 +1,99 @@
+// Holds the open EraseWorkspace (core) for the workspace's data file, serialises operations on it,
+// and fires onDidChange after anything that changes the state. All real work happens in core.
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { EraseWorkspace, reconcile, recoverErasure } from '../core/workspace';
+import { log } from './log';
+import { readSettings, type EraseSettings } from './settings';
+
+export type Workspace = EraseWorkspace;
+
+export class EraseService implements vscode.Disposable {
+  private ws: EraseWorkspace | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  /** The data file named by `erase.dataFile`, else the first *.jsonl next to a .erase/ folder. */
+  async locateDataFile(): Promise<vscode.Uri | undefined> {
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const configured = readSettings(folder.uri).dataFile;
+      if (configured) return vscode.Uri.file(path.resolve(folder.uri.fsPath, configured));
+    }
+    const states = await vscode.workspace.findFiles('**/.erase/config.json', '**/node_modules/**', 5);
+    for (const s of states) {
+      const dir = path.dirname(path.dirname(s.fsPath));
+      const jsonl = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+      if (jsonl.length) return vscode.Uri.file(path.join(dir, jsonl[0]));
+    }
+    return undefined;
+  }
+
+  /** Opens (or initialises from the settings) the workspace; undefined when there is no data set. */
+  async get(): Promise<EraseWorkspace | undefined> {
+    if (this.ws) return this.ws;
+    const file = await this.locateDataFile();
+    await vscode.commands.executeCommand('setContext', 'erase.hasDataSet', !!file);
+    await vscode.commands.executeCommand('setContext', 'erase.noDataSet', !file);
+    if (!file || !fs.existsSync(file.fsPath)) return undefined;
+    const t0 = performance.now();
+    const settings = readSettings(file);
+    this.ws = EraseWorkspace.exists(file.fsPath) ? EraseWorkspace.open(file.fsPath) : EraseWorkspace.init(file.fsPath, toConfig(settings));
+    // finish (or roll back) an erasure that a crash interrupted, before anything reads the state
+    const rec = await recoverErasure(this.ws);
+    if (rec) log.warn(`an interrupted erasure (request ${rec.requestId}) was ${rec.outcome}`);
+    log.info(`opened data set ${vscode.workspace.asRelativePath(file)} in ${(performance.now() - t0).toFixed(0)} ms`);
+    return this.ws;
+  }
+
+  current(): EraseWorkspace | undefined {
+    return this.ws;
+  }
+
+  /** Forgets the open workspace (settings or data file changed); the next get() re-opens it. */
+  reset(): void {
+    this.ws = undefined;
+    this.changed.fire();
+  }
+
+  /** Runs `fn` after every earlier operation finished: core state is never touched concurrently. */
+  run<T>(fn: (ws: EraseWorkspace) => Promise<T> | T, changesState = true): Promise<T> {
+    const next = this.queue.then(async () => {
+      const ws = await this.get();
+      if (!ws) throw new Error(vscode.l10n.t('No ERASE data set in this workspace. Import a TSV/CSV file or set erase.dataFile.'));
+      return fn(ws);
+    });
+    this.queue = next.catch(() => undefined);
+    if (changesState) void next.then(() => this.changed.fire(), () => this.changed.fire());
+    return next;
+  }
+
+  /**
+   * The data file changed on disk (a hand edit): core treats removed lines as audited erasures and
+   * added lines as new examples. Our own erasures also touch the file; then nothing changed.
+   */
+  reconcile(): Promise<void> {
+    return this.run(async (ws) => {
+      if (!ws.status().clustered) return; // nothing derived yet: views just re-read the file
+      const r = await reconcile(ws);
+      if (r.changed) log.info(`reconciled hand edits: ${r.removedIds.length} removed (${r.removedCopies} copies), ${r.addedIds.length} added${r.retrained ? ', clustered again' : ''}`);
+    });
+  }
+
+  /** Applies the current settings to the workspace config (takes effect at the next clustering). */
+  applySettings(): void {
+    if (!this.ws) return;
+    const next = toConfig(readSettings(vscode.Uri.file(this.ws.dataFile)));
+    const cur = this.ws.config as unknown as Record<string, unknown>;
+    if (Object.entries(next).some(([k, v]) => cur[k] !== v)) this.ws.updateConfig(next);
+  }
+}
+
+export function toConfig(s: EraseSettings) {
+  return { k: s.k, eps: s.eps, seed: s.seed, dims: s.dims, embedder: s.embedder, maxIter: s.maxIter, ollamaHost: s.ollamaHost, ...(s.ollamaModel ? { ollamaModel: s.ollamaModel } : {}) };
+}

@@ -1,0 +1,107 @@
+// Entry point. Activation only wires things up: the data set is opened lazily on first use, the
+// Ollama check runs after activation. Activation time is measured and logged.
+import * as vscode from 'vscode';
+import { isReachable } from '../core/ollama/client';
+import { registerCommands } from './commands';
+import { DataSetDiagnostics } from './diagnostics';
+import { EraseService } from './eraseService';
+import { initLog, log } from './log';
+import { readSettings, SECTION } from './settings';
+import { EraseStatusBar } from './statusBar';
+import { AuditLogTree, DeletionRequestsTree } from './trees/auditTrees';
+import { DataSetTree } from './trees/dataSetTree';
+import { statusView } from './views';
+import { watchDataFile } from './watcher';
+import { WorkbenchPanel, registerWorkbenchSerializer } from './workbench/panel';
+
+export interface ExtensionApi {
+  /** Milliseconds spent in activate(). */
+  readonly activationMs: number;
+  /** For tests and automation: feeds a raw message to the workbench router as if the webview sent it. */
+  handleWebviewMessage(raw: unknown): Promise<unknown>;
+  /** Resolves after the data set was opened and the views/diagnostics were refreshed. */
+  refreshed(): Promise<void>;
+  /** The tree providers, so tests and tools can read what the views show. */
+  readonly views: { dataSet: DataSetTree; deletionRequests: DeletionRequestsTree; auditLog: AuditLogTree };
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  const t0 = performance.now();
+  initLog(context);
+  const service = new EraseService();
+  const diagnostics = new DataSetDiagnostics();
+  const statusBar = new EraseStatusBar();
+  const dataSetTree = new DataSetTree(service);
+  const deletionRequestsTree = new DeletionRequestsTree(service);
+  const auditLogTree = new AuditLogTree(service);
+  const dataSetView = vscode.window.createTreeView('erase.dataSet', { treeDataProvider: dataSetTree, canSelectMany: true, showCollapseAll: true });
+  let ollamaReachable: boolean | null = null;
+  let watcher: vscode.Disposable | undefined;
+  let watchedFile = '';
+  const openWorkbench = () => WorkbenchPanel.show(context.extensionUri, service, () => ollamaReachable);
+
+  let lastRefresh: Promise<void> = Promise.resolve();
+  const refresh = () =>
+    (lastRefresh = (async () => {
+      const ws = await service.get().catch((e) => {
+        log.error(`cannot open the data set: ${String((e as Error)?.message ?? e)}`);
+        return undefined;
+      });
+      if (ws && ws.dataFile !== watchedFile) {
+        watcher?.dispose();
+        watchedFile = ws.dataFile;
+        watcher = watchDataFile(service, vscode.Uri.file(ws.dataFile));
+      }
+      if (ws) {
+        const duplicates = ws.examples().filter((e) => e.multiplicity > 1).map((e) => ({ id: e.id, lines: e.lines }));
+        diagnostics.update(vscode.Uri.file(ws.dataFile), { malformed: ws.status().malformed, duplicates });
+      } else diagnostics.clear();
+      statusBar.update(statusView(ws, ollamaReachable));
+    })());
+
+  const checkOllama = async () => {
+    ollamaReachable = await isReachable(readSettings().ollamaHost, 2000);
+    void refresh();
+  };
+
+  context.subscriptions.push(
+    service, diagnostics, statusBar, dataSetTree, dataSetView,
+    deletionRequestsTree, auditLogTree,
+    vscode.window.registerTreeDataProvider('erase.deletionRequests', deletionRequestsTree),
+    vscode.window.registerTreeDataProvider('erase.auditLog', auditLogTree),
+    ...registerCommands({ service, openWorkbench, dataSetSelection: () => dataSetView.selection }),
+    registerWorkbenchSerializer(context.extensionUri, service, () => ollamaReachable),
+    service.onDidChange(() => void refresh()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      if (e.affectsConfiguration(`${SECTION}.dataFile`)) service.reset();
+      else service.applySettings();
+      if (e.affectsConfiguration(`${SECTION}.ollamaHost`)) void checkOllama();
+      void refresh();
+    }),
+    { dispose: () => watcher?.dispose() },
+  );
+
+  // heavy-ish work after activation returns: open the data set, check Ollama
+  setTimeout(() => {
+    void refresh();
+    void checkOllama();
+  }, 0);
+
+  const activationMs = performance.now() - t0;
+  log.info(`activated in ${activationMs.toFixed(1)} ms`);
+  return {
+    activationMs,
+    views: { dataSet: dataSetTree, deletionRequests: deletionRequestsTree, auditLog: auditLogTree },
+    handleWebviewMessage: async (raw) => {
+      const panel = WorkbenchPanel.current ?? openWorkbench();
+      return panel.router.handle(raw);
+    },
+    refreshed: async () => {
+      await new Promise((r) => setTimeout(r, 0));
+      await lastRefresh;
+    },
+  };
+}
+
+export function deactivate(): void {}

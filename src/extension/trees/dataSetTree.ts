@@ -1,0 +1,108 @@
+// Tree "Data set": clusters → examples. Representatives (the examples in the prompt) get a star;
+// duplicated lines and malformed lines are marked. Clicking an example reveals its line.
+import * as vscode from 'vscode';
+import type { EraseService } from '../eraseService';
+
+type Node =
+  | { kind: 'cluster'; cluster: number; ids: string[] }
+  | { kind: 'example'; id: string }
+  | { kind: 'malformedGroup' }
+  | { kind: 'malformed'; line: number; message: string };
+
+const oneLine = (s: string, max = 80) => {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > max ? t.slice(0, max - 1) + '…' : t;
+};
+
+export class DataSetTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly sub: vscode.Disposable;
+
+  constructor(private readonly service: EraseService) {
+    this.sub = service.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    const ws = await this.service.get();
+    if (!ws) return [];
+    if (!node) {
+      const byCluster = new Map<number, string[]>();
+      for (const e of ws.examples()) {
+        const c = e.cluster ?? -1;
+        const list = byCluster.get(c) ?? [];
+        list.push(e.id);
+        byCluster.set(c, list);
+      }
+      const nodes: Node[] = [...byCluster.entries()].sort((a, b) => a[0] - b[0]).map(([cluster, ids]) => ({ kind: 'cluster', cluster, ids }));
+      if (ws.status().malformed.length) nodes.push({ kind: 'malformedGroup' });
+      return nodes;
+    }
+    if (node.kind === 'cluster') {
+      const rep = new Set(ws.examples().filter((e) => e.isRepresentative).map((e) => e.id));
+      // representative first, then file order
+      return [...node.ids].sort((a, b) => Number(rep.has(b)) - Number(rep.has(a))).map((id) => ({ kind: 'example', id }));
+    }
+    if (node.kind === 'malformedGroup') return ws.status().malformed.map((m) => ({ kind: 'malformed', line: m.line, message: m.message }));
+    return [];
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    const ws = this.service.current();
+    switch (node.kind) {
+      case 'cluster': {
+        const label = node.cluster < 0 ? vscode.l10n.t('Not clustered yet') : vscode.l10n.t('Cluster {0}', node.cluster);
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = vscode.l10n.t('{0} examples', node.ids.length);
+        item.iconPath = new vscode.ThemeIcon('symbol-namespace');
+        item.contextValue = 'cluster';
+        item.id = `cluster:${node.cluster}`;
+        return item;
+      }
+      case 'example': {
+        const e = ws?.examples().find((x) => x.id === node.id);
+        const item = new vscode.TreeItem(e ? oneLine(e.input) : node.id, vscode.TreeItemCollapsibleState.None);
+        item.id = `example:${node.id}`;
+        const marks: string[] = [];
+        if (e?.isRepresentative) marks.push(vscode.l10n.t('representative'));
+        if (e && e.multiplicity > 1) marks.push(vscode.l10n.t('duplicate ×{0}', e.multiplicity));
+        item.description = [e ? vscode.l10n.t('line {0}', e.lines.join(', ')) : '', ...marks].filter(Boolean).join(' · ');
+        item.tooltip = new vscode.MarkdownString().appendText(`${node.id}\n${e?.output ?? ''}`);
+        item.iconPath = new vscode.ThemeIcon(e?.isRepresentative ? 'star-full' : e && e.multiplicity > 1 ? 'copy' : 'circle-small');
+        item.contextValue = e?.isRepresentative ? 'example.representative' : 'example';
+        item.command = { command: 'erase.revealExample', title: vscode.l10n.t('Reveal'), arguments: [node.id] };
+        return item;
+      }
+      case 'malformedGroup': {
+        const n = ws?.status().malformed.length ?? 0;
+        const item = new vscode.TreeItem(vscode.l10n.t('Malformed lines'), vscode.TreeItemCollapsibleState.Expanded);
+        item.description = String(n);
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+        item.id = 'malformed';
+        return item;
+      }
+      case 'malformed': {
+        const item = new vscode.TreeItem(vscode.l10n.t('line {0}', node.line), vscode.TreeItemCollapsibleState.None);
+        item.description = node.message;
+        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+        item.contextValue = 'malformed';
+        item.command = ws ? { command: 'vscode.open', title: '', arguments: [vscode.Uri.file(ws.dataFile), { selection: new vscode.Range(node.line - 1, 0, node.line - 1, 0) }] } : undefined;
+        return item;
+      }
+    }
+  }
+}
+
+/** The example ids among selected tree nodes (for "Erase selected"). */
+export function selectedExampleIds(nodes: readonly unknown[]): string[] {
+  return nodes.flatMap((n) => (n && typeof n === 'object' && (n as Node).kind === 'example' ? [(n as { id: string }).id] : []));
+}

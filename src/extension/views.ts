@@ -1,0 +1,61 @@
+// Converts core results into the plain protocol shapes the webview and the trees show.
+import * as path from 'node:path';
+import { readLog } from '../core/audit/log';
+import type { DeletionReceipt, EraseWorkspace } from '../core/workspace';
+import type { AuditEntryView, ExampleDetail, MapView, ReceiptView, StatusView } from '../shared/protocol';
+import { readSettings } from './settings';
+
+export function statusView(ws: EraseWorkspace | undefined, ollamaReachable: boolean | null): StatusView {
+  const s = readSettings();
+  if (!ws) {
+    return { dataFile: '', n: 0, k: s.k, stateHash: '', clustered: false, certifiedDeletions: 0, totalDeletions: 0, malformed: 0, duplicates: 0, ollamaHost: s.ollamaHost, ollamaModel: s.ollamaModel, ollamaReachable };
+  }
+  const st = ws.status();
+  return {
+    dataFile: ws.dataFile,
+    n: st.n,
+    k: st.k,
+    stateHash: st.stateHash ?? '',
+    clustered: st.clustered,
+    certifiedDeletions: st.deletions.certified,
+    totalDeletions: st.deletions.certified + st.deletions.retrained,
+    malformed: st.malformed.length,
+    duplicates: st.duplicates,
+    ollamaHost: s.ollamaHost,
+    ollamaModel: s.ollamaModel,
+    ollamaReachable,
+  };
+}
+
+export async function mapView(ws: EraseWorkspace, signal?: AbortSignal): Promise<MapView> {
+  if (!ws.status().clustered) return { ids: [], x: [], y: [], cluster: [], representatives: [] };
+  const m = await ws.map2d({ signal });
+  const representatives = m.representatives.filter((r): r is string => r !== null);
+  return { ids: [...m.ids], x: Array.from(m.x), y: Array.from(m.y), cluster: Array.from(m.cluster), representatives };
+}
+
+export function exampleDetail(ws: EraseWorkspace, id: string): ExampleDetail | undefined {
+  const e = ws.examples().find((x) => x.id === id);
+  if (!e) return undefined;
+  return { id: e.id, input: e.input, output: e.output, ...(e.label !== undefined ? { label: e.label } : {}), lines: [...e.lines], cluster: e.cluster ?? -1, isRepresentative: e.isRepresentative, multiplicity: e.multiplicity };
+}
+
+export function receiptView(r: DeletionReceipt): ReceiptView {
+  return {
+    requestId: r.requestId, erasedIds: [...r.erasedIds], certified: r.certified, retrained: r.retrained, ms: r.ms,
+    stateHashBefore: r.stateHashBefore, stateHashAfter: r.stateHashAfter, promptChanged: r.promptChanged,
+  };
+}
+
+/** The audit log as shown (newest last). Read from core's audit library; never holds example text. */
+export async function auditView(ws: EraseWorkspace): Promise<AuditEntryView[]> {
+  const { entries } = await readLog(path.join(ws.stateDir, 'audit'));
+  return entries.map((e) => ({
+    seq: e.seq, time: e.time, action: e.action, requestId: e.requestId,
+    ...(e.requester ? { requester: e.requester } : {}),
+    ...(e.subjectRef ? { subjectRef: e.subjectRef } : {}),
+    erasedCount: e.erasedCount, certified: e.certified, retrained: e.retrained, promptChanged: e.promptChanged,
+    stateHashBefore: e.stateHashBefore, stateHashAfter: e.stateHashAfter,
+    ...(e.verification ? { verifiedEqual: e.verification.equal } : {}),
+  }));
+}

@@ -1,0 +1,80 @@
+// The workbench webview panel (one per window). It is restored after a reload through a
+// serializer; the webview restores its own view state (ids and view settings only).
+import * as vscode from 'vscode';
+import type { HostMessage } from '../../shared/protocol';
+import type { EraseService } from '../eraseService';
+import { log } from '../log';
+import { auditView, mapView, statusView } from '../views';
+import { workbenchHtml, workbenchResourceRoots } from './html';
+import { WorkbenchRouter } from './router';
+
+export const WORKBENCH_VIEW_TYPE = 'erase.workbench';
+
+export class WorkbenchPanel implements vscode.Disposable {
+  static current: WorkbenchPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  readonly router: WorkbenchRouter;
+
+  static show(extensionUri: vscode.Uri, service: EraseService, ollamaReachable: () => boolean | null): WorkbenchPanel {
+    if (WorkbenchPanel.current) {
+      WorkbenchPanel.current.panel.reveal();
+      return WorkbenchPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(WORKBENCH_VIEW_TYPE, vscode.l10n.t('ERASE Workbench'), vscode.ViewColumn.One, {
+      enableScripts: true,
+      retainContextWhenHidden: false, // state comes back from the host + saved view state
+      localResourceRoots: workbenchResourceRoots(extensionUri),
+    });
+    return new WorkbenchPanel(panel, extensionUri, service, ollamaReachable);
+  }
+
+  constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly service: EraseService, private readonly ollamaReachable: () => boolean | null) {
+    WorkbenchPanel.current = this;
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'erase.svg');
+    panel.webview.options = { enableScripts: true, localResourceRoots: workbenchResourceRoots(extensionUri) };
+    this.router = new WorkbenchRouter(service, (m) => this.post(m), () => void this.pushAll());
+    panel.webview.html = workbenchHtml(panel.webview, extensionUri);
+    this.disposables.push(
+      this.router,
+      panel.webview.onDidReceiveMessage((raw) => void this.router.handle(raw)),
+      panel.onDidDispose(() => this.dispose()),
+      service.onDidChange(() => void this.pushAll()),
+    );
+  }
+
+  post(m: HostMessage): Thenable<boolean> {
+    return this.panel.webview.postMessage(m);
+  }
+
+  /** Sends status, map and audit log (after `ready`, and after every state change). */
+  async pushAll(): Promise<void> {
+    if (!this.router.ready) return;
+    try {
+      const ws = await this.service.get();
+      await this.post({ kind: 'notification', method: 'status', params: statusView(ws, this.ollamaReachable()) });
+      if (!ws) return;
+      await this.post({ kind: 'notification', method: 'map', params: await mapView(ws) });
+      await this.post({ kind: 'notification', method: 'audit', params: { entries: await auditView(ws) } });
+    } catch (e) {
+      log.error(`workbench refresh failed: ${String((e as Error)?.message ?? e)}`);
+    }
+  }
+
+  select(ids: string[]): void {
+    void this.post({ kind: 'notification', method: 'select', params: { ids } });
+  }
+
+  dispose(): void {
+    if (WorkbenchPanel.current === this) WorkbenchPanel.current = undefined;
+    this.panel.dispose();
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}
+
+export function registerWorkbenchSerializer(extensionUri: vscode.Uri, service: EraseService, ollamaReachable: () => boolean | null): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(WORKBENCH_VIEW_TYPE, {
+    async deserializeWebviewPanel(panel) {
+      new WorkbenchPanel(panel, extensionUri, service, ollamaReachable);
+    },
+  });
+}

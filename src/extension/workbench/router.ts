@@ -1,0 +1,135 @@
+// Handles every message from the workbench webview. Each one is validated first
+// (parseWebviewMessage); malformed messages are logged and, if they carry a request id, answered
+// with an error reply. Requests call core through the EraseService; nothing is computed here.
+import * as vscode from 'vscode';
+import { streamCompletion } from '../../core/ollama/client';
+import {
+  PROTOCOL_VERSION, parseWebviewMessage, type HostMessage, type WebviewCommandMessage, type WebviewRequestMessage, type WebviewRequests,
+} from '../../shared/protocol';
+import type { EraseService } from '../eraseService';
+import { log } from '../log';
+import { withCancellableProgress } from '../progress';
+import { openSettings, readSettings } from '../settings';
+import { exampleDetail, receiptView } from '../views';
+import { listModels } from '../../core/ollama/client';
+import { revealExample } from '../reveal';
+import { eraseWithReceipt, matchingIds } from '../eraseFlow';
+
+export class WorkbenchRouter implements vscode.Disposable {
+  private readonly streams = new Map<string, AbortController>();
+  /** Set once the webview said `ready`; the host posts nothing before that. */
+  ready = false;
+
+  constructor(
+    private readonly service: EraseService,
+    private readonly post: (m: HostMessage) => Thenable<boolean> | void,
+    private readonly onReady: () => void,
+  ) {}
+
+  dispose(): void {
+    for (const c of this.streams.values()) c.abort();
+    this.streams.clear();
+  }
+
+  async handle(raw: unknown): Promise<HostMessage | undefined> {
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) {
+      log.warn(`rejected a webview message: ${parsed.error}`);
+      if (parsed.requestId === undefined) return undefined;
+      return this.reply({ kind: 'reply', id: parsed.requestId, ok: false, error: `rejected: ${parsed.error}` });
+    }
+    const m = parsed.message;
+    if (m.kind === 'notification') {
+      if (m.params.version !== PROTOCOL_VERSION) log.warn(`webview protocol ${m.params.version}, host ${PROTOCOL_VERSION}`);
+      this.ready = true;
+      this.onReady();
+      return undefined;
+    }
+    if (m.kind === 'command') {
+      await this.command(m).catch((e) => log.error(`webview command ${m.method} failed: ${String(e?.message ?? e)}`));
+      return undefined;
+    }
+    try {
+      const result = await this.request(m);
+      return this.reply({ kind: 'reply', id: m.id, ok: true, result });
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      log.warn(`webview request ${m.method} failed: ${msg}`);
+      return this.reply({ kind: 'reply', id: m.id, ok: false, error: msg });
+    }
+  }
+
+  private reply(r: HostMessage): HostMessage {
+    void this.post(r);
+    return r;
+  }
+
+  private async command(m: WebviewCommandMessage): Promise<void> {
+    switch (m.method) {
+      case 'revealExample':
+        return revealExample(this.service, m.params.id);
+      case 'cancelCompletion':
+        this.streams.get(m.params.streamId)?.abort();
+        return;
+      case 'openSettings':
+        await openSettings(m.params.query);
+        return;
+      case 'runCommand':
+        await vscode.commands.executeCommand(m.params.command);
+        return;
+    }
+  }
+
+  private async request(m: WebviewRequestMessage): Promise<WebviewRequests[typeof m.method]['result']> {
+    switch (m.method) {
+      case 'getExample': {
+        const ws = await this.service.get();
+        const d = ws && exampleDetail(ws, m.params.id);
+        if (!d) throw new Error(vscode.l10n.t('No example with id {0}', m.params.id));
+        return d;
+      }
+      case 'findExamples':
+        return { ids: await this.service.run((ws) => matchingIds(ws, m.params.text), false) };
+      case 'erase': {
+        const receipt = await eraseWithReceipt(this.service, m.params.ids, { requester: m.params.requester, reason: m.params.reason });
+        return receiptView(receipt);
+      }
+      case 'verify':
+        return withCancellableProgress(vscode.l10n.t('Verifying exactness (retrain from scratch)'), (signal) =>
+          this.service.run((ws) => ws.verify({ signal }), false));
+      case 'listModels': {
+        const s = readSettings();
+        const models = await listModels(s.ollamaHost, { timeoutMs: 5000 });
+        return { models: models.map((x) => x.name), selected: s.ollamaModel };
+      }
+      case 'complete':
+        return this.startCompletion(m.params);
+    }
+  }
+
+  private async startCompletion(p: WebviewRequests['complete']['params']): Promise<{ ids: string[] }> {
+    const { ollamaHost } = readSettings();
+    const prompt = p.withExamples
+      ? await this.service.run((ws) => ws.prompt(p.query), false)
+      : { text: p.query, ids: [] as string[] };
+    const ctrl = new AbortController();
+    this.streams.get(p.streamId)?.abort();
+    this.streams.set(p.streamId, ctrl);
+    const t0 = performance.now();
+    void streamCompletion({
+      host: ollamaHost, model: p.model, prompt: prompt.text, signal: ctrl.signal,
+      onToken: (text) => void this.post({ kind: 'notification', method: 'completionChunk', params: { streamId: p.streamId, text } }),
+    }).then(
+      (r) => {
+        log.info(`completion ${p.streamId}: ${r.evalCount} tokens in ${(performance.now() - t0).toFixed(0)} ms`);
+        void this.post({ kind: 'notification', method: 'completionEnd', params: { streamId: p.streamId } });
+      },
+      (e: Error) => {
+        const cancelled = e?.name === 'CancelledError';
+        if (!cancelled) log.warn(`completion ${p.streamId} failed: ${e?.message}`);
+        void this.post({ kind: 'notification', method: 'completionEnd', params: { streamId: p.streamId, ...(cancelled ? { cancelled } : { error: String(e?.message ?? e) }) } });
+      },
+    ).finally(() => this.streams.delete(p.streamId));
+    return { ids: [...prompt.ids] };
+  }
+}

@@ -1,0 +1,37 @@
+// The host validates every webview message: malformed ones are rejected with an error reply
+// (when they carry an id) and never reach core.
+const assert = require('assert');
+const { api } = require('./helpers');
+
+suite('webview protocol', () => {
+  test('rejects malformed messages', async () => {
+    const a = await api();
+    const bad = [
+      { kind: 'request', id: 1, method: 'erase', params: { ids: 'pos-1' } },
+      { kind: 'request', id: 2, method: 'erase', params: { ids: ['pos-1'], evil: true } },
+      { kind: 'request', id: 3, method: 'runShell', params: {} },
+      { kind: 'request', id: 4, method: 'getExample', params: { id: 42 } },
+      { kind: 'request', id: 5, method: 'getExample', params: { id: 'pos-1' }, extra: 1 },
+      { kind: 'request', id: 6, method: 'complete', params: { streamId: 's', query: 'q', model: 'm', withExamples: 'yes' } },
+    ];
+    for (const m of bad) {
+      const r = await a.handleWebviewMessage(m);
+      assert.strictEqual(r.kind, 'reply');
+      assert.strictEqual(r.id, m.id);
+      assert.strictEqual(r.ok, false, JSON.stringify(m));
+      assert.match(r.error, /^rejected:/);
+    }
+    for (const m of [null, 'erase', [], { kind: 'request', method: 'verify', params: {} }, { kind: 'command', method: 'revealExample', params: {} }]) {
+      assert.strictEqual(await a.handleWebviewMessage(m), undefined, JSON.stringify(m));
+    }
+  });
+
+  test('answers a valid request with the example (text as data)', async () => {
+    const a = await api();
+    const r = await a.handleWebviewMessage({ kind: 'request', id: 9, method: 'getExample', params: { id: 'hostile-script' } });
+    assert.strictEqual(r.ok, true, r.error);
+    assert.strictEqual(r.result.input, "</script><script>document.title='pwned-script'</script>");
+    const miss = await a.handleWebviewMessage({ kind: 'request', id: 10, method: 'getExample', params: { id: 'no-such-id' } });
+    assert.strictEqual(miss.ok, false);
+  });
+});
