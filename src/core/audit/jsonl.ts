@@ -2,10 +2,10 @@
  * Byte-level handling of the append-only JSONL files: splitting into lines (with a torn-tail
  * report instead of silent acceptance), durable appends, and a cross-process append lock.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncDir } from '../storage/atomicWrite';
-import { UserError } from '../errors';
+import { FileLock } from '../storage/lock';
 
 export interface TornTail {
   /** Byte offset where the incomplete last line starts. */
@@ -93,24 +93,13 @@ export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T>
 }
 
 async function withFileLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const path = join(dir, LOCK_FILE);
-  let fd: number | undefined;
-  for (let attempt = 0; fd === undefined; attempt++) {
-    try {
-      fd = openSync(path, 'wx', 0o644);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (attempt >= LOCK_RETRIES) {
-        throw new UserError(`the audit log in ${dir} is locked by another process; if none is running, delete ${path}`, 'unavailable');
-      }
-      await new Promise((resolve) => setTimeout(resolve, LOCK_WAIT_MS));
-    }
-  }
+  // The shared lock takes over a lock file whose holder died (a SIGKILL mid-append), instead
+  // of blocking every later append.
+  const lock = new FileLock(join(dir, LOCK_FILE));
+  await lock.acquire(LOCK_RETRIES * LOCK_WAIT_MS);
   try {
-    writeSync(fd, `${process.pid}\n`);
-    closeSync(fd);
     return await fn();
   } finally {
-    try { unlinkSync(path); } catch { /* already removed */ }
+    lock.release();
   }
 }

@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../storage/atomicWrite';
 import { loadPoints } from '../storage/pointStore';
 import { representatives } from '../erase/representatives';
 import { predictedCertifiedFraction } from '../qkmeans/quality';
-import { appendEntry, currentHead, readLog, repairTornTail, writeCheckpoint, FileKeyStore, type KeyStore, type AuditEntry, type AuditEntryInput } from '../audit';
+import { appendEntry, currentHead, readLog, repairTornTail, verifyLog, writeCheckpoint, FileKeyStore, type KeyStore, type AuditEntry, type AuditEntryInput } from '../audit';
 import { unloadModel } from '../ollama/client';
 import { loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
 import { forgetVectors } from './vectors';
@@ -263,8 +263,12 @@ async function recoverErasureLocked(ws: EraseWorkspace, keyStore: KeyStore): Pro
   }
 
   // Roll forward: every step is idempotent.
+  // A crash between the entry and its signed checkpoint leaves our own entry unanchored: sign it.
+  const lastEntry = log!.entries[log!.entries.length - 1];
+  if (lastEntry?.requestId === intent.requestId && (await verifyLog(auditDir)).problems.some((p) => p.kind === 'unanchored' || p.kind === 'no-checkpoint')) {
+    await writeCheckpoint(auditDir, { keyStore, time: new Date().toISOString(), acceptUnanchored: true });
+  }
   const head = await currentHead(auditDir);
-  await writeCheckpoint(auditDir, { keyStore, time: new Date().toISOString() }).catch(() => undefined);
   const erasedSet = new Set(intent.ids);
   eraseFromDatasetFile(ws.dataFile, erasedSet);
   const loaded = loadState(ws.paths);
