@@ -41,16 +41,22 @@ export function* csvRows(text: string): Generator<Row> {
     let field = '';
     let s = lines[li];
     let i = 0;
-    let error: { column: number; message: string } | undefined;
+    let error: { line: number; column: number; message: string } | undefined;
     for (;;) {
       if (s.charCodeAt(i) === 0x22) {
-        // Quoted field: may continue over physical lines.
+        // Quoted field: may continue over physical lines. Errors point at its opening quote
+        // when it spans lines, since a stray quote is the usual cause.
+        const openLine = li;
+        const openCol = i + 1;
         i++;
         for (;;) {
           const q = s.indexOf('"', i);
           if (q < 0) {
             field += s.slice(i);
-            if (li + 1 >= lines.length) { error = { column: 1, message: 'quoted field is not terminated before the end of the file' }; break; }
+            if (li + 1 >= lines.length) {
+              error = { line: openLine + 1, column: openCol, message: 'quoted field opened here is not closed before the end of the file' };
+              break;
+            }
             field += '\n';
             li++;
             s = lines[li];
@@ -64,7 +70,10 @@ export function* csvRows(text: string): Generator<Row> {
         }
         if (error) break;
         if (i < s.length && s.charCodeAt(i) !== 0x2c) {
-          error = { column: i + 1, message: 'unexpected text after a closing quote (a quote inside a quoted field must be doubled)' };
+          error =
+            li === openLine
+              ? { line: li + 1, column: i + 1, message: 'unexpected text after a closing quote (a quote inside a quoted field must be doubled)' }
+              : { line: openLine + 1, column: openCol, message: `quoted field opened here closes on line ${li + 1} before unexpected text (a quote inside a field must be doubled)` };
           break;
         }
       } else {
@@ -79,7 +88,7 @@ export function* csvRows(text: string): Generator<Row> {
       i++; // past the comma; a trailing comma yields one more (empty) field on the next turn
     }
     if (error) {
-      yield { line: startLine + 1, error };
+      yield { line: error.line, error: { column: error.column, message: error.message } };
       li = startLine + 1; // resume after the row's first line
       continue;
     }
