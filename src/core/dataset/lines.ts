@@ -52,6 +52,8 @@ export function splitTextLines(text: string): string[] {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.length === 0) return [];
   const parts = body.split('\n');
-  if (parts[parts.length - 1] === '') parts.pop(); // text ending in a newline has no extra line
-  return parts.map((p) => (p.endsWith('\r') ? p.slice(0, -1) : p));
+  const last = parts.pop()!; // not followed by LF: a CR there is content, as in splitByteLines
+  const lines = parts.map((p) => (p.endsWith('\r') ? p.slice(0, -1) : p));
+  if (last !== '') lines.push(last); // text ending in a newline has no extra line
+  return lines;
 }
