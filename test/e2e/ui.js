@@ -25,18 +25,27 @@ async function check(name, fn) {
 const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
 
 async function runCommand(title) {
-  // F1 occasionally does not open the palette (focus/animation race): Escape + F1, retried.
+  // F1 occasionally does not open the palette (focus/animation race), and right after start the
+  // extension's contributions may not be registered yet: Escape + F1 + type, retried.
   const widget = page.locator('.quick-input-widget');
   const input = widget.locator('.quick-input-box input');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
-    try { await input.waitFor({ state: 'visible', timeout: 5000 }); break; } catch (e) { if (attempt >= 4) throw e; }
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill('>' + title);
+      await row.waitFor({ timeout: 5000 });
+      break;
+    } catch (e) {
+      if (attempt >= 5) {
+        const rows = await page.locator('.quick-input-list .monaco-list-row').allTextContents();
+        throw new Error(`no palette row "${title}"; rows: ${JSON.stringify(rows.slice(0, 5))}`);
+      }
+    }
   }
-  await input.fill('>' + title);
   // click the matching row: Enter would run whatever row is highlighted first
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ timeout: 15000 });
   await row.click();
   await widget.waitFor({ state: 'hidden', timeout: 10000 });
 }
@@ -53,7 +62,8 @@ let page;
   try {
     await page.goto(`${BASE}/?folder=${encodeURIComponent(FOLDER)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
-    log('workbench loaded');
+    await page.locator('.activitybar [aria-label="ERASE"]').first().waitFor({ timeout: 30000 });
+    log('workbench loaded, ERASE view container present');
     const wv = page.frameLocator('iframe.webview').frameLocator('#active-frame');
     const canvas = wv.locator('#map');
 
