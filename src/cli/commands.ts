@@ -3,7 +3,8 @@ import { UserError } from '../core/errors';
 import { importTabular } from '../core/dataset/tabular';
 import { serializeRecord } from '../core/dataset/jsonl';
 import { writeFileAtomic } from '../core/storage/atomicWrite';
-import { EraseWorkspace, eraseExamples, findMatches, reconcile, recoverErasure, type DeletionReceipt } from '../core/workspace';
+import { EraseWorkspace, findMatches, reconcile, recoverErasure, type DeletionReceipt } from '../core/workspace';
+import { eraseAndRecord } from '../core/workspace/requests';
 import { streamCompletion } from '../core/ollama/client';
 import { columnOption, epsOption, intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK, progressPrinter, type Output } from './output';
@@ -205,7 +206,7 @@ export const deleteCommand: Command = async (argv, mk) => {
         out.note(`request from ${rq.requester ?? 'unknown'}: nothing matched, skipped`);
         continue;
       }
-      receipts.push(await eraseExamples(ws, { ...common, ids, requestId: rq.requestId, requester: rq.requester, subjectRef: rq.subjectRef, reason: rq.reason }));
+      receipts.push(await eraseAndRecord(ws, { ...common, ids, requestId: rq.requestId, requester: rq.requester, subjectRef: rq.subjectRef, reason: rq.reason, match: rq.ids ? { kind: 'ids' } : { kind: rq.regex ? 'regex' : 'text', ignoreCase: rq.ignoreCase } }));
     }
     out.result(receipts, receipts.map(receiptText).join('\n\n') || 'nothing erased');
     return receipts.some((r) => r.verification && !r.verification.equal) ? EXIT_CHECK : EXIT_OK;
@@ -228,7 +229,7 @@ export const deleteCommand: Command = async (argv, mk) => {
     out.result({ ids }, `${ids.length} example(s) would be erased`);
     return EXIT_OK;
   }
-  const r = await eraseExamples(ws, { ...common, ids, requestId: values['request-id'], requester: values.requester, subjectRef: values.subject, reason: values.reason });
+  const r = await eraseAndRecord(ws, { ...common, ids, requestId: values['request-id'], requester: values.requester, subjectRef: values.subject, reason: values.reason, match: values.id?.length ? { kind: 'ids' } : { kind: values.regex !== undefined ? 'regex' : 'text', ignoreCase: !!values['ignore-case'] } });
   out.result(r, receiptText(r));
   return r.verification && !r.verification.equal ? EXIT_CHECK : EXIT_OK;
 };

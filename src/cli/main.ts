@@ -1,4 +1,5 @@
 import { auditCommand } from './auditCommands';
+import { requestCommand } from './requestCommands';
 import { clusterCommand, completeCommand, deleteCommand, importCommand, initCommand, promptCommand, reconcileCommand, statusCommand, verifyCommand, type Command } from './commands';
 import { EXIT_OK, EXIT_USAGE, makeOutput, reportError } from './output';
 
@@ -18,6 +19,8 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   verify                  retrain from scratch and compare state hashes (exit 1 when not equal)
   reconcile               take hand edits of the data file into account (removed lines are audited erasures)
   audit verify | prove --request ID | consistency --from N --to M | export --format md|html|json|csv [--out FILE]
+  request add (--id ID ... | --match TEXT | --regex RE) [--requester R] [--subject REF] [--deadline-days N]
+          | list | show ID | run ID [--verify] | refuse ID --reason R     deletion requests with status and deadline
 
 Commands find the workspace (.erase/ beside the data file) from --data FILE or the current folder.
 `;
@@ -33,6 +36,7 @@ const COMMANDS: Record<string, Command> = {
   verify: verifyCommand,
   reconcile: reconcileCommand,
   audit: auditCommand,
+  request: requestCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
