@@ -186,12 +186,13 @@ export const deleteCommand: Command = async (argv, mk) => {
     'dry-run': { type: 'boolean' },
     verify: { type: 'boolean' },
     'unload-model': { type: 'boolean' },
+    'keep-model': { type: 'boolean' },
   });
   const out = mk(!!values.json);
   const ways = [values.id?.length ? 1 : 0, values.match !== undefined ? 1 : 0, values.regex !== undefined ? 1 : 0, values.requests !== undefined ? 1 : 0].reduce((a, b) => a + b, 0);
   if (ways !== 1) throw new UserError('say what to erase with exactly one of --id ID (repeatable), --match TEXT, --regex RE or --requests FILE.jsonl', 'usage');
   const ws = await openWorkspace(values.data, out);
-  const common = { verify: !!values.verify, unloadModel: !!values['unload-model'] };
+  const common = { verify: !!values.verify, unloadModel: values['keep-model'] ? false : values['unload-model'] ? true : undefined };
   if (values.requests !== undefined) {
     const requests = readRequestsFile(values.requests);
     const examples = ws.loadDataset().examples;

@@ -15,7 +15,7 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   prompt [--query TEXT]   the ERASE prompt and the ids in it
   complete --query TEXT [--model M] [--host URL]   stream an answer from Ollama with the ERASE prompt
   delete (--id ID ... | --match TEXT | --regex RE | --requests FILE.jsonl) [--requester R] [--subject REF]
-         [--reason R] [--request-id ID] [--dry-run] [--verify] [--unload-model]
+         [--reason R] [--request-id ID] [--dry-run] [--verify] [--keep-model]
   verify                  retrain from scratch and compare state hashes (exit 1 when not equal)
   reconcile               take hand edits of the data file into account (removed lines are audited erasures)
   audit verify | prove --request ID | consistency --from N --to M | export --format md|html|json|csv [--out FILE]

@@ -113,3 +113,43 @@ test('eps auto picks a candidate and reports how; query mode takes the nearest c
   assert.equal((await ws.verify()).equal, true);
   assert.ok(existsSync(ws.paths.points));
 });
+
+test('an erasure that changes the prompt unloads the Ollama model and the audit entry says so', async () => {
+  const { createOllamaStandIn } = await import('../fixtures/ollama-stand-in');
+  const { readLog } = await import('../../src/core/audit');
+  const ollama = createOllamaStandIn({ models: ['fake-llm:latest'] });
+  const host = await ollama.listen();
+  try {
+    const { file } = workspace();
+    const ws = EraseWorkspace.init(file, { k: 4, ollamaHost: host, ollamaModel: 'fake-llm' });
+    const c = await ws.cluster();
+    // Erase ordinary examples until one leaves the prompt as it was: no unload for that one.
+    const receipts = [];
+    for (const id of ws.status().ids.filter((x) => !c.representatives.includes(x)).slice(0, 10)) {
+      const q = await eraseAndRecord(ws, { ids: [id] });
+      receipts.push(q);
+      if (!q.promptChanged) break;
+    }
+    const quiet = receipts[receipts.length - 1];
+    assert.equal(quiet.promptChanged, false, 'some erasure left the prompt unchanged');
+    assert.equal(quiet.modelUnloaded, null, 'no unload when the prompt did not change');
+    const rep = (await ws.prompt()).ids[0];
+    const r = await eraseAndRecord(ws, { ids: [rep] });
+    receipts.push(r);
+    assert.equal(r.promptChanged, true);
+    assert.equal(r.modelUnloaded, true);
+    const unloads = ollama.log.filter((e) => e.path === '/api/generate' && e.body.keep_alive === 0);
+    assert.equal(unloads.length, receipts.filter((x) => x.promptChanged).length);
+    const entries = (await readLog(ws.paths.auditDir)).entries;
+    assert.equal(entries[entries.length - 1].modelUnloaded, true);
+  } finally {
+    await ollama.close();
+  }
+  // Unreachable server: recorded as not unloaded, the erasure still happens.
+  const { file } = workspace();
+  const ws = EraseWorkspace.init(file, { k: 4, ollamaHost: 'http://127.0.0.1:9' });
+  const c = await ws.cluster();
+  const r = await eraseAndRecord(ws, { ids: [c.representatives[0]!] });
+  assert.equal(r.modelUnloaded, false);
+  assert.equal(ws.status().ids.includes(c.representatives[0]!), false);
+});

@@ -23,6 +23,8 @@ export interface WorkspaceConfig {
   readonly shots: number;
   readonly ollamaHost: string;
   readonly ollamaModel: string;
+  /** After an erasure that changed the prompt, unload the Ollama model so its KV cache drops the old prompt. */
+  readonly unloadOnPromptChange: boolean;
   readonly template: PromptTemplate;
 }
 
@@ -37,6 +39,7 @@ export const DEFAULT_CONFIG: Omit<WorkspaceConfig, 'dataFile'> = {
   shots: 4,
   ollamaHost: DEFAULT_OLLAMA_HOST,
   ollamaModel: 'llama3.2',
+  unloadOnPromptChange: true,
   template: DEFAULT_TEMPLATE,
 };
 

@@ -134,7 +134,7 @@ async function eraseLocked(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
     verification = { equal: scratch === after, scratchHash: scratch };
   }
   let modelUnloaded: boolean | null = null;
-  if (promptChanged && req.unloadModel) {
+  if (promptChanged && (req.unloadModel ?? ws.config.unloadOnPromptChange)) {
     try {
       await unloadModel(ws.config.ollamaHost, ws.config.ollamaModel, opts.signal);
       modelUnloaded = true;
