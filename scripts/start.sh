@@ -18,7 +18,7 @@ if [ ! -f "$SAMPLE/sst2.jsonl" ]; then
   [ -f "$SST2" ] || { echo "SST-2 not found at $SST2 (set SST2=path/to/train.tsv)" >&2; exit 1; }
   mkdir -p "$SAMPLE/.vscode"
   head -n $((ROWS + 1)) "$SST2" > "$SAMPLE/sst2-sample.tsv"
-  node dist/cli.js import "$SAMPLE/sst2-sample.tsv" --out "$SAMPLE/sst2.jsonl"
+  node dist/cli.js import "$SAMPLE/sst2-sample.tsv" --header --text-col sentence --label-col label --out "$SAMPLE/sst2.jsonl"
   rm -f "$SAMPLE/sst2-sample.tsv"
   node dist/cli.js init --data "$SAMPLE/sst2.jsonl"
   node dist/cli.js cluster --data "$SAMPLE/sst2.jsonl"
