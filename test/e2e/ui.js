@@ -148,6 +148,18 @@ let page;
       await page.screenshot({ path: path.join(OUT, '06-audit-log.png') });
     });
 
+    await check('view state survives the webview being hidden and restored', async () => {
+      await wv.locator('#tab-audit').click();
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'README.md' }).first().dblclick().catch(async () => {
+        await runCommand('View: Show Explorer');
+        await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'README.md' }).first().dblclick();
+      });
+      await page.locator('.tabs-container .tab', { hasText: 'README.md' }).first().waitFor({ timeout: 10000 });
+      await page.locator('.tabs-container .tab', { hasText: 'ERASE Workbench' }).first().click();
+      await wv.locator('#tab-audit[aria-selected="true"]').waitFor({ timeout: 15000 });
+      await wv.locator('#audit-table tr[data-action="erase"]').first().waitFor({ timeout: 10000 });
+    });
+
     await check('lasso selection selects several points', async () => {
       await wv.locator('#tab-map').click();
       const box = await canvas.boundingBox();
