@@ -1,16 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { UserError } from '../core/errors';
 import { consistency, exportReport, proveRequest, verifyLog, type ReportFormat } from '../core/audit';
-import { EraseWorkspace, recoverErasure } from '../core/workspace';
+import { openWorkspace } from './openWorkspace';
 import { loadMeta } from '../core/workspace/persisted';
 import { intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK, type Output } from './output';
 import type { Command } from './commands';
 
 async function open(data: string | undefined, out: Output) {
-  const ws = EraseWorkspace.open(data ?? process.cwd());
-  const rec = await recoverErasure(ws);
-  if (rec) out.note(`an interrupted erasure (request ${rec.requestId}) was ${rec.outcome === 'completed' ? 'completed' : 'rolled back'}`);
+  const ws = await openWorkspace(data, out);
   return { ws, expectedHead: loadMeta(ws.paths)?.auditHead };
 }
 

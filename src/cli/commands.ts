@@ -3,7 +3,8 @@ import { UserError } from '../core/errors';
 import { importTabular } from '../core/dataset/tabular';
 import { serializeRecord } from '../core/dataset/jsonl';
 import { writeFileAtomic } from '../core/storage/atomicWrite';
-import { EraseWorkspace, findMatches, reconcile, recoverErasure, type DeletionReceipt } from '../core/workspace';
+import { EraseWorkspace, findMatches, reconcile, type DeletionReceipt } from '../core/workspace';
+import { openWorkspace } from './openWorkspace';
 import { eraseAndRecord } from '../core/workspace/requests';
 import { streamCompletion } from '../core/ollama/client';
 import { columnOption, epsOption, intOption, parse, required } from './args';
@@ -11,14 +12,6 @@ import { EXIT_CHECK, EXIT_OK, progressPrinter, type Output } from './output';
 import { readRequestsFile } from '../core/requests/requestsFile';
 
 export type Command = (argv: string[], out: (json: boolean) => Output) => Promise<number>;
-
-/** Opens the workspace named by --data, or the one at or above the current folder, finishing any interrupted erasure. */
-async function openWorkspace(data: string | undefined, out: Output): Promise<EraseWorkspace> {
-  const ws = EraseWorkspace.open(data ?? process.cwd());
-  const rec = await recoverErasure(ws);
-  if (rec) out.note(`an interrupted erasure (request ${rec.requestId}) was ${rec.outcome === 'completed' ? 'completed' : 'rolled back'}`);
-  return ws;
-}
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 

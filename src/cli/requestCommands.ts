@@ -1,17 +1,10 @@
 import { UserError } from '../core/errors';
-import { EraseWorkspace, recoverErasure } from '../core/workspace';
+import { openWorkspace } from './openWorkspace';
 import { executeRequest, listRequests, previewRequest, receiveRequest, refuseRequest } from '../core/workspace/requests';
 import { isOverdue, type DeletionRequestRecord } from '../core/requests/store';
 import { intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK, type Output } from './output';
 import type { Command } from './commands';
-
-async function open(data: string | undefined, out: Output): Promise<EraseWorkspace> {
-  const ws = EraseWorkspace.open(data ?? process.cwd());
-  const rec = await recoverErasure(ws);
-  if (rec) out.note(`an interrupted erasure (request ${rec.requestId}) was ${rec.outcome === 'completed' ? 'completed' : 'rolled back'}`);
-  return ws;
-}
 
 function line(r: DeletionRequestRecord, now: string): string {
   const due = isOverdue(r, now) ? 'OVERDUE' : `due ${r.deadline.slice(0, 10)}`;
@@ -36,7 +29,7 @@ export const requestCommand: Command = async (argv, mk) => {
     'unload-model': { type: 'boolean' },
   });
   const out = mk(!!values.json);
-  const ws = await open(values.data, out);
+  const ws = await openWorkspace(values.data, out);
   const now = new Date().toISOString();
   switch (sub) {
     case 'add': {

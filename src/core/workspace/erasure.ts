@@ -14,7 +14,7 @@ import { representatives } from '../erase/representatives';
 import { predictedCertifiedFraction } from '../qkmeans/quality';
 import { appendEntry, currentHead, readLog, repairTornTail, verifyLog, writeCheckpoint, FileKeyStore, type KeyStore, type AuditEntry, type AuditEntryInput } from '../audit';
 import { unloadModel } from '../ollama/client';
-import { loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
+import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
 import { forgetVectors } from './vectors';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 
@@ -173,10 +173,7 @@ async function eraseLocked(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
     stateHash: after,
     representatives: reps,
     predictedCertified: result.certified ? model.meta.predictedCertified : predictedCertifiedFraction(result.state, result.points),
-    deletions: {
-      certified: model.meta.deletions.certified + (result.certified ? 1 : 0),
-      retrained: model.meta.deletions.retrained + (result.certified ? 0 : 1),
-    },
+    deletions: countDeletion(model.meta.deletions, result.certified),
     auditHead: appended.head,
   };
   saveState(ws.paths, result.state);
@@ -299,10 +296,7 @@ async function recoverErasureLocked(ws: EraseWorkspace, keyStore: KeyStore): Pro
       stateHash: intent.stateHashAfter,
       representatives: representatives(model.state, model.points),
       predictedCertified: predictedCertifiedFraction(model.state, model.points),
-      deletions: {
-        certified: meta.deletions.certified + (intent.certified ? 1 : 0),
-        retrained: meta.deletions.retrained + (intent.certified ? 0 : 1),
-      },
+      deletions: countDeletion(meta.deletions, intent.certified),
       auditHead: head,
     });
   } else if (meta.auditHead?.size !== head.size || meta.auditHead.rootHash !== head.rootHash) {

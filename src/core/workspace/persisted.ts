@@ -23,6 +23,13 @@ export interface ClusterMeta {
   readonly auditHead?: { readonly size: number; readonly rootHash: string };
 }
 
+export type DeletionCounts = ClusterMeta['deletions'];
+
+/** The counts after one more deletion, certified or retrained. */
+export function countDeletion(d: DeletionCounts, certified: boolean): DeletionCounts {
+  return { certified: d.certified + (certified ? 1 : 0), retrained: d.retrained + (certified ? 0 : 1) };
+}
+
 /** The state text is canonical, so its file hash is the state hash. */
 export function saveState(paths: WorkspacePaths, state: QkmState): string {
   const text = serializeState(state);

@@ -5,7 +5,7 @@ import { representatives } from '../erase/representatives';
 import { predictedCertifiedFraction } from '../qkmeans/quality';
 import { loadPoints } from '../storage/pointStore';
 import { appendEntry, type KeyStore } from '../audit';
-import { loadMeta, loadState, saveMeta, saveState } from './persisted';
+import { countDeletion, loadMeta, loadState, saveMeta, saveState } from './persisted';
 import { forgetVectors } from './vectors';
 import { keyStoreFor, recoverErasure, TOOL_VERSION } from './erasure';
 import type { EraseWorkspace, WorkOptions } from './workspace';
@@ -69,7 +69,7 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
         stateHash: after,
         representatives: representatives(r.state, r.points),
         predictedCertified: predictedCertifiedFraction(r.state, r.points),
-        deletions: { certified: meta.deletions.certified + (r.certified ? 1 : 0), retrained: meta.deletions.retrained + (r.certified ? 0 : 1) },
+        deletions: countDeletion(meta.deletions, r.certified),
       });
     } else {
       after = (await ws.clusterLocked(opts)).stateHash;
