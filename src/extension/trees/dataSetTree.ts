@@ -1,6 +1,7 @@
 // Tree "Data set": clusters → examples. Representatives (the examples in the prompt) get a star;
 // duplicated lines and malformed lines are marked. Clicking an example reveals its line.
 import * as vscode from 'vscode';
+import type { ExampleView } from '../../core/workspace';
 import type { EraseService } from '../eraseService';
 
 type Node =
@@ -18,6 +19,9 @@ export class DataSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly sub: vscode.Disposable;
+  /** Examples by id, read once per refresh: core re-parses the data file on every examples() call. */
+  private byId = new Map<string, ExampleView>();
+  private malformedCount = 0;
 
   constructor(private readonly service: EraseService) {
     this.sub = service.onDidChange(() => this.changed.fire(undefined));
@@ -36,21 +40,24 @@ export class DataSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     const ws = await this.service.get();
     if (!ws) return [];
     if (!node) {
+      const examples = ws.examples();
+      this.byId = new Map(examples.map((e) => [e.id, e]));
       const byCluster = new Map<number, string[]>();
-      for (const e of ws.examples()) {
+      for (const e of examples) {
         const c = e.cluster ?? -1;
         const list = byCluster.get(c) ?? [];
         list.push(e.id);
         byCluster.set(c, list);
       }
       const nodes: Node[] = [...byCluster.entries()].sort((a, b) => a[0] - b[0]).map(([cluster, ids]) => ({ kind: 'cluster', cluster, ids }));
-      if (ws.status().malformed.length) nodes.push({ kind: 'malformedGroup' });
+      this.malformedCount = ws.status().malformed.length;
+      if (this.malformedCount) nodes.push({ kind: 'malformedGroup' });
       return nodes;
     }
     if (node.kind === 'cluster') {
-      const rep = new Set(ws.examples().filter((e) => e.isRepresentative).map((e) => e.id));
+      const isRep = (id: string) => Number(!!this.byId.get(id)?.isRepresentative);
       // representative first, then file order
-      return [...node.ids].sort((a, b) => Number(rep.has(b)) - Number(rep.has(a))).map((id) => ({ kind: 'example', id }));
+      return [...node.ids].sort((a, b) => isRep(b) - isRep(a)).map((id) => ({ kind: 'example', id }));
     }
     if (node.kind === 'malformedGroup') return ws.status().malformed.map((m) => ({ kind: 'malformed', line: m.line, message: m.message }));
     return [];
@@ -69,7 +76,7 @@ export class DataSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
         return item;
       }
       case 'example': {
-        const e = ws?.examples().find((x) => x.id === node.id);
+        const e = this.byId.get(node.id);
         const item = new vscode.TreeItem(e ? oneLine(e.input) : node.id, vscode.TreeItemCollapsibleState.None);
         item.id = `example:${node.id}`;
         const marks: string[] = [];
@@ -83,7 +90,7 @@ export class DataSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
         return item;
       }
       case 'malformedGroup': {
-        const n = ws?.status().malformed.length ?? 0;
+        const n = this.malformedCount;
         const item = new vscode.TreeItem(vscode.l10n.t('Malformed lines'), vscode.TreeItemCollapsibleState.Expanded);
         item.description = String(n);
         item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
