@@ -6,6 +6,7 @@ import { UserError } from '../errors';
 
 export interface DeletionResult {
   readonly state: QkmState;
+  /** The points without the removed weight (computed on first use: an O(n·D) copy the certified path itself does not need). */
   readonly points: PointSet;
   /** True when the certificate check passed: the state was updated in O(T·k·D) without retraining. */
   readonly certified: boolean;
@@ -19,6 +20,9 @@ export interface DeletionResult {
  * example's whole weight to erase it). Applies the certificate check of ALGORITHMS.md §3 to the
  * whole batch at once; when it fails, retrains from the first failing iteration (everything
  * before it is provably unchanged), so the result always equals a retrain from scratch.
+ *
+ * Ownership: the input state is consumed — on the certified path its assignment map is updated in
+ * place, so that path costs O(T·k·D·|removal| + |removal|·log n) and copies nothing of size n.
  */
 export function deleteFromState(state: QkmState, points: PointSet, removalIn: ReadonlyMap<string, number>, opts: TrainOptions = {}): DeletionResult {
   const { k, eps } = state.params;
@@ -32,7 +36,8 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
     removal.set(id, Math.min(w, points.weight[i]));
     removedIdx.push(i);
   }
-  const newPoints = withoutWeights(points, removal);
+  let newPoints: PointSet | null = null;
+  const remaining = () => (newPoints ??= withoutWeights(points, removal));
   if (removal.size === 0) return { state, points, certified: true, failedAt: null, reason: null };
 
   let failedAt = Infinity;
@@ -78,7 +83,7 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
   };
 
   if (failedAt === Infinity) {
-    const assignments = new Map(state.assignments);
+    const assignments = state.assignments as Map<string, readonly [number, number]>;
     for (const [id, w] of removal) {
       const [c, old] = assignments.get(id)!;
       if (old - w > 0) assignments.set(id, [c, old - w]);
@@ -87,19 +92,22 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
     const iterations = state.iterations.map((_, i) => subtracted(i + 1));
     return {
       state: { ...state, iterations, n: state.n - sumValues(removal), assignments },
-      points: newPoints,
+      get points() {
+        return remaining();
+      },
       certified: true,
       failedAt: null,
       reason: null,
     };
   }
 
-  if (failedAt === 0) return { state: train(newPoints, state.params, opts), points: newPoints, certified: false, failedAt: 0, reason };
+  if (failedAt === 0) return { state: train(remaining(), state.params, opts), points: remaining(), certified: false, failedAt: 0, reason };
+  const rest = remaining();
 
   // Retrain from the first failing iteration: iterations before it are unchanged but for the sums.
   const prefix: IterationRecord[] = [];
   for (let t = 1; t < failedAt; t++) prefix.push(subtracted(t));
-  const run = runLloyd(newPoints, state.params, state.phase, gridAt(state, failedAt - 1), failedAt, opts);
+  const run = runLloyd(rest, state.params, state.phase, gridAt(state, failedAt - 1), failedAt, opts);
   return {
     state: {
       params: state.params,
@@ -108,10 +116,10 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
       initGrid: state.initGrid,
       iterations: [...prefix, ...run.iterations],
       converged: run.converged,
-      n: totalWeight(newPoints),
-      assignments: assignmentMap(newPoints, run.assignment),
+      n: totalWeight(rest),
+      assignments: assignmentMap(rest, run.assignment),
     },
-    points: newPoints,
+    points: rest,
     certified: false,
     failedAt,
     reason,
