@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../storage/atomicWrite';
 import { loadPoints } from '../storage/pointStore';
 import { representatives } from '../erase/representatives';
 import { predictedCertifiedFraction } from '../qkmeans/quality';
-import { appendEntry, currentHead, readLog, repairTornTail, verifyLog, writeCheckpoint, FileKeyStore, type KeyStore, type AuditEntry, type AuditEntryInput } from '../audit';
+import { appendEntry, currentHead, readLog, repairTornTail, verifyLog, writeCheckpoint, type KeyStore, type AuditEntry, type AuditEntryInput } from '../audit';
 import { unloadModel } from '../ollama/client';
 import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
 import { forgetVectors } from './vectors';
@@ -75,8 +75,9 @@ export interface RecoveryReport {
   readonly outcome: 'rolled-back' | 'completed';
 }
 
+/** The workspace's audit keys: 0600 files by default; the extension installs a SecretStorage store. */
 export function keyStoreFor(ws: EraseWorkspace): KeyStore {
-  return new FileKeyStore(ws.paths.keysDir);
+  return ws.keyStore;
 }
 
 /** The content an audit commitment binds to: the example's canonical record. */

@@ -1,11 +1,13 @@
 import type { PointSet } from '../qkmeans/points';
 
 /**
- * A 2-D view of the projected points for the cluster map: the top two principal axes of the
- * D-dimensional points, by power iteration on the D×D covariance. Display only — fitted on the
- * data, so it must never feed anything that shapes the cluster state.
+ * A 2-D view of the projected points for the cluster map. The axes are the top two principal
+ * axes of the between-cluster scatter (cluster centroids weighted by size) plus a little of the
+ * total scatter, so the clusters separate on screen instead of overlapping in one blob, as they
+ * do on the plain principal axes of hashed text. Display only — fitted on the data, so it must
+ * never feed anything that shapes the cluster state.
  */
-export function projectTo2d(points: PointSet): { x: Float32Array; y: Float32Array } {
+export function projectTo2d(points: PointSet, clusters?: { centroids: Float64Array; sizes: ArrayLike<number> }): { x: Float32Array; y: Float32Array } {
   const D = points.dims;
   const n = points.ids.length;
   const mean = new Float64Array(D);
@@ -19,6 +21,19 @@ export function projectTo2d(points: PointSet): { x: Float32Array; y: Float32Arra
     }
   }
   for (let a = 0; a < D; a++) for (let b = 0; b < a; b++) cov[a * D + b] = cov[b * D + a];
+  if (clusters) {
+    // cov ← between-cluster scatter + 5% of the total scatter (which breaks ties when k < 3).
+    for (let i = 0; i < cov.length; i++) cov[i] *= 0.05;
+    const k = clusters.sizes.length;
+    for (let j = 0; j < k; j++) {
+      const w = clusters.sizes[j];
+      if (!(w > 0)) continue;
+      for (let a = 0; a < D; a++) {
+        const da = clusters.centroids[j * D + a] - mean[a];
+        for (let b = 0; b < D; b++) cov[a * D + b] += w * da * (clusters.centroids[j * D + b] - mean[b]);
+      }
+    }
+  }
   const v1 = powerIteration(cov, D, null);
   const v2 = powerIteration(cov, D, v1);
   const x = new Float32Array(n);

@@ -16,6 +16,7 @@ import { toFixed } from '../fixedpoint';
 import { Projection } from '../qkmeans/projection';
 import type { PointStoreKey } from '../storage/pointStore';
 import { FileLock } from '../storage/lock';
+import { FileKeyStore, type KeyStore } from '../audit/keys';
 import {
   DEFAULT_CONFIG,
   dataPath,
@@ -110,13 +111,17 @@ export interface LoadedModel {
  */
 export class EraseWorkspace {
   private embedderInstance: Promise<Embedder> | null = null;
+  private examplesCache: { key: string; dataset: ParsedDataset } | null = null;
   readonly lock: FileLock;
+  /** Where the audit HMAC and signing keys live: 0600 files (the CLI) unless replaced (the extension's SecretStorage). */
+  keyStore: KeyStore;
 
   private constructor(
     readonly paths: WorkspacePaths,
     public config: WorkspaceConfig,
   ) {
     this.lock = new FileLock(paths.lock);
+    this.keyStore = new FileKeyStore(paths.keysDir);
   }
 
   /** Opens the workspace of a data file, or the nearest one at or above a folder. */
@@ -171,9 +176,26 @@ export class EraseWorkspace {
     return { embedderId: (await this.embedder()).id, seed, dims };
   }
 
+  /** The parsed data file; re-read only when its size or modification time changed. */
   loadDataset(): ParsedDataset {
-    return loadDataset(this.dataFile);
+    let key: string;
+    try {
+      const st = statSync(this.dataFile);
+      key = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    } catch {
+      return loadDataset(this.dataFile); // reports the missing file clearly
+    }
+    if (this.examplesCache?.key !== key) this.examplesCache = { key, dataset: loadDataset(this.dataFile) };
+    return this.examplesCache.dataset;
   }
+
+  /** One example by id (for hovers and inspectors), or undefined. */
+  example(id: string): Example | undefined {
+    const ds = this.loadDataset();
+    if (this.exampleIndex?.dataset !== ds) this.exampleIndex = { dataset: ds, byId: new Map(ds.examples.map((e) => [e.id, e] as const)) };
+    return this.exampleIndex.byId.get(id);
+  }
+  private exampleIndex: { dataset: ParsedDataset; byId: Map<string, Example> } | null = null;
 
   /** Vectors and weights for the given examples, as a point set. */
   async pointsFor(examples: readonly Example[], key: PointStoreKey, opts: WorkOptions = {}): Promise<PointSet> {
@@ -386,7 +408,9 @@ export class EraseWorkspace {
   /** A 2-D picture of the clustered examples for the map (display only: not part of the state). */
   async map2d(opts: WorkOptions = {}): Promise<{ ids: string[]; x: Float32Array; y: Float32Array; cluster: Int32Array; representatives: (string | null)[] }> {
     const model = await this.loadModel(opts);
-    const { x, y } = projectTo2d(model.points);
+    const { state } = model;
+    const last = state.iterations[state.iterations.length - 1];
+    const { x, y } = projectTo2d(model.points, { centroids: gridPositions(finalGrid(state), state.phase, state.params.eps), sizes: last.counts });
     const cluster = Int32Array.from(model.points.ids, (id) => model.state.assignments.get(id)![0]);
     return { ids: [...model.points.ids], x, y, cluster, representatives: [...model.meta.representatives] };
   }
