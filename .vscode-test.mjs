@@ -1,6 +1,6 @@
 // The same extension-host suite (test/suite) under @vscode/test-electron / @vscode/test-cli, for
 // machines with internet (it downloads VS Code). Offline CI uses scripts/test-vscode.sh instead.
-// Usage there: npm i -D @vscode/test-cli @vscode/test-electron && npm run build && npx vscode-test
+// Usage there: npm run build && npx vscode-test   (both packages are devDependencies)
 import { defineConfig } from '@vscode/test-cli';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
