@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { keyedUniform, negLn } from './keyedRandom';
+import { keyedUniform, negLn, sha512Of, uniformAt } from './keyedRandom';
 import { gridIndex, gridPositions, nearestCentroid } from './grid';
 import type { PointSet } from './points';
 import type { IterationRecord, QkmParams, QkmState, Reseed } from './state';
@@ -26,32 +25,19 @@ export function phaseFor(seed: string, D: number): Float64Array {
 }
 
 /**
- * −ln u(id, j) for the k initial race rounds, four 52-bit uniforms per SHA-256 block: the same
- * numbers keyedUniform would give in spirit (a keyed hash of seed and id), at a quarter of the hashing.
+ * −ln u(id, j) for the k initial race rounds: eight 52-bit uniforms per SHA-512 block of
+ * (seed, block, id) — a keyed hash of the seed and this id alone, one hash per point for k ≤ 8.
  */
 function initRaceExponentials(seed: string, ids: readonly string[], k: number): Float64Array {
   const n = ids.length;
   const out = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
-    for (let block = 0; block * 4 < k; block++) {
-      const h = createHash('sha256').update(`erase-init\0${seed}\0${block}\0${ids[i]}`).digest();
-      for (let q = 0; q < 4 && block * 4 + q < k; q++) {
-        const hi = h.readUInt32BE(q * 8) >>> 12;
-        const lo = h.readUInt32BE(q * 8 + 4);
-        out[i * k + block * 4 + q] = negLn((hi * 4294967296 + lo + 0.5) / 4503599627370496);
-      }
+    for (let block = 0; block * 8 < k; block++) {
+      const h = sha512Of(`erase-init\0${seed}\0${block}\0${ids[i]}`);
+      for (let q = 0; q < 8 && block * 8 + q < k; q++) out[i * k + block * 8 + q] = negLn(uniformAt(h, q * 8));
     }
   }
   return out;
-}
-
-function fixedDist2(fixed: Int32Array, a: number, b: number, D: number): number {
-  let s = 0;
-  for (let c = 0; c < D; c++) {
-    const d = fixed[a * D + c] - fixed[b * D + c];
-    s += d * d; // integers below 2^53: exact
-  }
-  return s;
 }
 
 function quantizePoint(points: PointSet, i: number, phase: Float64Array, eps: number, out: Int32Array, j: number): void {
@@ -97,8 +83,13 @@ export function chooseInitialSeeds(points: PointSet, params: QkmParams): number[
     }
     chosen[best] = 1;
     seeds.push(best);
-    for (let i = 0; i < n; i++) {
-      const d = fixedDist2(points.fixed, i, best, D);
+    const f = points.fixed;
+    for (let i = 0, base = 0, sb = best * D; i < n; i++, base += D) {
+      let d = 0;
+      for (let c = 0; c < D; c++) {
+        const x = f[base + c] - f[sb + c];
+        d += x * x; // integers below 2^53: exact
+      }
       if (d < minD2[i]) minD2[i] = d;
     }
   }
