@@ -1,0 +1,80 @@
+import type { ResidualSkip } from './types';
+
+/** One searchable needle, in every form the matchers need. Never leaves the process. */
+export interface PreparedNeedle {
+  index: number;
+  /** Exact text, for text mode. */
+  text: string;
+  /** Its UTF-8 bytes viewed as latin1 (one char per byte), for byte mode. */
+  bytes: string;
+  /** Whitespace-normalised matcher for decoded text (JS `\s`); absent when it adds nothing. */
+  textWs?: RegExp;
+  /** Same for raw bytes: ASCII whitespace only, as multi-byte spaces are not single bytes. */
+  bytesWs?: RegExp;
+  /**
+   * Longest whitespace-free run: every exact or whitespace-normalised copy contains it
+   * verbatim, so `git grep -F` on it is a superset pre-filter that works across lines.
+   */
+  prefilter: string;
+}
+
+const ASCII_WS = /[ \t\n\v\f\r]+/;
+const ASCII_WS_RE = '[ \\t\\n\\v\\f\\r]+';
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+function words(s: string, ws: RegExp): string[] {
+  return s.split(ws).filter((w) => w.length > 0);
+}
+
+export interface NeedleSet { searched: PreparedNeedle[]; skipped: ResidualSkip[] }
+
+/** Needles shorter than minLength are skipped (reported by index only): they would match everywhere. */
+export function prepareNeedles(needles: readonly string[], minLength: number): NeedleSet {
+  const searched: PreparedNeedle[] = [];
+  const skipped: ResidualSkip[] = [];
+  needles.forEach((text, index) => {
+    const textWords = words(text, /[\s\0]+/);
+    if (text.length < minLength || textWords.length === 0) {
+      skipped.push({ path: needleLabel(index), reason: `needle shorter than ${minLength} characters; not searched` });
+      return;
+    }
+    const bytes = Buffer.from(text, 'utf8').toString('latin1');
+    const n: PreparedNeedle = { index, text, bytes, prefilter: textWords.reduce((a, b) => (b.length > a.length ? b : a)) };
+    const normalised = textWords.join(' ');
+    // Adds something when the needle has inner whitespace (the copy may space it differently) or
+    // outer whitespace (the copy may lack it), and only if the collapsed form is still long enough.
+    if ((normalised !== text || textWords.length > 1) && normalised.length >= minLength) {
+      n.textWs = new RegExp(textWords.map(escapeRegExp).join('\\s+'), 'g');
+    }
+    const byteWords = words(bytes, ASCII_WS);
+    const byteNormalised = byteWords.join(' ');
+    if ((byteNormalised !== bytes || byteWords.length > 1) && byteNormalised.length >= minLength) {
+      n.bytesWs = new RegExp(byteWords.map(escapeRegExp).join(ASCII_WS_RE), 'g');
+    }
+    searched.push(n);
+  });
+  return { searched, skipped };
+}
+
+export function needleLabel(index: number): string {
+  return `<needle #${index}>`;
+}
+
+/**
+ * Replaces every searched needle inside a string that goes into the report (a file name,
+ * a git error line) by its label, so the report never carries the text itself.
+ */
+export function makeRedactor(needles: readonly PreparedNeedle[]): (s: string) => string {
+  const byLength = [...needles].sort((a, b) => b.text.length - a.text.length);
+  return (s) => {
+    let out = s;
+    for (const n of byLength) {
+      if (out.includes(n.text)) out = out.split(n.text).join(needleLabel(n.index));
+      if (n.textWs) out = out.replace(n.textWs, needleLabel(n.index));
+    }
+    return out;
+  };
+}
