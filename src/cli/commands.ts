@@ -6,6 +6,8 @@ import { writeFileAtomic } from '../core/storage/atomicWrite';
 import { EraseWorkspace, findMatches, reconcile, type DeletionReceipt } from '../core/workspace';
 import { openWorkspace } from './openWorkspace';
 import { eraseAndRecord } from '../core/workspace/requests';
+import { erasedTexts, scanWorkspace } from '../core/workspace/residuals';
+import { formatResidualReport } from '../core/residual';
 import { streamCompletion } from '../core/ollama/client';
 import { columnOption, epsOption, intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK, progressPrinter, type Output } from './output';
@@ -180,6 +182,7 @@ export const deleteCommand: Command = async (argv, mk) => {
     verify: { type: 'boolean' },
     'unload-model': { type: 'boolean' },
     'keep-model': { type: 'boolean' },
+    'skip-scan': { type: 'boolean' },
   });
   const out = mk(!!values.json);
   const ways = [values.id?.length ? 1 : 0, values.match !== undefined ? 1 : 0, values.regex !== undefined ? 1 : 0, values.requests !== undefined ? 1 : 0].reduce((a, b) => a + b, 0);
@@ -223,8 +226,14 @@ export const deleteCommand: Command = async (argv, mk) => {
     out.result({ ids }, `${ids.length} example(s) would be erased`);
     return EXIT_OK;
   }
+  const needles = values['skip-scan'] ? [] : erasedTexts(ws, ids);
   const r = await eraseAndRecord(ws, { ...common, ids, requestId: values['request-id'], requester: values.requester, subjectRef: values.subject, reason: values.reason, match: values.id?.length ? { kind: 'ids' } : { kind: values.regex !== undefined ? 'regex' : 'text', ignoreCase: !!values['ignore-case'] } });
-  out.result(r, receiptText(r));
+  if (values['skip-scan'] || r.alreadyDone) {
+    out.result(r, receiptText(r));
+  } else {
+    const residuals = await scanWorkspace(ws, needles);
+    out.result({ ...r, residuals }, `${receiptText(r)}\n${formatResidualReport(residuals)}`);
+  }
   return r.verification && !r.verification.equal ? EXIT_CHECK : EXIT_OK;
 };
 
@@ -249,4 +258,19 @@ export const reconcileCommand: Command = async (argv, mk) => {
       : 'the state already matches the data file',
   );
   return EXIT_OK;
+};
+
+/** `erase scan`: reads the texts to look for from stdin (one per line), never from the command line. */
+export const scanCommand: Command = async (argv, mk) => {
+  const { values } = parse(argv, { data: { type: 'string' } });
+  const out = mk(!!values.json);
+  const ws = await openWorkspace(values.data, out);
+  if (process.stdin.isTTY) out.note('type the texts to look for, one per line, then Ctrl-D (they are not echoed to any log)');
+  let input = '';
+  for await (const chunk of process.stdin) input += chunk;
+  const needles = input.split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (needles.length === 0) throw new UserError('nothing to look for: pipe the texts on stdin, one per line (e.g. erase scan < texts.txt)', 'usage');
+  const r = await scanWorkspace(ws, needles);
+  out.result(r, formatResidualReport(r));
+  return r.hits.length > 0 ? EXIT_CHECK : EXIT_OK;
 };

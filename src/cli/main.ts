@@ -1,6 +1,6 @@
 import { auditCommand } from './auditCommands';
 import { requestCommand } from './requestCommands';
-import { clusterCommand, completeCommand, deleteCommand, importCommand, initCommand, promptCommand, reconcileCommand, statusCommand, verifyCommand, type Command } from './commands';
+import { clusterCommand, completeCommand, deleteCommand, scanCommand, importCommand, initCommand, promptCommand, reconcileCommand, statusCommand, verifyCommand, type Command } from './commands';
 import { EXIT_OK, EXIT_USAGE, makeOutput, reportError } from './output';
 
 const HELP = `erase — exact, provable erasure for in-context-learning data
@@ -15,7 +15,9 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   prompt [--query TEXT]   the ERASE prompt and the ids in it
   complete --query TEXT [--model M] [--host URL]   stream an answer from Ollama with the ERASE prompt
   delete (--id ID ... | --match TEXT | --regex RE | --requests FILE.jsonl) [--requester R] [--subject REF]
-         [--reason R] [--request-id ID] [--dry-run] [--verify] [--keep-model]
+         [--reason R] [--request-id ID] [--dry-run] [--verify] [--keep-model] [--skip-scan]
+                          after erasing, looks for residual copies (workspace files, .erase/, git history)
+  scan < texts.txt        look for copies of texts (one per line on stdin) in the workspace and git history
   verify                  retrain from scratch and compare state hashes (exit 1 when not equal)
   reconcile               take hand edits of the data file into account (removed lines are audited erasures)
   audit verify | prove --request ID | consistency --from N --to M | export --format md|html|json|csv [--out FILE]
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, Command> = {
   reconcile: reconcileCommand,
   audit: auditCommand,
   request: requestCommand,
+  scan: scanCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
