@@ -14,7 +14,7 @@ import { nearestMembers } from '../erase/representatives';
 import { renderPrompt, type RenderedPrompt } from '../erase/prompt';
 import { toFixed } from '../fixedpoint';
 import { Projection } from '../qkmeans/projection';
-import type { PointStoreKey } from '../storage/pointStore';
+import { loadPoints, type PointStoreKey } from '../storage/pointStore';
 import { FileLock } from '../storage/lock';
 import { FileKeyStore, type KeyStore } from '../audit/keys';
 import {
@@ -287,9 +287,17 @@ export class EraseWorkspace {
     const { state } = loaded;
     // The points the state was trained on: ids and weights from the state itself.
     const byId = new Map(dataset.examples.map((e) => [e.id, e] as const));
-    // An id missing from the data file (erased by hand) still has its row in the point store until reconciled.
-    const items = [...state.assignments.keys()].map((id) => byId.get(id) ?? { id, input: '' });
+    // An id missing from the data file (removed by hand) can only come from the point store, where
+    // it stays until reconciled: its text is gone, so it cannot be embedded again.
     const key = { embedderId: state.params.embedderId, seed: state.params.seed, dims: state.params.dims };
+    const gone = [...state.assignments.keys()].filter((id) => !byId.has(id));
+    if (gone.length > 0) {
+      const stored = loadPoints(this.paths.points, key);
+      if (!stored || gone.some((id) => !stored.has(id))) {
+        throw new UserError('examples were removed from the data file by hand and their vectors are no longer stored: run `erase cluster` to retrain', 'check');
+      }
+    }
+    const items = [...state.assignments.keys()].map((id) => byId.get(id) ?? { id, input: '' });
     const vectors = await projectedVectors(this.paths, () => this.embedder(), key, items, opts);
     const points = makePointSet(
       state.params.dims,
