@@ -51,20 +51,52 @@ export interface EpsChoice {
  */
 export function chooseEps(points: PointSet, base: Omit<QkmParams, 'eps'>, opts: TrainOptions = {}): EpsChoice {
   const tried: { eps: number; predictedCertified: number; ve: number }[] = [];
-  let lastGood: { eps: number; model: TrainedModel } | null = null;
-  for (const eps of EPS_CANDIDATES) {
+  const cache = new Map<number, TrainedModel>();
+  const measure = (eps: number): TrainedModel => {
     throwIfAborted(opts.signal);
-    const model = trainAndMeasure(points, { ...base, eps }, { signal: opts.signal });
-    tried.push({ eps, predictedCertified: model.predictedCertified, ve: model.ve });
-    const goodQuality = model.ve >= MIN_VE && model.nonEmpty === base.k;
-    if (model.predictedCertified >= TARGET_CERTIFIED) {
-      if (goodQuality) return { eps, model, tried, note: `smallest ε with predicted certified ≥ ${TARGET_CERTIFIED} and VE ≥ ${MIN_VE}` };
-      if (lastGood) return { ...lastGood, tried, note: `no ε meets both targets for this data set; took the largest ε that keeps VE ≥ ${MIN_VE} (certifies less)` };
-      return { eps, model, tried, note: `no ε keeps VE ≥ ${MIN_VE} for this data set; took the smallest ε that certifies ≥ ${TARGET_CERTIFIED}` };
+    let model = cache.get(eps);
+    if (!model) {
+      model = trainAndMeasure(points, { ...base, eps }, { signal: opts.signal });
+      cache.set(eps, model);
+      tried.push({ eps, predictedCertified: model.predictedCertified, ve: model.ve });
     }
-    if (goodQuality) lastGood = { eps, model };
+    return model;
+  };
+  const goodQuality = (m: TrainedModel) => m.ve >= MIN_VE && m.nonEmpty === base.k;
+  const certifies = (m: TrainedModel) => m.predictedCertified >= TARGET_CERTIFIED;
+  let lastGood: number | null = null;
+  let firstCertifying: number | null = null;
+  for (const eps of EPS_CANDIDATES) {
+    const m = measure(eps);
+    if (certifies(m)) {
+      if (goodQuality(m)) return { eps, model: m, tried, note: `smallest ε with predicted certified ≥ ${TARGET_CERTIFIED} and VE ≥ ${MIN_VE}` };
+      firstCertifying = eps;
+      break;
+    }
+    if (goodQuality(m)) lastGood = eps;
   }
-  if (lastGood) return { ...lastGood, tried, note: `no candidate ε reaches predicted certified ${TARGET_CERTIFIED} (the data set is small); took the largest ε that keeps VE ≥ ${MIN_VE}` };
+  if (lastGood !== null && firstCertifying !== null) {
+    // The grid step jumped over the window where both hold (if there is one): bisect between the
+    // last ε that kept the quality and the first that certified enough.
+    let lo = lastGood;
+    let hi = firstCertifying;
+    let best: number | null = null;
+    for (let step = 0; step < 5; step++) {
+      const mid = Number(((lo + hi) / 2).toPrecision(3));
+      if (mid <= lo || mid >= hi) break;
+      const m = measure(mid);
+      if (!goodQuality(m)) hi = mid;
+      else if (certifies(m)) {
+        best = mid;
+        hi = mid;
+      } else lo = mid;
+    }
+    if (best !== null) return { eps: best, model: measure(best), tried, note: `smallest ε found with predicted certified ≥ ${TARGET_CERTIFIED} and VE ≥ ${MIN_VE} (bisection)` };
+    const e = lo;
+    return { eps: e, model: measure(e), tried, note: `no ε meets both targets for this data set; took the largest ε found that keeps VE ≥ ${MIN_VE} (certifies less)` };
+  }
+  if (firstCertifying !== null) return { eps: firstCertifying, model: measure(firstCertifying), tried, note: `no ε keeps VE ≥ ${MIN_VE} for this data set; took the smallest ε that certifies ≥ ${TARGET_CERTIFIED}` };
+  if (lastGood !== null) return { eps: lastGood, model: measure(lastGood), tried, note: `no candidate ε reaches predicted certified ${TARGET_CERTIFIED} (the data set is small); took the largest ε that keeps VE ≥ ${MIN_VE}` };
   const eps = EPS_CANDIDATES[0];
-  return { eps, model: trainAndMeasure(points, { ...base, eps }, opts), tried, note: 'no candidate ε meets either target; took the smallest' };
+  return { eps, model: measure(eps), tried, note: 'no candidate ε meets either target; took the smallest' };
 }
