@@ -67,23 +67,9 @@ export interface ErasedExample {
 }
 
 /** What the caller supplies; seq, prevRoot and commitments are filled in by the log. */
-export interface AuditEntryInput {
-  requestId: string;
-  time: string;
-  action: AuditAction;
-  requester?: string;
-  subjectRef?: string;
+export type AuditEntryInput = Omit<AuditEntry, 'v' | 'seq' | 'prevRoot' | 'commitments' | 'erasedCount'> & {
   erased?: readonly ErasedExample[];
-  stateHashBefore: string;
-  stateHashAfter: string;
-  certified: boolean;
-  retrained: boolean;
-  promptChanged: boolean;
-  modelUnloaded?: boolean;
-  verification?: Verification;
-  toolVersion: string;
-  notes?: string;
-}
+};
 
 const ID_DOMAIN = 'erase-workbench/audit/v1/id\0';
 const CONTENT_DOMAIN = 'erase-workbench/audit/v1/content\0';
