@@ -22,7 +22,7 @@ cp -r "$ROOT/test/harness" "$RUN/exts/vscode-ci.test-harness-0.0.1"
 ln -s "$ROOT" "$RUN/exts/$EXT_ID-$EXT_VER"   # the working tree itself is the installed extension
 
 # The Ollama stand-in (real HTTP, the real `ollama` client talks to it). It prints its port.
-node --import tsx test/e2e/ollama-serve.ts > "$RUN/ollama.url" 2> "$RUN/ollama.log" &
+PORT=0 node --import tsx test/e2e/ollama-serve.ts > "$RUN/ollama.url" 2> "$RUN/ollama.log" &
 OLLAMA_PID=$!
 for i in $(seq 1 100); do [ -s "$RUN/ollama.url" ] && break; sleep 0.1; done
 OLLAMA_URL=$(head -1 "$RUN/ollama.url")
@@ -31,6 +31,11 @@ OLLAMA_URL=$(head -1 "$RUN/ollama.url")
 for ws in ws ws-ui; do
   cp -r "$ROOT/test/fixtures/workspace" "$RUN/$ws"
   node -e 'const f=process.argv[1], s=JSON.parse(require("fs").readFileSync(f,"utf8")); s["erase.ollamaHost"]=process.argv[2]; s["erase.ollamaModel"]="fake-llm:latest"; require("fs").writeFileSync(f, JSON.stringify(s,null,2))' "$RUN/$ws/.vscode/settings.json" "$OLLAMA_URL"
+  # each copy is its own git repository (as a user's project would be), so the residual-copy scan
+  # sees a work tree and a history of its own, not this repository's (which ignores .vscode-host/)
+  git -c init.defaultBranch=main -C "$RUN/$ws" init -q
+  git -C "$RUN/$ws" add -A
+  git -C "$RUN/$ws" -c user.name=erase-test -c user.email=erase-test@example.invalid -c commit.gpgsign=false commit -qm "fixture"
 done
 
 # read by the harness extension inside the extension host (it inherits code-server's environment)

@@ -87,7 +87,8 @@ function renderStatus(s: StatusView): void {
 
 on('status', renderStatus);
 on('map', (m) => { clearExampleCache(); map.setData(m); state.selected = map.selectedIds(); void inspector.show(state.selected); app.dataset.state = 'ready'; });
-on('audit', (p) => { requests.update(p.entries); audit.update(p.entries); });
+on('audit', (p) => audit.update(p.entries));
+on('requests', (p) => requests.update(p.requests));
 on('select', (p) => { map.select(p.ids); state.selected = map.selectedIds(); persist(); void inspector.show(state.selected); });
 
 // Read-only hook for UI tests: where a point is drawn (no data, no actions).

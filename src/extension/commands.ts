@@ -1,13 +1,19 @@
 // Command handlers. Each is a few lines of glue: ask the user, call core through EraseService
 // under cancellable progress, report. Handlers also return their result so scripts can use them.
 import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { verifyLog } from '../core/audit';
 import { streamCompletion } from '../core/ollama/client';
+import type { EraseWorkspace } from '../core/workspace';
+import { loadMeta } from '../core/workspace/persisted';
+import { previewRequest, refuseRequest } from '../core/workspace/requests';
 import type { EraseService } from './eraseService';
-import { eraseWithReceipt, matchingIds } from './eraseFlow';
+import { eraseWithReceipt, executeRequestWithReceipt, matchingIds, type EraseMeta } from './eraseFlow';
 import { importTable } from './importFlow';
 import { log } from './log';
 import { currentModel, ensureModel, ensureReachable, pickModel } from './ollama';
 import { isCancelled, withCancellableProgress } from './progress';
+import { scanScope, type ResidualsTree } from './residuals';
 import { revealExample } from './reveal';
 import { readSettings } from './settings';
 import { selectedExampleIds } from './trees/dataSetTree';
@@ -15,11 +21,16 @@ import { selectedExampleIds } from './trees/dataSetTree';
 /** Programmatic form of the erase commands (automation, tests): skips the prompts it answers. */
 export interface EraseArgs { ids?: string[]; text?: string; requester?: string; reason?: string; confirm?: boolean }
 const isEraseArgs = (a: unknown): a is EraseArgs => !!a && typeof a === 'object' && ('ids' in a || 'text' in a);
+/** Programmatic form of the request commands; a tree node ({requestId}) works too. */
+export interface RequestArgs { requestId: string; reason?: string; confirm?: boolean; verify?: boolean }
+const asRequestArgs = (a: unknown): RequestArgs | undefined =>
+  a && typeof a === 'object' && typeof (a as RequestArgs).requestId === 'string' ? (a as RequestArgs) : typeof a === 'string' ? { requestId: a } : undefined;
 
 export interface CommandDeps {
   service: EraseService;
   openWorkbench: () => void;
   dataSetSelection: () => readonly unknown[];
+  residuals: ResidualsTree;
 }
 
 export function registerCommands(d: CommandDeps): vscode.Disposable[] {
@@ -84,7 +95,70 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
         if (!chosen?.length) return undefined;
         ids = chosen.map((c) => c.label);
       }
-      return eraseIds(ids, a);
+      return eraseIds(ids, { ...a, match: { kind: 'text', value: text, ignoreCase: true } });
+    }),
+
+    reg('erase.runRequest', async (arg?: unknown) => {
+      const a = asRequestArgs(arg);
+      if (!a) return undefined;
+      if (a.confirm !== false) {
+        const n = (await service.run((ws) => previewCount(ws, a.requestId), false));
+        const yes = vscode.l10n.t('Erase');
+        const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Execute deletion request {0}? {1} example(s) are erased from the data file.', a.requestId, n), { modal: true }, yes);
+        if (ok !== yes) return undefined;
+      }
+      return executeRequestWithReceipt(service, a.requestId, { verify: a.verify });
+    }),
+
+    reg('erase.refuseRequest', async (arg?: unknown) => {
+      const a = asRequestArgs(arg);
+      if (!a) return undefined;
+      const reason = a.reason ?? (await vscode.window.showInputBox({ title: vscode.l10n.t('Refuse deletion request {0}', a.requestId), prompt: vscode.l10n.t('Reason (stored in the request record and the audit log), e.g. a legal hold'), ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('A reason is required')) }));
+      if (!reason?.trim()) return undefined;
+      const record = await service.run((ws) => refuseRequest(ws, a.requestId, reason.trim()));
+      log.info(`refused deletion request ${a.requestId}`);
+      return record;
+    }),
+
+    reg('erase.exportAuditKeys', async (arg?: unknown) => {
+      await service.get();
+      const ks = service.keyStore();
+      if (!ks) throw new Error(vscode.l10n.t('No ERASE data set in this workspace. Import a TSV/CSV file or set erase.dataFile.'));
+      if (!(arg && typeof arg === 'object' && (arg as { confirm?: boolean }).confirm === false)) {
+        const yes = vscode.l10n.t('Export keys');
+        const ok = await vscode.window.showWarningMessage(
+          vscode.l10n.t('Write the audit keys to {0}? They are secrets: whoever has the HMAC key can test guesses against the audit log, and the signing key can sign checkpoints. The files are readable by you only (0600); keep them out of version control and backups you do not control.', path.relative(path.dirname(path.dirname(ks.keysDir)), ks.keysDir)),
+          { modal: true }, yes);
+        if (ok !== yes) return undefined;
+      }
+      const files = await ks.exportToFiles();
+      log.info(`exported the audit keys to ${ks.keysDir} for the CLI`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Audit keys written to {0} (mode 0600). The erase CLI uses them from now on.', ks.keysDir));
+      return files;
+    }),
+
+    reg('erase.verifyAuditLog', () =>
+      service.run(async (ws) => {
+        // the public key comes from the key store, not from the copy stored beside the log
+        const pair = await ws.keyStore.getOrCreateSigningKey();
+        const head = loadMeta(ws.paths)?.auditHead;
+        const r = await verifyLog(ws.paths.auditDir, { keys: { publicKeyPem: pair.publicKeyPem }, ...(head ? { expectedHead: head } : {}) });
+        log.info(`audit verify: ok=${r.ok} size=${r.size} problems=${r.problems.length}`);
+        if (r.ok) void vscode.window.showInformationMessage(vscode.l10n.t('Audit log intact: {0} entries, root {1}.', r.size, r.rootHash.slice(0, 16)));
+        else void vscode.window.showErrorMessage(vscode.l10n.t('Audit log check failed: {0} problem(s). See the ERASE log.', r.problems.length));
+        for (const p of r.problems) log.warn(`audit problem: ${JSON.stringify(p)}`);
+        return r;
+      }, false)),
+
+    reg('erase.scanResiduals', async (arg?: unknown) => {
+      const given = arg && typeof arg === 'object' && typeof (arg as { text?: unknown }).text === 'string' ? (arg as { text: string }).text : undefined;
+      const text = given ?? (await vscode.window.showInputBox({ title: vscode.l10n.t('Scan for residual copies'), prompt: vscode.l10n.t('Text to look for in the workspace files, .erase/ and git history (not stored, not logged)'), password: true, ignoreFocusOut: true }));
+      if (!text) return undefined;
+      const scope = await service.run((ws) => scanScope(ws), false);
+      const r = await d.residuals.scan([text], scope, vscode.l10n.t('manual scan'));
+      if (r && !r.report.hits.length) void vscode.window.showInformationMessage(vscode.l10n.t('No copy of that text was found ({0} file(s), {1} revision(s) scanned).', r.report.filesScanned, r.report.revisionsScanned));
+      if (r) void vscode.commands.executeCommand('erase.residuals.focus');
+      return r;
     }),
 
     reg('erase.verify', () =>
@@ -116,16 +190,18 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     }),
   ];
 
-  async function eraseIds(ids: string[], a: EraseArgs) {
-    let meta = { requester: a.requester, reason: a.reason };
+  async function eraseIds(ids: string[], a: EraseArgs & { match?: EraseMeta['match'] }) {
+    let meta: EraseMeta = { requester: a.requester, reason: a.reason, match: a.match };
     if (a.confirm !== false) {
       const requester = await vscode.window.showInputBox({ title: vscode.l10n.t('Deletion request'), prompt: vscode.l10n.t('Who asked for this erasure? (optional, stored in the audit log)'), ignoreFocusOut: true });
       if (requester === undefined) return undefined;
       const yes = vscode.l10n.t('Erase');
       const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Erase {0} example(s) from the data set? Their lines are removed from the file.', ids.length), { modal: true }, yes);
       if (ok !== yes) return undefined;
-      meta = { requester: requester || undefined, reason: a.reason };
+      meta = { ...meta, requester: requester || undefined };
     }
     return eraseWithReceipt(service, ids, meta);
   }
 }
+
+const previewCount = (ws: EraseWorkspace, requestId: string) => previewRequest(ws, requestId).length;

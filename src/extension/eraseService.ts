@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { EraseWorkspace, reconcile, recoverErasure } from '../core/workspace';
 import { log } from './log';
+import { SecretStorageKeyStore } from './secretKeyStore';
 import { readSettings, type EraseSettings } from './settings';
 
 export type Workspace = EraseWorkspace;
@@ -14,6 +15,9 @@ export class EraseService implements vscode.Disposable {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+
+  /** `secrets`: where the audit keys live (SecretStorage); without it, core's key files are used. */
+  constructor(private readonly secrets?: vscode.SecretStorage) {}
 
   dispose(): void {
     this.changed.dispose();
@@ -43,12 +47,20 @@ export class EraseService implements vscode.Disposable {
     if (!file || !fs.existsSync(file.fsPath)) return undefined;
     const t0 = performance.now();
     const settings = readSettings(file);
-    this.ws = EraseWorkspace.exists(file.fsPath) ? EraseWorkspace.open(file.fsPath) : EraseWorkspace.init(file.fsPath, toConfig(settings));
+    const ws = EraseWorkspace.exists(file.fsPath) ? EraseWorkspace.open(file.fsPath) : EraseWorkspace.init(file.fsPath, toConfig(settings));
+    // audit keys in SecretStorage; key files the CLI made are adopted, none are created
+    if (this.secrets) ws.keyStore = new SecretStorageKeyStore(this.secrets, ws.paths.root, ws.paths.keysDir, (m) => log.info(m));
+    this.ws = ws;
     // finish (or roll back) an erasure that a crash interrupted, before anything reads the state
     const rec = await recoverErasure(this.ws);
     if (rec) log.warn(`an interrupted erasure (request ${rec.requestId}) was ${rec.outcome}`);
     log.info(`opened data set ${vscode.workspace.asRelativePath(file)} in ${(performance.now() - t0).toFixed(0)} ms`);
     return this.ws;
+  }
+
+  /** The SecretStorage key store of the open workspace, if the extension manages its keys. */
+  keyStore(): SecretStorageKeyStore | undefined {
+    return this.ws?.keyStore instanceof SecretStorageKeyStore ? this.ws.keyStore : undefined;
   }
 
   current(): EraseWorkspace | undefined {

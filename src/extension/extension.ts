@@ -7,6 +7,8 @@ import { DataSetDiagnostics } from './diagnostics';
 import { EraseService } from './eraseService';
 import { initLog, log } from './log';
 import { readSettings, SECTION } from './settings';
+import { setResidualsTree } from './eraseFlow';
+import { ResidualsTree } from './residuals';
 import { EraseStatusBar } from './statusBar';
 import { AuditLogTree, DeletionRequestsTree } from './trees/auditTrees';
 import { DataSetTree } from './trees/dataSetTree';
@@ -22,18 +24,20 @@ export interface ExtensionApi {
   /** Resolves after the data set was opened and the views/diagnostics were refreshed. */
   refreshed(): Promise<void>;
   /** The tree providers, so tests and tools can read what the views show. */
-  readonly views: { dataSet: DataSetTree; deletionRequests: DeletionRequestsTree; auditLog: AuditLogTree };
+  readonly views: { dataSet: DataSetTree; deletionRequests: DeletionRequestsTree; auditLog: AuditLogTree; residuals: ResidualsTree };
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const t0 = performance.now();
   initLog(context);
-  const service = new EraseService();
+  const service = new EraseService(context.secrets);
   const diagnostics = new DataSetDiagnostics();
   const statusBar = new EraseStatusBar();
   const dataSetTree = new DataSetTree(service);
   const deletionRequestsTree = new DeletionRequestsTree(service);
   const auditLogTree = new AuditLogTree(service);
+  const residualsTree = new ResidualsTree();
+  setResidualsTree(residualsTree);
   const dataSetView = vscode.window.createTreeView('erase.dataSet', { treeDataProvider: dataSetTree, canSelectMany: true, showCollapseAll: true });
   let ollamaReachable: boolean | null = null;
   let watcher: vscode.Disposable | undefined;
@@ -66,10 +70,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   context.subscriptions.push(
     service, diagnostics, statusBar, dataSetTree, dataSetView,
-    deletionRequestsTree, auditLogTree,
+    deletionRequestsTree, auditLogTree, residualsTree,
     vscode.window.registerTreeDataProvider('erase.deletionRequests', deletionRequestsTree),
     vscode.window.registerTreeDataProvider('erase.auditLog', auditLogTree),
-    ...registerCommands({ service, openWorkbench, dataSetSelection: () => dataSetView.selection }),
+    vscode.window.registerTreeDataProvider('erase.residuals', residualsTree),
+    { dispose: () => setResidualsTree(undefined) },
+    ...registerCommands({ service, openWorkbench, dataSetSelection: () => dataSetView.selection, residuals: residualsTree }),
     registerWorkbenchSerializer(context.extensionUri, service, () => ollamaReachable),
     service.onDidChange(() => void refresh()),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -92,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return {
     activationMs,
-    views: { dataSet: dataSetTree, deletionRequests: deletionRequestsTree, auditLog: auditLogTree },
+    views: { dataSet: dataSetTree, deletionRequests: deletionRequestsTree, auditLog: auditLogTree, residuals: residualsTree },
     handleWebviewMessage: async (raw) => {
       const panel = WorkbenchPanel.current ?? openWorkbench();
       return panel.router.handle(raw);

@@ -1,8 +1,10 @@
 // Converts core results into the plain protocol shapes the webview and the trees show.
 import * as path from 'node:path';
 import { readLog } from '../core/audit/log';
+import type { Example } from '../core/dataset/types';
+import { isOverdue, type DeletionRequestRecord } from '../core/requests/store';
 import type { DeletionReceipt, EraseWorkspace } from '../core/workspace';
-import type { AuditEntryView, ExampleDetail, MapView, ReceiptView, StatusView } from '../shared/protocol';
+import type { AuditEntryView, ExampleDetail, MapView, PreviewView, ReceiptView, RequestView, StatusView } from '../shared/protocol';
 import { readSettings } from './settings';
 
 export function statusView(ws: EraseWorkspace | undefined, ollamaReachable: boolean | null): StatusView {
@@ -58,4 +60,29 @@ export async function auditView(ws: EraseWorkspace): Promise<AuditEntryView[]> {
     stateHashBefore: e.stateHashBefore, stateHashAfter: e.stateHashAfter,
     ...(e.verification ? { verifiedEqual: e.verification.equal } : {}),
   }));
+}
+
+/** A request record as shown: status, dates, counts and the receipt; not the match text. */
+export function requestView(r: DeletionRequestRecord, now = new Date().toISOString()): RequestView {
+  const rc = r.receipt;
+  return {
+    requestId: r.requestId, status: r.status,
+    ...(r.requester ? { requester: r.requester } : {}),
+    ...(r.subjectRef ? { subjectRef: r.subjectRef } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+    receivedAt: r.receivedAt, deadline: r.deadline, overdue: isOverdue(r, now),
+    matchKind: r.match.kind, matchedCount: r.matchedCount,
+    ...(r.refusedReason ? { refusedReason: r.refusedReason } : {}),
+    ...(rc ? { receipt: { erasedCount: rc.erasedCount, certified: rc.certified, retrained: rc.retrained, stateHashAfter: rc.stateHashAfter, auditSeq: rc.auditSeq, verifiedEqual: rc.verifiedEqual } } : {}),
+  };
+}
+
+export const MAX_PREVIEW = 200;
+
+/** What a request would erase, as text (the webview renders it with textContent). */
+export function previewView(examples: readonly Example[]): PreviewView {
+  return {
+    preview: examples.slice(0, MAX_PREVIEW).map((e) => ({ id: e.id, input: e.input, output: e.output, lines: [...e.lines] })),
+    total: examples.length,
+  };
 }

@@ -25,6 +25,22 @@ export interface VerifyView { equal: boolean; stateHash: string; scratchHash: st
 /** An audit entry as shown: counts and hashes only, never example text (the log keeps only HMAC commitments of ids). */
 export interface AuditEntryView { seq: number; time: string; action: string; requestId: string; requester?: string; subjectRef?: string; erasedCount: number; certified: boolean; retrained: boolean; promptChanged: boolean; stateHashBefore: string; stateHashAfter: string; verifiedEqual?: boolean }
 export interface ModelsView { models: string[]; selected: string }
+export type RequestStatusView = 'received' | 'matched' | 'erased' | 'verified' | 'refused';
+/** A deletion-request record as shown (from core's request store). The match text is not sent back. */
+export interface RequestView {
+  requestId: string; status: RequestStatusView; requester?: string; subjectRef?: string; reason?: string;
+  receivedAt: string; deadline: string; overdue: boolean; matchKind: 'ids' | 'text' | 'regex'; matchedCount: number;
+  refusedReason?: string;
+  receipt?: { erasedCount: number; certified: boolean; retrained: boolean; stateHashAfter: string; auditSeq: number; verifiedEqual: boolean | null };
+}
+/** An example a request would erase, shown as text before anything is erased. */
+export interface PreviewExampleView { id: string; input: string; output: string; lines: number[] }
+export interface PreviewView { preview: PreviewExampleView[]; total: number }
+export interface NewRequestParams {
+  requester: string; subjectRef?: string; reason?: string;
+  match: { kind: 'text' | 'regex'; value: string; ignoreCase: boolean };
+  deadlineDays?: number;
+}
 
 // ── webview → host ──────────────────────────────────────────────────────────────────────────
 
@@ -34,6 +50,13 @@ export interface WebviewRequests {
   erase: { params: { ids: string[]; requester?: string; reason?: string }; result: ReceiptView };
   verify: { params: Record<string, never>; result: VerifyView };
   listModels: { params: Record<string, never>; result: ModelsView };
+  listRequests: { params: Record<string, never>; result: { requests: RequestView[] } };
+  /** Records a request (received → matched) and returns what it would erase; nothing is erased. */
+  createRequest: { params: NewRequestParams; result: { record: RequestView } & PreviewView };
+  previewRequest: { params: { requestId: string }; result: PreviewView };
+  /** Erases what the request matches (the webview asked the user to confirm first). */
+  runRequest: { params: { requestId: string }; result: { record: RequestView; receipt: ReceiptView } };
+  refuseRequest: { params: { requestId: string; reason: string }; result: { record: RequestView } };
   /** Starts a streamed completion; chunks arrive as `completionChunk` notifications with this streamId. */
   complete: { params: { streamId: string; query: string; model: string; withExamples: boolean }; result: { ids: string[] } };
 }
@@ -56,6 +79,15 @@ const paramGuards = {
     verify: object({}),
     listModels: object({}),
     complete: object({ streamId: isId, query: isString, model: isString, withExamples: isBoolean }),
+    listRequests: object({}),
+    createRequest: object({
+      requester: isNonEmptyString, subjectRef: optional(isString), reason: optional(isString),
+      match: object({ kind: oneOf('text', 'regex'), value: isNonEmptyString, ignoreCase: isBoolean }),
+      deadlineDays: optional((v: unknown): v is number => isInt(v) && v >= 1 && v <= 3650),
+    }),
+    previewRequest: object({ requestId: isId }),
+    runRequest: object({ requestId: isId }),
+    refuseRequest: object({ requestId: isId, reason: isNonEmptyString }),
   } satisfies { [M in keyof WebviewRequests]: Guard<WebviewRequests[M]['params']> },
   command: {
     revealExample: object({ id: isId }),
@@ -98,6 +130,7 @@ export interface HostNotifications {
   status: StatusView;
   map: MapView;
   audit: { entries: AuditEntryView[] };
+  requests: { requests: RequestView[] };
   completionChunk: { streamId: string; text: string };
   completionEnd: { streamId: string; error?: string; cancelled?: boolean };
   select: { ids: string[] };

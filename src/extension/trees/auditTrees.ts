@@ -1,9 +1,10 @@
-// Trees "Deletion requests" (one node per erasure request) and "Audit log" (every entry). Both
-// show counts and hashes only: the audit log keeps HMAC commitments, never ids or text.
+// Trees "Deletion requests" (the request records: status, deadline, receipt) and "Audit log"
+// (every entry). Both show counts and hashes only, never example text.
 import * as vscode from 'vscode';
-import type { AuditEntryView } from '../../shared/protocol';
+import { listRequests } from '../../core/workspace/requests';
+import type { AuditEntryView, RequestView } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
-import { auditView } from '../views';
+import { auditView, requestView } from '../views';
 
 abstract class AuditTreeBase implements vscode.TreeDataProvider<AuditEntryView>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<undefined>();
@@ -27,18 +28,57 @@ abstract class AuditTreeBase implements vscode.TreeDataProvider<AuditEntryView>,
 
 const short = (h: string) => (h ? h.slice(0, 12) : '—');
 
-export class DeletionRequestsTree extends AuditTreeBase {
-  async getChildren(node?: AuditEntryView): Promise<AuditEntryView[]> {
-    return node ? [] : (await this.entries()).filter((e) => e.action === 'erase' || e.action === 'refuse').reverse();
+/** "Deletion requests": the request records (core's request store), newest first. */
+export class DeletionRequestsTree implements vscode.TreeDataProvider<RequestView>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly sub: vscode.Disposable;
+
+  constructor(private readonly service: EraseService) {
+    this.sub = service.onDidChange(() => this.changed.fire(undefined));
   }
-  getTreeItem(e: AuditEntryView): vscode.TreeItem {
-    const item = new vscode.TreeItem(e.requester || e.requestId);
-    item.id = `req:${e.seq}`;
-    item.description = `${e.time} · ${vscode.l10n.t('{0} erased', e.erasedCount)}${e.certified ? ' · ' + vscode.l10n.t('certified') : e.retrained ? ' · ' + vscode.l10n.t('retrained') : ''}`;
-    item.tooltip = new vscode.MarkdownString().appendText(`${e.requestId}\n${e.subjectRef ?? ''}\n${short(e.stateHashBefore)} → ${short(e.stateHashAfter)}`);
-    item.iconPath = new vscode.ThemeIcon(e.action === 'refuse' ? 'circle-slash' : e.certified ? 'verified' : 'history');
-    item.contextValue = 'deletionRequest';
+  dispose(): void {
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+  async getChildren(node?: RequestView): Promise<RequestView[]> {
+    if (node) return [];
+    const ws = await this.service.get();
+    if (!ws) return [];
+    const now = new Date().toISOString();
+    return (await this.service.run((w) => listRequests(w), false)).map((r) => requestView(r, now)).reverse();
+  }
+  getTreeItem(r: RequestView): vscode.TreeItem {
+    const item = new vscode.TreeItem(r.requester || r.requestId);
+    item.id = `req:${r.requestId}`;
+    const parts = [statusLabel(r.status)];
+    if (r.overdue) parts.push(vscode.l10n.t('OVERDUE'));
+    if (r.subjectRef) parts.push(r.subjectRef);
+    parts.push(r.receipt ? vscode.l10n.t('{0} erased', r.receipt.erasedCount) : vscode.l10n.t('{0} matched', r.matchedCount));
+    parts.push(vscode.l10n.t('due {0}', r.deadline.slice(0, 10)));
+    item.description = parts.join(' · ');
+    const md = new vscode.MarkdownString();
+    md.appendText(`${r.requestId}\n${vscode.l10n.t('Status')}: ${statusLabel(r.status)}${r.overdue ? ' (' + vscode.l10n.t('OVERDUE') + ')' : ''}\n`);
+    md.appendText(`${vscode.l10n.t('Requester')}: ${r.requester ?? '—'}\n${vscode.l10n.t('Subject ref')}: ${r.subjectRef ?? '—'}\n${vscode.l10n.t('Reason')}: ${r.reason ?? '—'}\n`);
+    md.appendText(`${vscode.l10n.t('Received')}: ${r.receivedAt}\n${vscode.l10n.t('Deadline')}: ${r.deadline}\n${vscode.l10n.t('Matched')}: ${r.matchedCount} (${r.matchKind})\n`);
+    if (r.refusedReason) md.appendText(`${vscode.l10n.t('Refused')}: ${r.refusedReason}\n`);
+    if (r.receipt) md.appendText(`${vscode.l10n.t('Receipt')}: ${vscode.l10n.t('{0} erased', r.receipt.erasedCount)}, ${r.receipt.certified ? vscode.l10n.t('certified') : vscode.l10n.t('retrained')}, ${vscode.l10n.t('audit entry')} #${r.receipt.auditSeq}, ${vscode.l10n.t('state')} ${short(r.receipt.stateHashAfter)}${r.receipt.verifiedEqual === true ? ', ' + vscode.l10n.t('verified equal') : ''}`);
+    item.tooltip = md;
+    item.iconPath = r.overdue
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+      : new vscode.ThemeIcon(r.status === 'refused' ? 'circle-slash' : r.status === 'verified' ? 'verified' : r.status === 'erased' ? (r.receipt?.certified ? 'verified' : 'history') : 'inbox');
+    item.contextValue = `deletionRequest.${r.status}`;
     return item;
+  }
+}
+
+function statusLabel(s: RequestView['status']): string {
+  switch (s) {
+    case 'received': return vscode.l10n.t('received');
+    case 'matched': return vscode.l10n.t('waiting');
+    case 'erased': return vscode.l10n.t('erased');
+    case 'verified': return vscode.l10n.t('verified');
+    case 'refused': return vscode.l10n.t('refused');
   }
 }
 

@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import type { HostMessage } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
 import { log } from '../log';
-import { auditView, mapView, statusView } from '../views';
+import { listRequests } from '../../core/workspace/requests';
+import { auditView, mapView, requestView, statusView } from '../views';
 import { workbenchHtml, workbenchResourceRoots } from './html';
 import { WorkbenchRouter } from './router';
 
@@ -55,6 +56,8 @@ export class WorkbenchPanel implements vscode.Disposable {
       if (!ws) return;
       await this.post({ kind: 'notification', method: 'map', params: await mapView(ws) });
       await this.post({ kind: 'notification', method: 'audit', params: { entries: await auditView(ws) } });
+      const records = await this.service.run((w) => listRequests(w), false);
+      await this.post({ kind: 'notification', method: 'requests', params: { requests: records.map((r) => requestView(r)) } });
     } catch (e) {
       log.error(`workbench refresh failed: ${String((e as Error)?.message ?? e)}`);
     }

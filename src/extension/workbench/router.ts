@@ -10,10 +10,11 @@ import type { EraseService } from '../eraseService';
 import { log } from '../log';
 import { withCancellableProgress } from '../progress';
 import { openSettings, readSettings } from '../settings';
-import { exampleDetail, receiptView } from '../views';
+import { exampleDetail, previewView, receiptView, requestView } from '../views';
+import { listRequests, previewRequest, receiveRequest, refuseRequest } from '../../core/workspace/requests';
 import { listModels } from '../../core/ollama/client';
 import { revealExample } from '../reveal';
-import { eraseWithReceipt, matchingIds } from '../eraseFlow';
+import { eraseWithReceipt, executeRequestWithReceipt, matchingIds } from '../eraseFlow';
 
 export class WorkbenchRouter implements vscode.Disposable {
   private readonly streams = new Map<string, AbortController>();
@@ -104,6 +105,28 @@ export class WorkbenchRouter implements vscode.Disposable {
       }
       case 'complete':
         return this.startCompletion(m.params);
+      case 'listRequests':
+        return { requests: (await this.service.run((ws) => listRequests(ws), false)).map((r) => requestView(r)) };
+      case 'createRequest': {
+        const p = m.params;
+        const { record, preview } = await this.service.run((ws) => receiveRequest(ws, {
+          requester: p.requester, subjectRef: p.subjectRef || undefined, reason: p.reason || undefined,
+          match: { kind: p.match.kind, value: p.match.value, ignoreCase: p.match.ignoreCase }, deadlineDays: p.deadlineDays,
+        }));
+        log.info(`received deletion request ${record.requestId}: ${record.matchedCount} example(s) matched`);
+        return { record: requestView(record), ...previewView(preview) };
+      }
+      case 'previewRequest':
+        return previewView(await this.service.run((ws) => previewRequest(ws, m.params.requestId), false));
+      case 'runRequest': {
+        const { record, receipt } = await executeRequestWithReceipt(this.service, m.params.requestId);
+        return { record: requestView(record), receipt: receiptView(receipt) };
+      }
+      case 'refuseRequest': {
+        const record = await this.service.run((ws) => refuseRequest(ws, m.params.requestId, m.params.reason.trim()));
+        log.info(`refused deletion request ${record.requestId}`);
+        return { record: requestView(record) };
+      }
     }
   }
 

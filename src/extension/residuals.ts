@@ -1,0 +1,181 @@
+// Residual-copy scan: after an erasure, are there copies of the erased texts elsewhere in the
+// workspace (other files, .erase/, git history)? Core's scanResiduals does the work; this file
+// holds the texts only in memory for the scan, and shows places only (path, line, commit, which
+// text by number), never the text itself — not in the view, the log or a message.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EraseWorkspace } from '../core/workspace';
+import { scanResiduals, type ResidualHit, type ResidualReport } from '../core/residual';
+import { log } from './log';
+import { withCancellableProgress } from './progress';
+
+export const RESIDUAL_SECTION = 'eraseWorkbench';
+export const RESIDUAL_SETTING = 'scanResidualsAfterErase';
+
+export function scanAfterEraseEnabled(): boolean {
+  return vscode.workspace.getConfiguration(RESIDUAL_SECTION).get<boolean>(RESIDUAL_SETTING, true);
+}
+
+/** The texts of the examples about to be erased (input and output), read before they are gone. */
+export function collectNeedles(ws: EraseWorkspace, ids: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const id of ids) {
+    const e = ws.example(id);
+    if (!e) continue;
+    if (e.input) out.add(e.input);
+    if (e.output) out.add(e.output);
+  }
+  return [...out];
+}
+
+/** Where to scan: the workspace folder holding the data file (else the data file's folder), plus .erase/. */
+export function scanScope(ws: EraseWorkspace): { root: string; extraDirs: string[] } {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(ws.dataFile));
+  const root = folder?.uri.fsPath ?? ws.paths.root;
+  return { root, extraDirs: [path.relative(root, ws.stateDir) || '.erase'] };
+}
+
+export interface ResidualResult { report: ResidualReport; root: string; trigger: string; texts: number; time: string }
+
+type Node =
+  | { kind: 'summary' }
+  | { kind: 'group'; group: 'file' | 'git-index' | 'git-history' | 'skipped' | 'guidance' }
+  | { kind: 'hit'; hit: ResidualHit }
+  | { kind: 'skip'; path: string; reason: string }
+  | { kind: 'guidance'; text: string; index: number };
+
+/** The "Residual copies" view: the latest scan's places and what to do about them. */
+export class ResidualsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  result: ResidualResult | undefined;
+  /** The scan in flight (or the last one): tests and callers can wait for it. */
+  running: Promise<ResidualResult | undefined> = Promise.resolve(undefined);
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  set(r: ResidualResult): void {
+    this.result = r;
+    void vscode.commands.executeCommand('setContext', 'erase.residualScanDone', true);
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: Node): Node[] {
+    const r = this.result?.report;
+    if (!r) return [];
+    if (!node) {
+      const groups: Node[] = [{ kind: 'summary' }];
+      for (const g of ['file', 'git-index', 'git-history'] as const) if (r.hits.some((h) => h.kind === g)) groups.push({ kind: 'group', group: g });
+      if (r.skipped.length) groups.push({ kind: 'group', group: 'skipped' });
+      groups.push({ kind: 'group', group: 'guidance' });
+      return groups;
+    }
+    if (node.kind !== 'group') return [];
+    if (node.group === 'skipped') return r.skipped.map((s) => ({ kind: 'skip', path: s.path, reason: s.reason }));
+    if (node.group === 'guidance') return r.guidance.map((text, index) => ({ kind: 'guidance', text, index }));
+    return r.hits.filter((h) => h.kind === node.group).map((hit) => ({ kind: 'hit', hit }));
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    const res = this.result!;
+    switch (node.kind) {
+      case 'summary': {
+        const r = res.report;
+        const item = new vscode.TreeItem(r.hits.length ? vscode.l10n.t('{0} residual copy(ies) found', r.hits.length) : vscode.l10n.t('No residual copy found'));
+        item.id = 'residual:summary';
+        item.description = vscode.l10n.t('{0} text(s) · {1} file(s), {2} revision(s) scanned', res.texts, r.filesScanned, r.revisionsScanned);
+        item.tooltip = vscode.l10n.t('After: {0} ({1})', res.trigger, res.time);
+        item.iconPath = new vscode.ThemeIcon(r.hits.length ? 'warning' : 'pass', new vscode.ThemeColor(r.hits.length ? 'problemsWarningIcon.foreground' : 'testing.iconPassed'));
+        item.contextValue = 'residualSummary';
+        return item;
+      }
+      case 'group': {
+        const titles = {
+          file: vscode.l10n.t('Files in the workspace'),
+          'git-index': vscode.l10n.t('Git index (staged)'),
+          'git-history': vscode.l10n.t('Git history'),
+          skipped: vscode.l10n.t('Not searched'),
+          guidance: vscode.l10n.t('What to do'),
+        } as const;
+        const item = new vscode.TreeItem(titles[node.group], vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `residual:group:${node.group}`;
+        item.iconPath = new vscode.ThemeIcon(node.group === 'guidance' ? 'lightbulb' : node.group === 'skipped' ? 'circle-slash' : node.group === 'file' ? 'files' : 'git-commit');
+        return item;
+      }
+      case 'hit': {
+        const h = node.hit;
+        const label = `${h.path}${h.line !== undefined ? `:${h.line}` : ''}`;
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+        item.id = `residual:${h.kind}:${h.path}:${h.line ?? ''}:${h.commit ?? ''}:${h.needleIndex}:${h.match}`;
+        const parts = [vscode.l10n.t('erased text #{0}', h.needleIndex + 1)];
+        if (h.commit) parts.push(vscode.l10n.t('commit {0}', h.commit.slice(0, 12)));
+        if (h.match !== 'exact') parts.push(vscode.l10n.t('whitespace-normalised'));
+        item.description = parts.join(' · ');
+        item.contextValue = `residualHit.${h.kind}`;
+        if (h.kind === 'git-history') {
+          item.iconPath = new vscode.ThemeIcon('git-commit');
+          item.tooltip = new vscode.MarkdownString().appendText(vscode.l10n.t('In commit {0}, file {1}. Rewrite the history to remove it: see "What to do".', h.commit ?? '?', h.path));
+        } else {
+          const file = vscode.Uri.file(path.join(res.root, ...h.path.split('/')));
+          item.iconPath = new vscode.ThemeIcon(h.kind === 'git-index' ? 'diff-added' : 'file');
+          item.resourceUri = file;
+          item.tooltip = new vscode.MarkdownString().appendText(h.kind === 'git-index' ? vscode.l10n.t('Staged in the git index; the working file is opened.') : label);
+          const line = Math.max(0, (h.line ?? 1) - 1);
+          item.command = { command: 'vscode.open', title: vscode.l10n.t('Open'), arguments: [file, { selection: new vscode.Range(line, 0, line, 0), preview: true }] };
+        }
+        return item;
+      }
+      case 'skip': {
+        const item = new vscode.TreeItem(node.path, vscode.TreeItemCollapsibleState.None);
+        item.description = node.reason;
+        item.tooltip = node.reason;
+        item.iconPath = new vscode.ThemeIcon('circle-slash');
+        return item;
+      }
+      case 'guidance': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.id = `residual:guidance:${node.index}`;
+        item.tooltip = node.text;
+        item.iconPath = new vscode.ThemeIcon('info');
+        return item;
+      }
+    }
+  }
+
+  /**
+   * Scans for `needles` (kept only in this call) and shows the report. Never throws: a failed
+   * scan is logged and reported as a warning (the erasure itself already happened).
+   */
+  scan(needles: readonly string[], scope: { root: string; extraDirs: string[] }, trigger: string): Promise<ResidualResult | undefined> {
+    const texts = needles.length;
+    const run = async (): Promise<ResidualResult | undefined> => {
+      try {
+        const report = await withCancellableProgress(vscode.l10n.t('Scanning for residual copies of {0} erased text(s)', texts), (signal) =>
+          scanResiduals({ root: scope.root, needles, extraDirs: scope.extraDirs, signal }));
+        const result: ResidualResult = { report, root: scope.root, trigger, texts, time: new Date().toISOString() };
+        this.set(result);
+        // places and counts only
+        log.info(`residual scan (${trigger}): ${report.hits.length} copy(ies), ${report.filesScanned} file(s), ${report.revisionsScanned} revision(s), ${report.skipped.length} place(s) not searched`);
+        if (report.hits.length) {
+          const show = vscode.l10n.t('Show places');
+          void vscode.window.showWarningMessage(vscode.l10n.t('{0} residual copy(ies) of erased text remain in the workspace or its git history.', report.hits.length), show).then((pick) => {
+            if (pick === show) void vscode.commands.executeCommand('erase.residuals.focus');
+          });
+        }
+        return result;
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        if (e instanceof Error && (e.name === 'CancelledError' || e.name === 'AbortError')) log.info('residual scan cancelled');
+        else {
+          log.warn(`residual scan failed: ${msg}`);
+          void vscode.window.showWarningMessage(vscode.l10n.t('The residual-copy scan failed: {0}', msg));
+        }
+        return undefined;
+      }
+    };
+    this.running = run();
+    return this.running;
+  }
+}
