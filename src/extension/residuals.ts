@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EraseWorkspace } from '../core/workspace';
-import { scanResiduals, type ResidualHit, type ResidualReport } from '../core/residual';
+import { DEFAULT_MIN_LENGTH, scanResiduals, type ResidualHit, type ResidualReport } from '../core/residual';
 import { log } from './log';
 import { withCancellableProgress } from './progress';
 
@@ -16,14 +16,17 @@ export function scanAfterEraseEnabled(): boolean {
   return vscode.workspace.getConfiguration(RESIDUAL_SECTION).get<boolean>(RESIDUAL_SETTING, true);
 }
 
-/** The texts of the examples about to be erased (input and output), read before they are gone. */
+/**
+ * The texts of the examples about to be erased, read before they are gone: every input, and
+ * outputs long enough to be searched (a short output is a label like "positive", not a copy).
+ */
 export function collectNeedles(ws: EraseWorkspace, ids: readonly string[]): string[] {
   const out = new Set<string>();
   for (const id of ids) {
     const e = ws.example(id);
     if (!e) continue;
     if (e.input) out.add(e.input);
-    if (e.output) out.add(e.output);
+    if (e.output && e.output.trim().length >= DEFAULT_MIN_LENGTH) out.add(e.output);
   }
   return [...out];
 }
@@ -109,7 +112,7 @@ export class ResidualsTree implements vscode.TreeDataProvider<Node>, vscode.Disp
         const label = `${h.path}${h.line !== undefined ? `:${h.line}` : ''}`;
         const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
         item.id = `residual:${h.kind}:${h.path}:${h.line ?? ''}:${h.commit ?? ''}:${h.needleIndex}:${h.match}`;
-        const parts = [vscode.l10n.t('erased text #{0}', h.needleIndex + 1)];
+        const parts = [vscode.l10n.t('erased text #{0}', h.needleIndex)];
         if (h.commit) parts.push(vscode.l10n.t('commit {0}', h.commit.slice(0, 12)));
         if (h.match !== 'exact') parts.push(vscode.l10n.t('whitespace-normalised'));
         item.description = parts.join(' · ');

@@ -175,6 +175,64 @@ let page;
       assert(n >= 1, `lasso selected ${n}`);
       await page.screenshot({ path: path.join(OUT, '07-lasso.png') });
     });
+
+    await check('a deletion request shows its preview as text; Run erases only after confirmation', async () => {
+      await wv.locator('#tab-requests').click();
+      const set = (sel, v) => wv.locator(sel).evaluate((el, v) => { el.value = v; }, v);
+      await set('#dr-requester', 'ui dpo');
+      await set('#dr-subject', 'TICKET-UI');
+      await set('#dr-text', 'acme corp');
+      await wv.locator('#dr-create').click();
+      await wv.locator('#dr-preview[data-count="2"]').waitFor({ timeout: 10000 });
+      const texts = await wv.locator('#dr-preview-list .ex-input').allTextContents();
+      assert(texts.length === 2 && texts.every((t) => /ACME Corp customer X/.test(t)), `preview: ${JSON.stringify(texts)}`);
+      await wv.locator('#dr-list tr[data-status="matched"]').first().waitFor({ timeout: 10000 });
+      assert((await wv.locator('#map').getAttribute('data-point-count')) === String(N_EXAMPLES - 1), 'nothing erased by the preview');
+      await page.screenshot({ path: path.join(OUT, '08-request-preview.png') });
+      await wv.locator('#dr-run').click();
+      await wv.locator('#dr-confirm-run').waitFor({ timeout: 5000 });
+      await wv.locator('#dr-confirm-run').click();
+      await wv.locator('#dr-receipt').waitFor({ timeout: 30000 });
+      await wv.locator(`#map[data-point-count="${N_EXAMPLES - 3}"]`).waitFor({ state: 'attached', timeout: 30000 });
+      const row = wv.locator('#dr-list tr[data-status="erased"], #dr-list tr[data-status="verified"]').first();
+      await row.waitFor({ timeout: 10000 });
+      const rowText = await row.textContent();
+      assert(/ui dpo/.test(rowText) && /TICKET-UI/.test(rowText) && /2 erased/.test(rowText), rowText);
+      await page.screenshot({ path: path.join(OUT, '09-request-erased.png') });
+    });
+
+    await check('a hostile preview stays text, and Refuse needs a reason', async () => {
+      const set = (sel, v) => wv.locator(sel).evaluate((el, v) => { el.value = v; }, v);
+      await set('#dr-requester', 'ui legal');
+      await set('#dr-subject', '');
+      await set('#dr-text', 'onerror');
+      await wv.locator('#dr-create').click();
+      await wv.locator('#dr-preview[data-count="1"]').waitFor({ timeout: 10000 });
+      const t = await wv.locator('#dr-preview-list .ex-input').first().textContent();
+      assert(/<img src=x onerror=/.test(t), `shown literally: ${t}`);
+      assert((await wv.locator('#dr-preview img, #dr-preview script').count()) === 0, 'no elements from the text');
+      await wv.locator('#dr-refuse').click();
+      await wv.locator('#dr-confirm-refuse').click();
+      await wv.locator('#dr-refuse-status', { hasText: 'reason is required' }).waitFor({ timeout: 5000 });
+      await set('#dr-refuse-reason', 'legal hold');
+      await wv.locator('#dr-confirm-refuse').click();
+      await wv.locator('#dr-refused').waitFor({ timeout: 10000 });
+      const row = await wv.locator('#dr-list tr[data-status="refused"]').first().textContent();
+      assert(/legal hold/.test(row) && /ui legal/.test(row), row);
+      assert(!(await canvas.evaluate(() => document.title)).includes('pwned'), 'no script ran');
+      await page.screenshot({ path: path.join(OUT, '10-request-refused.png') });
+    });
+
+    await check('the ERASE side bar lists the request records and residual copies', async () => {
+      await page.locator('.activitybar [aria-label="ERASE"]').first().click();
+      const reqView = page.locator('.pane-header', { hasText: 'Deletion requests' }).first();
+      await reqView.waitFor({ timeout: 10000 });
+      await page.locator('.monaco-list-row', { hasText: 'ui dpo' }).first().waitFor({ timeout: 10000 });
+      await page.locator('.monaco-list-row', { hasText: 'refused' }).first().waitFor({ timeout: 10000 });
+      await page.locator('.pane-header', { hasText: 'Residual copies' }).first().waitFor({ timeout: 10000 });
+      await page.locator('.monaco-list-row', { hasText: /residual cop|No residual copy/ }).first().waitFor({ timeout: 20000 });
+      await page.screenshot({ path: path.join(OUT, '11-sidebar.png') });
+    });
   } catch (e) {
     failed++;
     log('ui aborted:', e.message);
