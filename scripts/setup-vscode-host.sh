@@ -12,9 +12,18 @@ mkdir -p "$HOST_DIR" "$TMPDIR"
 export XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-$HOST_DIR/xdg-config} XDG_DATA_HOME=${XDG_DATA_HOME:-$HOST_DIR/xdg-data}
 
 # 1. apt: chromium for the workbench UI, krb5 headers for code-server's native 'kerberos' module.
+#    Non-interactive (CI=true, no stdin): no prompts, no conffile questions; root or passwordless sudo.
 if ! command -v chromium >/dev/null || [ ! -e /usr/include/gssapi/gssapi.h ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libkrb5-dev build-essential python3 >/dev/null
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo -n"
+    else echo "setup-vscode-host: need root (or passwordless sudo) to apt-get install chromium libkrb5-dev build-essential python3" >&2; exit 1; fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+    chromium libkrb5-dev build-essential python3 </dev/null >/dev/null
 fi
 
 CS="$HOST_DIR/node_modules/.bin/code-server"
