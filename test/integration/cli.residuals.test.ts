@@ -26,7 +26,7 @@ test('erase delete reports residual copies (another file, git history) without p
   const r = erase(dir, 'delete', '--id', id, '--json');
   assert.equal(r.code, 0, r.stderr);
   const out = r.json();
-  const kinds = new Set(out.residuals.hits.map((h: { kind: string; path: string }) => `${h.kind}:${h.path}`));
+  const kinds = new Set<string>(out.residuals.hits.map((h: { kind: string; path: string }) => `${h.kind}:${h.path}`));
   assert.ok(kinds.has('file:notes.md'), JSON.stringify([...kinds]));
   assert.ok([...kinds].some((k) => k.startsWith('git-history:data.jsonl') || k.startsWith('git-index:data.jsonl')), JSON.stringify([...kinds]));
   assert.ok(out.residuals.guidance.length > 0);
