@@ -1,6 +1,6 @@
 // Erasure as the user sees it: progress with a real Cancel, a receipt message, a request record
 // for every erasure (core's eraseAndRecord / executeRequest), then — when
-// eraseWorkbench.scanResidualsAfterErase is on — a scan for copies of the erased texts left
+// erase.scanResidualsAfterErase is on — a scan for copies of the erased texts left
 // elsewhere. The texts are read just before the erasure and live only in memory until the scan ends.
 import * as vscode from 'vscode';
 import type { RequestMatch } from '../core/requests/store';

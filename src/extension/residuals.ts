@@ -7,13 +7,11 @@ import * as vscode from 'vscode';
 import type { EraseWorkspace } from '../core/workspace';
 import { DEFAULT_MIN_LENGTH, scanResiduals, type ResidualHit, type ResidualReport } from '../core/residual';
 import { log } from './log';
+import { Keys, SECTION } from './settings';
 import { withCancellableProgress } from './progress';
 
-export const RESIDUAL_SECTION = 'eraseWorkbench';
-export const RESIDUAL_SETTING = 'scanResidualsAfterErase';
-
 export function scanAfterEraseEnabled(): boolean {
-  return vscode.workspace.getConfiguration(RESIDUAL_SECTION).get<boolean>(RESIDUAL_SETTING, true);
+  return vscode.workspace.getConfiguration(SECTION).get<boolean>(Keys.scanResidualsAfterErase, true);
 }
 
 /**

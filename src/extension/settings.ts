@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 export const SECTION = 'erase';
 export const Keys = {
   dataFile: 'dataFile', k: 'k', eps: 'eps', seed: 'seed', dims: 'dims', embedder: 'embedder',
-  maxIter: 'maxIter', ollamaHost: 'ollamaHost', ollamaModel: 'ollamaModel',
+  maxIter: 'maxIter', ollamaHost: 'ollamaHost', ollamaModel: 'ollamaModel', scanResidualsAfterErase: 'scanResidualsAfterErase',
 } as const;
 
 export interface EraseSettings {
