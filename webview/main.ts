@@ -75,7 +75,7 @@ const audit = new AuditLog(panels.get('audit')!);
 
 function renderStatus(s: StatusView): void {
   const parts = s.dataFile
-    ? [`${s.n} examples`, `k = ${s.k}`, s.clustered ? `state ${s.stateHash.slice(0, 12)}` : 'not clustered yet', `${s.certifiedDeletions}/${s.totalDeletions} deletions certified`]
+    ? [s.n === s.distinct ? `${s.n} examples` : `${s.distinct} examples (${s.n} lines with duplicates)`, `k = ${s.k}`, s.clustered ? `state ${s.stateHash.slice(0, 12)}` : 'not clustered yet', `${s.certifiedDeletions}/${s.totalDeletions} deletions certified`]
     : ['No data set: import a TSV/CSV or set erase.dataFile'];
   if (s.malformed) parts.push(`${s.malformed} malformed line(s)`);
   parts.push(`Ollama ${s.ollamaHost}: ${s.ollamaReachable === null ? '?' : s.ollamaReachable ? 'reachable' : 'not reachable'}`);

@@ -10,12 +10,13 @@ import { readSettings } from './settings';
 export function statusView(ws: EraseWorkspace | undefined, ollamaReachable: boolean | null): StatusView {
   const s = readSettings();
   if (!ws) {
-    return { dataFile: '', n: 0, k: s.k, stateHash: '', clustered: false, certifiedDeletions: 0, totalDeletions: 0, malformed: 0, duplicates: 0, ollamaHost: s.ollamaHost, ollamaModel: s.ollamaModel, ollamaReachable };
+    return { dataFile: '', n: 0, distinct: 0, k: s.k, stateHash: '', clustered: false, certifiedDeletions: 0, totalDeletions: 0, malformed: 0, duplicates: 0, ollamaHost: s.ollamaHost, ollamaModel: s.ollamaModel, ollamaReachable };
   }
   const st = ws.status();
   return {
     dataFile: ws.dataFile,
     n: st.n,
+    distinct: st.distinct,
     k: st.k,
     stateHash: st.stateHash ?? '',
     clustered: st.clustered,

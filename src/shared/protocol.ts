@@ -14,7 +14,8 @@ const isId: Guard<string> = (v): v is string => isNonEmptyString(v) && v.length 
 // ── data shapes (plain JSON) ────────────────────────────────────────────────────────────────
 
 export interface StatusView {
-  dataFile: string; n: number; k: number; stateHash: string; clustered: boolean;
+  /** n counts every line (duplicates too); distinct is the number of examples (points on the map). */
+  dataFile: string; n: number; distinct: number; k: number; stateHash: string; clustered: boolean;
   certifiedDeletions: number; totalDeletions: number; malformed: number; duplicates: number;
   ollamaHost: string; ollamaModel: string; ollamaReachable: boolean | null;
 }
