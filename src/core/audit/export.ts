@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Auditor-facing report of the log: one receipt per entry grouped by deletion request, the
  * tree head, the latest signed checkpoint, the verification result at export time, and how
@@ -157,6 +158,10 @@ export function renderMarkdown(m: ReportModel): string {
   return lines.join('\n') + '\n';
 }
 
+/** The report's one style block, allowed by its hash (no 'unsafe-inline'). */
+const REPORT_STYLE = 'body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2rem .4rem;font-size:.85rem}code{word-break:break-all}.bad{color:#b00}.good{color:#070}';
+const REPORT_STYLE_HASH = `sha256-${createHash('sha256').update(REPORT_STYLE).digest('base64')}`;
+
 export function renderHtml(m: ReportModel): string {
   const problems = m.verification.problems.map((p) => html`<li><code>${p.kind}</code> ${p.message}</li>`);
   const warnings = m.verification.warnings.map((w) => html`<li class="note">${w}</li>`);
@@ -169,9 +174,9 @@ export function renderHtml(m: ReportModel): string {
 <tbody>${r.receipts.map((rc) => html`<tr><td>${rc.seq}</td><td>${rc.time}</td><td>${rc.action}</td><td>${rc.requester}</td><td>${rc.subjectRef}</td><td>${rc.erasedCount}</td><td>${yesNo(rc.certified)}</td><td>${yesNo(rc.retrained)}</td><td>${yesNo(rc.promptChanged)}</td><td><code>${rc.stateHashBefore}</code></td><td><code>${rc.stateHashAfter}</code></td><td>${rc.verification}</td><td>${rc.notes}</td></tr>`)}</tbody></table></section>`);
   const body: SafeHtml = html`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src '${REPORT_STYLE_HASH}'">
 <title>ERASE Workbench — audit report</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2rem .4rem;font-size:.85rem}code{word-break:break-all}.bad{color:#b00}.good{color:#070}</style>
+<style>${REPORT_STYLE}</style>
 </head><body>
 <h1>ERASE Workbench — audit report</h1>
 ${m.generatedAt ? html`<p>Generated: ${m.generatedAt}</p>` : ''}

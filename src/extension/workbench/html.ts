@@ -1,5 +1,5 @@
 // The workbench page: strict CSP (default-src 'none', scripts only by nonce, styles only from the
-// extension's media folder, no unsafe-eval / unsafe-inline). No example data is ever in the HTML.
+// extension's media folder, nothing inline or evaluated). No example data is ever in the HTML.
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 
