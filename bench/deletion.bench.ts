@@ -15,7 +15,14 @@ import { deleteFromState } from '../src/core/qkmeans/deletion';
 import { stateHash, type QkmParams } from '../src/core/qkmeans/state';
 import { clusteringQuality, predictedCertifiedFraction } from '../src/core/qkmeans/quality';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '300' }, eps: { type: 'string', default: '0.1' }, k: { type: 'string', default: '8' }, 'verify-every': { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '300' },
+    eps: { type: 'string', default: '0.1' },
+    k: { type: 'string', default: '8' },
+    'verify-every': { type: 'string', default: '10' },
+  },
+});
 const datasets = resolve(__dirname, '..', '..', 'shared', 'datasets');
 const sets = [
   { name: 'SST-2 train', file: join(datasets, 'sst2', 'train.tsv'), textCol: 'sentence' as string | number, header: true },
@@ -113,6 +120,8 @@ const f = (x: unknown, d = 3) => (typeof x === 'number' ? x.toFixed(d) : String(
 console.log('\n| data | n | k | ε | iter | VE | predicted | certified | check (median) | retrain (median) | retrain/check | expected speed-up | equal/verified |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.data} | ${r.n} | ${r.k} | ${r.eps} | ${r.iterations} | ${f(r.ve)} | ${f(r.predictedCertified)} | ${r.certified}/${r.deletions} (${f(100 * (r.certifiedFraction as number), 1)}%) | ${f(r.checkMedianMs)} ms | ${f(r.scratchRetrainMedianMs, 1)} ms | ${f(r.retrainOverCheck, 0)}× | ${f(r.expectedSpeedup, 1)}× | ${r.equal}/${r.verifiedAgainstScratch} |`);
+  console.log(
+    `| ${r.data} | ${r.n} | ${r.k} | ${r.eps} | ${r.iterations} | ${f(r.ve)} | ${f(r.predictedCertified)} | ${r.certified}/${r.deletions} (${f(100 * (r.certifiedFraction as number), 1)}%) | ${f(r.checkMedianMs)} ms | ${f(r.scratchRetrainMedianMs, 1)} ms | ${f(r.retrainOverCheck, 0)}× | ${f(r.expectedSpeedup, 1)}× | ${r.equal}/${r.verifiedAgainstScratch} |`,
+  );
 }
 if (rows.some((r) => r.equal !== r.verifiedAgainstScratch)) process.exitCode = 1;

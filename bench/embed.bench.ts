@@ -16,7 +16,11 @@ if (!existsSync(SST2_DEV)) {
   console.error(`skipped: ${SST2_DEV} is absent (the shared data sets folder is needed for this benchmark)`);
   process.exit(0);
 }
-const texts = readFileSync(SST2_DEV, 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.split('\t')[0]);
+const texts = readFileSync(SST2_DEV, 'utf8')
+  .split('\n')
+  .slice(1)
+  .filter(Boolean)
+  .map((l) => l.split('\t')[0]);
 const meanChars = texts.reduce((s, t) => s + t.length, 0) / texts.length;
 
 /** Median wall time of `reps` passes over all texts, after one warm-up pass. */
@@ -36,9 +40,19 @@ function measure(name: string, pass: () => unknown, reps = 7) {
 let sink = 0;
 const e = new HashingEmbedder();
 const rows = [
-  measure('hashing-v1-d512 (src/core/embed/hashing.ts)', () => { for (const t of texts) sink += e.embedText(t)[0]; }),
-  measure('baseline: naive reference, same spec', () => { for (const t of texts) sink += referenceHashingEmbed(t)[0]; }, 3),
-  measure('baseline: tokenise only (NFC+lower+split)', () => { for (const t of texts) sink += t.normalize('NFC').toLowerCase().split(/\s+/).length; }),
+  measure('hashing-v1-d512 (src/core/embed/hashing.ts)', () => {
+    for (const t of texts) sink += e.embedText(t)[0];
+  }),
+  measure(
+    'baseline: naive reference, same spec',
+    () => {
+      for (const t of texts) sink += referenceHashingEmbed(t)[0];
+    },
+    3,
+  ),
+  measure('baseline: tokenise only (NFC+lower+split)', () => {
+    for (const t of texts) sink += t.normalize('NFC').toLowerCase().split(/\s+/).length;
+  }),
 ];
 
 // Cache: store every dev vector in fixed point, flush (atomic rewrite), reopen.
@@ -58,7 +72,10 @@ if (reopened.size !== texts.length) throw new Error('cache round trip lost rows'
 
 const fast = rows[0];
 const result = {
-  dataset: 'SST-2 dev', texts: texts.length, meanChars: +meanChars.toFixed(1), node: process.version,
+  dataset: 'SST-2 dev',
+  texts: texts.length,
+  meanChars: +meanChars.toFixed(1),
+  node: process.version,
   embedders: rows,
   speedupOverNaive: +(fast.textsPerSec / rows[1].textsPerSec).toFixed(2),
   costVsTokeniseOnly: +(rows[2].textsPerSec / fast.textsPerSec).toFixed(2),

@@ -8,7 +8,10 @@ import { example } from './tooltip';
 export class Inspector {
   private ids: string[] = [];
 
-  constructor(private readonly root: HTMLElement, private readonly onErased: (r: ReceiptView) => void) {}
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly onErased: (r: ReceiptView) => void,
+  ) {}
 
   async show(ids: string[]): Promise<void> {
     this.ids = ids;
@@ -21,18 +24,33 @@ export class Inspector {
     for (const id of ids.slice(0, 50)) {
       const li = h('li', { 'data-id': id }, h('span', { class: 'muted' }, id));
       list.append(li);
-      void example(id).then((d) => {
-        replaceChildren(li,
-          h('div', { class: 'ex-input' }, d.input),
-          h('div', { class: 'ex-output' }, `→ ${d.output}`),
-          h('div', { class: 'muted' }, `${d.id} · cluster ${d.cluster} · line ${d.lines.join(', ')}${d.multiplicity > 1 ? ` · ×${d.multiplicity}` : ''}${d.isRepresentative ? ' · ★ in the prompt' : ''}`));
-      }, () => undefined);
+      void example(id).then(
+        (d) => {
+          replaceChildren(
+            li,
+            h('div', { class: 'ex-input' }, d.input),
+            h('div', { class: 'ex-output' }, `→ ${d.output}`),
+            h(
+              'div',
+              { class: 'muted' },
+              `${d.id} · cluster ${d.cluster} · line ${d.lines.join(', ')}${d.multiplicity > 1 ? ` · ×${d.multiplicity}` : ''}${d.isRepresentative ? ' · ★ in the prompt' : ''}`,
+            ),
+          );
+        },
+        () => undefined,
+      );
     }
     const reveal = h('vscode-button', { secondary: true, id: 'inspector-reveal' }, 'Reveal in file');
     reveal.addEventListener('click', () => command('revealExample', { id: this.ids[0] }));
     const erase = h('vscode-button', { id: 'inspector-erase' }, `Erase ${ids.length} example${ids.length > 1 ? 's' : ''}…`);
     erase.addEventListener('click', () => this.confirm());
-    replaceChildren(this.root, h('div', { class: 'toolbar' }, erase, reveal), ids.length > 50 ? h('p', { class: 'muted' }, `showing 50 of ${ids.length}`) : null, list, h('div', { id: 'confirm-slot' }));
+    replaceChildren(
+      this.root,
+      h('div', { class: 'toolbar' }, erase, reveal),
+      ids.length > 50 ? h('p', { class: 'muted' }, `showing 50 of ${ids.length}`) : null,
+      list,
+      h('div', { id: 'confirm-slot' }),
+    );
   }
 
   private confirm(): void {
@@ -41,9 +59,15 @@ export class Inspector {
     const yes = h('vscode-button', { id: 'confirm-erase' }, `Erase ${this.ids.length} now`);
     const no = h('vscode-button', { secondary: true, id: 'confirm-cancel' }, 'Cancel');
     const status = h('div', { class: 'muted', id: 'confirm-status' });
-    const box = h('div', { class: 'confirm', role: 'alertdialog' },
+    const box = h(
+      'div',
+      { class: 'confirm', role: 'alertdialog' },
       h('p', {}, `Erase ${this.ids.length} example(s)? Their lines are removed from the data file and the prompt is updated. This cannot be undone.`),
-      requester, reason, h('div', { class: 'toolbar' }, yes, no), status);
+      requester,
+      reason,
+      h('div', { class: 'toolbar' }, yes, no),
+      status,
+    );
     no.addEventListener('click', () => box.remove());
     yes.addEventListener('click', async () => {
       yes.setAttribute('disabled', '');

@@ -15,7 +15,12 @@ import { DeletionRequests } from './requests';
 import { command, on, saveState, start, vscodeApi } from './rpc';
 import { Tooltip, clearExampleCache } from './tooltip';
 
-const TABS = [['map', 'Cluster map'], ['playground', 'Prompt playground'], ['requests', 'Deletion requests'], ['audit', 'Audit log']] as const;
+const TABS = [
+  ['map', 'Cluster map'],
+  ['playground', 'Prompt playground'],
+  ['requests', 'Deletion requests'],
+  ['audit', 'Audit log'],
+] as const;
 const saved = vscodeApi.getState();
 const state: SavedViewState = isSavedViewState(saved) ? saved : { tab: 'map', view: { x: 0, y: 0, scale: 1 }, selected: [], withExamples: true };
 const persist = () => saveState(state);
@@ -55,19 +60,48 @@ const inspector = new Inspector(inspectorRoot, onErased);
 const map = new ClusterMap(canvas, {
   onHover: (id, x, y) => void tooltip.show(id, x, y),
   onClick: () => undefined,
-  onSelect: (ids) => { state.selected = ids; persist(); void inspector.show(ids); },
-  onViewChange: (v) => { state.view = { ...v }; persist(); },
+  onSelect: (ids) => {
+    state.selected = ids;
+    persist();
+    void inspector.show(ids);
+  },
+  onViewChange: (v) => {
+    state.view = { ...v };
+    persist();
+  },
 });
 map.setView(state.view);
-panels.get('map')!.append(h('div', { class: 'map-layout' }, h('div', { class: 'map-wrap' }, canvas, h('div', { class: 'legend muted' }, 'drag: pan · wheel: zoom · click: select · ctrl+click: add · shift+drag: lasso · ★ = in the prompt')), inspectorRoot), tooltip.el);
+panels
+  .get('map')!
+  .append(
+    h(
+      'div',
+      { class: 'map-layout' },
+      h(
+        'div',
+        { class: 'map-wrap' },
+        canvas,
+        h('div', { class: 'legend muted' }, 'drag: pan · wheel: zoom · click: select · ctrl+click: add · shift+drag: lasso · ★ = in the prompt'),
+      ),
+      inspectorRoot,
+    ),
+    tooltip.el,
+  );
 const reset = h('vscode-button', { id: 'map-reset', secondary: true }, 'Reset view');
-reset.addEventListener('click', () => { map.setView({ x: 0, y: 0, scale: 1 }); state.view = { x: 0, y: 0, scale: 1 }; persist(); });
+reset.addEventListener('click', () => {
+  map.setView({ x: 0, y: 0, scale: 1 });
+  state.view = { x: 0, y: 0, scale: 1 };
+  persist();
+});
 const clusterNow = h('vscode-button', { id: 'map-cluster' }, 'Cluster now');
 clusterNow.addEventListener('click', () => command('runCommand', { command: 'erase.cluster' }));
 const verify = h('vscode-button', { id: 'map-verify', secondary: true }, 'Verify exactness');
 verify.addEventListener('click', () => command('runCommand', { command: 'erase.verify' }));
 panels.get('map')!.prepend(h('div', { class: 'toolbar' }, clusterNow, verify, reset));
-canvas.addEventListener('dblclick', () => { const id = canvas.dataset.hoverId; if (id) command('revealExample', { id }); });
+canvas.addEventListener('dblclick', () => {
+  const id = canvas.dataset.hoverId;
+  if (id) command('revealExample', { id });
+});
 
 const playground = new Playground(panels.get('playground')!);
 const requests = new DeletionRequests(panels.get('requests')!, onErased);
@@ -75,21 +109,38 @@ const audit = new AuditLog(panels.get('audit')!);
 
 function renderStatus(s: StatusView): void {
   const parts = s.dataFile
-    ? [s.n === s.distinct ? `${s.n} examples` : `${s.distinct} examples (${s.n} lines with duplicates)`, `k = ${s.k}`, s.clustered ? `state ${s.stateHash.slice(0, 12)}` : 'not clustered yet', `${s.certifiedDeletions}/${s.totalDeletions} deletions certified`]
+    ? [
+        s.n === s.distinct ? `${s.n} examples` : `${s.distinct} examples (${s.n} lines with duplicates)`,
+        `k = ${s.k}`,
+        s.clustered ? `state ${s.stateHash.slice(0, 12)}` : 'not clustered yet',
+        `${s.certifiedDeletions}/${s.totalDeletions} deletions certified`,
+      ]
     : ['No data set: import a TSV/CSV or set erase.dataFile'];
   if (s.malformed) parts.push(`${s.malformed} malformed line(s)`);
   parts.push(`Ollama ${s.ollamaHost}: ${s.ollamaReachable === null ? '?' : s.ollamaReachable ? 'reachable' : 'not reachable'}`);
   status.textContent = parts.join(' · ');
   // "Cluster now" is the primary action only while there is nothing to show
-  if (s.clustered) clusterNow.setAttribute('secondary', ''); else clusterNow.removeAttribute('secondary');
+  if (s.clustered) clusterNow.setAttribute('secondary', '');
+  else clusterNow.removeAttribute('secondary');
   status.dataset.n = String(s.n);
 }
 
 on('status', renderStatus);
-on('map', (m) => { clearExampleCache(); map.setData(m); state.selected = map.selectedIds(); void inspector.show(state.selected); app.dataset.state = 'ready'; });
+on('map', (m) => {
+  clearExampleCache();
+  map.setData(m);
+  state.selected = map.selectedIds();
+  void inspector.show(state.selected);
+  app.dataset.state = 'ready';
+});
 on('audit', (p) => audit.update(p.entries));
 on('requests', (p) => requests.update(p.requests));
-on('select', (p) => { map.select(p.ids); state.selected = map.selectedIds(); persist(); void inspector.show(state.selected); });
+on('select', (p) => {
+  map.select(p.ids);
+  state.selected = map.selectedIds();
+  persist();
+  void inspector.show(state.selected);
+});
 
 // Read-only hook for UI tests: where a point is drawn (no data, no actions).
 (window as unknown as { eraseWorkbenchTest: object }).eraseWorkbenchTest = { pointPosition: (id: string) => map.pointPosition(id) };

@@ -25,7 +25,10 @@ export class ClusterMap {
   private frame = 0;
   private readonly ctx: CanvasRenderingContext2D;
 
-  constructor(readonly canvas: HTMLCanvasElement, private readonly cb: MapCallbacks) {
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly cb: MapCallbacks,
+  ) {
     const ctx = canvas.getContext('2d');
     if (!ctx) throw new Error('no 2d context');
     this.ctx = ctx;
@@ -42,18 +45,27 @@ export class ClusterMap {
     this.rep = new Set(d.representatives);
     const ids = new Set(d.ids);
     for (const id of [...this.selected]) if (!ids.has(id)) this.selected.delete(id);
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      minY = Infinity,
+      maxX = -Infinity,
+      maxY = -Infinity;
     for (let i = 0; i < d.ids.length; i++) {
-      minX = Math.min(minX, d.x[i]); maxX = Math.max(maxX, d.x[i]);
-      minY = Math.min(minY, d.y[i]); maxY = Math.max(maxY, d.y[i]);
+      minX = Math.min(minX, d.x[i]);
+      maxX = Math.max(maxX, d.x[i]);
+      minY = Math.min(minY, d.y[i]);
+      maxY = Math.max(maxY, d.y[i]);
     }
-    if (!d.ids.length) { minX = minY = 0; maxX = maxY = 1; }
+    if (!d.ids.length) {
+      minX = minY = 0;
+      maxX = maxY = 1;
+    }
     this.bounds = { minX, minY, w: maxX - minX || 1, h: maxY - minY || 1 };
     this.grid.clear();
     for (let i = 0; i < d.ids.length; i++) {
       const key = this.cellOf(d.x[i], d.y[i]);
       const list = this.grid.get(key);
-      if (list) list.push(i); else this.grid.set(key, [i]);
+      if (list) list.push(i);
+      else this.grid.set(key, [i]);
     }
     this.canvas.dataset.pointCount = String(d.ids.length);
     this.canvas.dataset.clusterCount = String(new Set(d.cluster).size);
@@ -93,7 +105,9 @@ export class ClusterMap {
 
   // data → screen: fit bounds into the canvas with a margin, then pan/zoom
   private fit() {
-    const w = this.canvas.clientWidth, h = this.canvas.clientHeight, m = 24;
+    const w = this.canvas.clientWidth,
+      h = this.canvas.clientHeight,
+      m = 24;
     const s = Math.min((w - 2 * m) / this.bounds.w, (h - 2 * m) / this.bounds.h);
     return { s, ox: (w - s * this.bounds.w) / 2, oy: (h - s * this.bounds.h) / 2 };
   }
@@ -107,7 +121,8 @@ export class ClusterMap {
 
   private toData(sx: number, sy: number): [number, number] {
     const f = this.fit();
-    const bx = (sx - this.view.x) / this.view.scale, by = (sy - this.view.y) / this.view.scale;
+    const bx = (sx - this.view.x) / this.view.scale,
+      by = (sy - this.view.y) / this.view.scale;
     return [(bx - f.ox) / f.s + this.bounds.minX, (by - f.oy) / f.s + this.bounds.minY];
   }
 
@@ -115,14 +130,19 @@ export class ClusterMap {
     const [dx, dy] = this.toData(sx, sy);
     const f = this.fit();
     const rData = radiusPx / (f.s * this.view.scale);
-    const c0 = this.cellOf(dx - rData, dy - rData), c1 = this.cellOf(dx + rData, dy + rData);
-    let best = -1, bestD = radiusPx * radiusPx;
+    const c0 = this.cellOf(dx - rData, dy - rData),
+      c1 = this.cellOf(dx + rData, dy + rData);
+    let best = -1,
+      bestD = radiusPx * radiusPx;
     for (let cy = Math.floor(c0 / GRID); cy <= Math.floor(c1 / GRID); cy++) {
       for (let cx = c0 % GRID; cx <= c1 % GRID; cx++) {
         for (const i of this.grid.get(cy * GRID + cx) ?? []) {
           const [px, py] = this.toScreen(i);
           const d = (px - sx) ** 2 + (py - sy) ** 2;
-          if (d <= bestD) { bestD = d; best = i; }
+          if (d <= bestD) {
+            bestD = d;
+            best = i;
+          }
         }
       }
     }
@@ -160,7 +180,8 @@ export class ClusterMap {
       return;
     }
     if (this.drag) {
-      const ddx = sx - this.drag.x, ddy = sy - this.drag.y;
+      const ddx = sx - this.drag.x,
+        ddy = sy - this.drag.y;
       if (Math.abs(ddx) + Math.abs(ddy) > 3) this.drag.moved = true;
       if (this.drag.moved) {
         this.view = { ...this.view, x: this.drag.vx + ddx, y: this.drag.vy + ddy };
@@ -190,12 +211,16 @@ export class ClusterMap {
     }
     const drag = this.drag;
     this.drag = null;
-    if (drag?.moved) { this.cb.onViewChange(this.view); return; }
+    if (drag?.moved) {
+      this.cb.onViewChange(this.view);
+      return;
+    }
     const i = this.nearest(sx, sy);
     if (i >= 0) {
       const id = this.data.ids[i];
       if (e.ctrlKey || e.metaKey) {
-        if (this.selected.has(id)) this.selected.delete(id); else this.selected.add(id);
+        if (this.selected.has(id)) this.selected.delete(id);
+        else this.selected.add(id);
       } else this.selected = new Set([id]);
       this.publishSelection(true);
       this.cb.onClick(id);
@@ -204,7 +229,10 @@ export class ClusterMap {
   }
 
   private setHover(i: number, cx: number, cy: number): void {
-    if (i === this.hoverIndex) { if (i >= 0) this.cb.onHover(this.data.ids[i], cx, cy); return; }
+    if (i === this.hoverIndex) {
+      if (i >= 0) this.cb.onHover(this.data.ids[i], cx, cy);
+      return;
+    }
     this.hoverIndex = i;
     this.canvas.dataset.hoverId = i >= 0 ? this.data.ids[i] : '';
     this.cb.onHover(i >= 0 ? this.data.ids[i] : undefined, cx, cy);
@@ -244,7 +272,8 @@ export class ClusterMap {
     for (let i = 0; i < n; i++) {
       const c = this.data.cluster[i] < 0 ? -1 : this.data.cluster[i] % palette.length;
       const list = byColour.get(c);
-      if (list) list.push(i); else byColour.set(c, [i]);
+      if (list) list.push(i);
+      else byColour.set(c, [i]);
     }
     for (const [c, list] of byColour) {
       ctx.fillStyle = c < 0 ? palette.muted : palette[c];
@@ -282,7 +311,8 @@ export class ClusterMap {
 function inside(x: number, y: number, poly: { x: number; y: number }[]): boolean {
   let hit = false;
   for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
-    const a = poly[i], b = poly[j];
+    const a = poly[i],
+      b = poly[j];
     if (a.y > y !== b.y > y && x < ((b.x - a.x) * (y - a.y)) / (b.y - a.y) + a.x) hit = !hit;
   }
   return hit;
@@ -290,9 +320,12 @@ function inside(x: number, y: number, poly: { x: number; y: number }[]): boolean
 
 function star(ctx: CanvasRenderingContext2D, x: number, y: number, r: number): void {
   for (let k = 0; k < 10; k++) {
-    const a = (Math.PI / 5) * k - Math.PI / 2, rr = k % 2 ? r / 2.2 : r;
-    const px = x + rr * Math.cos(a), py = y + rr * Math.sin(a);
-    if (k) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+    const a = (Math.PI / 5) * k - Math.PI / 2,
+      rr = k % 2 ? r / 2.2 : r;
+    const px = x + rr * Math.cos(a),
+      py = y + rr * Math.sin(a);
+    if (k) ctx.lineTo(px, py);
+    else ctx.moveTo(px, py);
   }
   ctx.closePath();
 }
@@ -304,8 +337,16 @@ function themePalette(): Palette {
   if (cached) return cached;
   const css = getComputedStyle(document.body);
   const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
-  const p = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow', '--vscode-terminal-ansiCyan', '--vscode-terminal-ansiMagenta']
-    .map((n, i) => v(n, ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700', '#11a8cd', '#bc3fbc'][i])) as Palette;
+  const p = [
+    '--vscode-charts-blue',
+    '--vscode-charts-orange',
+    '--vscode-charts-green',
+    '--vscode-charts-purple',
+    '--vscode-charts-red',
+    '--vscode-charts-yellow',
+    '--vscode-terminal-ansiCyan',
+    '--vscode-terminal-ansiMagenta',
+  ].map((n, i) => v(n, ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700', '#11a8cd', '#bc3fbc'][i])) as Palette;
   p.fg = v('--vscode-foreground', '#ccc');
   p.focus = v('--vscode-focusBorder', '#007fd4');
   p.muted = v('--vscode-descriptionForeground', '#888');

@@ -3,7 +3,10 @@
 import { h, replaceChildren } from './dom';
 import { command, on, request } from './rpc';
 
-interface Stream { out: HTMLElement; state: HTMLElement }
+interface Stream {
+  out: HTMLElement;
+  state: HTMLElement;
+}
 
 export class Playground {
   private readonly streams = new Map<string, Stream>();
@@ -25,12 +28,17 @@ export class Playground {
       this.query,
       h('div', { class: 'toolbar' }, this.run, this.cancel),
       this.error,
-      h('div', { class: 'answers' },
+      h(
+        'div',
+        { class: 'answers' },
         h('section', {}, h('h3', {}, 'With the ERASE prompt ', this.withState), this.withOut, h('h4', {}, 'Examples in the prompt'), this.ids),
-        h('section', {}, h('h3', {}, 'Without examples ', this.withoutState), this.withoutOut)),
+        h('section', {}, h('h3', {}, 'Without examples ', this.withoutState), this.withoutOut),
+      ),
     );
     this.run.addEventListener('click', () => void this.start());
-    this.cancel.addEventListener('click', () => { for (const id of this.streams.keys()) command('cancelCompletion', { streamId: id }); });
+    this.cancel.addEventListener('click', () => {
+      for (const id of this.streams.keys()) command('cancelCompletion', { streamId: id });
+    });
     root.querySelector('#pg-models-refresh')?.addEventListener('click', () => void this.loadModels());
     on('completionChunk', (p) => {
       const s = this.streams.get(p.streamId);
@@ -43,7 +51,10 @@ export class Playground {
       s.state.textContent = p.cancelled ? '(cancelled)' : p.error ? '(failed)' : '(done)';
       s.out.dataset.state = p.cancelled ? 'cancelled' : p.error ? 'failed' : 'done';
       if (p.error) this.error.textContent = p.error;
-      if (!this.streams.size) { this.run.removeAttribute('disabled'); this.cancel.setAttribute('disabled', ''); }
+      if (!this.streams.size) {
+        this.run.removeAttribute('disabled');
+        this.cancel.setAttribute('disabled', '');
+      }
     });
   }
 
@@ -61,12 +72,18 @@ export class Playground {
   private async start(): Promise<void> {
     this.error.textContent = '';
     const model = this.model.value;
-    if (!model) { this.error.textContent = 'Pick a model first (is Ollama running?)'; return; }
+    if (!model) {
+      this.error.textContent = 'Pick a model first (is Ollama running?)';
+      return;
+    }
     const query = this.query.value ?? '';
     this.run.setAttribute('disabled', '');
     this.cancel.removeAttribute('disabled');
     replaceChildren(this.ids);
-    for (const [withExamples, out, state] of [[true, this.withOut, this.withState], [false, this.withoutOut, this.withoutState]] as const) {
+    for (const [withExamples, out, state] of [
+      [true, this.withOut, this.withState],
+      [false, this.withoutOut, this.withoutState],
+    ] as const) {
       const streamId = `s${++this.seq}`;
       replaceChildren(out);
       out.dataset.state = 'streaming';
@@ -83,6 +100,9 @@ export class Playground {
         this.error.textContent = (e as Error).message;
       }
     }
-    if (!this.streams.size) { this.run.removeAttribute('disabled'); this.cancel.setAttribute('disabled', ''); }
+    if (!this.streams.size) {
+      this.run.removeAttribute('disabled');
+      this.cancel.setAttribute('disabled', '');
+    }
   }
 }

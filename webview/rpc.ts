@@ -1,9 +1,11 @@
 // Webview side of the protocol: typed requests with ids and replies, commands, notifications.
-import {
-  PROTOCOL_VERSION, isHostMessage, type HostNotifications, type SavedViewState, type WebviewCommands, type WebviewRequests,
-} from '../src/shared/protocol';
+import { PROTOCOL_VERSION, isHostMessage, type HostNotifications, type SavedViewState, type WebviewCommands, type WebviewRequests } from '../src/shared/protocol';
 
-interface VsCodeApi { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void }
+interface VsCodeApi {
+  postMessage(m: unknown): void;
+  getState(): unknown;
+  setState(s: unknown): void;
+}
 declare function acquireVsCodeApi(): VsCodeApi;
 export const vscodeApi = acquireVsCodeApi();
 

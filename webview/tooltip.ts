@@ -30,10 +30,12 @@ export class Tooltip {
     this.el.style.top = `${y + 14}px`;
     const d = await example(id).catch(() => undefined);
     if (!d || this.current !== id) return;
-    replaceChildren(this.el,
+    replaceChildren(
+      this.el,
       h('div', { class: 'tooltip-input' }, d.input),
       h('div', { class: 'tooltip-output' }, `→ ${d.output}`),
-      h('div', { class: 'tooltip-meta' }, `${d.id} · line ${d.lines.join(', ')}${d.isRepresentative ? ' · representative' : ''}`));
+      h('div', { class: 'tooltip-meta' }, `${d.id} · line ${d.lines.join(', ')}${d.isRepresentative ? ' · representative' : ''}`),
+    );
     this.el.dataset.id = id;
     this.el.classList.add('visible');
   }

@@ -44,7 +44,10 @@ export const importCommand: Command = async (argv, mk) => {
   writeFileAtomic(target, res.records.map((r) => serializeRecord(r) + '\n').join(''));
   for (const p of res.problems.slice(0, 20)) out.note(`${file}:${p.line}:${p.column}: ${p.message}`);
   if (res.problems.length > 20) out.note(`… and ${res.problems.length - 20} more problems`);
-  out.result({ out: target, rowsRead: res.rowsRead, records: res.records.length, problems: res.problems }, `imported ${res.records.length} of ${res.rowsRead} rows into ${target}${res.problems.length ? ` (${res.problems.length} rows skipped, see above)` : ''}`);
+  out.result(
+    { out: target, rowsRead: res.rowsRead, records: res.records.length, problems: res.problems },
+    `imported ${res.records.length} of ${res.rowsRead} rows into ${target}${res.problems.length ? ` (${res.problems.length} rows skipped, see above)` : ''}`,
+  );
   return EXIT_OK;
 };
 
@@ -149,7 +152,7 @@ export const completeCommand: Command = async (argv, mk) => {
       onToken: out.json ? undefined : (t) => process.stdout.write(t),
     });
     if (out.json) out.result({ ...r, promptIds: p.ids, model: values.model ?? ws.config.ollamaModel }, r.text);
-    else process.stdout.write(`\n`), out.note(`[examples: ${p.ids.join(' ')}]`);
+    else (process.stdout.write(`\n`), out.note(`[examples: ${p.ids.join(' ')}]`));
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -160,7 +163,9 @@ function receiptText(r: DeletionReceipt): string {
   if (r.alreadyDone) return `request ${r.requestId} was already erased earlier (audit entry #${r.auditSeq}); nothing to do`;
   return [
     `erased ${r.erasedIds.length} example(s) (${r.erasedCopies} copies, ${r.removedLines} lines) — request ${r.requestId}`,
-    r.certified ? `certified: the clustering was updated without a retrain (${r.updateMs.toFixed(2)} ms)` : `retrained from iteration ${r.retrainedFrom} (${r.reason}; ${r.updateMs.toFixed(1)} ms)`,
+    r.certified
+      ? `certified: the clustering was updated without a retrain (${r.updateMs.toFixed(2)} ms)`
+      : `retrained from iteration ${r.retrainedFrom} (${r.reason}; ${r.updateMs.toFixed(1)} ms)`,
     `state ${r.stateHashBefore.slice(0, 16)}… → ${r.stateHashAfter.slice(0, 16)}…${r.verification ? `; verified against a retrain: ${r.verification.equal ? 'equal' : 'NOT EQUAL'}` : ''}`,
     `prompt ${r.promptChanged ? 'changed' : 'unchanged'}; audit entry #${r.auditSeq}; ${r.ms.toFixed(0)} ms`,
   ].join('\n');
@@ -185,7 +190,10 @@ export const deleteCommand: Command = async (argv, mk) => {
     'skip-scan': { type: 'boolean' },
   });
   const out = mk(!!values.json);
-  const ways = [values.id?.length ? 1 : 0, values.match !== undefined ? 1 : 0, values.regex !== undefined ? 1 : 0, values.requests !== undefined ? 1 : 0].reduce((a, b) => a + b, 0);
+  const ways = [values.id?.length ? 1 : 0, values.match !== undefined ? 1 : 0, values.regex !== undefined ? 1 : 0, values.requests !== undefined ? 1 : 0].reduce(
+    (a, b) => a + b,
+    0,
+  );
   if (ways !== 1) throw new UserError('say what to erase with exactly one of --id ID (repeatable), --match TEXT, --regex RE or --requests FILE.jsonl', 'usage');
   const ws = await openWorkspace(values.data, out);
   const common = { verify: !!values.verify, unloadModel: values['keep-model'] ? false : values['unload-model'] ? true : undefined };
@@ -203,7 +211,17 @@ export const deleteCommand: Command = async (argv, mk) => {
         out.note(`request from ${rq.requester ?? 'unknown'}: nothing matched, skipped`);
         continue;
       }
-      receipts.push(await eraseAndRecord(ws, { ...common, ids, requestId: rq.requestId, requester: rq.requester, subjectRef: rq.subjectRef, reason: rq.reason, match: rq.ids ? { kind: 'ids' } : { kind: rq.regex ? 'regex' : 'text', ignoreCase: rq.ignoreCase } }));
+      receipts.push(
+        await eraseAndRecord(ws, {
+          ...common,
+          ids,
+          requestId: rq.requestId,
+          requester: rq.requester,
+          subjectRef: rq.subjectRef,
+          reason: rq.reason,
+          match: rq.ids ? { kind: 'ids' } : { kind: rq.regex ? 'regex' : 'text', ignoreCase: rq.ignoreCase },
+        }),
+      );
     }
     out.result(receipts, receipts.map(receiptText).join('\n\n') || 'nothing erased');
     return receipts.some((r) => r.verification && !r.verification.equal) ? EXIT_CHECK : EXIT_OK;
@@ -216,7 +234,9 @@ export const deleteCommand: Command = async (argv, mk) => {
     if (values['dry-run']) {
       out.result(
         matches.map((e) => ({ id: e.id, lines: e.lines, input: e.input, output: e.output })),
-        matches.length ? matches.map((e) => `line ${e.lines.join(',')}  ${e.id.slice(0, 16)}…  ${e.input}`).join('\n') + `\n${matches.length} example(s) would be erased` : 'no example matches',
+        matches.length
+          ? matches.map((e) => `line ${e.lines.join(',')}  ${e.id.slice(0, 16)}…  ${e.input}`).join('\n') + `\n${matches.length} example(s) would be erased`
+          : 'no example matches',
       );
       return EXIT_OK;
     }
@@ -227,7 +247,15 @@ export const deleteCommand: Command = async (argv, mk) => {
     return EXIT_OK;
   }
   const needles = values['skip-scan'] ? [] : erasedTexts(ws, ids);
-  const r = await eraseAndRecord(ws, { ...common, ids, requestId: values['request-id'], requester: values.requester, subjectRef: values.subject, reason: values.reason, match: values.id?.length ? { kind: 'ids' } : { kind: values.regex !== undefined ? 'regex' : 'text', ignoreCase: !!values['ignore-case'] } });
+  const r = await eraseAndRecord(ws, {
+    ...common,
+    ids,
+    requestId: values['request-id'],
+    requester: values.requester,
+    subjectRef: values.subject,
+    reason: values.reason,
+    match: values.id?.length ? { kind: 'ids' } : { kind: values.regex !== undefined ? 'regex' : 'text', ignoreCase: !!values['ignore-case'] },
+  });
   if (values['skip-scan'] || r.alreadyDone) {
     out.result(r, receiptText(r));
   } else {

@@ -1,6 +1,18 @@
 import { auditCommand } from './auditCommands';
 import { requestCommand } from './requestCommands';
-import { clusterCommand, completeCommand, deleteCommand, scanCommand, importCommand, initCommand, promptCommand, reconcileCommand, statusCommand, verifyCommand, type Command } from './commands';
+import {
+  clusterCommand,
+  completeCommand,
+  deleteCommand,
+  scanCommand,
+  importCommand,
+  initCommand,
+  promptCommand,
+  reconcileCommand,
+  statusCommand,
+  verifyCommand,
+  type Command,
+} from './commands';
 import { EXIT_OK, EXIT_USAGE, makeOutput, reportError } from './output';
 
 const HELP = `erase — exact, provable erasure for in-context-learning data

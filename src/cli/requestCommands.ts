@@ -65,13 +65,19 @@ export const requestCommand: Command = async (argv, mk) => {
       const r = (await listRequests(ws)).find((x) => x.requestId === id);
       if (!r) throw new UserError(`no deletion request ${id}: see \`erase request list\``, 'input');
       const preview = previewRequest(ws, id);
-      out.result({ record: r, preview: preview.map((e) => ({ id: e.id, lines: e.lines, input: e.input })) }, `${line(r, now)}\n${preview.map((e) => `  line ${e.lines.join(',')}  ${e.input}`).join('\n')}`);
+      out.result(
+        { record: r, preview: preview.map((e) => ({ id: e.id, lines: e.lines, input: e.input })) },
+        `${line(r, now)}\n${preview.map((e) => `  line ${e.lines.join(',')}  ${e.input}`).join('\n')}`,
+      );
       return EXIT_OK;
     }
     case 'run': {
       const id = positionals[0] ?? required(values['request-id'], 'request-id', 'erase request run REQ-1');
       const { record, receipt } = await executeRequest(ws, id, { verify: !!values.verify, unloadModel: !!values['unload-model'] });
-      out.result({ record, receipt }, `${line(record, now)}\n${receipt.alreadyDone ? 'already erased earlier' : `erased ${receipt.erasedIds.length} example(s), ${receipt.certified ? 'certified' : 'retrained'}, audit entry #${receipt.auditSeq}`}`);
+      out.result(
+        { record, receipt },
+        `${line(record, now)}\n${receipt.alreadyDone ? 'already erased earlier' : `erased ${receipt.erasedIds.length} example(s), ${receipt.certified ? 'certified' : 'retrained'}, audit entry #${receipt.auditSeq}`}`,
+      );
       return receipt.verification && !receipt.verification.equal ? EXIT_CHECK : EXIT_OK;
     }
     case 'refuse': {
@@ -82,6 +88,9 @@ export const requestCommand: Command = async (argv, mk) => {
       return EXIT_OK;
     }
     default:
-      throw new UserError('usage: erase request add (--id ID … | --match TEXT | --regex RE) [--requester R] [--subject REF] [--deadline-days N] | list | show ID | run ID [--verify] | refuse ID --reason R', 'usage');
+      throw new UserError(
+        'usage: erase request add (--id ID … | --match TEXT | --regex RE) [--requester R] [--subject REF] [--deadline-days N] | list | show ID | run ID [--verify] | refuse ID --reason R',
+        'usage',
+      );
   }
 };

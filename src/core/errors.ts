@@ -4,7 +4,10 @@
  * data-set text (an erased example's text must not survive in an error message).
  */
 export class UserError extends Error {
-  constructor(message: string, readonly code: 'usage' | 'input' | 'unavailable' | 'check' = 'input') {
+  constructor(
+    message: string,
+    readonly code: 'usage' | 'input' | 'unavailable' | 'check' = 'input',
+  ) {
     super(message);
     this.name = 'UserError';
   }

@@ -19,10 +19,21 @@ import { readSettings } from './settings';
 import { selectedExampleIds } from './trees/dataSetTree';
 
 /** Programmatic form of the erase commands (automation, tests): skips the prompts it answers. */
-export interface EraseArgs { ids?: string[]; text?: string; requester?: string; reason?: string; confirm?: boolean }
+export interface EraseArgs {
+  ids?: string[];
+  text?: string;
+  requester?: string;
+  reason?: string;
+  confirm?: boolean;
+}
 const isEraseArgs = (a: unknown): a is EraseArgs => !!a && typeof a === 'object' && ('ids' in a || 'text' in a);
 /** Programmatic form of the request commands; a tree node ({requestId}) works too. */
-export interface RequestArgs { requestId: string; reason?: string; confirm?: boolean; verify?: boolean }
+export interface RequestArgs {
+  requestId: string;
+  reason?: string;
+  confirm?: boolean;
+  verify?: boolean;
+}
 const asRequestArgs = (a: unknown): RequestArgs | undefined =>
   a && typeof a === 'object' && typeof (a as RequestArgs).requestId === 'string' ? (a as RequestArgs) : typeof a === 'string' ? { requestId: a } : undefined;
 
@@ -81,7 +92,13 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
 
     reg('erase.eraseByText', async (arg?: unknown) => {
       const a: EraseArgs = isEraseArgs(arg) ? arg : {};
-      const text = a.text ?? (await vscode.window.showInputBox({ title: vscode.l10n.t('Erase examples matching text'), prompt: vscode.l10n.t('Every example whose input or output contains this text (ignoring case)'), ignoreFocusOut: true }));
+      const text =
+        a.text ??
+        (await vscode.window.showInputBox({
+          title: vscode.l10n.t('Erase examples matching text'),
+          prompt: vscode.l10n.t('Every example whose input or output contains this text (ignoring case)'),
+          ignoreFocusOut: true,
+        }));
       if (!text) return undefined;
       let ids = await service.run((ws) => matchingIds(ws, text), false);
       if (!ids.length) {
@@ -90,7 +107,14 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       }
       if (a.confirm !== false) {
         const ws = await service.get();
-        const items = ids.map((id) => ({ label: id, description: ws?.examples().find((e) => e.id === id)?.input.slice(0, 100), picked: true }));
+        const items = ids.map((id) => ({
+          label: id,
+          description: ws
+            ?.examples()
+            .find((e) => e.id === id)
+            ?.input.slice(0, 100),
+          picked: true,
+        }));
         const chosen = await vscode.window.showQuickPick(items, { canPickMany: true, title: vscode.l10n.t('{0} matching example(s): choose what to erase', ids.length) });
         if (!chosen?.length) return undefined;
         ids = chosen.map((c) => c.label);
@@ -102,9 +126,13 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       const a = asRequestArgs(arg);
       if (!a) return undefined;
       if (a.confirm !== false) {
-        const n = (await service.run((ws) => previewCount(ws, a.requestId), false));
+        const n = await service.run((ws) => previewCount(ws, a.requestId), false);
         const yes = vscode.l10n.t('Erase');
-        const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Execute deletion request {0}? {1} example(s) are erased from the data file.', a.requestId, n), { modal: true }, yes);
+        const ok = await vscode.window.showWarningMessage(
+          vscode.l10n.t('Execute deletion request {0}? {1} example(s) are erased from the data file.', a.requestId, n),
+          { modal: true },
+          yes,
+        );
         if (ok !== yes) return undefined;
       }
       return executeRequestWithReceipt(service, a.requestId, { verify: a.verify });
@@ -113,7 +141,14 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     reg('erase.refuseRequest', async (arg?: unknown) => {
       const a = asRequestArgs(arg);
       if (!a) return undefined;
-      const reason = a.reason ?? (await vscode.window.showInputBox({ title: vscode.l10n.t('Refuse deletion request {0}', a.requestId), prompt: vscode.l10n.t('Reason (stored in the request record and the audit log), e.g. a legal hold'), ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('A reason is required')) }));
+      const reason =
+        a.reason ??
+        (await vscode.window.showInputBox({
+          title: vscode.l10n.t('Refuse deletion request {0}', a.requestId),
+          prompt: vscode.l10n.t('Reason (stored in the request record and the audit log), e.g. a legal hold'),
+          ignoreFocusOut: true,
+          validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('A reason is required')),
+        }));
       if (!reason?.trim()) return undefined;
       const record = await service.run((ws) => refuseRequest(ws, a.requestId, reason.trim()));
       log.info(`refused deletion request ${a.requestId}`);
@@ -127,8 +162,13 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       if (!(arg && typeof arg === 'object' && (arg as { confirm?: boolean }).confirm === false)) {
         const yes = vscode.l10n.t('Export keys');
         const ok = await vscode.window.showWarningMessage(
-          vscode.l10n.t('Write the audit keys to {0}? They are secrets: whoever has the HMAC key can test guesses against the audit log, and the signing key can sign checkpoints. The files are readable by you only (0600); keep them out of version control and backups you do not control.', path.relative(path.dirname(path.dirname(ks.keysDir)), ks.keysDir)),
-          { modal: true }, yes);
+          vscode.l10n.t(
+            'Write the audit keys to {0}? They are secrets: whoever has the HMAC key can test guesses against the audit log, and the signing key can sign checkpoints. The files are readable by you only (0600); keep them out of version control and backups you do not control.',
+            path.relative(path.dirname(path.dirname(ks.keysDir)), ks.keysDir),
+          ),
+          { modal: true },
+          yes,
+        );
         if (ok !== yes) return undefined;
       }
       const files = await ks.exportToFiles();
@@ -148,15 +188,26 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
         else void vscode.window.showErrorMessage(vscode.l10n.t('Audit log check failed: {0} problem(s). See the ERASE log.', r.problems.length));
         for (const p of r.problems) log.warn(`audit problem: ${JSON.stringify(p)}`);
         return r;
-      }, false)),
+      }, false),
+    ),
 
     reg('erase.scanResiduals', async (arg?: unknown) => {
       const given = arg && typeof arg === 'object' && typeof (arg as { text?: unknown }).text === 'string' ? (arg as { text: string }).text : undefined;
-      const text = given ?? (await vscode.window.showInputBox({ title: vscode.l10n.t('Scan for residual copies'), prompt: vscode.l10n.t('Text to look for in the workspace files, .erase/ and git history (not stored, not logged)'), password: true, ignoreFocusOut: true }));
+      const text =
+        given ??
+        (await vscode.window.showInputBox({
+          title: vscode.l10n.t('Scan for residual copies'),
+          prompt: vscode.l10n.t('Text to look for in the workspace files, .erase/ and git history (not stored, not logged)'),
+          password: true,
+          ignoreFocusOut: true,
+        }));
       if (!text) return undefined;
       const scope = await service.run((ws) => scanScope(ws), false);
       const r = await d.residuals.scan([text], scope, vscode.l10n.t('manual scan'));
-      if (r && !r.report.hits.length) void vscode.window.showInformationMessage(vscode.l10n.t('No copy of that text was found ({0} file(s), {1} revision(s) scanned).', r.report.filesScanned, r.report.revisionsScanned));
+      if (r && !r.report.hits.length)
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t('No copy of that text was found ({0} file(s), {1} revision(s) scanned).', r.report.filesScanned, r.report.revisionsScanned),
+        );
       if (r) void vscode.commands.executeCommand('erase.residuals.focus');
       return r;
     }),
@@ -168,13 +219,21 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
         if (r.equal) void vscode.window.showInformationMessage(vscode.l10n.t('Exact: the state equals a retrain from scratch ({0}).', r.stateHash.slice(0, 16)));
         else void vscode.window.showErrorMessage(vscode.l10n.t('Not exact: state {0} differs from retrain {1}.', r.stateHash.slice(0, 16), r.scratchHash.slice(0, 16)));
         return r;
-      })),
+      }),
+    ),
 
     reg('erase.pickModel', () => pickModel()),
 
     reg('erase.complete', async (queryArg?: unknown) => {
       const { ollamaHost } = readSettings();
-      const query = typeof queryArg === 'string' ? queryArg : await vscode.window.showInputBox({ title: vscode.l10n.t('Complete with the ERASE prompt'), prompt: vscode.l10n.t('Query appended after the examples'), ignoreFocusOut: true });
+      const query =
+        typeof queryArg === 'string'
+          ? queryArg
+          : await vscode.window.showInputBox({
+              title: vscode.l10n.t('Complete with the ERASE prompt'),
+              prompt: vscode.l10n.t('Query appended after the examples'),
+              ignoreFocusOut: true,
+            });
       if (query === undefined) return undefined;
       if (!(await ensureReachable(ollamaHost))) return undefined;
       const model = await currentModel();
@@ -184,7 +243,10 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
         let shown = '';
         return streamCompletion({ host: ollamaHost, model, prompt: prompt.text, signal, onToken: (t) => report((shown = (shown + t).slice(-60))) });
       });
-      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: `${r.text}\n\n---\n${vscode.l10n.t('Examples in the prompt')}: ${prompt.ids.join(', ')}\n` });
+      const doc = await vscode.workspace.openTextDocument({
+        language: 'markdown',
+        content: `${r.text}\n\n---\n${vscode.l10n.t('Examples in the prompt')}: ${prompt.ids.join(', ')}\n`,
+      });
       if (typeof queryArg !== 'string') await vscode.window.showTextDocument(doc, { preview: true });
       return { text: r.text, ids: prompt.ids, model };
     }),
@@ -193,10 +255,18 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   async function eraseIds(ids: string[], a: EraseArgs & { match?: EraseMeta['match'] }) {
     let meta: EraseMeta = { requester: a.requester, reason: a.reason, match: a.match };
     if (a.confirm !== false) {
-      const requester = await vscode.window.showInputBox({ title: vscode.l10n.t('Deletion request'), prompt: vscode.l10n.t('Who asked for this erasure? (optional, stored in the audit log)'), ignoreFocusOut: true });
+      const requester = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Deletion request'),
+        prompt: vscode.l10n.t('Who asked for this erasure? (optional, stored in the audit log)'),
+        ignoreFocusOut: true,
+      });
       if (requester === undefined) return undefined;
       const yes = vscode.l10n.t('Erase');
-      const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Erase {0} example(s) from the data set? Their lines are removed from the file.', ids.length), { modal: true }, yes);
+      const ok = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Erase {0} example(s) from the data set? Their lines are removed from the file.', ids.length),
+        { modal: true },
+        yes,
+      );
       if (ok !== yes) return undefined;
       meta = { ...meta, requester: requester || undefined };
     }

@@ -19,26 +19,45 @@ export function setResidualsTree(t: ResidualsTree | undefined): void {
   residuals = t;
 }
 
-export interface EraseMeta { requester?: string; reason?: string; subjectRef?: string; match?: RequestMatch }
+export interface EraseMeta {
+  requester?: string;
+  reason?: string;
+  subjectRef?: string;
+  match?: RequestMatch;
+}
 
 /** Erases ids directly (map, inspector, commands); core keeps a request record of it. */
 export async function eraseWithReceipt(service: EraseService, ids: string[], meta: EraseMeta): Promise<Receipt> {
-  return runErasure(service, vscode.l10n.t('Erasing {0} example(s)', ids.length), () => ids, (ws, signal) =>
-    eraseAndRecord(ws, { ids, requester: meta.requester, reason: meta.reason, subjectRef: meta.subjectRef, match: meta.match }, { signal }));
+  return runErasure(
+    service,
+    vscode.l10n.t('Erasing {0} example(s)', ids.length),
+    () => ids,
+    (ws, signal) => eraseAndRecord(ws, { ids, requester: meta.requester, reason: meta.reason, subjectRef: meta.subjectRef, match: meta.match }, { signal }),
+  );
 }
 
 /** Executes a recorded deletion request (what it matches now). */
 export async function executeRequestWithReceipt(service: EraseService, requestId: string, opts: { verify?: boolean } = {}): Promise<Awaited<ReturnType<typeof executeRequest>>> {
   let record: Awaited<ReturnType<typeof executeRequest>>['record'] | undefined;
-  const receipt = await runErasure(service, vscode.l10n.t('Executing deletion request {0}', requestId), (ws) => previewRequest(ws, requestId).map((e) => e.id), async (ws, signal) => {
-    const r = await executeRequest(ws, requestId, { signal, verify: opts.verify });
-    record = r.record;
-    return r.receipt;
-  });
+  const receipt = await runErasure(
+    service,
+    vscode.l10n.t('Executing deletion request {0}', requestId),
+    (ws) => previewRequest(ws, requestId).map((e) => e.id),
+    async (ws, signal) => {
+      const r = await executeRequest(ws, requestId, { signal, verify: opts.verify });
+      record = r.record;
+      return r.receipt;
+    },
+  );
   return { record: record!, receipt };
 }
 
-async function runErasure(service: EraseService, title: string, idsOf: (ws: EraseWorkspace) => readonly string[], erase: (ws: EraseWorkspace, signal: AbortSignal) => Promise<Receipt>): Promise<Receipt> {
+async function runErasure(
+  service: EraseService,
+  title: string,
+  idsOf: (ws: EraseWorkspace) => readonly string[],
+  erase: (ws: EraseWorkspace, signal: AbortSignal) => Promise<Receipt>,
+): Promise<Receipt> {
   const scan = scanAfterEraseEnabled() && residuals !== undefined;
   const { receipt, needles, scope } = await withCancellableProgress(title, (signal) =>
     service.run(async (ws) => {
@@ -46,9 +65,12 @@ async function runErasure(service: EraseService, title: string, idsOf: (ws: Eras
       const needles = scan ? collectNeedles(ws, idsOf(ws)) : [];
       const receipt = await erase(ws, signal);
       return { receipt, needles, scope: scanScope(ws) };
-    }));
+    }),
+  );
   // ids and hashes only: the receipt never carries the erased text
-  log.info(`erased ${receipt.erasedIds.length} example(s), request ${receipt.requestId}, certified=${receipt.certified}, retrained=${receipt.retrained}, ${receipt.ms.toFixed(1)} ms, state ${receipt.stateHashAfter.slice(0, 16)}`);
+  log.info(
+    `erased ${receipt.erasedIds.length} example(s), request ${receipt.requestId}, certified=${receipt.certified}, retrained=${receipt.retrained}, ${receipt.ms.toFixed(1)} ms, state ${receipt.stateHashAfter.slice(0, 16)}`,
+  );
   void vscode.window.showInformationMessage(
     receipt.certified
       ? vscode.l10n.t('Erased {0} example(s): certified deletion, no retraining needed. Request {1}.', receipt.erasedIds.length, receipt.requestId)

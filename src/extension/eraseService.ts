@@ -32,7 +32,10 @@ export class EraseService implements vscode.Disposable {
     const states = await vscode.workspace.findFiles('**/.erase/config.json', '**/node_modules/**', 5);
     for (const s of states) {
       const dir = path.dirname(path.dirname(s.fsPath));
-      const jsonl = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+      const jsonl = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.jsonl'))
+        .sort();
       if (jsonl.length) return vscode.Uri.file(path.join(dir, jsonl[0]));
     }
     return undefined;
@@ -81,7 +84,11 @@ export class EraseService implements vscode.Disposable {
       return fn(ws);
     });
     this.queue = next.catch(() => undefined);
-    if (changesState) void next.then(() => this.changed.fire(), () => this.changed.fire());
+    if (changesState)
+      void next.then(
+        () => this.changed.fire(),
+        () => this.changed.fire(),
+      );
     return next;
   }
 
@@ -93,7 +100,8 @@ export class EraseService implements vscode.Disposable {
     return this.run(async (ws) => {
       if (!ws.status().clustered) return; // nothing derived yet: views just re-read the file
       const r = await reconcile(ws);
-      if (r.changed) log.info(`reconciled hand edits: ${r.removedIds.length} removed (${r.removedCopies} copies), ${r.addedIds.length} added${r.retrained ? ', clustered again' : ''}`);
+      if (r.changed)
+        log.info(`reconciled hand edits: ${r.removedIds.length} removed (${r.removedCopies} copies), ${r.addedIds.length} added${r.retrained ? ', clustered again' : ''}`);
     });
   }
 
@@ -107,5 +115,14 @@ export class EraseService implements vscode.Disposable {
 }
 
 export function toConfig(s: EraseSettings) {
-  return { k: s.k, eps: s.eps, seed: s.seed, dims: s.dims, embedder: s.embedder, maxIter: s.maxIter, ollamaHost: s.ollamaHost, ...(s.ollamaModel ? { ollamaModel: s.ollamaModel } : {}) };
+  return {
+    k: s.k,
+    eps: s.eps,
+    seed: s.seed,
+    dims: s.dims,
+    embedder: s.embedder,
+    maxIter: s.maxIter,
+    ollamaHost: s.ollamaHost,
+    ...(s.ollamaModel ? { ollamaModel: s.ollamaModel } : {}),
+  };
 }

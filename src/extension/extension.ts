@@ -57,7 +57,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         watcher = watchDataFile(service, vscode.Uri.file(ws.dataFile));
       }
       if (ws) {
-        const duplicates = ws.examples().filter((e) => e.multiplicity > 1).map((e) => ({ id: e.id, lines: e.lines }));
+        const duplicates = ws
+          .examples()
+          .filter((e) => e.multiplicity > 1)
+          .map((e) => ({ id: e.id, lines: e.lines }));
         diagnostics.update(vscode.Uri.file(ws.dataFile), { malformed: ws.status().malformed, duplicates });
       } else diagnostics.clear();
       statusBar.update(statusView(ws, ollamaReachable));
@@ -69,8 +72,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   };
 
   context.subscriptions.push(
-    service, diagnostics, statusBar, dataSetTree, dataSetView,
-    deletionRequestsTree, auditLogTree, residualsTree,
+    service,
+    diagnostics,
+    statusBar,
+    dataSetTree,
+    dataSetView,
+    deletionRequestsTree,
+    auditLogTree,
+    residualsTree,
     vscode.window.registerTreeDataProvider('erase.deletionRequests', deletionRequestsTree),
     vscode.window.registerTreeDataProvider('erase.auditLog', auditLogTree),
     vscode.window.registerTreeDataProvider('erase.residuals', residualsTree),

@@ -21,7 +21,11 @@ export async function ensureReachable(host: string): Promise<boolean> {
     log.warn(`Ollama not reachable at ${url}`);
     const retry = vscode.l10n.t('Retry');
     const settings = vscode.l10n.t('Open settings');
-    const pick = await vscode.window.showErrorMessage(vscode.l10n.t('Ollama is not reachable at {0}. Start it with `ollama serve`, or change erase.ollamaHost.', url), retry, settings);
+    const pick = await vscode.window.showErrorMessage(
+      vscode.l10n.t('Ollama is not reachable at {0}. Start it with `ollama serve`, or change erase.ollamaHost.', url),
+      retry,
+      settings,
+    );
     if (pick === settings) void openSettings(`${SECTION}.${Keys.ollamaHost}`);
     if (pick !== retry) return false;
   }
@@ -34,7 +38,8 @@ export async function ensureModel(host: string, model: string): Promise<boolean>
   const pick = await vscode.window.showWarningMessage(vscode.l10n.t('Model "{0}" is not available at {1}.', model, displayHost(host)), pull, vscode.l10n.t('Pick another model'));
   if (pick === pull) {
     await withCancellableProgress(vscode.l10n.t('Pulling {0}', model), (signal, report) =>
-      pullModel(host, model, { signal, onProgress: (p) => report(p.status, p.completed, p.total) }));
+      pullModel(host, model, { signal, onProgress: (p) => report(p.status, p.completed, p.total) }),
+    );
     return true;
   }
   if (pick) return (await pickModel()) !== undefined;

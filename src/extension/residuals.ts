@@ -36,7 +36,13 @@ export function scanScope(ws: EraseWorkspace): { root: string; extraDirs: string
   return { root, extraDirs: [path.relative(root, ws.stateDir) || '.erase'] };
 }
 
-export interface ResidualResult { report: ResidualReport; root: string; trigger: string; texts: number; time: string }
+export interface ResidualResult {
+  report: ResidualReport;
+  root: string;
+  trigger: string;
+  texts: number;
+  time: string;
+}
 
 type Node =
   | { kind: 'summary' }
@@ -117,7 +123,9 @@ export class ResidualsTree implements vscode.TreeDataProvider<Node>, vscode.Disp
         item.contextValue = `residualHit.${h.kind}`;
         if (h.kind === 'git-history') {
           item.iconPath = new vscode.ThemeIcon('git-commit');
-          item.tooltip = new vscode.MarkdownString().appendText(vscode.l10n.t('In commit {0}, file {1}. Rewrite the history to remove it: see "What to do".', h.commit ?? '?', h.path));
+          item.tooltip = new vscode.MarkdownString().appendText(
+            vscode.l10n.t('In commit {0}, file {1}. Rewrite the history to remove it: see "What to do".', h.commit ?? '?', h.path),
+          );
         } else {
           const file = vscode.Uri.file(path.join(res.root, ...h.path.split('/')));
           item.iconPath = new vscode.ThemeIcon(h.kind === 'git-index' ? 'diff-added' : 'file');
@@ -154,16 +162,21 @@ export class ResidualsTree implements vscode.TreeDataProvider<Node>, vscode.Disp
     const run = async (): Promise<ResidualResult | undefined> => {
       try {
         const report = await withCancellableProgress(vscode.l10n.t('Scanning for residual copies of {0} erased text(s)', texts), (signal) =>
-          scanResiduals({ root: scope.root, needles, extraDirs: scope.extraDirs, signal }));
+          scanResiduals({ root: scope.root, needles, extraDirs: scope.extraDirs, signal }),
+        );
         const result: ResidualResult = { report, root: scope.root, trigger, texts, time: new Date().toISOString() };
         this.set(result);
         // places and counts only
-        log.info(`residual scan (${trigger}): ${report.hits.length} copy(ies), ${report.filesScanned} file(s), ${report.revisionsScanned} revision(s), ${report.skipped.length} place(s) not searched`);
+        log.info(
+          `residual scan (${trigger}): ${report.hits.length} copy(ies), ${report.filesScanned} file(s), ${report.revisionsScanned} revision(s), ${report.skipped.length} place(s) not searched`,
+        );
         if (report.hits.length) {
           const show = vscode.l10n.t('Show places');
-          void vscode.window.showWarningMessage(vscode.l10n.t('{0} residual copy(ies) of erased text remain in the workspace or its git history.', report.hits.length), show).then((pick) => {
-            if (pick === show) void vscode.commands.executeCommand('erase.residuals.focus');
-          });
+          void vscode.window
+            .showWarningMessage(vscode.l10n.t('{0} residual copy(ies) of erased text remain in the workspace or its git history.', report.hits.length), show)
+            .then((pick) => {
+              if (pick === show) void vscode.commands.executeCommand('erase.residuals.focus');
+            });
         }
         return result;
       } catch (e) {

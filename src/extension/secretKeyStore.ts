@@ -7,11 +7,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import {
-  HMAC_KEY_FILE, SIGNING_KEY_FILE, SIGNING_PUBLIC_FILE, derivePublicPem, generateSigningKeyPair, type KeyStore, type SigningKeyPair,
-} from '../core/audit/keys';
+import { HMAC_KEY_FILE, SIGNING_KEY_FILE, SIGNING_PUBLIC_FILE, derivePublicPem, generateSigningKeyPair, type KeyStore, type SigningKeyPair } from '../core/audit/keys';
 
-interface StoredKeys { format: 'erase-audit-keys/1'; hmacKeyHex?: string; privateKeyPem?: string }
+interface StoredKeys {
+  format: 'erase-audit-keys/1';
+  hmacKeyHex?: string;
+  privateKeyPem?: string;
+}
 
 /** The secret name for a workspace: stable for a path, reveals nothing about it. */
 export function secretNameFor(workspaceRoot: string): string {
@@ -78,7 +80,11 @@ export class SecretStorageKeyStore implements KeyStore {
     fs.mkdirSync(this.keysDir, { recursive: true, mode: 0o700 });
     fs.chmodSync(this.keysDir, 0o700);
     const written: string[] = [];
-    for (const [name, text, mode] of [[HMAC_KEY_FILE, hmac + '\n', 0o600], [SIGNING_KEY_FILE, pair.privateKeyPem, 0o600], [SIGNING_PUBLIC_FILE, pair.publicKeyPem, 0o644]] as const) {
+    for (const [name, text, mode] of [
+      [HMAC_KEY_FILE, hmac + '\n', 0o600],
+      [SIGNING_KEY_FILE, pair.privateKeyPem, 0o600],
+      [SIGNING_PUBLIC_FILE, pair.publicKeyPem, 0o644],
+    ] as const) {
       const file = path.join(this.keysDir, name);
       const tmp = `${file}.${process.pid}.tmp`;
       const fd = fs.openSync(tmp, 'w', 0o600); // private from the first byte

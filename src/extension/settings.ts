@@ -3,13 +3,28 @@ import * as vscode from 'vscode';
 
 export const SECTION = 'erase';
 export const Keys = {
-  dataFile: 'dataFile', k: 'k', eps: 'eps', seed: 'seed', dims: 'dims', embedder: 'embedder',
-  maxIter: 'maxIter', ollamaHost: 'ollamaHost', ollamaModel: 'ollamaModel', scanResidualsAfterErase: 'scanResidualsAfterErase',
+  dataFile: 'dataFile',
+  k: 'k',
+  eps: 'eps',
+  seed: 'seed',
+  dims: 'dims',
+  embedder: 'embedder',
+  maxIter: 'maxIter',
+  ollamaHost: 'ollamaHost',
+  ollamaModel: 'ollamaModel',
+  scanResidualsAfterErase: 'scanResidualsAfterErase',
 } as const;
 
 export interface EraseSettings {
-  dataFile: string; k: number; eps: number; seed: string; dims: number; embedder: string; maxIter: number;
-  ollamaHost: string; ollamaModel: string;
+  dataFile: string;
+  k: number;
+  eps: number;
+  seed: string;
+  dims: number;
+  embedder: string;
+  maxIter: number;
+  ollamaHost: string;
+  ollamaModel: string;
 }
 
 export function readSettings(scope?: vscode.Uri): EraseSettings {

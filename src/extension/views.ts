@@ -10,7 +10,21 @@ import { readSettings } from './settings';
 export function statusView(ws: EraseWorkspace | undefined, ollamaReachable: boolean | null): StatusView {
   const s = readSettings();
   if (!ws) {
-    return { dataFile: '', n: 0, distinct: 0, k: s.k, stateHash: '', clustered: false, certifiedDeletions: 0, totalDeletions: 0, malformed: 0, duplicates: 0, ollamaHost: s.ollamaHost, ollamaModel: s.ollamaModel, ollamaReachable };
+    return {
+      dataFile: '',
+      n: 0,
+      distinct: 0,
+      k: s.k,
+      stateHash: '',
+      clustered: false,
+      certifiedDeletions: 0,
+      totalDeletions: 0,
+      malformed: 0,
+      duplicates: 0,
+      ollamaHost: s.ollamaHost,
+      ollamaModel: s.ollamaModel,
+      ollamaReachable,
+    };
   }
   const st = ws.status();
   return {
@@ -40,13 +54,28 @@ export async function mapView(ws: EraseWorkspace, signal?: AbortSignal): Promise
 export function exampleDetail(ws: EraseWorkspace, id: string): ExampleDetail | undefined {
   const e = ws.examples().find((x) => x.id === id);
   if (!e) return undefined;
-  return { id: e.id, input: e.input, output: e.output, ...(e.label !== undefined ? { label: e.label } : {}), lines: [...e.lines], cluster: e.cluster ?? -1, isRepresentative: e.isRepresentative, multiplicity: e.multiplicity };
+  return {
+    id: e.id,
+    input: e.input,
+    output: e.output,
+    ...(e.label !== undefined ? { label: e.label } : {}),
+    lines: [...e.lines],
+    cluster: e.cluster ?? -1,
+    isRepresentative: e.isRepresentative,
+    multiplicity: e.multiplicity,
+  };
 }
 
 export function receiptView(r: DeletionReceipt): ReceiptView {
   return {
-    requestId: r.requestId, erasedIds: [...r.erasedIds], certified: r.certified, retrained: r.retrained, ms: r.ms,
-    stateHashBefore: r.stateHashBefore, stateHashAfter: r.stateHashAfter, promptChanged: r.promptChanged,
+    requestId: r.requestId,
+    erasedIds: [...r.erasedIds],
+    certified: r.certified,
+    retrained: r.retrained,
+    ms: r.ms,
+    stateHashBefore: r.stateHashBefore,
+    stateHashAfter: r.stateHashAfter,
+    promptChanged: r.promptChanged,
   };
 }
 
@@ -54,11 +83,18 @@ export function receiptView(r: DeletionReceipt): ReceiptView {
 export async function auditView(ws: EraseWorkspace): Promise<AuditEntryView[]> {
   const { entries } = await readLog(path.join(ws.stateDir, 'audit'));
   return entries.map((e) => ({
-    seq: e.seq, time: e.time, action: e.action, requestId: e.requestId,
+    seq: e.seq,
+    time: e.time,
+    action: e.action,
+    requestId: e.requestId,
     ...(e.requester ? { requester: e.requester } : {}),
     ...(e.subjectRef ? { subjectRef: e.subjectRef } : {}),
-    erasedCount: e.erasedCount, certified: e.certified, retrained: e.retrained, promptChanged: e.promptChanged,
-    stateHashBefore: e.stateHashBefore, stateHashAfter: e.stateHashAfter,
+    erasedCount: e.erasedCount,
+    certified: e.certified,
+    retrained: e.retrained,
+    promptChanged: e.promptChanged,
+    stateHashBefore: e.stateHashBefore,
+    stateHashAfter: e.stateHashAfter,
     ...(e.verification ? { verifiedEqual: e.verification.equal } : {}),
   }));
 }
@@ -67,14 +103,29 @@ export async function auditView(ws: EraseWorkspace): Promise<AuditEntryView[]> {
 export function requestView(r: DeletionRequestRecord, now = new Date().toISOString()): RequestView {
   const rc = r.receipt;
   return {
-    requestId: r.requestId, status: r.status,
+    requestId: r.requestId,
+    status: r.status,
     ...(r.requester ? { requester: r.requester } : {}),
     ...(r.subjectRef ? { subjectRef: r.subjectRef } : {}),
     ...(r.reason ? { reason: r.reason } : {}),
-    receivedAt: r.receivedAt, deadline: r.deadline, overdue: isOverdue(r, now),
-    matchKind: r.match.kind, matchedCount: r.matchedCount,
+    receivedAt: r.receivedAt,
+    deadline: r.deadline,
+    overdue: isOverdue(r, now),
+    matchKind: r.match.kind,
+    matchedCount: r.matchedCount,
     ...(r.refusedReason ? { refusedReason: r.refusedReason } : {}),
-    ...(rc ? { receipt: { erasedCount: rc.erasedCount, certified: rc.certified, retrained: rc.retrained, stateHashAfter: rc.stateHashAfter, auditSeq: rc.auditSeq, verifiedEqual: rc.verifiedEqual } } : {}),
+    ...(rc
+      ? {
+          receipt: {
+            erasedCount: rc.erasedCount,
+            certified: rc.certified,
+            retrained: rc.retrained,
+            stateHashAfter: rc.stateHashAfter,
+            auditSeq: rc.auditSeq,
+            verifiedEqual: rc.verifiedEqual,
+          },
+        }
+      : {}),
   };
 }
 

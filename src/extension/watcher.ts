@@ -18,5 +18,10 @@ export function watchDataFile(service: EraseService, file: vscode.Uri): vscode.D
   watcher.onDidChange(schedule);
   watcher.onDidCreate(schedule);
   watcher.onDidDelete(() => service.reset());
-  return { dispose: () => { if (timer) clearTimeout(timer); watcher.dispose(); } };
+  return {
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      watcher.dispose();
+    },
+  };
 }

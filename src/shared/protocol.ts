@@ -3,9 +3,7 @@
 //   request/reply webview → host with an id; the host answers with a reply carrying the same id
 //   notification either way, no answer
 // Everything the webview sends is validated by `parseWebviewMessage` before the host acts on it.
-import {
-  arrayOf, isBoolean, isFiniteNumber, isInt, isNonEmptyString, isString, object, oneOf, optional, type Guard,
-} from './validate';
+import { arrayOf, isBoolean, isFiniteNumber, isInt, isNonEmptyString, isString, object, oneOf, optional, type Guard } from './validate';
 
 export const PROTOCOL_VERSION = 1;
 const MAX_IDS = 200_000;
@@ -15,30 +13,104 @@ const isId: Guard<string> = (v): v is string => isNonEmptyString(v) && v.length 
 
 export interface StatusView {
   /** n counts every line (duplicates too); distinct is the number of examples (points on the map). */
-  dataFile: string; n: number; distinct: number; k: number; stateHash: string; clustered: boolean;
-  certifiedDeletions: number; totalDeletions: number; malformed: number; duplicates: number;
-  ollamaHost: string; ollamaModel: string; ollamaReachable: boolean | null;
+  dataFile: string;
+  n: number;
+  distinct: number;
+  k: number;
+  stateHash: string;
+  clustered: boolean;
+  certifiedDeletions: number;
+  totalDeletions: number;
+  malformed: number;
+  duplicates: number;
+  ollamaHost: string;
+  ollamaModel: string;
+  ollamaReachable: boolean | null;
 }
-export interface MapView { ids: string[]; x: number[]; y: number[]; cluster: number[]; representatives: string[] }
-export interface ExampleDetail { id: string; input: string; output: string; label?: string; lines: number[]; cluster: number; isRepresentative: boolean; multiplicity: number }
-export interface ReceiptView { requestId: string; erasedIds: string[]; certified: boolean; retrained: boolean; ms: number; stateHashBefore: string; stateHashAfter: string; promptChanged: boolean }
-export interface VerifyView { equal: boolean; stateHash: string; scratchHash: string; ms: number }
+export interface MapView {
+  ids: string[];
+  x: number[];
+  y: number[];
+  cluster: number[];
+  representatives: string[];
+}
+export interface ExampleDetail {
+  id: string;
+  input: string;
+  output: string;
+  label?: string;
+  lines: number[];
+  cluster: number;
+  isRepresentative: boolean;
+  multiplicity: number;
+}
+export interface ReceiptView {
+  requestId: string;
+  erasedIds: string[];
+  certified: boolean;
+  retrained: boolean;
+  ms: number;
+  stateHashBefore: string;
+  stateHashAfter: string;
+  promptChanged: boolean;
+}
+export interface VerifyView {
+  equal: boolean;
+  stateHash: string;
+  scratchHash: string;
+  ms: number;
+}
 /** An audit entry as shown: counts and hashes only, never example text (the log keeps only HMAC commitments of ids). */
-export interface AuditEntryView { seq: number; time: string; action: string; requestId: string; requester?: string; subjectRef?: string; erasedCount: number; certified: boolean; retrained: boolean; promptChanged: boolean; stateHashBefore: string; stateHashAfter: string; verifiedEqual?: boolean }
-export interface ModelsView { models: string[]; selected: string }
+export interface AuditEntryView {
+  seq: number;
+  time: string;
+  action: string;
+  requestId: string;
+  requester?: string;
+  subjectRef?: string;
+  erasedCount: number;
+  certified: boolean;
+  retrained: boolean;
+  promptChanged: boolean;
+  stateHashBefore: string;
+  stateHashAfter: string;
+  verifiedEqual?: boolean;
+}
+export interface ModelsView {
+  models: string[];
+  selected: string;
+}
 export type RequestStatusView = 'received' | 'matched' | 'erased' | 'verified' | 'refused';
 /** A deletion-request record as shown (from core's request store). The match text is not sent back. */
 export interface RequestView {
-  requestId: string; status: RequestStatusView; requester?: string; subjectRef?: string; reason?: string;
-  receivedAt: string; deadline: string; overdue: boolean; matchKind: 'ids' | 'text' | 'regex'; matchedCount: number;
+  requestId: string;
+  status: RequestStatusView;
+  requester?: string;
+  subjectRef?: string;
+  reason?: string;
+  receivedAt: string;
+  deadline: string;
+  overdue: boolean;
+  matchKind: 'ids' | 'text' | 'regex';
+  matchedCount: number;
   refusedReason?: string;
   receipt?: { erasedCount: number; certified: boolean; retrained: boolean; stateHashAfter: string; auditSeq: number; verifiedEqual: boolean | null };
 }
 /** An example a request would erase, shown as text before anything is erased. */
-export interface PreviewExampleView { id: string; input: string; output: string; lines: number[] }
-export interface PreviewView { preview: PreviewExampleView[]; total: number }
+export interface PreviewExampleView {
+  id: string;
+  input: string;
+  output: string;
+  lines: number[];
+}
+export interface PreviewView {
+  preview: PreviewExampleView[];
+  total: number;
+}
 export interface NewRequestParams {
-  requester: string; subjectRef?: string; reason?: string;
+  requester: string;
+  subjectRef?: string;
+  reason?: string;
   match: { kind: 'text' | 'regex'; value: string; ignoreCase: boolean };
   deadlineDays?: number;
 }
@@ -82,7 +154,9 @@ const paramGuards = {
     complete: object({ streamId: isId, query: isString, model: isString, withExamples: isBoolean }),
     listRequests: object({}),
     createRequest: object({
-      requester: isNonEmptyString, subjectRef: optional(isString), reason: optional(isString),
+      requester: isNonEmptyString,
+      subjectRef: optional(isString),
+      reason: optional(isString),
       match: object({ kind: oneOf('text', 'regex'), value: isNonEmptyString, ignoreCase: isBoolean }),
       deadlineDays: optional((v: unknown): v is number => isInt(v) && v >= 1 && v <= 3650),
     }),
@@ -150,7 +224,12 @@ export function isHostMessage(raw: unknown): raw is HostMessage {
 
 // ── saved webview state: ids and view settings only, never example text ─────────────────────
 
-export interface SavedViewState { tab: string; view: { x: number; y: number; scale: number }; selected: string[]; withExamples: boolean }
+export interface SavedViewState {
+  tab: string;
+  view: { x: number; y: number; scale: number };
+  selected: string[];
+  withExamples: boolean;
+}
 export const isSavedViewState: Guard<SavedViewState> = object({
   tab: isString,
   view: object({ x: isFiniteNumber, y: isFiniteNumber, scale: isFiniteNumber }),

@@ -1,16 +1,23 @@
 // Headless Debian chromium through playwright-core (no browser download). A fresh profile per run.
 const { chromium } = require('playwright-core');
-const fs = require('fs'), os = require('os'), path = require('path');
+const fs = require('fs'),
+  os = require('os'),
+  path = require('path');
 
 async function launch(viewport = { width: 1400, height: 900 }) {
   const profile = fs.mkdtempSync(path.join(process.env.TMPDIR || os.tmpdir(), 'chromium-profile-'));
-  const ctx = await chromium.launchPersistentContext(profile, { // playwright rejects --user-data-dir in args
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, viewport,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  const ctx = await chromium.launchPersistentContext(profile, {
+    // playwright rejects --user-data-dir in args
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = ctx.pages()[0] || (await ctx.newPage());
-  const close = async () => { await ctx.close().catch(() => {}); fs.rmSync(profile, { recursive: true, force: true }); };
+  const close = async () => {
+    await ctx.close().catch(() => {});
+    fs.rmSync(profile, { recursive: true, force: true });
+  };
   return { ctx, page, close };
 }
 module.exports = { launch };

@@ -16,7 +16,14 @@ const [URL_, RESULT, TMO = '240000'] = process.argv.slice(2);
   void ctx;
   await close();
   if (fs.existsSync(RESULT + '.log')) process.stdout.write(fs.readFileSync(RESULT + '.log', 'utf8'));
-  if (!res) { console.error(`timeout after ${Date.now() - t0} ms: no ${RESULT}`); console.log('vscode: 0 passed, 1 failed'); process.exit(2); }
+  if (!res) {
+    console.error(`timeout after ${Date.now() - t0} ms: no ${RESULT}`);
+    console.log('vscode: 0 passed, 1 failed');
+    process.exit(2);
+  }
   console.log(`extension-host tests finished in ${((Date.now() - t0) / 1000).toFixed(1)}s, code=${res.code}${res.error ? '\n' + res.error : ''}`);
   process.exit(res.code);
-})().catch((e) => { console.error(e); process.exit(1); });
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -12,7 +12,11 @@ const fake = createOllamaStandIn({ reply, delayMs: 20 });
 const ended = new WeakSet<object>();
 const tracked = new WeakSet<object>();
 const trackAll = () => {
-  for (const e of fake.log) if (!tracked.has(e)) { tracked.add(e); void e.ended.then(() => ended.add(e)); }
+  for (const e of fake.log)
+    if (!tracked.has(e)) {
+      tracked.add(e);
+      void e.ended.then(() => ended.add(e));
+    }
 };
 const inner = fake.server.listeners('request') as ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void)[];
 fake.server.removeAllListeners('request');

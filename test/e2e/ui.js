@@ -9,7 +9,8 @@ const [BASE, FOLDER, OUT, OLLAMA] = process.argv.slice(2);
 const t0 = Date.now();
 const log = (...a) => console.log(`[ui ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
 const N_EXAMPLES = 30;
-let passed = 0, failed = 0;
+let passed = 0,
+  failed = 0;
 
 async function check(name, fn) {
   try {
@@ -22,7 +23,9 @@ async function check(name, fn) {
     await page.screenshot({ path: path.join(OUT, `fail-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
   }
 }
-const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
+const assert = (cond, msg) => {
+  if (!cond) throw new Error(msg);
+};
 
 async function runCommand(title) {
   // F1 occasionally does not open the palette (focus/animation race), and right after start the
@@ -58,7 +61,10 @@ let page;
   const b = await launch({ width: 1500, height: 950 });
   page = b.page;
   const dialogs = [];
-  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
   try {
     await page.goto(`${BASE}/?folder=${encodeURIComponent(FOLDER)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
@@ -69,7 +75,11 @@ let page;
 
     await check('cluster from the command palette', async () => {
       await runCommand('ERASE: Cluster Data Set');
-      await page.locator('.monaco-workbench').getByText(/ERASE: \d+ examples in \d+ clusters/).first().waitFor({ timeout: 30000 });
+      await page
+        .locator('.monaco-workbench')
+        .getByText(/ERASE: \d+ examples in \d+ clusters/)
+        .first()
+        .waitFor({ timeout: 30000 });
     });
 
     await check('workbench opens and the map shows every example', async () => {
@@ -107,7 +117,9 @@ let page;
     await check('the playground streams an answer with and without examples', async () => {
       await wv.locator('#tab-playground').click();
       await wv.locator('#pg-model[data-count="2"]').waitFor({ timeout: 10000 });
-      await wv.locator('#pg-query').evaluate((el) => { el.value = 'a charming but slight comedy'; });
+      await wv.locator('#pg-query').evaluate((el) => {
+        el.value = 'a charming but slight comedy';
+      });
       await wv.locator('#pg-run').click();
       await wv.locator('#pg-with[data-state="done"]').waitFor({ timeout: 15000 });
       await wv.locator('#pg-without[data-state="done"]').waitFor({ timeout: 15000 });
@@ -119,7 +131,11 @@ let page;
       await page.screenshot({ path: path.join(OUT, '03-playground.png') });
     });
 
-    for (const [mode, extra] of [['http500', {}], ['errorMidStream', { afterTokens: 2 }], ['cutBeforeDone', { afterTokens: 2 }]]) {
+    for (const [mode, extra] of [
+      ['http500', {}],
+      ['errorMidStream', { afterTokens: 2 }],
+      ['cutBeforeDone', { afterTokens: 2 }],
+    ]) {
       await check(`the playground reports Ollama fault ${mode}`, async () => {
         await setFault({ mode, once: true, ...extra });
         await wv.locator('#pg-run').click();
@@ -137,7 +153,9 @@ let page;
       const p = await pointPos('pos-1');
       await canvas.click({ position: p, force: true });
       await wv.locator('#inspector-erase').click();
-      await wv.locator('#confirm-requester').evaluate((el) => { el.value = 'ui test'; });
+      await wv.locator('#confirm-requester').evaluate((el) => {
+        el.value = 'ui test';
+      });
       await page.screenshot({ path: path.join(OUT, '05-erase-confirm.png') });
       await wv.locator('#confirm-erase').click();
       await wv.locator(`#map[data-point-count="${N_EXAMPLES - 1}"]`).waitFor({ timeout: 30000 });
@@ -150,10 +168,14 @@ let page;
 
     await check('view state survives the webview being hidden and restored', async () => {
       await wv.locator('#tab-audit').click();
-      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'README.md' }).first().dblclick().catch(async () => {
-        await runCommand('View: Show Explorer');
-        await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'README.md' }).first().dblclick();
-      });
+      await page
+        .locator('.explorer-folders-view .monaco-list-row', { hasText: 'README.md' })
+        .first()
+        .dblclick()
+        .catch(async () => {
+          await runCommand('View: Show Explorer');
+          await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'README.md' }).first().dblclick();
+        });
       await page.locator('.tabs-container .tab', { hasText: 'README.md' }).first().waitFor({ timeout: 10000 });
       await page.locator('.tabs-container .tab', { hasText: 'ERASE Workbench' }).first().click();
       await wv.locator('#tab-audit[aria-selected="true"]').waitFor({ timeout: 15000 });
@@ -164,7 +186,13 @@ let page;
       await wv.locator('#tab-map').click();
       const box = await canvas.boundingBox();
       // draw a lasso rectangle over the whole left half of the map, with shift held
-      const pts = [[0.02, 0.02], [0.5, 0.02], [0.5, 0.98], [0.02, 0.98], [0.02, 0.03]];
+      const pts = [
+        [0.02, 0.02],
+        [0.5, 0.02],
+        [0.5, 0.98],
+        [0.02, 0.98],
+        [0.02, 0.03],
+      ];
       await page.keyboard.down('Shift');
       await page.mouse.move(box.x + box.width * pts[0][0], box.y + box.height * pts[0][1]);
       await page.mouse.down();
@@ -178,7 +206,10 @@ let page;
 
     await check('a deletion request shows its preview as text; Run erases only after confirmation', async () => {
       await wv.locator('#tab-requests').click();
-      const set = (sel, v) => wv.locator(sel).evaluate((el, v) => { el.value = v; }, v);
+      const set = (sel, v) =>
+        wv.locator(sel).evaluate((el, v) => {
+          el.value = v;
+        }, v);
       await set('#dr-requester', 'ui dpo');
       await set('#dr-subject', 'TICKET-UI');
       await set('#dr-text', 'acme corp');
@@ -202,7 +233,10 @@ let page;
     });
 
     await check('a hostile preview stays text, and Refuse needs a reason', async () => {
-      const set = (sel, v) => wv.locator(sel).evaluate((el, v) => { el.value = v; }, v);
+      const set = (sel, v) =>
+        wv.locator(sel).evaluate((el, v) => {
+          el.value = v;
+        }, v);
       await set('#dr-requester', 'ui legal');
       await set('#dr-subject', '');
       await set('#dr-text', 'onerror');
@@ -230,7 +264,10 @@ let page;
       await page.locator('.monaco-list-row', { hasText: 'ui dpo' }).first().waitFor({ timeout: 10000 });
       await page.locator('.monaco-list-row', { hasText: 'refused' }).first().waitFor({ timeout: 10000 });
       await page.locator('.pane-header', { hasText: 'Residual copies' }).first().waitFor({ timeout: 10000 });
-      await page.locator('.monaco-list-row', { hasText: /residual cop|No residual copy/ }).first().waitFor({ timeout: 20000 });
+      await page
+        .locator('.monaco-list-row', { hasText: /residual cop|No residual copy/ })
+        .first()
+        .waitFor({ timeout: 20000 });
       await page.screenshot({ path: path.join(OUT, '11-sidebar.png') });
     });
   } catch (e) {

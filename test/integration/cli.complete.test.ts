@@ -20,7 +20,9 @@ function eraseAsync(cwd: string, ...args: string[]): Promise<{ code: number; std
 
 function smallWorkspace(): string {
   const dir = tempDir('complete');
-  const lines = Array.from({ length: 60 }, (_, i) => JSON.stringify({ input: `review ${i}: ${i % 2 ? 'loved every minute' : 'a dull slog'} ${i * 7}`, output: i % 2 ? 'positive' : 'negative' }));
+  const lines = Array.from({ length: 60 }, (_, i) =>
+    JSON.stringify({ input: `review ${i}: ${i % 2 ? 'loved every minute' : 'a dull slog'} ${i * 7}`, output: i % 2 ? 'positive' : 'negative' }),
+  );
   writeFileSync(join(dir, 'd.jsonl'), lines.join('\n') + '\n');
   assert.equal(erase(dir, 'init', '--data', 'd.jsonl', '--k', '3').code, 0);
   assert.equal(erase(dir, 'cluster').code, 0);

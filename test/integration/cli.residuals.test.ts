@@ -13,7 +13,9 @@ function git(dir: string, ...args: string[]): void {
 
 test('erase delete reports residual copies (another file, git history) without printing the text', () => {
   const dir = tempDir('residual');
-  const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify({ input: i === 7 ? SECRET : `an ordinary review number ${i} of the film`, output: i % 2 ? 'positive' : 'negative' }));
+  const lines = Array.from({ length: 40 }, (_, i) =>
+    JSON.stringify({ input: i === 7 ? SECRET : `an ordinary review number ${i} of the film`, output: i % 2 ? 'positive' : 'negative' }),
+  );
   writeFileSync(join(dir, 'data.jsonl'), lines.join('\n') + '\n');
   writeFileSync(join(dir, 'notes.md'), `# notes\nsomeone pasted: ${SECRET}\n`);
   writeFileSync(join(dir, '.gitignore'), '.erase/\n');
@@ -28,7 +30,10 @@ test('erase delete reports residual copies (another file, git history) without p
   const out = r.json();
   const kinds = new Set<string>(out.residuals.hits.map((h: { kind: string; path: string }) => `${h.kind}:${h.path}`));
   assert.ok(kinds.has('file:notes.md'), JSON.stringify([...kinds]));
-  assert.ok([...kinds].some((k) => k.startsWith('git-history:data.jsonl') || k.startsWith('git-index:data.jsonl')), JSON.stringify([...kinds]));
+  assert.ok(
+    [...kinds].some((k) => k.startsWith('git-history:data.jsonl') || k.startsWith('git-index:data.jsonl')),
+    JSON.stringify([...kinds]),
+  );
   assert.ok(out.residuals.guidance.length > 0);
   assert.equal(r.stdout.includes(SECRET), false, 'the report never contains the erased text');
   assert.equal(r.stderr.includes(SECRET), false);

@@ -40,7 +40,10 @@ test('CLI end to end on a slice of SST-2: import, init, cluster, prompt, erase, 
   assert.equal(st.ids.length, c.distinct);
 
   const pr = erase(dir, 'prompt', '--query', 'a gripping film', '--json').json();
-  assert.deepEqual(pr.ids, c.representatives.filter((r: string | null) => r !== null));
+  assert.deepEqual(
+    pr.ids,
+    c.representatives.filter((r: string | null) => r !== null),
+  );
   assert.ok(pr.text.endsWith('Input: a gripping film\nOutput:'));
 
   // Erase a representative (changes the prompt) and some ordinary examples, verifying after each.

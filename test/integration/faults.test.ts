@@ -36,7 +36,7 @@ function makeWorkspace(): { dir: string; ids: string[] } {
 /** A tiny seeded generator (test scheduling only; nothing here shapes product state). */
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /**

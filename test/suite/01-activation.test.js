@@ -17,7 +17,8 @@ suite('activation', () => {
     assert.ok(ext.isActive);
     assert.strictEqual(typeof api.activationMs, 'number');
     assert.ok(api.activationMs < 500, `activation took ${api.activationMs} ms`);
-    if (process.env.ERASE_TEST_OUT) require('fs').writeFileSync(require('path').join(process.env.ERASE_TEST_OUT, 'activation.json'), JSON.stringify({ activationMs: api.activationMs }));
+    if (process.env.ERASE_TEST_OUT)
+      require('fs').writeFileSync(require('path').join(process.env.ERASE_TEST_OUT, 'activation.json'), JSON.stringify({ activationMs: api.activationMs }));
   });
 
   test('registers every contributed command', async () => {

@@ -13,7 +13,10 @@ suite('data set', () => {
       return d.some((x) => x.code === 'malformed-line') && d;
     }, 'malformed-line diagnostic');
     const errors = diags.filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
-    assert.deepStrictEqual(errors.map((d) => d.range.start.line + 1), [11]);
+    assert.deepStrictEqual(
+      errors.map((d) => d.range.start.line + 1),
+      [11],
+    );
     assert.ok(!errors[0].message.includes('not valid json'), 'the message does not quote the line');
     const dups = diags.filter((d) => d.code === 'duplicate-line');
     assert.strictEqual(dups.length, 1, 'one extra copy of the duplicated line');
@@ -40,7 +43,10 @@ suite('data set', () => {
     assert.ok(reps.every((e) => e.item.iconPath.id === 'star-full'));
     const dup = t.examples.find((e) => /duplicate ×2/.test(e.item.description));
     assert.ok(dup, 'the duplicated line is marked');
-    assert.deepStrictEqual(t.malformed.map((m) => m.label), ['line 11']);
+    assert.deepStrictEqual(
+      t.malformed.map((m) => m.label),
+      ['line 11'],
+    );
     const hostile = t.examples.find((e) => e.node.id === 'hostile-img');
     assert.strictEqual(hostile.item.command.command, 'erase.revealExample');
   });

@@ -33,14 +33,26 @@ suite('ollama', () => {
     await standIn('delay', { method: 'POST', body: JSON.stringify({ ms: 400 }) }); // 7 tokens: ~2.8 s
     const before = (await standIn('log')).length;
     const streamId = 'cancel-test';
-    const r = await a.handleWebviewMessage({ kind: 'request', id: 901, method: 'complete', params: { streamId, query: 'a slow answer', model: 'fake-llm:latest', withExamples: true } });
+    const r = await a.handleWebviewMessage({
+      kind: 'request',
+      id: 901,
+      method: 'complete',
+      params: { streamId, query: 'a slow answer', model: 'fake-llm:latest', withExamples: true },
+    });
     assert.strictEqual(r.ok, true, r.error);
     // the stream is running: wait for the first token on the server side
     const gen = await waitFor(async () => (await standIn('log')).slice(before).find((e) => e.path === '/api/generate' || e.path === '/api/chat'), 'the completion request');
     await waitFor(async () => (await standIn('log'))[gen.i].tokensSent >= 1, 'a first token');
     const cancelled = await a.handleWebviewMessage({ kind: 'command', method: 'cancelCompletion', params: { streamId } });
     assert.strictEqual(cancelled, undefined);
-    const done = await waitFor(async () => { const e = (await standIn('log'))[gen.i]; return e.ended && e; }, 'the server to see the response end', 5000);
+    const done = await waitFor(
+      async () => {
+        const e = (await standIn('log'))[gen.i];
+        return e.ended && e;
+      },
+      'the server to see the response end',
+      5000,
+    );
     assert.strictEqual(done.clientClosed, true, 'the client closed the connection');
     assert.ok(done.tokensSent < 7, `the stream was cut short (${done.tokensSent} of 7 tokens sent)`);
   });

@@ -13,7 +13,10 @@ suite('erase', () => {
     assert.deepStrictEqual([...r.erasedIds], ['cust-x-1']);
     assert.notStrictEqual(r.stateHashBefore, '');
     assert.ok(!fs.readFileSync(dataFile(), 'utf8').includes('cust-x-1'));
-    const t = await waitFor(async () => { const x = await readDataSetTree(a.views.dataSet); return x.examples.length === 29 && x; }, '29 examples in the tree');
+    const t = await waitFor(async () => {
+      const x = await readDataSetTree(a.views.dataSet);
+      return x.examples.length === 29 && x;
+    }, '29 examples in the tree');
     assert.ok(!t.examples.some((e) => e.node.id === 'cust-x-1'));
   });
 
@@ -31,7 +34,10 @@ suite('erase', () => {
 
   test('the Deletion requests and Audit log views list the erasures, without erased text', async () => {
     const a = await api();
-    const reqs = await waitFor(async () => { const x = await a.views.deletionRequests.getChildren(); return x.length >= 2 && x; }, 'two deletion requests');
+    const reqs = await waitFor(async () => {
+      const x = await a.views.deletionRequests.getChildren();
+      return x.length >= 2 && x;
+    }, 'two deletion requests');
     const items = reqs.map((n) => a.views.deletionRequests.getTreeItem(n));
     assert.ok(items.every((i) => i.label === 'customer X'));
     const audit = await a.views.auditLog.getChildren();

@@ -37,14 +37,25 @@ suite('deletion requests', () => {
   test('a new request shows its preview as text and erases nothing', async () => {
     const a = await api();
     const before = fs.readFileSync(dataFile(), 'utf8');
-    const r = await req(a, 'createRequest', { requester: 'dpo@example.com', subjectRef: 'TICKET-7', reason: 'GDPR art. 17', match: { kind: 'text', value: 'JOKES FALL FLAT', ignoreCase: true } });
+    const r = await req(a, 'createRequest', {
+      requester: 'dpo@example.com',
+      subjectRef: 'TICKET-7',
+      reason: 'GDPR art. 17',
+      match: { kind: 'text', value: 'JOKES FALL FLAT', ignoreCase: true },
+    });
     assert.strictEqual(r.ok, true, r.error);
     assert.strictEqual(r.result.record.status, 'matched');
     assert.strictEqual(r.result.record.matchedCount, 1);
     assert.strictEqual(r.result.total, 1);
-    assert.deepStrictEqual(r.result.preview.map((e) => [e.id, e.input]), [['neg-6', 'the jokes fall flat every time']]);
+    assert.deepStrictEqual(
+      r.result.preview.map((e) => [e.id, e.input]),
+      [['neg-6', 'the jokes fall flat every time']],
+    );
     assert.strictEqual(fs.readFileSync(dataFile(), 'utf8'), before, 'nothing erased by a preview');
-    const rows = await waitFor(async () => { const x = await treeRecords(a); return x.some((t) => t.node.requestId === r.result.record.requestId) && x; }, 'the record in the tree');
+    const rows = await waitFor(async () => {
+      const x = await treeRecords(a);
+      return x.some((t) => t.node.requestId === r.result.record.requestId) && x;
+    }, 'the record in the tree');
     const row = rows.find((t) => t.node.requestId === r.result.record.requestId);
     assert.strictEqual(row.item.label, 'dpo@example.com');
     assert.match(row.item.description, /waiting · TICKET-7 · 1 matched · due \d{4}-\d\d-\d\d/);
@@ -71,7 +82,10 @@ suite('deletion requests', () => {
     const a = await api();
     const c = await req(a, 'createRequest', { requester: 'legal', match: { kind: 'regex', value: '^loud, long', ignoreCase: false } });
     assert.strictEqual(c.ok, true, c.error);
-    assert.deepStrictEqual(c.result.preview.map((e) => e.id), ['neg-11']);
+    assert.deepStrictEqual(
+      c.result.preview.map((e) => e.id),
+      ['neg-11'],
+    );
     const r = await vscode.commands.executeCommand('erase.refuseRequest', { requestId: c.result.record.requestId, reason: 'legal hold' });
     assert.strictEqual(r.status, 'refused');
     assert.ok(fs.readFileSync(dataFile(), 'utf8').includes('loud, long and boring'));

@@ -45,14 +45,24 @@ suite('audit keys and residual copies', () => {
     const a = await api();
     const receipt = await vscode.commands.executeCommand('erase.eraseSelected', { ids: ['neg-7'], requester: 'residual test', confirm: false });
     assert.deepStrictEqual([...receipt.erasedIds], ['neg-7']);
-    const res = await waitFor(async () => { const r = await a.views.residuals.running; return r && r.trigger.includes(receipt.requestId) && r; }, 'the residual scan of this erasure', 30000);
+    const res = await waitFor(
+      async () => {
+        const r = await a.views.residuals.running;
+        return r && r.trigger.includes(receipt.requestId) && r;
+      },
+      'the residual scan of this erasure',
+      30000,
+    );
     const hits = res.report.hits;
     const fileHit = hits.find((h) => h.kind === 'file' && h.path === 'notes/review-draft.md');
     assert.ok(fileHit, `file hit: ${JSON.stringify(hits)}`);
     assert.strictEqual(fileHit.line, 3);
     assert.ok(!hits.some((h) => h.kind === 'file' && h.path === 'data.jsonl'), 'the data file no longer holds it');
     assert.ok(!hits.some((h) => h.path.startsWith('.erase/')), `.erase/ keeps no copy: ${JSON.stringify(hits.filter((h) => h.path.startsWith('.erase/')))}`);
-    assert.ok(hits.some((h) => h.kind === 'git-history' && h.path === 'data.jsonl' && /^[0-9a-f]{40}$/.test(h.commit)), 'the committed data file is in history');
+    assert.ok(
+      hits.some((h) => h.kind === 'git-history' && h.path === 'data.jsonl' && /^[0-9a-f]{40}$/.test(h.commit)),
+      'the committed data file is in history',
+    );
 
     const shown = await residualTreeText(a.views.residuals);
     const all = shown.map((s) => s.text).join('\n');
@@ -64,11 +74,17 @@ suite('audit keys and residual copies', () => {
     assert.strictEqual(item.command.arguments[1].selection.start.line, 2);
     const hist = shown.find((s) => s.node.kind === 'hit' && s.node.hit.kind === 'git-history');
     assert.match(hist.item.description, /commit [0-9a-f]{12}/);
-    assert.ok(shown.some((s) => s.node.kind === 'guidance' && /filter-repo/.test(s.item.label)), 'history guidance shown');
+    assert.ok(
+      shown.some((s) => s.node.kind === 'guidance' && /filter-repo/.test(s.item.label)),
+      'history guidance shown',
+    );
 
     // the link opens the file at that line
     await vscode.commands.executeCommand(item.command.command, ...item.command.arguments);
-    const ed = await waitFor(() => vscode.window.activeTextEditor && vscode.window.activeTextEditor.document.uri.fsPath.endsWith('review-draft.md') && vscode.window.activeTextEditor, 'editor');
+    const ed = await waitFor(
+      () => vscode.window.activeTextEditor && vscode.window.activeTextEditor.document.uri.fsPath.endsWith('review-draft.md') && vscode.window.activeTextEditor,
+      'editor',
+    );
     assert.strictEqual(ed.selection.start.line, 2);
     assert.deepStrictEqual(keyFiles(), []);
   });

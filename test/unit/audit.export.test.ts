@@ -16,7 +16,12 @@ async function evilLog(): Promise<{ dir: string; head: TreeHead; publicKeyPem: s
   const keyStore = new MemoryKeyStore();
   let head: TreeHead | undefined;
   for (let i = 0; i < 4; i++) {
-    const input = i === 2 ? { ...entryInput(i), ...EVIL, requestId: '<b>REQ</b>' } : i === 3 ? { ...entryInput(i), requester: '+SUM(A1:A9)', subjectRef: '-2+3', notes: '@cmd|calc' } : entryInput(i);
+    const input =
+      i === 2
+        ? { ...entryInput(i), ...EVIL, requestId: '<b>REQ</b>' }
+        : i === 3
+          ? { ...entryInput(i), requester: '+SUM(A1:A9)', subjectRef: '-2+3', notes: '@cmd|calc' }
+          : entryInput(i);
     head = (await appendEntry(dir, input, { keyStore, expectedHead: head })).head;
   }
   return { dir, head: head!, publicKeyPem: (await keyStore.getOrCreateSigningKey()).publicKeyPem };
@@ -32,11 +37,22 @@ function parseCsv(text: string): string[][] {
     let cell = '';
     i++;
     for (;;) {
-      if (text[i] === '"' && text[i + 1] === '"') { cell += '"'; i += 2; } else if (text[i] === '"') { i++; break; } else cell += text[i++];
+      if (text[i] === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 2;
+      } else if (text[i] === '"') {
+        i++;
+        break;
+      } else cell += text[i++];
     }
     row.push(cell);
     if (text[i] === ',') i++;
-    else { assert.equal(text.slice(i, i + 2), '\r\n'); i += 2; rows.push(row); row = []; }
+    else {
+      assert.equal(text.slice(i, i + 2), '\r\n');
+      i += 2;
+      rows.push(row);
+      row = [];
+    }
   }
   return rows;
 }
@@ -49,11 +65,43 @@ test('HTML report escapes every field', async () => {
   assert.ok(!html.includes('<b>REQ'), 'raw tag in request id');
   assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;'));
   assert.ok(html.includes('&quot;&gt;&lt;img src=x onerror=alert(2)&gt;'));
-  assert.ok(html.includes("Content-Security-Policy"));
+  assert.ok(html.includes('Content-Security-Policy'));
   assert.match(html, /OK — no problem found/);
   // The only tags are the template's own.
   const tags = new Set([...html.matchAll(/<\/?([a-zA-Z0-9!]+)/g)].map((m) => m[1].toLowerCase()));
-  assert.deepEqual([...tags].filter((t) => !['!doctype', 'html', 'head', 'meta', 'title', 'style', 'body', 'h1', 'h2', 'h3', 'p', 'ul', 'li', 'dl', 'dt', 'dd', 'code', 'section', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'ol'].includes(t)), []);
+  assert.deepEqual(
+    [...tags].filter(
+      (t) =>
+        ![
+          '!doctype',
+          'html',
+          'head',
+          'meta',
+          'title',
+          'style',
+          'body',
+          'h1',
+          'h2',
+          'h3',
+          'p',
+          'ul',
+          'li',
+          'dl',
+          'dt',
+          'dd',
+          'code',
+          'section',
+          'table',
+          'thead',
+          'tbody',
+          'tr',
+          'th',
+          'td',
+          'ol',
+        ].includes(t),
+    ),
+    [],
+  );
 });
 
 test('CSV report quotes every cell and defuses formulas', async () => {

@@ -3,9 +3,26 @@ import assert from 'node:assert/strict';
 import { appendFileSync, chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AuditEntry, CHECKPOINT_FILE, FileKeyStore, LOG_FILE, MemoryKeyStore, PUBLIC_KEY_FILE, appendEntry, checkContentCommitment,
-  consistency, currentHead, derivePublicPem, encodeEntry, exportReport, generateSigningKeyPair, proveRequest, readLog,
-  verifyConsistencyProof, verifyInclusionProof, verifyLog, writeCheckpoint,
+  AuditEntry,
+  CHECKPOINT_FILE,
+  FileKeyStore,
+  LOG_FILE,
+  MemoryKeyStore,
+  PUBLIC_KEY_FILE,
+  appendEntry,
+  checkContentCommitment,
+  consistency,
+  currentHead,
+  derivePublicPem,
+  encodeEntry,
+  exportReport,
+  generateSigningKeyPair,
+  proveRequest,
+  readLog,
+  verifyConsistencyProof,
+  verifyInclusionProof,
+  verifyLog,
+  writeCheckpoint,
 } from '../../src/core/audit/index';
 import { canonicalJson } from '../../src/core/hash';
 import { UserError } from '../../src/core/errors';
@@ -15,7 +32,10 @@ test('appends get consecutive seq, chain to the previous head, and a signed chec
   const dir = tempDir('append');
   const { head, publicKeyPem, keyStore } = await buildLog(dir, 6);
   const { entries } = await readLog(dir);
-  assert.deepEqual(entries.map((e) => e.seq), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    entries.map((e) => e.seq),
+    [0, 1, 2, 3, 4, 5],
+  );
   assert.equal(entries[0].prevRoot, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   assert.deepEqual(await currentHead(dir), head);
   assert.equal(readFileSync(join(dir, CHECKPOINT_FILE), 'utf8').split('\n').length - 1, 6);
@@ -135,7 +155,10 @@ test('an entry written without its checkpoint (crash) is reported; writeCheckpoi
   const r = await appendEntry(dir, entryInput(3), { keyStore, expectedHead: head });
   writeFileSync(join(dir, CHECKPOINT_FILE), cps);
   const report = await verifyLog(dir, { keys: { publicKeyPem } });
-  assert.deepEqual(report.problems.map((p) => p.kind), ['unanchored']);
+  assert.deepEqual(
+    report.problems.map((p) => p.kind),
+    ['unanchored'],
+  );
   await assert.rejects(writeCheckpoint(dir, { keyStore, time: '2026-05-01T00:00:00Z' }), /not covered by a signed checkpoint/);
   const w = await writeCheckpoint(dir, { keyStore, time: '2026-05-01T00:00:00Z', acceptUnanchored: true });
   assert.deepEqual(w.head, r.head);
@@ -146,7 +169,10 @@ test('inclusion proofs for a request verify standalone; altered ones do not', as
   const dir = tempDir('prove');
   const { head, publicKeyPem } = await buildLog(dir, 13);
   const proofs = await proveRequest(dir, 'REQ-0003', { expectedHead: head, keys: { publicKeyPem } });
-  assert.deepEqual(proofs.map((p) => p.leafIndex), [6, 7]);
+  assert.deepEqual(
+    proofs.map((p) => p.leafIndex),
+    [6, 7],
+  );
   for (const p of proofs) {
     const json = JSON.parse(JSON.stringify(p)); // what a third party receives
     assert.deepEqual(verifyInclusionProof(json, publicKeyPem), { ok: true, problems: [] });

@@ -8,12 +8,32 @@ import { cpSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync, a
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
-  AuditEntry, CHECKPOINT_FILE, LOG_FILE, PUBLIC_KEY_FILE, TreeHead, checkCommitment, commitId, encodeCheckpoint, encodeEntry,
-  generateSigningKeyPair, hashLeaf, prefixRoots, repairTornTail, signCheckpoint, verifyLog, verifyLogBytes, VerifyReport,
+  AuditEntry,
+  CHECKPOINT_FILE,
+  LOG_FILE,
+  PUBLIC_KEY_FILE,
+  TreeHead,
+  checkCommitment,
+  commitId,
+  encodeCheckpoint,
+  encodeEntry,
+  generateSigningKeyPair,
+  hashLeaf,
+  prefixRoots,
+  repairTornTail,
+  signCheckpoint,
+  verifyLog,
+  verifyLogBytes,
+  VerifyReport,
 } from '../../src/core/audit/index';
 import { buildLog, secretId, tempDir } from './audit.helpers';
 
-interface Row { name: string; expectDetected: boolean; detected: boolean; kinds: string }
+interface Row {
+  name: string;
+  expectDetected: boolean;
+  detected: boolean;
+  kinds: string;
+}
 const matrix: Row[] = [];
 
 const base = tempDir('tamper-base');
@@ -86,9 +106,10 @@ function flipAll(target: 'log' | 'checkpoints', mask: number): { positions: numb
     const copy = Buffer.from(bytes);
     copy[pos] ^= mask;
     // No recorded head: the checkpoints alone must catch every flip.
-    const r = target === 'log'
-      ? verifyLogBytes(copy, cps, { publicKeyPems: [publicKeyPem], signatureCache: cache })
-      : verifyLogBytes(log, copy, { publicKeyPems: [publicKeyPem], signatureCache: cache });
+    const r =
+      target === 'log'
+        ? verifyLogBytes(copy, cps, { publicKeyPems: [publicKeyPem], signatureCache: cache })
+        : verifyLogBytes(log, copy, { publicKeyPems: [publicKeyPem], signatureCache: cache });
     if (r.ok) missed.push(pos);
     else {
       detected++;
@@ -103,7 +124,12 @@ test('every single-byte flip of audit.jsonl is detected (exhaustive, checkpoints
   const t0 = performance.now();
   const res = flipAll('log', 0x01);
   const ms = Math.round(performance.now() - t0);
-  matrix.push({ name: `flip each byte of ${LOG_FILE} (${res.positions} positions, XOR 0x01)`, expectDetected: true, detected: res.missed.length === 0, kinds: `${res.detected}/${res.positions} detected; first problem: ${[...res.byKind].map(([k, v]) => `${k} ${v}`).join(', ')}` });
+  matrix.push({
+    name: `flip each byte of ${LOG_FILE} (${res.positions} positions, XOR 0x01)`,
+    expectDetected: true,
+    detected: res.missed.length === 0,
+    kinds: `${res.detected}/${res.positions} detected; first problem: ${[...res.byKind].map(([k, v]) => `${k} ${v}`).join(', ')}`,
+  });
   console.log(`flipped ${res.positions} bytes of ${LOG_FILE} in ${ms} ms`);
   assert.deepEqual(res.missed, [], 'undetected flip positions');
   assert.equal(res.detected, res.positions);
@@ -113,7 +139,12 @@ test('every single-byte flip of checkpoints.jsonl is detected (exhaustive)', () 
   const t0 = performance.now();
   const res = flipAll('checkpoints', 0x01);
   const ms = Math.round(performance.now() - t0);
-  matrix.push({ name: `flip each byte of ${CHECKPOINT_FILE} (${res.positions} positions, XOR 0x01)`, expectDetected: true, detected: res.missed.length === 0, kinds: `${res.detected}/${res.positions} detected; first problem: ${[...res.byKind].map(([k, v]) => `${k} ${v}`).join(', ')}` });
+  matrix.push({
+    name: `flip each byte of ${CHECKPOINT_FILE} (${res.positions} positions, XOR 0x01)`,
+    expectDetected: true,
+    detected: res.missed.length === 0,
+    kinds: `${res.detected}/${res.positions} detected; first problem: ${[...res.byKind].map(([k, v]) => `${k} ${v}`).join(', ')}`,
+  });
   console.log(`flipped ${res.positions} bytes of ${CHECKPOINT_FILE} in ${ms} ms`);
   assert.deepEqual(res.missed, []);
 });
@@ -239,7 +270,13 @@ test('a log re-signed with the wrong key is detected', async () => {
   const ls = rechain(entries);
   writeLines(dir, ls);
   const roots = prefixRoots(ls.map((l) => hashLeaf(Buffer.from(l, 'utf8'))));
-  writeLines(dir, ls.map((_, i) => encodeCheckpoint(signCheckpoint({ size: i + 1, rootHash: roots[i + 1].toString('hex'), time: '2026-04-01T00:00:00.000Z' }, attacker.privateKeyPem, attacker.publicKeyPem))), CHECKPOINT_FILE);
+  writeLines(
+    dir,
+    ls.map((_, i) =>
+      encodeCheckpoint(signCheckpoint({ size: i + 1, rootHash: roots[i + 1].toString('hex'), time: '2026-04-01T00:00:00.000Z' }, attacker.privateKeyPem, attacker.publicKeyPem)),
+    ),
+    CHECKPOINT_FILE,
+  );
   writeFileSync(join(dir, PUBLIC_KEY_FILE), attacker.publicKeyPem);
   const r = await record('edit entry 4, rechain, re-sign all checkpoints + swap public key file (auditor key)', dir, { withHead: false });
   assert.ok(r.problems.some((p) => p.kind === 'checkpoint-key'));
@@ -292,7 +329,12 @@ test('a wrong HMAC key does not confirm a commitment', async () => {
   assert.equal(checkCommitment(keyStoreHmac, secretId(999), e), false, 'an id not erased must not confirm');
   assert.equal(entries.filter((x) => checkCommitment(keyStoreHmac, id, x)).length, 1, 'exactly one entry erased it');
   assert.notEqual(commitId(keyStoreHmac, id), commitId(wrongKey, id));
-  matrix.push({ name: 'check commitment of an erased id with a wrong HMAC key', expectDetected: true, detected: !checkCommitment(wrongKey, id, e), kinds: 'checkCommitment = false (right key: true)' });
+  matrix.push({
+    name: 'check commitment of an erased id with a wrong HMAC key',
+    expectDetected: true,
+    detected: !checkCommitment(wrongKey, id, e),
+    kinds: 'checkCommitment = false (right key: true)',
+  });
 });
 
 test('print the tamper matrix', () => {

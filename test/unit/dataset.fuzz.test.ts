@@ -58,7 +58,10 @@ test('fuzz: random bytes never crash, and erasing any subset keeps every other l
       for (const m of d.malformed) assert.ok(m.line >= 1 && m.column >= 1);
       const erase = new Set(d.examples.filter(() => coin.next().value).map((e) => e.id));
       const r = removeExampleLines(b, 'fuzz.jsonl', erase);
-      const expectLines = d.examples.filter((e) => erase.has(e.id)).flatMap((e) => e.lines).sort((x, y) => x - y);
+      const expectLines = d.examples
+        .filter((e) => erase.has(e.id))
+        .flatMap((e) => e.lines)
+        .sort((x, y) => x - y);
       assert.deepEqual(r.removedLines, expectLines);
       assert.equal(hex(r.bytes), hex(expectedAfterRemoval(b, expectLines)));
     }),
@@ -78,9 +81,27 @@ const text = fc.string({ unit: 'grapheme', maxLength: 20 });
 
 test('fuzz: mixes of valid records, duplicates and garbage: ids, erasure and byte-exact survivors', () => {
   const lineSpec = fc.oneof(
-    { weight: 4, arbitrary: fc.record({ t: fc.constant('rec' as const), input: text, label: fc.option(fc.oneof(text, fc.integer()), { nil: undefined }), explicit: fc.boolean(), shape: fc.constantFrom('io', 'pc', 'msg') }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        t: fc.constant('rec' as const),
+        input: text,
+        label: fc.option(fc.oneof(text, fc.integer()), { nil: undefined }),
+        explicit: fc.boolean(),
+        shape: fc.constantFrom('io', 'pc', 'msg'),
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ t: fc.constant('dup' as const), which: fc.nat(), spaces: fc.nat({ max: 3 }) }) },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant('garbage' as const), g: fc.oneof(fc.uint8Array({ maxLength: 30 }).map((u) => u.filter((x) => x !== 0x0a)), fc.string({ unit: 'binary', maxLength: 30 }).map((s) => new Uint8Array(Buffer.from(s.replace(/\n/g, ' '))))) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        t: fc.constant('garbage' as const),
+        g: fc.oneof(
+          fc.uint8Array({ maxLength: 30 }).map((u) => u.filter((x) => x !== 0x0a)),
+          fc.string({ unit: 'binary', maxLength: 30 }).map((s) => new Uint8Array(Buffer.from(s.replace(/\n/g, ' ')))),
+        ),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('blank' as const), ws: fc.constantFrom('', ' ', '\t ', '\r') }) },
   );
   fc.assert(
@@ -96,8 +117,7 @@ test('fuzz: mixes of valid records, duplicates and garbage: ids, erasure and byt
           if (s.t === 'rec') {
             // A unique marker makes "the erased text is gone" checkable.
             const input = `M${i}M ${s.input}`;
-            const base: Record<string, unknown> =
-              s.shape === 'io' ? { input } : s.shape === 'pc' ? { prompt: input } : { messages: [{ role: 'user', content: input }] };
+            const base: Record<string, unknown> = s.shape === 'io' ? { input } : s.shape === 'pc' ? { prompt: input } : { messages: [{ role: 'user', content: input }] };
             if (s.label !== undefined) base.label = s.label;
             if (s.explicit) base.id = `id-${i}`;
             const id = s.explicit ? `id-${i}` : sha256Hex(canonicalJson(base));
@@ -140,7 +160,10 @@ test('fuzz: mixes of valid records, duplicates and garbage: ids, erasure and byt
 
         const erase = new Set([...expectedLines.keys()].filter(() => coin.next().value));
         const r = removeExampleLines(file, 'mix.jsonl', erase);
-        const removed = d.examples.filter((e) => erase.has(e.id)).flatMap((e) => e.lines).sort((a, b) => a - b);
+        const removed = d.examples
+          .filter((e) => erase.has(e.id))
+          .flatMap((e) => e.lines)
+          .sort((a, b) => a - b);
         assert.deepEqual(r.removedLines, removed);
         assert.equal(hex(r.bytes), hex(expectedAfterRemoval(file, removed)));
         const out = Buffer.from(r.bytes);
@@ -149,7 +172,10 @@ test('fuzz: mixes of valid records, duplicates and garbage: ids, erasure and byt
         }
         // The rewritten file parses to the same data set minus the erased examples.
         const after = parseJsonlBytes(r.bytes, 'mix.jsonl');
-        assert.deepEqual(after.examples.map((e) => e.id), d.examples.filter((e) => !erase.has(e.id)).map((e) => e.id));
+        assert.deepEqual(
+          after.examples.map((e) => e.id),
+          d.examples.filter((e) => !erase.has(e.id)).map((e) => e.id),
+        );
         assert.equal(after.malformed.length, d.malformed.length);
         // Erasing again is a no-op (the roll-forward of an interrupted erasure relies on it).
         assert.deepEqual(removeExampleLines(r.bytes, 'mix.jsonl', erase).removedLines, []);
@@ -164,8 +190,16 @@ test('fuzz: text and bytes entry points agree on valid UTF-8', () => {
     fc.property(fc.array(fc.oneof(fc.json(), text, fc.constant('')), { maxLength: 15 }), fc.constantFrom('\n', '\r\n'), (ls, nl) => {
       const t = ls.map((l) => l.replace(/\n/g, ' ')).join(nl) + (ls.length % 3 === 0 ? '\r' : ls.length % 3 === 1 ? nl : '');
       let a, b;
-      try { a = parseJsonl(t, 'f'); } catch (e) { a = e instanceof UserError ? 'user' : e; }
-      try { b = parseJsonlBytes(new Uint8Array(Buffer.from(t, 'utf8')), 'f'); } catch (e) { b = e instanceof UserError ? 'user' : e; }
+      try {
+        a = parseJsonl(t, 'f');
+      } catch (e) {
+        a = e instanceof UserError ? 'user' : e;
+      }
+      try {
+        b = parseJsonlBytes(new Uint8Array(Buffer.from(t, 'utf8')), 'f');
+      } catch (e) {
+        b = e instanceof UserError ? 'user' : e;
+      }
       // Lone surrogates are the one difference: UTF-8 cannot carry them, so skip such inputs.
       if (/[\ud800-\udfff]/.test(t.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) return;
       assert.deepEqual(a, b);
@@ -176,16 +210,20 @@ test('fuzz: text and bytes entry points agree on valid UTF-8', () => {
 
 test('fuzz: the syntax locator accepts exactly what JSON.parse accepts', () => {
   // Valid JSON with one random edit: deletion, insertion or replacement of a character.
-  const mutated = fc.tuple(fc.json(), fc.nat(), fc.constantFrom('', '{', '}', '[', ']', '"', ',', ':', '\\', ' ', '0', '-', 'e', '.', 'n', '\u0001'), fc.boolean()).map(
-    ([j, at, ch, replace]) => {
+  const mutated = fc
+    .tuple(fc.json(), fc.nat(), fc.constantFrom('', '{', '}', '[', ']', '"', ',', ':', '\\', ' ', '0', '-', 'e', '.', 'n', '\u0001'), fc.boolean())
+    .map(([j, at, ch, replace]) => {
       const p = j.length === 0 ? 0 : at % (j.length + 1);
       return j.slice(0, p) + ch + j.slice(replace ? p + 1 : p);
-    },
-  );
+    });
   fc.assert(
     fc.property(fc.oneof(fc.json(), mutated, fc.string({ unit: 'binary', maxLength: 12 })), (s) => {
       let ok = true;
-      try { JSON.parse(s); } catch { ok = false; }
+      try {
+        JSON.parse(s);
+      } catch {
+        ok = false;
+      }
       const e = findJsonSyntaxError(s);
       assert.equal(e === undefined, ok);
       if (e) assert.ok(e.offset >= 0 && e.offset <= s.length);
@@ -201,7 +239,11 @@ test('fuzz: the UTF-8 locator flags exactly the inputs a fatal decoder rejects',
     fc.property(fc.array(fc.oneof(tricky, fc.integer({ min: 0, max: 255 })), { maxLength: 12 }), (arr) => {
       const b = new Uint8Array(arr);
       let ok = true;
-      try { fatal.decode(b); } catch { ok = false; }
+      try {
+        fatal.decode(b);
+      } catch {
+        ok = false;
+      }
       const at = firstInvalidUtf8(b);
       assert.equal(at === -1, ok);
       if (!ok) {
@@ -220,19 +262,21 @@ test('huge lines (5 MB) and deep nesting: parsed, reported, and preserved byte f
   const invalid = Buffer.concat([Buffer.from(`{"input":"${big}`), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]);
   const deep = `{"input":"d","meta":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`;
   const deepBad = '['.repeat(2_000_000);
-  const file = Buffer.concat([
-    Buffer.from(valid + '\n' + garbage + '\r\n'),
-    invalid,
-    Buffer.from('\n' + deep + '\n' + deepBad + '\n{"id":"small","input":"s"}'),
-  ]);
+  const file = Buffer.concat([Buffer.from(valid + '\n' + garbage + '\r\n'), invalid, Buffer.from('\n' + deep + '\n' + deepBad + '\n{"id":"small","input":"s"}')]);
   const d = parseJsonlBytes(file, 'big.jsonl');
-  assert.deepEqual(d.malformed.map((m) => [m.line, m.column]), [
-    [2, 10],
-    [3, 10 + big.length + 1],
-    [4, 1], // nesting too deep for the canonical hash, or for JSON.parse: either way malformed, not a crash
-    [5, 2_000_001],
-  ]);
-  assert.deepEqual(d.examples.map((e) => e.lines[0]), [1, 6]);
+  assert.deepEqual(
+    d.malformed.map((m) => [m.line, m.column]),
+    [
+      [2, 10],
+      [3, 10 + big.length + 1],
+      [4, 1], // nesting too deep for the canonical hash, or for JSON.parse: either way malformed, not a crash
+      [5, 2_000_001],
+    ],
+  );
+  assert.deepEqual(
+    d.examples.map((e) => e.lines[0]),
+    [1, 6],
+  );
   assert.equal(d.examples[0].input.length, big.length);
   const r = removeExampleLines(file, 'big.jsonl', new Set([d.examples[0].id, 'small']));
   assert.deepEqual(r.removedLines, [1, 6]);

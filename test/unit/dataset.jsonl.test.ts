@@ -2,17 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalJson, sha256Hex } from '../../src/core/hash';
 import { UserError } from '../../src/core/errors';
-import {
-  formatMalformed,
-  parseJsonl,
-  parseJsonlBytes,
-  removeExampleLines,
-  serializeRecord,
-} from '../../src/core/dataset/jsonl';
+import { formatMalformed, parseJsonl, parseJsonlBytes, removeExampleLines, serializeRecord } from '../../src/core/dataset/jsonl';
 import { findJsonSyntaxError } from '../../src/core/dataset/jsonSyntax';
 
-const bytes = (...parts: (string | number[])[]): Uint8Array =>
-  new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p)))));
+const bytes = (...parts: (string | number[])[]): Uint8Array => new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p)))));
 const str = (b: Uint8Array): string => Buffer.from(b).toString('latin1'); // byte-transparent view
 
 test('the three record shapes give input and output', () => {
@@ -155,7 +148,10 @@ test('malformed lines are reported with line and column and the message never qu
 test('BOM and CRLF: line 1 parses, columns do not count the BOM', () => {
   const d = parseJsonl('\ufeff{"input":"a"}\r\n{"input" "b"}\r\n', 'f');
   assert.equal(d.examples.length, 1);
-  assert.deepEqual(d.malformed.map((m) => [m.line, m.column]), [[2, 10]]);
+  assert.deepEqual(
+    d.malformed.map((m) => [m.line, m.column]),
+    [[2, 10]],
+  );
   const b = parseJsonlBytes(bytes([0xef, 0xbb, 0xbf], '{"input":"a"}\r\n{"input" "b"}\r\n'), 'f');
   assert.deepEqual(b, d);
 });
@@ -166,18 +162,49 @@ test('bytes: an invalid UTF-8 line is malformed (with the column of the bad byte
     { line: 2, column: 12, message: 'invalid UTF-8' },
     { line: 3, column: 11, message: 'invalid UTF-8' }, // encoded surrogate
   ]);
-  assert.deepEqual(d.examples.map((e) => e.input), ['a', 'ok']);
+  assert.deepEqual(
+    d.examples.map((e) => e.input),
+    ['a', 'ok'],
+  );
 });
 
 test('the syntax locator agrees with JSON.parse on a table of edge cases', () => {
   const cases = [
-    '{}', '[]', '0', '-0', '-', '01', '1.', '1.5e', '1e+5', '"\\u12"', '"\\u12ab"', '"\t"', 'tru', 'true',
-    'nul', '{"a":1,}', '[1,]', '{"a" 1}', '{1:2}', '[1 2]', '  {"a":[{"b":null}]}  ', '{"a":"\\/"}', '"', '\\',
-    '{"a":1}}', '[[[', ']',
+    '{}',
+    '[]',
+    '0',
+    '-0',
+    '-',
+    '01',
+    '1.',
+    '1.5e',
+    '1e+5',
+    '"\\u12"',
+    '"\\u12ab"',
+    '"\t"',
+    'tru',
+    'true',
+    'nul',
+    '{"a":1,}',
+    '[1,]',
+    '{"a" 1}',
+    '{1:2}',
+    '[1 2]',
+    '  {"a":[{"b":null}]}  ',
+    '{"a":"\\/"}',
+    '"',
+    '\\',
+    '{"a":1}}',
+    '[[[',
+    ']',
   ];
   for (const c of cases) {
     let ok = true;
-    try { JSON.parse(c); } catch { ok = false; }
+    try {
+      JSON.parse(c);
+    } catch {
+      ok = false;
+    }
     assert.equal(findJsonSyntaxError(c) === undefined, ok, c);
   }
 });
@@ -189,7 +216,9 @@ test('removeExampleLines drops every copy of the ids and keeps all other bytes e
     'garbage line\n', // 2 malformed
     '\n', // 3 blank
     '{"id":"k","input":"keep"}\r\n', // 4
-    '{"input":"bad ', [0xff], '"}\n', // 5 invalid UTF-8
+    '{"input":"bad ',
+    [0xff],
+    '"}\n', // 5 invalid UTF-8
     '  {"input" : "erase me"}\n', // 6 same content as 1
     '{"id":"gone","input":"x"}\n', // 7
     '{"input":"last, no newline"}', // 8

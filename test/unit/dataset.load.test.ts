@@ -24,8 +24,14 @@ test('loadDataset reads bytes: invalid UTF-8 is reported as malformed', (t) => {
   writeFileSync(f, content);
   const d = loadDataset(f);
   assert.equal(d.file, f);
-  assert.deepEqual(d.examples.map((e) => e.input), ['alpha', 'beta', 'c']);
-  assert.deepEqual(d.malformed.map((m) => [m.line, m.message]), [[2, 'invalid UTF-8']]);
+  assert.deepEqual(
+    d.examples.map((e) => e.input),
+    ['alpha', 'beta', 'c'],
+  );
+  assert.deepEqual(
+    d.malformed.map((m) => [m.line, m.message]),
+    [[2, 'invalid UTF-8']],
+  );
 });
 
 test('a missing data file is a UserError', (t) => {

@@ -25,7 +25,10 @@ test('TSV: columns by header name, label becomes output, a quote is literal text
 
 test('TSV without header: 0-based indexes; rows of the wrong width are reported and left out', () => {
   const r = importTabular('a\tWorld\nb\tSports\textra\n\nc\n\td\ne\tBusiness', { format: 'tsv', textCol: 0, labelCol: 1 });
-  assert.deepEqual(r.records.map((x) => x.input), ['a', 'e']);
+  assert.deepEqual(
+    r.records.map((x) => x.input),
+    ['a', 'e'],
+  );
   assert.deepEqual(r.recordLines, [1, 6]);
   assert.deepEqual(
     r.problems.map((p) => [p.line, p.message]),
@@ -54,7 +57,10 @@ test('CSV: RFC 4180 quoting with commas, doubled quotes and line breaks inside q
 test('CSV: a broken row is reported and reading resumes on the next line; duplicate ids are reported', () => {
   const csv = ['t,l', '"ok",1', '"bad"x,1', 'x,"never closed', 'next,0', '"a",1,extra', 'dup,1', 'y,"unterminated'].join('\n');
   const r = importTabular(csv, { format: 'csv', header: true, textCol: 0, labelCol: 1 });
-  assert.deepEqual(r.records.map((x) => x.input), ['ok', 'next', 'dup']);
+  assert.deepEqual(
+    r.records.map((x) => x.input),
+    ['ok', 'next', 'dup'],
+  );
   assert.deepEqual(
     r.problems.map((p) => [p.line, p.column]),
     [
@@ -69,8 +75,14 @@ test('CSV: a broken row is reported and reading resumes on the next line; duplic
   assert.match(r.problems[3].message, /end of the file/);
   assert.equal(r.rowsRead, 7);
   const ids = importTabular('a,1\nb,1\nc,2', { format: 'csv', textCol: 0, idCol: 1 });
-  assert.deepEqual(ids.records.map((x) => x.id), ['1', '2']);
-  assert.deepEqual(ids.problems.map((p) => [p.line, p.message]), [[2, 'duplicate id, also on line 1']]);
+  assert.deepEqual(
+    ids.records.map((x) => x.id),
+    ['1', '2'],
+  );
+  assert.deepEqual(
+    ids.problems.map((p) => [p.line, p.message]),
+    [[2, 'duplicate id, also on line 1']],
+  );
 });
 
 test('usage errors: names without header, unknown names, unknown extension', () => {
@@ -86,14 +98,22 @@ test('usage errors: names without header, unknown names, unknown extension', () 
 test('fuzz: any table written per RFC 4180 reads back field for field', () => {
   const field = fc.string({ unit: fc.constantFrom('a', 'b', ' ', ',', '"', '\n', '\r\n', 'é', '\t'), maxLength: 8 });
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 4 }), fc.array(fc.array(field, { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 6 }), fc.constantFrom('\n', '\r\n'), (w, rows, nl) => {
-      const table = rows.map((r) => r.slice(0, w));
-      const q = (f: string): string => (/[",\n\r]/.test(f) || f === '' ? `"${f.replace(/"/g, '""')}"` : f);
-      const csv = table.map((r) => r.map(q).join(',')).join(nl) + nl;
-      const got = [...csvRows(csv)];
-      // CR LF inside a quoted field is read as LF.
-      assert.deepEqual(got.map((r) => ('fields' in r ? r.fields : r.error)), table.map((r) => r.map((f) => f.replace(/\r\n/g, '\n'))));
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(fc.array(field, { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 6 }),
+      fc.constantFrom('\n', '\r\n'),
+      (w, rows, nl) => {
+        const table = rows.map((r) => r.slice(0, w));
+        const q = (f: string): string => (/[",\n\r]/.test(f) || f === '' ? `"${f.replace(/"/g, '""')}"` : f);
+        const csv = table.map((r) => r.map(q).join(',')).join(nl) + nl;
+        const got = [...csvRows(csv)];
+        // CR LF inside a quoted field is read as LF.
+        assert.deepEqual(
+          got.map((r) => ('fields' in r ? r.fields : r.error)),
+          table.map((r) => r.map((f) => f.replace(/\r\n/g, '\n'))),
+        );
+      },
+    ),
     { numRuns: 500 },
   );
 });
@@ -117,7 +137,10 @@ test('real data: SST-2 dev imports all 6,735 rows; 3 sentences appear twice', (t
   assert.equal(d.duplicates.length, 3);
   assert.ok(d.duplicates.every((x) => x.lines.length === 2));
   assert.equal(d.examples.length, 6732);
-  assert.equal(d.examples.reduce((s, e) => s + e.multiplicity, 0), 6735);
+  assert.equal(
+    d.examples.reduce((s, e) => s + e.multiplicity, 0),
+    6735,
+  );
 });
 
 test('real data: SST-2 train has the 293 duplicated sentences ALGORITHMS.md §3 cites', (t) => {

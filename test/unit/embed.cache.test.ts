@@ -15,9 +15,9 @@ function tempDir(): string {
 }
 test.after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const vec = (seed: number) => Int32Array.from({ length: DIM }, (_, i) => (seed * 7919 + i * 104729) % 1048576 - 524288);
+const vec = (seed: number) => Int32Array.from({ length: DIM }, (_, i) => ((seed * 7919 + i * 104729) % 1048576) - 524288);
 /** A row nobody else would contain: a distinctive byte pattern to scan the file for. */
-const secret = Int32Array.from({ length: DIM }, (_, i) => 0x5eC7e700 + i);
+const secret = Int32Array.from({ length: DIM }, (_, i) => 0x5ec7e700 + i);
 const bytesOf = (v: Int32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 
 test('file name comes from a hash of the embedder id, not the id itself', () => {
@@ -29,7 +29,11 @@ test('round trip: set, flush, reopen gives the same vectors; a second flush with
   const dir = tempDir();
   const c = EmbeddingCache.open(dir, ID, DIM);
   assert.equal(c.loadStatus, 'new');
-  c.setMany([['b', vec(2)], ['a', vec(1)], ['é-ünicode-id', vec(3)]]);
+  c.setMany([
+    ['b', vec(2)],
+    ['a', vec(1)],
+    ['é-ünicode-id', vec(3)],
+  ]);
   assert.equal(c.size, 3);
   assert.equal(c.flush(), true);
   assert.equal(c.flush(), false);
@@ -55,7 +59,11 @@ test('stored vectors are copies: later changes by the caller do not leak in', ()
 test('an erased id and its vector are physically gone from the file after flush', () => {
   const dir = tempDir();
   const c = EmbeddingCache.open(dir, ID, DIM);
-  c.setMany([['keep-1', vec(1)], ['erase-me-7f3a', secret], ['keep-2', vec(2)]]);
+  c.setMany([
+    ['keep-1', vec(1)],
+    ['erase-me-7f3a', secret],
+    ['keep-2', vec(2)],
+  ]);
   c.flush();
   const path = join(dir, cacheFileName(ID));
   const before = readFileSync(path);
@@ -76,10 +84,16 @@ test('equal contents give byte-identical files whatever the insertion order', ()
   const d1 = tempDir();
   const d2 = tempDir();
   const a = EmbeddingCache.open(d1, ID, DIM);
-  a.setMany([['x', vec(1)], ['y', vec(2)]]);
+  a.setMany([
+    ['x', vec(1)],
+    ['y', vec(2)],
+  ]);
   a.flush();
   const b = EmbeddingCache.open(d2, ID, DIM);
-  b.setMany([['y', vec(2)], ['x', vec(1)]]);
+  b.setMany([
+    ['y', vec(2)],
+    ['x', vec(1)],
+  ]);
   b.flush();
   assert.ok(readFileSync(join(d1, cacheFileName(ID))).equals(readFileSync(join(d2, cacheFileName(ID)))));
 });
@@ -88,13 +102,24 @@ test('truncated, damaged, foreign or garbage files are discarded with a warning,
   const make = () => {
     const dir = tempDir();
     const c = EmbeddingCache.open(dir, ID, DIM);
-    c.setMany([['a', vec(1)], ['b', vec(2)]]);
+    c.setMany([
+      ['a', vec(1)],
+      ['b', vec(2)],
+    ]);
     c.flush();
     return { dir, path: join(dir, cacheFileName(ID)) };
   };
   const cases: [string, (p: string) => void, RegExp][] = [
     ['truncated', (p) => truncateSync(p, statSync(p).size - 10), /checksum/],
-    ['bit flip', (p) => { const b = readFileSync(p); b[40] ^= 1; writeFileSync(p, b); }, /checksum/],
+    [
+      'bit flip',
+      (p) => {
+        const b = readFileSync(p);
+        b[40] ^= 1;
+        writeFileSync(p, b);
+      },
+      /checksum/,
+    ],
     ['garbage', (p) => writeFileSync(p, 'not a cache at all, just some text'), /not an embedding cache/],
     ['empty', (p) => writeFileSync(p, ''), /not an embedding cache/],
   ];

@@ -54,8 +54,19 @@ test('golden vectors: exact values must not change (if they must, bump hashing-v
 test('agrees bit for bit with the naive reference implementation (unicode, random strings)', () => {
   const e = new HashingEmbedder();
   const samples = [
-    'hello', 'Hello, World!', "don't  stop\tme\nnow", '  padded  ', 'a', 'ab', 'abc', '東京タワーは高い', 'Ελληνικά ΣΟΦΟΣ',
-    'emoji 🙂🙃 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'lone \ud800 surrogate \udc00', 'mixed—dash…ellipsis «quotes» ¿qué?', 'x'.repeat(3000),
+    'hello',
+    'Hello, World!',
+    "don't  stop\tme\nnow",
+    '  padded  ',
+    'a',
+    'ab',
+    'abc',
+    '東京タワーは高い',
+    'Ελληνικά ΣΟΦΟΣ',
+    'emoji 🙂🙃 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
+    'lone \ud800 surrogate \udc00',
+    'mixed—dash…ellipsis «quotes» ¿qué?',
+    'x'.repeat(3000),
   ];
   for (const s of samples) sameBits(e.embedText(s), referenceHashingEmbed(s));
   fc.assert(
@@ -68,7 +79,10 @@ test('agrees bit for bit with the naive reference implementation (unicode, rando
 
 test('agrees with the reference on real SST-2 sentences', { skip: !existsSync(SST2_DEV) && 'shared SST-2 data set absent' }, () => {
   const e = new HashingEmbedder();
-  const lines = readFileSync(SST2_DEV, 'utf8').split('\n').slice(1, 501).map((l) => l.split('\t')[0]);
+  const lines = readFileSync(SST2_DEV, 'utf8')
+    .split('\n')
+    .slice(1, 501)
+    .map((l) => l.split('\t')[0]);
   for (const s of lines) sameBits(e.embedText(s), referenceHashingEmbed(s));
 });
 
@@ -93,7 +107,10 @@ test('vectors are L2-normalised; empty or whitespace-only text gives the zero ve
   for (const s of ['', ' ', '\n\t \u3000\u00a0']) {
     const v = e.embedText(s);
     assert.equal(v.length, 512);
-    assert.ok(v.every((x) => x === 0), 'expected the zero vector');
+    assert.ok(
+      v.every((x) => x === 0),
+      'expected the zero vector',
+    );
   }
 });
 

@@ -28,7 +28,10 @@ test('embeds in batches, in order, L2-normalised (the server sends unnormalised 
   const texts = ['good film', 'bad film', 'good film', 'something else entirely', 'x'];
   const out = await e.embed(texts);
   const calls = fake.log.slice(before).filter((r) => r.path === '/api/embed');
-  assert.deepEqual(calls.map((c) => (c.body.input as string[]).length), [2, 2, 1]);
+  assert.deepEqual(
+    calls.map((c) => (c.body.input as string[]).length),
+    [2, 2, 1],
+  );
   assert.equal(out.length, 5);
   out.forEach((v, i) => {
     assert.ok(Math.abs(norm(v) - 1) < 1e-12);
@@ -43,7 +46,10 @@ test('unreachable host → UserError naming the URL', async () => {
   await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
   const dead = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
   await new Promise<void>((ok) => s.close(() => ok()));
-  await assert.rejects(OllamaEmbedder.create({ host: dead, model: 'fake-embed' }), (e) => e instanceof UserError && e.message.includes(`not reachable at ${dead}`) && /ollama serve/.test(e.message));
+  await assert.rejects(
+    OllamaEmbedder.create({ host: dead, model: 'fake-embed' }),
+    (e) => e instanceof UserError && e.message.includes(`not reachable at ${dead}`) && /ollama serve/.test(e.message),
+  );
 });
 
 test('missing model → UserError suggesting ollama pull', async () => {

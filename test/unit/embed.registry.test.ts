@@ -58,8 +58,15 @@ test('embedAll embeds only uncached examples, in batches, and returns vectors in
   const e1 = counting(h);
   const progress: [number, number][] = [];
   const first = await embedAll(e1, cache, examples.slice(0, 6), { batchSize: 4, onProgress: (d, t) => progress.push([d, t]) });
-  assert.deepEqual(e1.calls.map((c) => c.length), [4, 2]);
-  assert.deepEqual(progress, [[0, 6], [4, 6], [6, 6]]);
+  assert.deepEqual(
+    e1.calls.map((c) => c.length),
+    [4, 2],
+  );
+  assert.deepEqual(progress, [
+    [0, 6],
+    [4, 6],
+    [6, 6],
+  ]);
   first.forEach((v, i) => assert.deepEqual(v, toFixed(h.embedText(examples[i].input))));
 
   // Reopen from disk (embedAll flushed): only the 4 new ones are embedded; order follows the input.
@@ -70,7 +77,10 @@ test('embedAll embeds only uncached examples, in batches, and returns vectors in
   const progress2: [number, number][] = [];
   const out = await embedAll(e2, cache2, shuffled, { batchSize: 64, onProgress: (d, t) => progress2.push([d, t]) });
   assert.deepEqual(e2.calls, [[examples[9].input, examples[7].input, examples[8].input, examples[6].input]]);
-  assert.deepEqual(progress2, [[3, 7], [7, 7]]);
+  assert.deepEqual(progress2, [
+    [3, 7],
+    [7, 7],
+  ]);
   shuffled.forEach((ex, i) => assert.deepEqual(out[i], toFixed(h.embedText(ex.input))));
 });
 
@@ -88,7 +98,13 @@ test('cancellation between batches → CancelledError; finished batches stay cac
   const cache = EmbeddingCache.open(tempDir(), h.id, h.dimension);
   const ac = new AbortController();
   await assert.rejects(
-    embedAll(h, cache, examples, { batchSize: 3, signal: ac.signal, onProgress: (d) => { if (d >= 3) ac.abort(); } }),
+    embedAll(h, cache, examples, {
+      batchSize: 3,
+      signal: ac.signal,
+      onProgress: (d) => {
+        if (d >= 3) ac.abort();
+      },
+    }),
     (e) => e instanceof CancelledError,
   );
   assert.equal(cache.size, 3);

@@ -17,7 +17,9 @@ const embedder = async () => (shared ??= await TransformersEmbedder.create(FIXTU
 
 test('loads the fixture offline; id = dir name + SHA-256 prefix of onnx/model.onnx + dimension', async () => {
   const e = await embedder();
-  const sha = createHash('sha256').update(readFileSync(join(FIXTURE, 'onnx/model.onnx'))).digest('hex');
+  const sha = createHash('sha256')
+    .update(readFileSync(join(FIXTURE, 'onnx/model.onnx')))
+    .digest('hex');
   assert.equal(e.dimension, 32);
   assert.equal(e.id, `transformers:tiny-bert@${sha.slice(0, 12)}-d32`);
 });

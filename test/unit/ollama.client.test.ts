@@ -31,7 +31,10 @@ const isUserError = (re: RegExp) => (e: unknown) => {
 
 test('listModels returns names and digests', async () => {
   const models = await listModels(host);
-  assert.deepEqual(models.map((m) => m.name), ['fake-llm:latest', 'fake-embed:latest']);
+  assert.deepEqual(
+    models.map((m) => m.name),
+    ['fake-llm:latest', 'fake-embed:latest'],
+  );
   assert.equal(models[0].digest, digestOf('fake-llm:latest'));
   assert.equal(models[0].family, 'fake');
 });
@@ -66,7 +69,10 @@ test('streamCompletion (chat) sends the system message first; num_predict gives 
   assert.equal(r.doneReason, 'length');
   const last = fake.log.at(-1)!;
   assert.equal(last.path, '/api/chat');
-  assert.deepEqual((last.body.messages as { role: string }[]).map((m) => m.role), ['system', 'user']);
+  assert.deepEqual(
+    (last.body.messages as { role: string }[]).map((m) => m.role),
+    ['system', 'user'],
+  );
 });
 
 test('needs exactly one of prompt or messages', async () => {
@@ -85,10 +91,7 @@ test('HTTP 500 → UserError with the status', async () => {
 test('an error line mid-stream → UserError, not a partial success', async () => {
   fake.setFault({ mode: 'errorMidStream', afterTokens: 2, once: true });
   const tokens: string[] = [];
-  await assert.rejects(
-    streamCompletion({ host, model: 'fake-llm', prompt: 'one two three', onToken: (t) => tokens.push(t) }),
-    isUserError(/error mid-stream: .*CUDA error/),
-  );
+  await assert.rejects(streamCompletion({ host, model: 'fake-llm', prompt: 'one two three', onToken: (t) => tokens.push(t) }), isUserError(/error mid-stream: .*CUDA error/));
   assert.equal(tokens.length, 2);
 });
 
@@ -114,7 +117,15 @@ test('abort mid-stream → CancelledError, and the server sees the connection cl
     const ac = new AbortController();
     let n = 0;
     await assert.rejects(
-      streamCompletion({ host: h, model: 'fake-llm', prompt: 'go', signal: ac.signal, onToken: () => { if (++n === 3) ac.abort(); } }),
+      streamCompletion({
+        host: h,
+        model: 'fake-llm',
+        prompt: 'go',
+        signal: ac.signal,
+        onToken: () => {
+          if (++n === 3) ac.abort();
+        },
+      }),
       (e) => e instanceof CancelledError,
     );
     const entry = slow.log.at(-1)!;
@@ -148,7 +159,17 @@ test('onToken throwing aborts the request and propagates', async () => {
   const slow = createOllamaStandIn({ reply: () => 'w '.repeat(200), delayMs: 5 });
   const h = await slow.listen(0);
   try {
-    await assert.rejects(streamCompletion({ host: h, model: 'fake-llm', prompt: 'go', onToken: () => { throw new Error('boom'); } }), /boom/);
+    await assert.rejects(
+      streamCompletion({
+        host: h,
+        model: 'fake-llm',
+        prompt: 'go',
+        onToken: () => {
+          throw new Error('boom');
+        },
+      }),
+      /boom/,
+    );
     const entry = slow.log.at(-1)!;
     await entry.ended;
     assert.equal(entry.clientClosed, true);
@@ -169,7 +190,10 @@ test('pullModel reports progress, then the model is listed; an unknown name fail
   const progress: PullProgress[] = [];
   await pullModel(host, 'fake-new', { onProgress: (p) => progress.push(p) });
   assert.equal(progress.at(-1)!.status, 'success');
-  assert.deepEqual(progress.filter((p) => p.total).map((p) => p.completed), [100, 200, 300]);
+  assert.deepEqual(
+    progress.filter((p) => p.total).map((p) => p.completed),
+    [100, 200, 300],
+  );
   assert.ok((await listModels(host)).some((m) => m.name === 'fake-new:latest'));
   await assert.rejects(pullModel(host, 'no-such-model'), isUserError(/could not pull "no-such-model": pull model manifest/));
 });

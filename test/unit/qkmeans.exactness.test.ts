@@ -71,14 +71,19 @@ test('every deletion in random sequences equals a retrain from scratch, bit for 
     ),
     { numRuns: 150, seed: 20261122 },
   );
-  console.log(`exactness: ${counts.deletions} deletions (${counts.batches} batches), ${counts.certified} certified, ${counts.retrained} retrained (${counts.fromIteration} from a later iteration); all equal to a retrain`);
+  console.log(
+    `exactness: ${counts.deletions} deletions (${counts.batches} batches), ${counts.certified} certified, ${counts.retrained} retrained (${counts.fromIteration} from a later iteration); all equal to a retrain`,
+  );
   assert.ok(counts.certified > 20, 'the certified path must be exercised');
   assert.ok(counts.retrained > 20, 'the retrain path must be exercised');
   assert.ok(counts.fromIteration > 5, 'retraining from a later iteration must be exercised');
 });
 
 test('the state survives serialisation exactly', () => {
-  const pts = makePointSet(3, Array.from({ length: 40 }, (_, i) => ({ id: `p${i}`, weight: 1 + (i % 2), vector: [i * 1000, (i * i) % 5000, -i * 333] })));
+  const pts = makePointSet(
+    3,
+    Array.from({ length: 40 }, (_, i) => ({ id: `p${i}`, weight: 1 + (i % 2), vector: [i * 1000, (i * i) % 5000, -i * 333] })),
+  );
   const s = train(pts, { k: 3, eps: 0.001, dims: 3, maxIter: 10, seed: 's', embedderId: 'e' });
   const text = serializeState(s);
   assert.equal(serializeState(deserializeState(text)), text);

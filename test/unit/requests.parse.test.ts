@@ -29,28 +29,38 @@ test('bad lines fail with file:line:column and never quote the line', () => {
     ['{"match":"x"}\n{"match":"SECRET-TEXT-6",', /req\.jsonl:2:/],
   ];
   for (const [text, want] of cases) {
-    assert.throws(() => parseRequests(enc(text), 'req.jsonl'), (e: Error) => {
-      assert.ok(e instanceof UserError);
-      assert.match(e.message, want);
-      // The unknown-field case names the field (truncated), which the user wrote as a key, not content.
-      if (!/unknown field/.test(e.message)) assert.ok(!/SECRET-TEXT/.test(e.message), e.message);
-      return true;
-    });
+    assert.throws(
+      () => parseRequests(enc(text), 'req.jsonl'),
+      (e: Error) => {
+        assert.ok(e instanceof UserError);
+        assert.match(e.message, want);
+        // The unknown-field case names the field (truncated), which the user wrote as a key, not content.
+        if (!/unknown field/.test(e.message)) assert.ok(!/SECRET-TEXT/.test(e.message), e.message);
+        return true;
+      },
+    );
   }
   assert.throws(() => parseRequests(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), 'req.jsonl'), /req\.jsonl:1:1: not valid UTF-8/);
 });
 
 test('fuzz: random bytes and random JSON never crash: a list of requests or one clear UserError', () => {
   fc.assert(
-    fc.property(fc.oneof(fc.uint8Array({ maxLength: 2000 }), fc.json().map(enc), fc.array(fc.json(), { maxLength: 8 }).map((a) => enc(a.join('\n')))), (bytes) => {
-      try {
-        const r = parseRequests(bytes, 'f.jsonl');
-        for (const x of r) assert.equal([x.ids, x.match, x.regex].filter((v) => v !== undefined).length, 1);
-      } catch (e) {
-        assert.ok(e instanceof UserError, String(e));
-        assert.match((e as Error).message, /^f\.jsonl:\d+:\d+: /);
-      }
-    }),
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 2000 }),
+        fc.json().map(enc),
+        fc.array(fc.json(), { maxLength: 8 }).map((a) => enc(a.join('\n'))),
+      ),
+      (bytes) => {
+        try {
+          const r = parseRequests(bytes, 'f.jsonl');
+          for (const x of r) assert.equal([x.ids, x.match, x.regex].filter((v) => v !== undefined).length, 1);
+        } catch (e) {
+          assert.ok(e instanceof UserError, String(e));
+          assert.match((e as Error).message, /^f\.jsonl:\d+:\d+: /);
+        }
+      },
+    ),
     { numRuns: 3000, seed: 7 },
   );
 });

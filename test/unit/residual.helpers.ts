@@ -7,14 +7,21 @@ import type { ResidualHit, ResidualReport } from '../../src/core/residual/index'
 /** Identity, no signing, no user/system config: works on a bare CI machine. */
 const GIT_ENV: NodeJS.ProcessEnv = {
   ...process.env,
-  GIT_AUTHOR_NAME: 'Residual Test', GIT_AUTHOR_EMAIL: 'residual@example.invalid',
-  GIT_COMMITTER_NAME: 'Residual Test', GIT_COMMITTER_EMAIL: 'residual@example.invalid',
-  GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_AUTHOR_NAME: 'Residual Test',
+  GIT_AUTHOR_EMAIL: 'residual@example.invalid',
+  GIT_COMMITTER_NAME: 'Residual Test',
+  GIT_COMMITTER_EMAIL: 'residual@example.invalid',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
 };
 
 export function git(cwd: string, args: readonly string[], input?: string): string {
   return execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
-    cwd, env: GIT_ENV, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'],
+    cwd,
+    env: GIT_ENV,
+    input,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
 }
 
@@ -46,7 +53,10 @@ export function expectSet(hits: readonly Partial<ResidualHit>[]): string[] {
 /** Every string anywhere in the report, and the formatted text, must be free of every needle. */
 export function assertNoNeedle(report: ResidualReport, formatted: string, needles: readonly string[], fail: (msg: string) => never): void {
   const strings: string[] = [formatted];
-  JSON.stringify(report, (_k, v: unknown) => { if (typeof v === 'string') strings.push(v); return v; });
+  JSON.stringify(report, (_k, v: unknown) => {
+    if (typeof v === 'string') strings.push(v);
+    return v;
+  });
   strings.push(JSON.stringify(report));
   for (const [i, n] of needles.entries()) {
     const forms = [n, n.trim().split(/\s+/).join(' ')];

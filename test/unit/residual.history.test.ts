@@ -4,12 +4,7 @@ import { join } from 'node:path';
 import { formatResidualReport, scanResiduals } from '../../src/core/residual/index';
 import { assertNoNeedle, expectSet, git, hitSet, tempDir } from './residual.helpers';
 
-const NEEDLES = [
-  'Alice Example lives at 42 Quiet Lane',
-  'first line of the note\nsecond line of it',
-  'binary blob holds 0042-9999',
-  'inside the sub folder only!',
-];
+const NEEDLES = ['Alice Example lives at 42 Quiet Lane', 'first line of the note\nsecond line of it', 'binary blob holds 0042-9999', 'inside the sub folder only!'];
 const COMMITS = 300;
 
 /** One `M`/`D` change per file touched by commit i (1-based). */
@@ -51,22 +46,23 @@ test(`history of ${COMMITS} commits: multi-line, binary, cross-line normalised c
   const t0 = performance.now();
   const r = await scanResiduals({ root, needles: NEEDLES });
   const ms = performance.now() - t0;
-  assert.deepEqual(hitSet(r.hits), expectSet([
-    { kind: 'git-history', path: 'f.txt', line: 2, commit: rev(12), needleIndex: 0, match: 'exact' },
-    { kind: 'git-history', path: 'g.txt', line: 1, commit: rev(50), needleIndex: 0, match: 'whitespace-normalised' },
-    { kind: 'git-history', path: 'other.txt', line: 1, commit: rev(20), needleIndex: 1, match: 'exact' },
-    { kind: 'git-history', path: 'bin.dat', line: 1, commit: rev(30), needleIndex: 2, match: 'exact' },
-    { kind: 'git-history', path: 'sub/inner.txt', line: 1, commit: rev(40), needleIndex: 3, match: 'exact' },
-  ]));
+  assert.deepEqual(
+    hitSet(r.hits),
+    expectSet([
+      { kind: 'git-history', path: 'f.txt', line: 2, commit: rev(12), needleIndex: 0, match: 'exact' },
+      { kind: 'git-history', path: 'g.txt', line: 1, commit: rev(50), needleIndex: 0, match: 'whitespace-normalised' },
+      { kind: 'git-history', path: 'other.txt', line: 1, commit: rev(20), needleIndex: 1, match: 'exact' },
+      { kind: 'git-history', path: 'bin.dat', line: 1, commit: rev(30), needleIndex: 2, match: 'exact' },
+      { kind: 'git-history', path: 'sub/inner.txt', line: 1, commit: rev(40), needleIndex: 3, match: 'exact' },
+    ]),
+  );
   assert.equal(r.revisionsScanned, COMMITS);
   assert.ok(ms < 20_000, `scan took ${Math.round(ms)} ms`);
   assertNoNeedle(r, formatResidualReport(r), NEEDLES, assert.fail);
 
   // Root in a sub folder: only that subtree, paths relative to it.
   const sub = await scanResiduals({ root: join(root, 'sub'), needles: NEEDLES });
-  assert.deepEqual(hitSet(sub.hits), expectSet([
-    { kind: 'git-history', path: 'inner.txt', line: 1, commit: rev(40), needleIndex: 3, match: 'exact' },
-  ]));
+  assert.deepEqual(hitSet(sub.hits), expectSet([{ kind: 'git-history', path: 'inner.txt', line: 1, commit: rev(40), needleIndex: 3, match: 'exact' }]));
 });
 
 test('history found after a rewrite is still reported until reflogs expire', async () => {

@@ -7,13 +7,13 @@ import { COMMIT_MESSAGE_PATH, formatResidualReport, scanResiduals } from '../../
 import { assertNoNeedle, commitAll, expectSet, git, hitSet, tempDir, write } from './residual.helpers';
 
 const NEEDLES = [
-  'Alice Example lives at 42 Quiet Lane',     // 0: committed, then edited out: history only
-  'account number 9911-2233-4455',           // 1: gitignored file (not reported) + binary cache in .erase (reported)
-  'the quick brown fox jumps over',          // 2: split over lines/spaces: whitespace-normalised
-  'short1',                                  // 3: below minLength: skipped
-  'staged secret value 77-88-99',            // 4: staged, never committed: file + index
-  'John Q Public 555-0100 record',           // 5: in a commit message only
-  'Zebra-Orchid-Delta',                      // 6: in a file name and its content
+  'Alice Example lives at 42 Quiet Lane', // 0: committed, then edited out: history only
+  'account number 9911-2233-4455', // 1: gitignored file (not reported) + binary cache in .erase (reported)
+  'the quick brown fox jumps over', // 2: split over lines/spaces: whitespace-normalised
+  'short1', // 3: below minLength: skipped
+  'staged secret value 77-88-99', // 4: staged, never committed: file + index
+  'John Q Public 555-0100 record', // 5: in a commit message only
+  'Zebra-Orchid-Delta', // 6: in a file name and its content
 ];
 
 function fixture(): { root: string; c1: string; c2: string } {
@@ -38,15 +38,18 @@ function fixture(): { root: string; c1: string; c2: string } {
 test('git work tree: exact hit set over files, extra dir, index, history and commit messages', async () => {
   const { root, c1, c2 } = fixture();
   const report = await scanResiduals({ root, needles: NEEDLES, extraDirs: ['.erase'] });
-  assert.deepEqual(hitSet(report.hits), expectSet([
-    { kind: 'file', path: '.erase/cache.bin', line: 2, needleIndex: 1, match: 'exact' },
-    { kind: 'file', path: 'poem.md', line: 1, needleIndex: 2, match: 'whitespace-normalised' },
-    { kind: 'file', path: 'staged.txt', line: 1, needleIndex: 4, match: 'exact' },
-    { kind: 'file', path: '<needle #6>.txt', line: 2, needleIndex: 6, match: 'exact' },
-    { kind: 'git-index', path: 'staged.txt', line: 1, needleIndex: 4, match: 'exact' },
-    { kind: 'git-history', path: 'notes.txt', line: 2, commit: c1, needleIndex: 0, match: 'exact' },
-    { kind: 'git-history', path: COMMIT_MESSAGE_PATH, line: 1, commit: c2, needleIndex: 5, match: 'exact' },
-  ]));
+  assert.deepEqual(
+    hitSet(report.hits),
+    expectSet([
+      { kind: 'file', path: '.erase/cache.bin', line: 2, needleIndex: 1, match: 'exact' },
+      { kind: 'file', path: 'poem.md', line: 1, needleIndex: 2, match: 'whitespace-normalised' },
+      { kind: 'file', path: 'staged.txt', line: 1, needleIndex: 4, match: 'exact' },
+      { kind: 'file', path: '<needle #6>.txt', line: 2, needleIndex: 6, match: 'exact' },
+      { kind: 'git-index', path: 'staged.txt', line: 1, needleIndex: 4, match: 'exact' },
+      { kind: 'git-history', path: 'notes.txt', line: 2, commit: c1, needleIndex: 0, match: 'exact' },
+      { kind: 'git-history', path: COMMIT_MESSAGE_PATH, line: 1, commit: c2, needleIndex: 5, match: 'exact' },
+    ]),
+  );
   assert.equal(report.revisionsScanned, 2);
   // tracked + untracked-not-ignored + the extra dir; not secret.log, not node_modules, not the binary
   assert.equal(report.filesScanned, 6);
@@ -68,11 +71,14 @@ test('git work tree: exact hit set over files, extra dir, index, history and com
 test('without extraDirs the gitignored cache is not scanned; gitHistory false skips git', async () => {
   const { root } = fixture();
   const report = await scanResiduals({ root, needles: NEEDLES, gitHistory: false });
-  assert.deepEqual(hitSet(report.hits), expectSet([
-    { kind: 'file', path: 'poem.md', line: 1, needleIndex: 2, match: 'whitespace-normalised' },
-    { kind: 'file', path: 'staged.txt', line: 1, needleIndex: 4, match: 'exact' },
-    { kind: 'file', path: '<needle #6>.txt', line: 2, needleIndex: 6, match: 'exact' },
-  ]));
+  assert.deepEqual(
+    hitSet(report.hits),
+    expectSet([
+      { kind: 'file', path: 'poem.md', line: 1, needleIndex: 2, match: 'whitespace-normalised' },
+      { kind: 'file', path: 'staged.txt', line: 1, needleIndex: 4, match: 'exact' },
+      { kind: 'file', path: '<needle #6>.txt', line: 2, needleIndex: 6, match: 'exact' },
+    ]),
+  );
   assert.equal(report.revisionsScanned, 0);
   assert.ok(report.skipped.some((s) => s.path === '.git' && /disabled/.test(s.reason)));
   assert.doesNotMatch(report.guidance.join('\n'), /filter-repo/);
@@ -81,28 +87,37 @@ test('without extraDirs the gitignored cache is not scanned; gitHistory false sk
 test('include/exclude globs narrow the tree but not the extra dirs', async () => {
   const { root } = fixture();
   const inc = await scanResiduals({ root, needles: NEEDLES, include: ['*.md'], extraDirs: ['.erase'], gitHistory: false });
-  assert.deepEqual(hitSet(inc.hits), expectSet([
-    { kind: 'file', path: '.erase/cache.bin', line: 2, needleIndex: 1, match: 'exact' },
-    { kind: 'file', path: 'poem.md', line: 1, needleIndex: 2, match: 'whitespace-normalised' },
-  ]));
+  assert.deepEqual(
+    hitSet(inc.hits),
+    expectSet([
+      { kind: 'file', path: '.erase/cache.bin', line: 2, needleIndex: 1, match: 'exact' },
+      { kind: 'file', path: 'poem.md', line: 1, needleIndex: 2, match: 'whitespace-normalised' },
+    ]),
+  );
   // exclude replaces the defaults, so node_modules is scanned now
   const exc = await scanResiduals({ root, needles: NEEDLES, exclude: ['**/*.md', '.erase/**'], extraDirs: ['.erase'], gitHistory: false });
-  assert.deepEqual(hitSet(exc.hits), expectSet([
-    { kind: 'file', path: 'node_modules/pkg/index.js', line: 1, needleIndex: 0, match: 'exact' },
-    { kind: 'file', path: 'staged.txt', line: 1, needleIndex: 4, match: 'exact' },
-    { kind: 'file', path: '<needle #6>.txt', line: 2, needleIndex: 6, match: 'exact' },
-  ]));
+  assert.deepEqual(
+    hitSet(exc.hits),
+    expectSet([
+      { kind: 'file', path: 'node_modules/pkg/index.js', line: 1, needleIndex: 0, match: 'exact' },
+      { kind: 'file', path: 'staged.txt', line: 1, needleIndex: 4, match: 'exact' },
+      { kind: 'file', path: '<needle #6>.txt', line: 2, needleIndex: 6, match: 'exact' },
+    ]),
+  );
 });
 
 test('minLength and whitespace-normalised matching on text', async () => {
   const root = tempDir('minlen');
   write(root, 'a.txt', 'one\ntwo short1 three\nfoo   bar\n\tbaz qux\n');
   const r = await scanResiduals({ root, needles: ['short1', 'foo bar baz qux', 'foo   bar'], gitHistory: false, minLength: 6 });
-  assert.deepEqual(hitSet(r.hits), expectSet([
-    { kind: 'file', path: 'a.txt', line: 2, needleIndex: 0, match: 'exact' },
-    { kind: 'file', path: 'a.txt', line: 3, needleIndex: 1, match: 'whitespace-normalised' },
-    { kind: 'file', path: 'a.txt', line: 3, needleIndex: 2, match: 'exact' },
-  ]));
+  assert.deepEqual(
+    hitSet(r.hits),
+    expectSet([
+      { kind: 'file', path: 'a.txt', line: 2, needleIndex: 0, match: 'exact' },
+      { kind: 'file', path: 'a.txt', line: 3, needleIndex: 1, match: 'whitespace-normalised' },
+      { kind: 'file', path: 'a.txt', line: 3, needleIndex: 2, match: 'exact' },
+    ]),
+  );
   const r2 = await scanResiduals({ root, needles: ['short1', 'foo bar baz qux'], gitHistory: false });
   assert.deepEqual(hitSet(r2.hits), expectSet([{ kind: 'file', path: 'a.txt', line: 3, needleIndex: 1, match: 'whitespace-normalised' }]));
   assert.deepEqual(r2.skipped, [{ path: '<needle #0>', reason: 'needle shorter than 12 characters; not searched' }]);
@@ -117,10 +132,13 @@ test('non-git folder: walks the tree, skips node_modules and .git, reports histo
   write(root, '.git/d.txt', needles[0]); // a stray .git folder that is not a repository
   write(root, 'big.txt', `${needles[0]}${'.'.repeat(200)}`);
   const r = await scanResiduals({ root, needles, maxFileBytes: 100 });
-  assert.deepEqual(hitSet(r.hits), expectSet([
-    { kind: 'file', path: 'a.txt', line: 2, needleIndex: 0, match: 'exact' },
-    { kind: 'file', path: 'sub/b.txt', line: 1, needleIndex: 1, match: 'whitespace-normalised' },
-  ]));
+  assert.deepEqual(
+    hitSet(r.hits),
+    expectSet([
+      { kind: 'file', path: 'a.txt', line: 2, needleIndex: 0, match: 'exact' },
+      { kind: 'file', path: 'sub/b.txt', line: 1, needleIndex: 1, match: 'whitespace-normalised' },
+    ]),
+  );
   assert.equal(r.filesScanned, 2);
   assert.deepEqual(r.skipped, [{ path: 'big.txt', reason: 'larger than 100 bytes; not searched' }]);
   assertNoNeedle(r, formatResidualReport(r), needles, assert.fail);
@@ -168,10 +186,13 @@ test('repository without commits: staged copy reported in file and index, zero r
   write(root, 'a.txt', `${NEEDLES[4]}\n`);
   git(root, ['add', 'a.txt']);
   const r = await scanResiduals({ root, needles: NEEDLES });
-  assert.deepEqual(hitSet(r.hits), expectSet([
-    { kind: 'file', path: 'a.txt', line: 1, needleIndex: 4, match: 'exact' },
-    { kind: 'git-index', path: 'a.txt', line: 1, needleIndex: 4, match: 'exact' },
-  ]));
+  assert.deepEqual(
+    hitSet(r.hits),
+    expectSet([
+      { kind: 'file', path: 'a.txt', line: 1, needleIndex: 4, match: 'exact' },
+      { kind: 'git-index', path: 'a.txt', line: 1, needleIndex: 4, match: 'exact' },
+    ]),
+  );
   assert.equal(r.revisionsScanned, 0);
   assert.match(r.guidance.join('\n'), /git rm --cached/);
 });

@@ -40,7 +40,13 @@ test('pattern file: mode 0600 while in use, deleted afterwards even on error', a
     assert.equal(readFileSync(p, 'utf8'), 'alpha\nbeta\n');
   });
   assert.equal(existsSync(seen), false);
-  await assert.rejects(withPatternFile(['x'], async (p) => { seen = p; throw new Error('boom'); }), /boom/);
+  await assert.rejects(
+    withPatternFile(['x'], async (p) => {
+      seen = p;
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
   assert.equal(existsSync(seen), false);
 });
 
@@ -53,9 +59,7 @@ test('matcher: bytes mode finds UTF-8 text in binary, normalises ASCII whitespac
     { needleIndex: 1, line: 5, match: 'exact' },
   ]);
   // text mode: a non-breaking space counts as whitespace
-  assert.deepEqual(findInContent(Buffer.from('x\nZoë\u00a0Müller, Straße 12'), 'text', searched), [
-    { needleIndex: 0, line: 2, match: 'whitespace-normalised' },
-  ]);
+  assert.deepEqual(findInContent(Buffer.from('x\nZoë\u00a0Müller, Straße 12'), 'text', searched), [{ needleIndex: 0, line: 2, match: 'whitespace-normalised' }]);
   // an exact hit on a line hides a normalised one on the same line, not on others
   assert.deepEqual(findInContent(Buffer.from('plain words here ok plain  words here ok\nplain\nwords here ok'), 'text', searched), [
     { needleIndex: 1, line: 1, match: 'exact' },
@@ -65,7 +69,10 @@ test('matcher: bytes mode finds UTF-8 text in binary, normalises ASCII whitespac
 
 test('needles: regex metacharacters are literal; redaction replaces text by label', () => {
   const { searched, skipped } = prepareNeedles(['a.b*c (d) [e] $f ^g', 'tiny'], 12);
-  assert.deepEqual(skipped.map((s) => s.path), ['<needle #1>']);
+  assert.deepEqual(
+    skipped.map((s) => s.path),
+    ['<needle #1>'],
+  );
   assert.deepEqual(findInContent(Buffer.from('aXbbbc (d) [e] $f ^g'), 'text', searched), []);
   assert.deepEqual(findInContent(Buffer.from('a.b*c  (d)\n[e] $f ^g'), 'text', searched), [{ needleIndex: 0, line: 1, match: 'whitespace-normalised' }]);
   const redact = makeRedactor(searched);

@@ -16,7 +16,13 @@ function workspace(n = 240): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'erase-ws-'));
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
-    lines.push(JSON.stringify({ input: `the ${WORDS[(i * 7) % WORDS.length]} ${NOUNS[(i * 3) % NOUNS.length]} was ${WORDS[(i * 5 + 1) % WORDS.length]} (${i})`, output: i % 3 ? 'positive' : 'negative', meta: { customer: `C${i % 17}` } }));
+    lines.push(
+      JSON.stringify({
+        input: `the ${WORDS[(i * 7) % WORDS.length]} ${NOUNS[(i * 3) % NOUNS.length]} was ${WORDS[(i * 5 + 1) % WORDS.length]} (${i})`,
+        output: i % 3 ? 'positive' : 'negative',
+        meta: { customer: `C${i % 17}` },
+      }),
+    );
     if (i === 10) lines.push('{"input": not json at all');
     if (i === 20) lines.push(lines[lines.length - 1]);
   }
@@ -33,7 +39,10 @@ test('cluster, erase with a request record, verify; the malformed line survives;
   assert.equal(c.duplicates, 1);
   assert.equal(c.n, c.distinct + 1, 'one duplicated line counts twice in n');
   const p = await ws.prompt('a bold film');
-  assert.deepEqual(p.ids, c.representatives.filter((r) => r !== null));
+  assert.deepEqual(
+    p.ids,
+    c.representatives.filter((r) => r !== null),
+  );
 
   const dup = ws.loadDataset().duplicates[0].id;
   const r = await eraseAndRecord(ws, { ids: [dup, c.representatives[1]!], requester: 'dpo', verify: true });
@@ -55,7 +64,12 @@ test('deletion requests: preview, run, idempotent re-run, refuse; the match text
   const { file } = workspace();
   const ws = EraseWorkspace.init(file, { k: 4 });
   await ws.cluster();
-  const { record, preview } = receiveRequest(ws, { requester: 'dpo@example.com', subjectRef: 'TICKET-9', match: { kind: 'text', value: '"C3"' }, time: '2026-01-31T10:00:00.000Z' });
+  const { record, preview } = receiveRequest(ws, {
+    requester: 'dpo@example.com',
+    subjectRef: 'TICKET-9',
+    match: { kind: 'text', value: '"C3"' },
+    time: '2026-01-31T10:00:00.000Z',
+  });
   assert.equal(record.status, 'matched');
   assert.equal(record.deadline, '2026-02-28T10:00:00.000Z', 'one calendar month, clamped to the end of February');
   assert.ok(preview.length > 5);
@@ -125,7 +139,10 @@ test('an erasure that changes the prompt unloads the Ollama model and the audit 
     const c = await ws.cluster();
     // Erase ordinary examples until one leaves the prompt as it was: no unload for that one.
     const receipts = [];
-    for (const id of ws.status().ids.filter((x) => !c.representatives.includes(x)).slice(0, 10)) {
+    for (const id of ws
+      .status()
+      .ids.filter((x) => !c.representatives.includes(x))
+      .slice(0, 10)) {
       const q = await eraseAndRecord(ws, { ids: [id] });
       receipts.push(q);
       if (!q.promptChanged) break;

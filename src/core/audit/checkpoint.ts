@@ -73,12 +73,17 @@ export function parseCheckpoint(line: string): { value: SignedCheckpoint } | { e
   const cp = o.checkpoint as Record<string, unknown> | undefined;
   const shapeOk =
     Object.keys(o).sort().join(',') === 'checkpoint,keyId,signature' &&
-    typeof o.keyId === 'string' && HEX64.test(o.keyId) &&
+    typeof o.keyId === 'string' &&
+    HEX64.test(o.keyId) &&
     typeof o.signature === 'string' &&
-    typeof cp === 'object' && cp !== null && !Array.isArray(cp) &&
+    typeof cp === 'object' &&
+    cp !== null &&
+    !Array.isArray(cp) &&
     Object.keys(cp).sort().join(',') === 'rootHash,size,time' &&
-    Number.isSafeInteger(cp.size) && (cp.size as number) >= 0 &&
-    typeof cp.rootHash === 'string' && HEX64.test(cp.rootHash) &&
+    Number.isSafeInteger(cp.size) &&
+    (cp.size as number) >= 0 &&
+    typeof cp.rootHash === 'string' &&
+    HEX64.test(cp.rootHash) &&
     typeof cp.time === 'string';
   if (!shapeOk) return { error: 'not a well-formed signed checkpoint' };
   const value = raw as SignedCheckpoint;

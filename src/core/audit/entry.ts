@@ -11,9 +11,7 @@ import { UserError } from '../errors';
 
 export const AUDIT_ENTRY_VERSION = 1;
 
-export const AUDIT_ACTIONS = [
-  'init', 'erase', 'verify', 'refuse', 'reconcile', 'retrain', 'forget-set-export', 'note',
-] as const;
+export const AUDIT_ACTIONS = ['init', 'erase', 'verify', 'refuse', 'reconcile', 'retrain', 'forget-set-export', 'note'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface Commitments {
@@ -133,7 +131,10 @@ function assertNoLeak(input: AuditEntryInput): void {
       const v = raw.trim();
       if (v.length < MIN_LEAK_CHECK) continue;
       if (texts.some((t) => t.includes(v))) {
-        throw new UserError('an audit entry field (request id, requester, subject reference, notes) contains an erased example id or content; remove it — the audit log must not keep erased data', 'input');
+        throw new UserError(
+          'an audit entry field (request id, requester, subject reference, notes) contains an erased example id or content; remove it — the audit log must not keep erased data',
+          'input',
+        );
       }
     }
   }
@@ -205,12 +206,29 @@ const FIELDS: Record<string, (v: unknown) => string | null> = {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'verification must be an object';
     const o = v as Record<string, unknown>;
     if (Object.keys(o).some((k) => k !== 'equal' && k !== 'scratchHash')) return 'verification has unknown fields';
-    return typeof o.equal === 'boolean' && typeof o.scratchHash === 'string' && HEX64.test(o.scratchHash) ? null : 'verification needs equal (boolean) and scratchHash (64 hex digits)';
+    return typeof o.equal === 'boolean' && typeof o.scratchHash === 'string' && HEX64.test(o.scratchHash)
+      ? null
+      : 'verification needs equal (boolean) and scratchHash (64 hex digits)';
   },
   toolVersion: (v) => (typeof v === 'string' && v.length > 0 && v.length <= 100 ? null : 'toolVersion must be a non-empty string'),
   notes: optionalString,
 };
-const REQUIRED = ['v', 'seq', 'prevRoot', 'requestId', 'time', 'action', 'commitments', 'erasedCount', 'stateHashBefore', 'stateHashAfter', 'certified', 'retrained', 'promptChanged', 'toolVersion'];
+const REQUIRED = [
+  'v',
+  'seq',
+  'prevRoot',
+  'requestId',
+  'time',
+  'action',
+  'commitments',
+  'erasedCount',
+  'stateHashBefore',
+  'stateHashAfter',
+  'certified',
+  'retrained',
+  'promptChanged',
+  'toolVersion',
+];
 
 function optionalString(v: unknown): string | null {
   return v === undefined || (typeof v === 'string' && v.length <= 2000) ? null : 'must be a string (max 2000)';

@@ -6,7 +6,9 @@
 /** Markup that has already been escaped (only `html` creates it). */
 export class SafeHtml {
   constructor(readonly value: string) {}
-  toString(): string { return this.value; }
+  toString(): string {
+    return this.value;
+  }
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
@@ -55,6 +57,8 @@ export function csvRow(values: readonly unknown[]): string {
 export function escapeMarkdown(value: unknown): string {
   return String(value ?? '')
     .replace(/[\r\n]+/g, ' ')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
     .replace(/([\\`*_{}[\]()#+\-.!|~])/g, '\\$1');
 }

@@ -93,9 +93,17 @@ export async function buildReportModel(dir: string, opts: ExportOptions = {}): P
     list.push(receipt(e));
     requests.set(e.requestId, list);
   }
-  const pem = opts.keys ? (typeof opts.keys.publicKeyPem === 'string' ? opts.keys.publicKeyPem : opts.keys.publicKeyPem[0]) : readIfExists(join(dir, PUBLIC_KEY_FILE))?.toString('utf8');
+  const pem = opts.keys
+    ? typeof opts.keys.publicKeyPem === 'string'
+      ? opts.keys.publicKeyPem
+      : opts.keys.publicKeyPem[0]
+    : readIfExists(join(dir, PUBLIC_KEY_FILE))?.toString('utf8');
   let keyId: string | null = null;
-  try { keyId = pem ? publicKeyId(pem) : null; } catch { keyId = null; }
+  try {
+    keyId = pem ? publicKeyId(pem) : null;
+  } catch {
+    keyId = null;
+  }
   const cp = report.latestCheckpoint;
   return {
     generatedAt: opts.generatedAt ?? null,
@@ -112,15 +120,37 @@ export async function buildReportModel(dir: string, opts: ExportOptions = {}): P
 export async function exportReport(dir: string, format: ReportFormat, opts: ExportOptions = {}): Promise<string> {
   const model = await buildReportModel(dir, opts);
   switch (format) {
-    case 'json': return JSON.stringify(model, null, 2) + '\n';
-    case 'csv': return renderCsv(model);
-    case 'md': return renderMarkdown(model);
-    case 'html': return renderHtml(model);
-    default: throw new Error(`unknown report format ${String(format)}`);
+    case 'json':
+      return JSON.stringify(model, null, 2) + '\n';
+    case 'csv':
+      return renderCsv(model);
+    case 'md':
+      return renderMarkdown(model);
+    case 'html':
+      return renderHtml(model);
+    default:
+      throw new Error(`unknown report format ${String(format)}`);
   }
 }
 
-const CSV_COLUMNS: (keyof Receipt)[] = ['seq', 'time', 'action', 'requester', 'subjectRef', 'erasedCount', 'certified', 'retrained', 'promptChanged', 'modelUnloaded', 'stateHashBefore', 'stateHashAfter', 'verification', 'scratchHash', 'toolVersion', 'notes'];
+const CSV_COLUMNS: (keyof Receipt)[] = [
+  'seq',
+  'time',
+  'action',
+  'requester',
+  'subjectRef',
+  'erasedCount',
+  'certified',
+  'retrained',
+  'promptChanged',
+  'modelUnloaded',
+  'stateHashBefore',
+  'stateHashAfter',
+  'verification',
+  'scratchHash',
+  'toolVersion',
+  'notes',
+];
 
 /** One row per entry; the tree head and checkpoint go in the JSON/MD/HTML forms. */
 export function renderCsv(model: ReportModel): string {
@@ -141,13 +171,29 @@ export function renderMarkdown(m: ReportModel): string {
   lines.push('', '## Tree head', '', `- Size: ${m.head.size}`, `- Root hash: \`${md(m.head.rootHash)}\``);
   if (m.checkpoint) {
     const c = m.checkpoint;
-    lines.push('', '## Latest signed checkpoint', '', `- Size: ${c.checkpoint.size}`, `- Root hash: ${md(c.checkpoint.rootHash)}`, `- Time: ${md(c.checkpoint.time)}`, `- Key id: ${md(c.keyId)}`, `- Signature (base64): ${md(c.signature)}`);
+    lines.push(
+      '',
+      '## Latest signed checkpoint',
+      '',
+      `- Size: ${c.checkpoint.size}`,
+      `- Root hash: ${md(c.checkpoint.rootHash)}`,
+      `- Time: ${md(c.checkpoint.time)}`,
+      `- Key id: ${md(c.keyId)}`,
+      `- Signature (base64): ${md(c.signature)}`,
+    );
   } else lines.push('', 'No signed checkpoint.');
   lines.push('', '## Receipts by request', '');
   for (const r of m.requests) {
-    lines.push(`### Request ${md(r.requestId)}`, '', '| seq | time | action | requester | subject | erased | certified | retrained | prompt changed | state before | state after | retrain check |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+    lines.push(
+      `### Request ${md(r.requestId)}`,
+      '',
+      '| seq | time | action | requester | subject | erased | certified | retrained | prompt changed | state before | state after | retrain check |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    );
     for (const rc of r.receipts) {
-      lines.push(`| ${[rc.seq, md(rc.time), md(rc.action), md(rc.requester), md(rc.subjectRef), rc.erasedCount, yesNo(rc.certified), yesNo(rc.retrained), yesNo(rc.promptChanged), md(rc.stateHashBefore), md(rc.stateHashAfter), md(rc.verification)].join(' | ')} |`);
+      lines.push(
+        `| ${[rc.seq, md(rc.time), md(rc.action), md(rc.requester), md(rc.subjectRef), rc.erasedCount, yesNo(rc.certified), yesNo(rc.retrained), yesNo(rc.promptChanged), md(rc.stateHashBefore), md(rc.stateHashAfter), md(rc.verification)].join(' | ')} |`,
+      );
     }
     const notes = r.receipts.filter((rc) => rc.notes !== '');
     for (const rc of notes) lines.push('', `Note on entry ${rc.seq}: ${md(rc.notes)}`);
@@ -159,7 +205,8 @@ export function renderMarkdown(m: ReportModel): string {
 }
 
 /** The report's one style block, allowed by its hash (no 'unsafe-inline'). */
-const REPORT_STYLE = 'body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2rem .4rem;font-size:.85rem}code{word-break:break-all}.bad{color:#b00}.good{color:#070}';
+const REPORT_STYLE =
+  'body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2rem .4rem;font-size:.85rem}code{word-break:break-all}.bad{color:#b00}.good{color:#070}';
 const REPORT_STYLE_HASH = `sha256-${createHash('sha256').update(REPORT_STYLE).digest('base64')}`;
 
 export function renderHtml(m: ReportModel): string {
@@ -167,27 +214,98 @@ export function renderHtml(m: ReportModel): string {
   const warnings = m.verification.warnings.map((w) => html`<li class="note">${w}</li>`);
   const cp = m.checkpoint;
   const checkpoint = cp
-    ? html`<dl><dt>Size</dt><dd>${cp.checkpoint.size}</dd><dt>Root hash</dt><dd><code>${cp.checkpoint.rootHash}</code></dd><dt>Time</dt><dd>${cp.checkpoint.time}</dd><dt>Key id</dt><dd><code>${cp.keyId}</code></dd><dt>Signature</dt><dd><code>${cp.signature}</code></dd></dl>`
+    ? html`<dl>
+        <dt>Size</dt>
+        <dd>${cp.checkpoint.size}</dd>
+        <dt>Root hash</dt>
+        <dd><code>${cp.checkpoint.rootHash}</code></dd>
+        <dt>Time</dt>
+        <dd>${cp.checkpoint.time}</dd>
+        <dt>Key id</dt>
+        <dd><code>${cp.keyId}</code></dd>
+        <dt>Signature</dt>
+        <dd><code>${cp.signature}</code></dd>
+      </dl>`
     : html`<p>No signed checkpoint.</p>`;
-  const requests = m.requests.map((r) => html`<section><h3>Request ${r.requestId}</h3><table>
-<thead><tr><th>seq</th><th>time</th><th>action</th><th>requester</th><th>subject</th><th>erased</th><th>certified</th><th>retrained</th><th>prompt changed</th><th>state before</th><th>state after</th><th>retrain check</th><th>notes</th></tr></thead>
-<tbody>${r.receipts.map((rc) => html`<tr><td>${rc.seq}</td><td>${rc.time}</td><td>${rc.action}</td><td>${rc.requester}</td><td>${rc.subjectRef}</td><td>${rc.erasedCount}</td><td>${yesNo(rc.certified)}</td><td>${yesNo(rc.retrained)}</td><td>${yesNo(rc.promptChanged)}</td><td><code>${rc.stateHashBefore}</code></td><td><code>${rc.stateHashAfter}</code></td><td>${rc.verification}</td><td>${rc.notes}</td></tr>`)}</tbody></table></section>`);
+  const requests = m.requests.map(
+    (r) =>
+      html`<section>
+        <h3>Request ${r.requestId}</h3>
+        <table>
+          <thead>
+            <tr>
+              <th>seq</th>
+              <th>time</th>
+              <th>action</th>
+              <th>requester</th>
+              <th>subject</th>
+              <th>erased</th>
+              <th>certified</th>
+              <th>retrained</th>
+              <th>prompt changed</th>
+              <th>state before</th>
+              <th>state after</th>
+              <th>retrain check</th>
+              <th>notes</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${r.receipts.map(
+              (rc) =>
+                html`<tr>
+                  <td>${rc.seq}</td>
+                  <td>${rc.time}</td>
+                  <td>${rc.action}</td>
+                  <td>${rc.requester}</td>
+                  <td>${rc.subjectRef}</td>
+                  <td>${rc.erasedCount}</td>
+                  <td>${yesNo(rc.certified)}</td>
+                  <td>${yesNo(rc.retrained)}</td>
+                  <td>${yesNo(rc.promptChanged)}</td>
+                  <td><code>${rc.stateHashBefore}</code></td>
+                  <td><code>${rc.stateHashAfter}</code></td>
+                  <td>${rc.verification}</td>
+                  <td>${rc.notes}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </section>`,
+  );
   const body: SafeHtml = html`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src '${REPORT_STYLE_HASH}'">
-<title>ERASE Workbench — audit report</title>
-<style>${REPORT_STYLE}</style>
-</head><body>
-<h1>ERASE Workbench — audit report</h1>
-${m.generatedAt ? html`<p>Generated: ${m.generatedAt}</p>` : ''}
-<h2>Verification at export</h2>
-${m.verification.ok ? html`<p class="good">OK — no problem found.</p>` : html`<p class="bad">FAILED — ${m.verification.problems.length} problem(s):</p>`}
-<ul>${problems}${warnings}</ul>
-<h2>Tree head</h2><dl><dt>Size</dt><dd>${m.head.size}</dd><dt>Root hash</dt><dd><code>${m.head.rootHash}</code></dd></dl>
-<h2>Latest signed checkpoint</h2>${checkpoint}
-<h2>Receipts by request</h2>${requests}
-<h2>How to verify</h2><ol>${m.howToVerify.map((h) => html`<li>${h}</li>`)}</ol>
-</body></html>
-`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src '${REPORT_STYLE_HASH}'" />
+        <title>ERASE Workbench — audit report</title>
+        <style>
+          ${REPORT_STYLE}
+        </style>
+      </head>
+      <body>
+        <h1>ERASE Workbench — audit report</h1>
+        ${m.generatedAt ? html`<p>Generated: ${m.generatedAt}</p>` : ''}
+        <h2>Verification at export</h2>
+        ${m.verification.ok ? html`<p class="good">OK — no problem found.</p>` : html`<p class="bad">FAILED — ${m.verification.problems.length} problem(s):</p>`}
+        <ul>
+          ${problems}${warnings}
+        </ul>
+        <h2>Tree head</h2>
+        <dl>
+          <dt>Size</dt>
+          <dd>${m.head.size}</dd>
+          <dt>Root hash</dt>
+          <dd><code>${m.head.rootHash}</code></dd>
+        </dl>
+        <h2>Latest signed checkpoint</h2>
+        ${checkpoint}
+        <h2>Receipts by request</h2>
+        ${requests}
+        <h2>How to verify</h2>
+        <ol>
+          ${m.howToVerify.map((h) => html`<li>${h}</li>`)}
+        </ol>
+      </body>
+    </html> `;
   return body.value;
 }

@@ -4,9 +4,7 @@
  * uses FileKeyStore (files readable by the owner only).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import {
-  chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync,
-} from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncDir } from '../storage/atomicWrite';
 import { UserError } from '../errors';
@@ -63,12 +61,16 @@ function createExclusive(path: string, data: Uint8Array): boolean {
 /** Stores keys as files in one folder (e.g. `.erase/keys/`): folder 0700, files 0600. */
 export class FileKeyStore implements KeyStore {
   /** `warn` receives one line per key file or folder that others can read. */
-  constructor(readonly dir: string, private readonly warn: (message: string) => void = () => {}) {}
+  constructor(
+    readonly dir: string,
+    private readonly warn: (message: string) => void = () => {},
+  ) {}
 
   async getOrCreateHmacKey(): Promise<Uint8Array> {
     const path = this.ensure(HMAC_KEY_FILE, () => Buffer.from(randomBytes(HMAC_KEY_BYTES).toString('hex') + '\n', 'utf8'));
     const text = readFileSync(path, 'utf8').trim();
-    if (!/^[0-9a-f]{64,}$/.test(text)) throw new UserError(`the audit HMAC key file ${path} is damaged; restore it from a backup (without it, old commitments cannot be checked)`, 'check');
+    if (!/^[0-9a-f]{64,}$/.test(text))
+      throw new UserError(`the audit HMAC key file ${path} is damaged; restore it from a backup (without it, old commitments cannot be checked)`, 'check');
     return Buffer.from(text, 'hex');
   }
 
@@ -133,7 +135,14 @@ export function derivePublicPem(privateKeyPem: string): string {
 
 /** An in-memory KeyStore for tests and for callers that manage keys themselves. */
 export class MemoryKeyStore implements KeyStore {
-  constructor(private readonly hmacKey: Uint8Array = randomBytes(HMAC_KEY_BYTES), private readonly pair: SigningKeyPair = generateSigningKeyPair()) {}
-  async getOrCreateHmacKey(): Promise<Uint8Array> { return this.hmacKey; }
-  async getOrCreateSigningKey(): Promise<SigningKeyPair> { return this.pair; }
+  constructor(
+    private readonly hmacKey: Uint8Array = randomBytes(HMAC_KEY_BYTES),
+    private readonly pair: SigningKeyPair = generateSigningKeyPair(),
+  ) {}
+  async getOrCreateHmacKey(): Promise<Uint8Array> {
+    return this.hmacKey;
+  }
+  async getOrCreateSigningKey(): Promise<SigningKeyPair> {
+    return this.pair;
+  }
 }

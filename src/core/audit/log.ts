@@ -32,7 +32,12 @@ export interface AppendResult {
 }
 
 function describe(report: VerifyReport): string {
-  return report.problems.slice(0, 3).map((p) => p.message).join('; ') + (report.problems.length > 3 ? `; and ${report.problems.length - 3} more` : '');
+  return (
+    report.problems
+      .slice(0, 3)
+      .map((p) => p.message)
+      .join('; ') + (report.problems.length > 3 ? `; and ${report.problems.length - 3} more` : '')
+  );
 }
 
 /** Writes the public key beside the log (once; an existing different key is left for verify to flag). */
@@ -43,7 +48,9 @@ function publishPublicKey(dir: string, publicKeyPem: string): void {
 
 function verifyForWrite(dir: string, publicKeyPem: string, expectedHead: TreeHead | undefined): VerifyReport {
   return verifyLogBytes(readIfExists(join(dir, LOG_FILE)), readIfExists(join(dir, CHECKPOINT_FILE)), {
-    publicKeyPems: [publicKeyPem], expectedHead, signatures: 'latest',
+    publicKeyPems: [publicKeyPem],
+    expectedHead,
+    signatures: 'latest',
   });
 }
 

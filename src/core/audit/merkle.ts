@@ -143,9 +143,7 @@ function sameHash(a: Uint8Array, b: Uint8Array): boolean {
  * RFC 9162 §2.1.3.2, step by step. Sizes use plain numbers: safe up to 2^53 leaves, and the
  * shifts are done with Math.floor(x / 2) rather than `>>` so sizes over 2^31 stay correct.
  */
-export function verifyInclusion(
-  leafHash: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array,
-): boolean {
+export function verifyInclusion(leafHash: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): boolean {
   if (!isHash(leafHash) || !isHash(root) || !isHashList(proof)) return false;
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0) return false;
   // 1. leaf_index >= tree_size fails.
@@ -157,15 +155,20 @@ export function verifyInclusion(
   // 4.
   for (const p of proof) {
     if (sn === 0) return false; // a.
-    if (fn % 2 === 1 || fn === sn) { // b.
+    if (fn % 2 === 1 || fn === sn) {
+      // b.
       r = hashChildren(p, r);
       if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
       }
     } else {
       r = hashChildren(r, p);
     }
-    fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); // c.
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2); // c.
   }
   // 5.
   return sn === 0 && sameHash(r, root);
@@ -182,9 +185,7 @@ function isPowerOfTwo(n: number): boolean {
  * (as transparency-dev does): equal sizes need an empty proof and equal roots; a first size of 0
  * is consistent with anything, with an empty proof.
  */
-export function verifyConsistency(
-  first: number, second: number, firstRoot: Uint8Array, secondRoot: Uint8Array, proof: readonly Uint8Array[],
-): boolean {
+export function verifyConsistency(first: number, second: number, firstRoot: Uint8Array, secondRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
   if (!isHash(firstRoot) || !isHash(secondRoot) || !isHashList(proof)) return false;
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 0 || second < first) return false;
   if (first === second) return proof.length === 0 && sameHash(firstRoot, secondRoot);
@@ -198,7 +199,10 @@ export function verifyConsistency(
   let sn = second - 1;
   // 4.
   if (fn % 2 === 1) {
-    while (fn % 2 === 1) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+    while (fn % 2 === 1) {
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
   }
   // 5.
   let fr: Buffer = Buffer.from(pathHashes[0]);
@@ -206,16 +210,21 @@ export function verifyConsistency(
   // 6.
   for (const c of pathHashes.slice(1)) {
     if (sn === 0) return false; // a.
-    if (fn % 2 === 1 || fn === sn) { // b.
+    if (fn % 2 === 1 || fn === sn) {
+      // b.
       fr = hashChildren(c, fr);
       sr = hashChildren(c, sr);
       if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
       }
     } else {
       sr = hashChildren(sr, c);
     }
-    fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); // c.
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2); // c.
   }
   // 7.
   return sameHash(fr, firstRoot) && sameHash(sr, secondRoot) && sn === 0;

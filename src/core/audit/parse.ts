@@ -13,10 +13,23 @@ export interface TreeHead {
 }
 
 export type ProblemKind =
-  | 'torn-tail' | 'malformed-entry' | 'non-canonical' | 'seq' | 'chain'
-  | 'no-checkpoint' | 'no-public-key' | 'checkpoint-torn' | 'checkpoint-malformed' | 'checkpoint-key'
-  | 'checkpoint-signature' | 'checkpoint-root' | 'checkpoint-order' | 'truncated' | 'unanchored'
-  | 'head-mismatch' | 'beyond-head';
+  | 'torn-tail'
+  | 'malformed-entry'
+  | 'non-canonical'
+  | 'seq'
+  | 'chain'
+  | 'no-checkpoint'
+  | 'no-public-key'
+  | 'checkpoint-torn'
+  | 'checkpoint-malformed'
+  | 'checkpoint-key'
+  | 'checkpoint-signature'
+  | 'checkpoint-root'
+  | 'checkpoint-order'
+  | 'truncated'
+  | 'unanchored'
+  | 'head-mismatch'
+  | 'beyond-head';
 
 export interface Problem {
   kind: ProblemKind;

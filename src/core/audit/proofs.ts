@@ -46,7 +46,13 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 async function verifiedLog(dir: string, opts: VerifyOptions) {
   const report = await verifyLog(dir, opts);
   if (!report.ok) {
-    throw new UserError(`the audit log does not verify, so no proof was made: ${report.problems.slice(0, 3).map((p) => p.message).join('; ')}`, 'check');
+    throw new UserError(
+      `the audit log does not verify, so no proof was made: ${report.problems
+        .slice(0, 3)
+        .map((p) => p.message)
+        .join('; ')}`,
+      'check',
+    );
   }
   if (report.latestCheckpoint === null) throw new UserError('the audit log is empty: there is nothing to prove', 'input');
   return { report, parsed: parseLog(readIfExists(join(dir, LOG_FILE))) };
@@ -111,11 +117,21 @@ export function verifyInclusionProof(proof: unknown, publicKeyPem?: string): { o
   const leaf = hashLeaf(Buffer.from(p.entry, 'utf8'));
   if (p.leafHash !== hex(leaf)) problems.push('leafHash is not the hash of the entry');
   let parsedEntry: { seq?: unknown; requestId?: unknown } = {};
-  try { parsedEntry = JSON.parse(p.entry); } catch { problems.push('entry is not JSON'); }
+  try {
+    parsedEntry = JSON.parse(p.entry);
+  } catch {
+    problems.push('entry is not JSON');
+  }
   if (parsedEntry.seq !== p.leafIndex) problems.push('entry seq differs from leafIndex');
-  if (parsedEntry.requestId !== p.requestId) problems.push('entry requestId differs from the proof\'s requestId');
-  if (path === null || typeof p.rootHash !== 'string' || !HEX64.test(p.rootHash) || typeof p.leafIndex !== 'number' || typeof p.treeSize !== 'number'
-    || !verifyInclusion(leaf, p.leafIndex, p.treeSize, path, Buffer.from(p.rootHash, 'hex'))) {
+  if (parsedEntry.requestId !== p.requestId) problems.push("entry requestId differs from the proof's requestId");
+  if (
+    path === null ||
+    typeof p.rootHash !== 'string' ||
+    !HEX64.test(p.rootHash) ||
+    typeof p.leafIndex !== 'number' ||
+    typeof p.treeSize !== 'number' ||
+    !verifyInclusion(leaf, p.leafIndex, p.treeSize, path, Buffer.from(p.rootHash, 'hex'))
+  ) {
     problems.push('the audit path does not lead from the entry to the root');
   }
   if (publicKeyPem !== undefined) {
@@ -124,7 +140,11 @@ export function verifyInclusionProof(proof: unknown, publicKeyPem?: string): { o
     else {
       if (cp.checkpoint.size !== p.treeSize || cp.checkpoint.rootHash !== p.rootHash) problems.push('the checkpoint signs a different tree head');
       let keyOk = false;
-      try { keyOk = cp.keyId === publicKeyId(publicKeyPem); } catch { /* bad key */ }
+      try {
+        keyOk = cp.keyId === publicKeyId(publicKeyPem);
+      } catch {
+        /* bad key */
+      }
       if (!keyOk || !verifyCheckpointSignature(cp, publicKeyPem)) problems.push('the checkpoint is not signed by the given key');
     }
   }

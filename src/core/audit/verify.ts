@@ -32,9 +32,15 @@ function collapse(problems: Problem[]): Problem[] {
   const out: Problem[] = [];
   const seen = new Map<string, { first: Problem; extra: number }>();
   for (const p of problems) {
-    if (p.kind !== 'chain' && p.kind !== 'checkpoint-root') { out.push(p); continue; }
+    if (p.kind !== 'chain' && p.kind !== 'checkpoint-root') {
+      out.push(p);
+      continue;
+    }
     const s = seen.get(p.kind);
-    if (s) { s.extra++; continue; }
+    if (s) {
+      s.extra++;
+      continue;
+    }
     const copy = { ...p };
     seen.set(p.kind, { first: copy, extra: 0 });
     out.push(copy);
@@ -98,14 +104,22 @@ function checkCheckpoints(parsed: ParsedLog, bytes: Buffer | null, opts: VerifyB
   // Parse each key once: PEM parsing per checkpoint would dominate the cost of verification.
   const keys = new Map<string, KeyObject>();
   for (const pem of pems) {
-    try { const { key, id } = keyFromPem(pem); keys.set(id, key); } catch { problems.push({ kind: 'no-public-key', message: 'a public key given for verification is not a valid PEM key' }); }
+    try {
+      const { key, id } = keyFromPem(pem);
+      keys.set(id, key);
+    } catch {
+      problems.push({ kind: 'no-public-key', message: 'a public key given for verification is not a valid PEM key' });
+    }
   }
   if (keys.size === 0) problems.push({ kind: 'no-public-key', message: 'no public key to check checkpoint signatures against' });
   let latest: SignedCheckpoint | null = null;
   split.lines.forEach((lineBytes, k) => {
     const text = decodeUtf8(lineBytes);
     const parsedCp = text === null ? { error: 'not UTF-8' } : parseCheckpoint(text);
-    if ('error' in parsedCp) { problems.push({ kind: 'checkpoint-malformed', seq: k, message: `checkpoint ${k + 1}: ${parsedCp.error}` }); return; }
+    if ('error' in parsedCp) {
+      problems.push({ kind: 'checkpoint-malformed', seq: k, message: `checkpoint ${k + 1}: ${parsedCp.error}` });
+      return;
+    }
     const cp = parsedCp.value;
     const pem = keys.get(cp.keyId);
     if (pem === undefined) {
@@ -113,12 +127,19 @@ function checkCheckpoints(parsed: ParsedLog, bytes: Buffer | null, opts: VerifyB
       return;
     }
     const mustCheck = opts.signatures !== 'latest' || k === split.lines.length - 1;
-    if (mustCheck && !checkSignature(cp, text!, pem, opts.signatureCache)) { problems.push({ kind: 'checkpoint-signature', seq: k, message: `checkpoint ${k + 1} has an invalid signature` }); return; }
+    if (mustCheck && !checkSignature(cp, text!, pem, opts.signatureCache)) {
+      problems.push({ kind: 'checkpoint-signature', seq: k, message: `checkpoint ${k + 1} has an invalid signature` });
+      return;
+    }
     const { size: cpSize, rootHash } = cp.checkpoint;
     if (cpSize > size) {
       problems.push({ kind: 'truncated', seq: k, message: `checkpoint ${k + 1} was signed over ${cpSize} entries but the log has ${size}: entries were removed from the end` });
     } else if (parsed.roots[cpSize].toString('hex') !== rootHash) {
-      problems.push({ kind: 'checkpoint-root', seq: k, message: `the first ${cpSize} entries no longer hash to the root signed in checkpoint ${k + 1}: an entry was changed, removed or reordered` });
+      problems.push({
+        kind: 'checkpoint-root',
+        seq: k,
+        message: `the first ${cpSize} entries no longer hash to the root signed in checkpoint ${k + 1}: an entry was changed, removed or reordered`,
+      });
     }
     if (latest !== null && cpSize < latest.checkpoint.size) {
       problems.push({ kind: 'checkpoint-order', seq: k, message: `checkpoint ${k + 1} covers fewer entries than an earlier one` });
@@ -146,7 +167,11 @@ function checkExpectedHead(parsed: ParsedLog, head: TreeHead, problems: Problem[
   } else if (parsed.roots[head.size].toString('hex') !== head.rootHash) {
     problems.push({ kind: 'head-mismatch', message: `the first ${head.size} entries do not hash to the recorded tree head: the log was rewritten` });
   } else if (head.size < size) {
-    problems.push({ kind: 'beyond-head', seq: head.size, message: `the log has ${size - head.size} entries after the recorded tree head (appended later, or the state was not saved after an append)` });
+    problems.push({
+      kind: 'beyond-head',
+      seq: head.size,
+      message: `the log has ${size - head.size} entries after the recorded tree head (appended later, or the state was not saved after an append)`,
+    });
   }
 }
 

@@ -4,9 +4,7 @@
  * quotes and line breaks; a CR LF inside quotes is read as LF). Both yield the 1-based physical line where each row starts.
  */
 
-export type Row =
-  | { readonly line: number; readonly fields: string[] }
-  | { readonly line: number; readonly error: { readonly column: number; readonly message: string } };
+export type Row = { readonly line: number; readonly fields: string[] } | { readonly line: number; readonly error: { readonly column: number; readonly message: string } };
 
 /** Splits text into lines (LF or CR LF) without a trailing empty line; drops a leading BOM. */
 function physicalLines(text: string): string[] {
@@ -36,7 +34,10 @@ export function* csvRows(text: string): Generator<Row> {
   let li = 0;
   while (li < lines.length) {
     const startLine = li;
-    if (lines[li] === '') { li++; continue; }
+    if (lines[li] === '') {
+      li++;
+      continue;
+    }
     const fields: string[] = [];
     let field = '';
     let s = lines[li];
@@ -64,7 +65,11 @@ export function* csvRows(text: string): Generator<Row> {
             continue;
           }
           field += s.slice(i, q);
-          if (s.charCodeAt(q + 1) === 0x22) { field += '"'; i = q + 2; continue; }
+          if (s.charCodeAt(q + 1) === 0x22) {
+            field += '"';
+            i = q + 2;
+            continue;
+          }
           i = q + 1;
           break;
         }
@@ -73,7 +78,11 @@ export function* csvRows(text: string): Generator<Row> {
           error =
             li === openLine
               ? { line: li + 1, column: i + 1, message: 'unexpected text after a closing quote (a quote inside a quoted field must be doubled)' }
-              : { line: openLine + 1, column: openCol, message: `quoted field opened here closes on line ${li + 1} before unexpected text (a quote inside a field must be doubled)` };
+              : {
+                  line: openLine + 1,
+                  column: openCol,
+                  message: `quoted field opened here closes on line ${li + 1} before unexpected text (a quote inside a field must be doubled)`,
+                };
           break;
         }
       } else {

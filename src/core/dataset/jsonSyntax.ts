@@ -30,7 +30,10 @@ export function findJsonSyntaxError(s: string): JsonSyntaxError | undefined {
     const open = i++;
     while (i < n) {
       const c = s.charCodeAt(i);
-      if (c === 0x22) { i++; return undefined; }
+      if (c === 0x22) {
+        i++;
+        return undefined;
+      }
       if (c < 0x20) return fail(i, 'invalid JSON: a control character inside a string must be escaped');
       if (c === 0x5c) {
         const e = s.charCodeAt(i + 1);
@@ -71,12 +74,30 @@ export function findJsonSyntaxError(s: string): JsonSyntaxError | undefined {
       if (top === undefined) return i < n ? fail(i, 'invalid JSON: unexpected text after the value') : undefined;
       const close = top === 0x7b ? 0x7d : 0x5d;
       if (i >= n) return early(top === 0x7b ? "',' or '}'" : "',' or ']'");
-      if (c === 0x2c) { i++; state = top === 0x7b ? 'key' : 'value'; continue; }
-      if (c === close) { i++; stack.pop(); continue; }
+      if (c === 0x2c) {
+        i++;
+        state = top === 0x7b ? 'key' : 'value';
+        continue;
+      }
+      if (c === close) {
+        i++;
+        stack.pop();
+        continue;
+      }
       return fail(i, `invalid JSON: expected ${top === 0x7b ? "',' or '}'" : "',' or ']'"}`);
     }
-    if (state === 'keyOrEnd' && c === 0x7d) { i++; stack.pop(); state = 'after'; continue; }
-    if (state === 'valueOrEnd' && c === 0x5d) { i++; stack.pop(); state = 'after'; continue; }
+    if (state === 'keyOrEnd' && c === 0x7d) {
+      i++;
+      stack.pop();
+      state = 'after';
+      continue;
+    }
+    if (state === 'valueOrEnd' && c === 0x5d) {
+      i++;
+      stack.pop();
+      state = 'after';
+      continue;
+    }
     if (state === 'key' || state === 'keyOrEnd') {
       if (i >= n) return early('a property name');
       if (c !== 0x22) return fail(i, 'invalid JSON: expected a property name in double quotes');
@@ -91,8 +112,18 @@ export function findJsonSyntaxError(s: string): JsonSyntaxError | undefined {
     }
     // state is 'value' or 'valueOrEnd'
     if (i >= n) return early('a value');
-    if (c === 0x7b) { stack.push(0x7b); i++; state = 'keyOrEnd'; continue; }
-    if (c === 0x5b) { stack.push(0x5b); i++; state = 'valueOrEnd'; continue; }
+    if (c === 0x7b) {
+      stack.push(0x7b);
+      i++;
+      state = 'keyOrEnd';
+      continue;
+    }
+    if (c === 0x5b) {
+      stack.push(0x5b);
+      i++;
+      state = 'valueOrEnd';
+      continue;
+    }
     let e: JsonSyntaxError | undefined;
     if (c === 0x22) e = scanString();
     else if (c === 0x2d || isDigit(c)) e = scanNumber();

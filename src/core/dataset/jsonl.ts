@@ -75,9 +75,7 @@ class Collector {
         throw new UserError(`${this.file}:${line}: duplicate id, also used on line ${seen.first}; explicit ids must be unique`);
       }
       if (r.explicit !== seen.explicit) {
-        throw new UserError(
-          `${this.file}:${line}: the id of this line equals the ${r.explicit ? 'content hash of' : 'explicit id on'} line ${seen.first}; ids must be unique`,
-        );
+        throw new UserError(`${this.file}:${line}: the id of this line equals the ${r.explicit ? 'content hash of' : 'explicit id on'} line ${seen.first}; ids must be unique`);
       }
       seen.lines.push(line);
     } else {
@@ -125,10 +123,7 @@ function analyzeBytes(bytes: Uint8Array, file: string): Analysis {
   const c = new Collector(file);
   for (const span of lines) {
     const decoded = decodeLine(bytes.subarray(span.start, span.end));
-    c.add(
-      span.number,
-      decoded.ok ? parseLineText(decoded.text) : { kind: 'malformed', column: decoded.column, message: 'invalid UTF-8' },
-    );
+    c.add(span.number, decoded.ok ? parseLineText(decoded.text) : { kind: 'malformed', column: decoded.column, message: 'invalid UTF-8' });
   }
   return { dataset: c.finish(), bomLength, spans: lines, lineIds: c.lineIds };
 }
@@ -161,11 +156,7 @@ export function removeLines(bytes: Uint8Array, spans: readonly LineSpan[], bomLe
 }
 
 /** The file without every line that holds an example whose id is in `idsToErase`. */
-export function removeExampleLines(
-  bytes: Uint8Array,
-  file: string,
-  idsToErase: ReadonlySet<string>,
-): { bytes: Uint8Array; removedLines: number[] } {
+export function removeExampleLines(bytes: Uint8Array, file: string, idsToErase: ReadonlySet<string>): { bytes: Uint8Array; removedLines: number[] } {
   const a = analyzeBytes(bytes, file);
   const removedLines: number[] = [];
   for (const s of a.spans) {

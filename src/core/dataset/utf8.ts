@@ -22,7 +22,10 @@ export function firstInvalidUtf8(b: Uint8Array): number {
   const n = b.length;
   while (i < n) {
     const c = b[i];
-    if (c < 0x80) { i++; continue; }
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
     let need: number;
     let lo = 0x80;
     let hi = 0xbf;

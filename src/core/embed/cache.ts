@@ -120,7 +120,14 @@ export class EmbeddingCache {
       return new EmbeddingCache(path, embedderId, dimension, rows, 'loaded');
     } catch (e) {
       const why = e instanceof CorruptCache ? e.message : `it could not be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
-      const cache = new EmbeddingCache(path, embedderId, dimension, new Map(), 'rebuilt', `The embedding cache ${path} was discarded because ${why}; embeddings will be computed again.`);
+      const cache = new EmbeddingCache(
+        path,
+        embedderId,
+        dimension,
+        new Map(),
+        'rebuilt',
+        `The embedding cache ${path} was discarded because ${why}; embeddings will be computed again.`,
+      );
       cache.dirty = true; // replace the bad file at the next flush even if nothing is added
       return cache;
     }

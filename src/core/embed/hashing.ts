@@ -64,18 +64,34 @@ export function fnv1a32(bytes: ArrayLike<number>, start = 0, end = bytes.length,
 
 function isSpace(cp: number): boolean {
   return (
-    (cp >= 0x09 && cp <= 0x0d) || cp === 0x20 || cp === 0x85 || cp === 0xa0 || cp === 0x1680 ||
-    (cp >= 0x2000 && cp <= 0x200a) || cp === 0x2028 || cp === 0x2029 || cp === 0x202f ||
-    cp === 0x205f || cp === 0x3000 || cp === 0xfeff
+    (cp >= 0x09 && cp <= 0x0d) ||
+    cp === 0x20 ||
+    cp === 0x85 ||
+    cp === 0xa0 ||
+    cp === 0x1680 ||
+    (cp >= 0x2000 && cp <= 0x200a) ||
+    cp === 0x2028 ||
+    cp === 0x2029 ||
+    cp === 0x202f ||
+    cp === 0x205f ||
+    cp === 0x3000 ||
+    cp === 0xfeff
   );
 }
 
 /** Non-word code points besides whitespace (ASCII punctuation and controls handled by the caller). */
 function isPunct(cp: number): boolean {
   return (
-    cp < 0xc0 || cp === 0xd7 || cp === 0xf7 || (cp >= 0x2000 && cp <= 0x206f) ||
-    (cp >= 0x3000 && cp <= 0x303f) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff0f) ||
-    (cp >= 0xff1a && cp <= 0xff20) || (cp >= 0xff3b && cp <= 0xff40) || (cp >= 0xff5b && cp <= 0xff65) ||
+    cp < 0xc0 ||
+    cp === 0xd7 ||
+    cp === 0xf7 ||
+    (cp >= 0x2000 && cp <= 0x206f) ||
+    (cp >= 0x3000 && cp <= 0x303f) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff0f) ||
+    (cp >= 0xff1a && cp <= 0xff20) ||
+    (cp >= 0xff3b && cp <= 0xff40) ||
+    (cp >= 0xff5b && cp <= 0xff65) ||
     cp === 0xfffd
   );
 }

@@ -81,7 +81,10 @@ export async function embedAll(
   for (let i = 0; i < pendingIds.length; i += batchSize) {
     throwIfAborted(signal);
     const ids = pendingIds.slice(i, i + batchSize);
-    const vectors = await embedder.embed(ids.map((id) => missing.get(id)!), signal);
+    const vectors = await embedder.embed(
+      ids.map((id) => missing.get(id)!),
+      signal,
+    );
     if (vectors.length !== ids.length) throw new Error(`embedder ${embedder.id} returned ${vectors.length} vectors for ${ids.length} texts`);
     cache.setMany(
       ids.map((id, k) => {

@@ -138,11 +138,7 @@ export async function unloadModel(host: string | undefined, model: string, signa
 }
 
 /** Downloads a model into the Ollama server, reporting progress; resolves when it succeeded. */
-export async function pullModel(
-  host: string | undefined,
-  model: string,
-  opts: { signal?: AbortSignal; onProgress?: (p: PullProgress) => void } = {},
-): Promise<void> {
+export async function pullModel(host: string | undefined, model: string, opts: { signal?: AbortSignal; onProgress?: (p: PullProgress) => void } = {}): Promise<void> {
   const { signal } = opts;
   throwIfAborted(signal);
   const client = createClient(host, signal);

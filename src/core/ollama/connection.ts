@@ -59,17 +59,11 @@ function shortMessage(s: string): string {
 }
 
 export function unreachable(host: string | undefined): UserError {
-  return new UserError(
-    `Ollama is not reachable at ${displayHost(host)}: start it with \`ollama serve\` or set --host`,
-    'unavailable',
-  );
+  return new UserError(`Ollama is not reachable at ${displayHost(host)}: start it with \`ollama serve\` or set --host`, 'unavailable');
 }
 
 export function modelMissing(host: string | undefined, model: string): UserError {
-  return new UserError(
-    `Ollama model "${model}" is not available at ${displayHost(host)}: run \`ollama pull ${model}\``,
-    'unavailable',
-  );
+  return new UserError(`Ollama model "${model}" is not available at ${displayHost(host)}: run \`ollama pull ${model}\``, 'unavailable');
 }
 
 /** Translates whatever the client or fetch threw into CancelledError or a one-line UserError. */

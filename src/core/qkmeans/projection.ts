@@ -11,7 +11,11 @@ export class Projection {
   private readonly signs: Uint8Array; // row-major D × d, 1 = +1, 0 = −1
   private readonly scale: number;
 
-  constructor(readonly seed: string, readonly inputDim: number, readonly outputDim: number) {
+  constructor(
+    readonly seed: string,
+    readonly inputDim: number,
+    readonly outputDim: number,
+  ) {
     if (!Number.isInteger(outputDim) || outputDim < 1) throw new RangeError('projection dimension must be a positive integer');
     this.signs = keyedSignBits(seed, `projection:${inputDim}x${outputDim}`, inputDim * outputDim);
     this.scale = Math.sqrt(outputDim);

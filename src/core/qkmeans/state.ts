@@ -57,7 +57,11 @@ export function finalGrid(state: QkmState): Int32Array {
 export function seedIterations(state: QkmState): Map<string, number> {
   const out = new Map<string, number>();
   state.initSeeds.forEach((id) => out.set(id, 0));
-  state.iterations.forEach((it, i) => it.reseeds.forEach((r) => { if (!out.has(r.id)) out.set(r.id, i + 1); }));
+  state.iterations.forEach((it, i) =>
+    it.reseeds.forEach((r) => {
+      if (!out.has(r.id)) out.set(r.id, i + 1);
+    }),
+  );
   return out;
 }
 

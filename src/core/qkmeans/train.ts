@@ -182,7 +182,11 @@ function reseedRace(points: PointSet, params: QkmParams, phase: Float64Array, gr
     }
   }
   if (best < 0) {
-    for (let i = 0; i < n; i++) if (best < 0 || scores[i] < bestScore) { bestScore = scores[i]; best = i; }
+    for (let i = 0; i < n; i++)
+      if (best < 0 || scores[i] < bestScore) {
+        bestScore = scores[i];
+        best = i;
+      }
   }
   return best;
 }

@@ -1,6 +1,10 @@
 import { runGit } from './git';
 
-export interface ObjectInfo { oid: string; type: string; size: number }
+export interface ObjectInfo {
+  oid: string;
+  type: string;
+  size: number;
+}
 
 /**
  * Resolves object names (`rev:path`, `:path`) to blob ids and sizes through stdin.
@@ -25,10 +29,8 @@ const CHUNK_BYTES = 64 * 1024 * 1024;
  * Yields blob contents, reading them in chunks of about 64 MB so memory stays bounded.
  * `sizes` come from batchCheck.
  */
-export async function* blobContents(
-  cwd: string, objects: readonly ObjectInfo[], signal?: AbortSignal,
-): AsyncGenerator<{ oid: string; content: Buffer }> {
-  for (let start = 0; start < objects.length;) {
+export async function* blobContents(cwd: string, objects: readonly ObjectInfo[], signal?: AbortSignal): AsyncGenerator<{ oid: string; content: Buffer }> {
+  for (let start = 0; start < objects.length; ) {
     let end = start;
     let bytes = 0;
     while (end < objects.length && (end === start || bytes + objects[end].size <= CHUNK_BYTES)) bytes += objects[end++].size;
@@ -47,7 +49,10 @@ function* parseBatch(out: Buffer): Generator<{ oid: string; content: Buffer }> {
     if (nl === -1) return;
     const header = out.subarray(pos, nl).toString('utf8');
     const m = /^([0-9a-f]{40,64}) \S+ (\d+)$/.exec(header);
-    if (!m) { pos = nl + 1; continue; } // "<oid> missing": nothing follows
+    if (!m) {
+      pos = nl + 1;
+      continue;
+    } // "<oid> missing": nothing follows
     const size = Number(m[2]);
     yield { oid: m[1], content: out.subarray(nl + 1, nl + 1 + size) };
     pos = nl + 1 + size + 1;

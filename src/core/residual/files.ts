@@ -5,7 +5,10 @@ import { runGit, splitZ } from './git';
 import type { PathFilter } from './glob';
 
 /** A file to scan; `extra` files come from extraDirs and are searched byte-wise, binary or not. */
-export interface ScanTarget { path: string; extra: boolean }
+export interface ScanTarget {
+  path: string;
+  extra: boolean;
+}
 
 /** Folders never descended into when walking a tree outside git. */
 const WALK_SKIP = new Set(['node_modules', '.git']);
@@ -22,7 +25,10 @@ export async function gitFiles(root: string, signal?: AbortSignal): Promise<stri
 
 /** Every file below dir (relative to root), not following symbolic links; those are listed apart. */
 export async function walkFiles(
-  root: string, dir: string, skipDirs: ReadonlySet<string>, signal?: AbortSignal,
+  root: string,
+  dir: string,
+  skipDirs: ReadonlySet<string>,
+  signal?: AbortSignal,
 ): Promise<{ files: string[]; links: string[]; unreadable: string[] }> {
   const files: string[] = [];
   const links: string[] = [];
@@ -42,8 +48,9 @@ export async function walkFiles(
     for (const e of entries) {
       const abs = join(cur, e.name);
       if (e.isSymbolicLink()) links.push(toRel(root, abs));
-      else if (e.isDirectory()) { if (!skipDirs.has(e.name)) stack.push(abs); }
-      else if (e.isFile()) files.push(toRel(root, abs));
+      else if (e.isDirectory()) {
+        if (!skipDirs.has(e.name)) stack.push(abs);
+      } else if (e.isFile()) files.push(toRel(root, abs));
     }
   }
   return { files: files.sort(), links: links.sort(), unreadable: unreadable.sort() };
@@ -59,7 +66,12 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
-export interface Listing { targets: ScanTarget[]; links: string[]; missingDirs: string[]; unreadableDirs: string[] }
+export interface Listing {
+  targets: ScanTarget[];
+  links: string[];
+  missingDirs: string[];
+  unreadableDirs: string[];
+}
 
 /** The tree (git's view or a walk) plus the extra folders, de-duplicated, sorted. */
 export async function listTargets(o: ListOptions): Promise<Listing> {

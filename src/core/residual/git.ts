@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
 import { CancelledError } from '../errors';
 
-export interface GitResult { code: number; stdout: Buffer; stderr: string }
+export interface GitResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
 
 /** git is not installed (or not on PATH). */
 export class GitMissingError extends Error {
@@ -13,7 +17,11 @@ export class GitMissingError extends Error {
 
 /** git ran but failed; `message` holds the subcommand, exit code and first stderr line (redact before reporting). */
 export class GitFailedError extends Error {
-  constructor(readonly subcommand: string, readonly code: number, stderr: string) {
+  constructor(
+    readonly subcommand: string,
+    readonly code: number,
+    stderr: string,
+  ) {
     super(`git ${subcommand} failed (exit ${code})${firstLine(stderr)}`);
     this.name = 'GitFailedError';
   }
@@ -52,7 +60,10 @@ export function runGit(args: readonly string[], opts: RunGitOptions): Promise<Gi
     const err: Buffer[] = [];
     let settled = false;
     const fail = (e: Error): void => {
-      if (!settled) { settled = true; reject(e); }
+      if (!settled) {
+        settled = true;
+        reject(e);
+      }
     };
     child.stdout!.on('data', (b: Buffer) => out.push(b));
     child.stderr!.on('data', (b: Buffer) => err.push(b));
@@ -71,7 +82,9 @@ export function runGit(args: readonly string[], opts: RunGitOptions): Promise<Gi
       resolve({ code: exit, stdout: Buffer.concat(out), stderr });
     });
     if (opts.input !== undefined) {
-      child.stdin!.on('error', () => { /* git exited early; its exit code tells the story */ });
+      child.stdin!.on('error', () => {
+        /* git exited early; its exit code tells the story */
+      });
       child.stdin!.end(opts.input);
     }
   });
@@ -99,5 +112,8 @@ export async function gitWorkTree(root: string, signal?: AbortSignal): Promise<W
 
 /** Splits NUL-separated git output, dropping the empty tail. */
 export function splitZ(buf: Buffer): string[] {
-  return buf.toString('utf8').split('\0').filter((s) => s.length > 0);
+  return buf
+    .toString('utf8')
+    .split('\0')
+    .filter((s) => s.length > 0);
 }

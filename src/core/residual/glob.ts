@@ -13,7 +13,11 @@ export function globToRegExp(glob: string): RegExp {
     if (c === '*' && g[i + 1] === '*') {
       const atStart = i === 0 || g[i - 1] === '/';
       const slashAfter = g[i + 2] === '/';
-      if (atStart && slashAfter) { re += '(?:.*/)?'; i += 2; continue; } // `**/`: zero or more folders
+      if (atStart && slashAfter) {
+        re += '(?:.*/)?';
+        i += 2;
+        continue;
+      } // `**/`: zero or more folders
       if (atStart && i + 2 === g.length) {
         // trailing `/**`: everything below (the `/` was already emitted)
         re += '.*';

@@ -31,17 +31,25 @@ export function buildGuidance(g: GuidanceInput): string[] {
     out.push('Files: edit the listed lines or delete the files, save, and scan again.');
   }
   if (own.length > 0) {
-    out.push('A copy inside ERASE Workbench\'s own folder is a bug in ERASE Workbench: please report it (paths and needle numbers only, never the text), then delete the listed files.');
+    out.push(
+      "A copy inside ERASE Workbench's own folder is a bug in ERASE Workbench: please report it (paths and needle numbers only, never the text), then delete the listed files.",
+    );
   }
   if (index.length > 0) {
-    out.push('Git index: the text is staged. After editing the files, stage them again (git add <path>) or unstage them (git rm --cached <path>); the old blob stays in .git/objects until the gc step below.');
+    out.push(
+      'Git index: the text is staged. After editing the files, stage them again (git add <path>) or unstage them (git rm --cached <path>); the old blob stays in .git/objects until the gc step below.',
+    );
   }
   if (history.length > 0) {
-    out.push('Git history: rewrite every branch and tag, e.g. git filter-repo --replace-text <file listing the texts> (or BFG: bfg --replace-text <file>); keep that file outside the repository and delete it afterwards.');
+    out.push(
+      'Git history: rewrite every branch and tag, e.g. git filter-repo --replace-text <file listing the texts> (or BFG: bfg --replace-text <file>); keep that file outside the repository and delete it afterwards.',
+    );
     if (history.some((h) => h.path === COMMIT_MESSAGE_PATH)) {
       out.push('Commit messages hold the text too: git filter-repo --replace-message <file> rewrites them.');
     }
-    out.push('Every clone, fork, CI cache and backup keeps its own copy: force-push the rewritten history, and have the others re-clone or purge theirs (hosted forks and pull-request refs may need the host\'s support).');
+    out.push(
+      "Every clone, fork, CI cache and backup keeps its own copy: force-push the rewritten history, and have the others re-clone or purge theirs (hosted forks and pull-request refs may need the host's support).",
+    );
   }
   if (history.length > 0 || index.length > 0) {
     out.push('Then drop the old objects locally: git reflog expire --expire=now --all && git gc --prune=now --aggressive');

@@ -15,13 +15,22 @@ export interface GitScanContext {
   signal?: AbortSignal;
 }
 
-export interface GitScanResult { hits: ResidualHit[]; revisionsScanned: number; skipped: ResidualSkip[] }
+export interface GitScanResult {
+  hits: ResidualHit[];
+  revisionsScanned: number;
+  skipped: ResidualSkip[];
+}
 
 /** Revisions per git grep call: keeps argv short and lets an abort land between calls. */
 const REV_BATCH = 50;
 
 /** One place inside git whose content is to be verified: an object name plus where to report it. */
-interface ObjectRef { name: string; path: string; commit?: string; order: number }
+interface ObjectRef {
+  name: string;
+  path: string;
+  commit?: string;
+  order: number;
+}
 
 /**
  * Scans every revision reachable from a ref or a reflog entry, the index, and commit messages.
@@ -73,7 +82,11 @@ function relPath(ctx: GitScanContext, full: string): string {
 
 /** Reads each distinct candidate blob once and runs the matcher on it. */
 async function verify(ctx: GitScanContext, refs: readonly ObjectRef[], skipped: ResidualSkip[]): Promise<{ ref: ObjectRef; hit: LineHit }[]> {
-  const infos = await batchCheck(ctx.root, refs.map((r) => r.name), ctx.signal);
+  const infos = await batchCheck(
+    ctx.root,
+    refs.map((r) => r.name),
+    ctx.signal,
+  );
   const byOid = new Map<string, { info: ObjectInfo; refs: ObjectRef[] }>();
   refs.forEach((ref, i) => {
     const info = infos[i];
@@ -87,7 +100,11 @@ async function verify(ctx: GitScanContext, refs: readonly ObjectRef[], skipped: 
     byOid.set(info.oid, group);
   });
   const found: { ref: ObjectRef; hit: LineHit }[] = [];
-  for await (const { oid, content } of blobContents(ctx.root, [...byOid.values()].map((g) => g.info), ctx.signal)) {
+  for await (const { oid, content } of blobContents(
+    ctx.root,
+    [...byOid.values()].map((g) => g.info),
+    ctx.signal,
+  )) {
     throwIfAborted(ctx.signal);
     const hits = findInContent(content, modeFor(content, false), ctx.needles);
     for (const ref of byOid.get(oid)?.refs ?? []) for (const hit of hits) found.push({ ref, hit });
@@ -104,13 +121,19 @@ function rollUpHistory(found: readonly { ref: ObjectRef; hit: LineHit }[]): Resi
   for (const f of found) {
     const key = `${f.hit.needleIndex}\0${f.ref.path}`;
     const cur = best.get(key);
-    const better = !cur
-      || (f.hit.match === 'exact' && cur.hit.match !== 'exact')
-      || (f.hit.match === cur.hit.match && (f.ref.order < cur.ref.order || (f.ref.order === cur.ref.order && f.hit.line < cur.hit.line)));
+    const better =
+      !cur ||
+      (f.hit.match === 'exact' && cur.hit.match !== 'exact') ||
+      (f.hit.match === cur.hit.match && (f.ref.order < cur.ref.order || (f.ref.order === cur.ref.order && f.hit.line < cur.hit.line)));
     if (better) best.set(key, f);
   }
   return [...best.values()].map(({ ref, hit }) => ({
-    kind: 'git-history', path: ref.path, line: hit.line, commit: ref.commit, needleIndex: hit.needleIndex, match: hit.match,
+    kind: 'git-history',
+    path: ref.path,
+    line: hit.line,
+    commit: ref.commit,
+    needleIndex: hit.needleIndex,
+    match: hit.match,
   }));
 }
 

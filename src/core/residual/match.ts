@@ -4,7 +4,11 @@ import type { ResidualMatch } from './types';
 /** `text`: decoded UTF-8; `bytes`: raw bytes, for binary files and the tool's own folders. */
 export type MatchMode = 'text' | 'bytes';
 
-export interface LineHit { needleIndex: number; line: number; match: ResidualMatch }
+export interface LineHit {
+  needleIndex: number;
+  line: number;
+  match: ResidualMatch;
+}
 
 const BINARY_PROBE = 8192;
 

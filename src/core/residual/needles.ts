@@ -29,7 +29,10 @@ function words(s: string, ws: RegExp): string[] {
   return s.split(ws).filter((w) => w.length > 0);
 }
 
-export interface NeedleSet { searched: PreparedNeedle[]; skipped: ResidualSkip[] }
+export interface NeedleSet {
+  searched: PreparedNeedle[];
+  skipped: ResidualSkip[];
+}
 
 /** Needles shorter than minLength are skipped (reported by index only): they would match everywhere. */
 export function prepareNeedles(needles: readonly string[], minLength: number): NeedleSet {

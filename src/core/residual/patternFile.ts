@@ -19,6 +19,8 @@ export async function withPatternFile<T>(patterns: readonly string[], fn: (path:
     }
     return await fn(path);
   } finally {
-    await unlink(path).catch(() => { /* already gone */ });
+    await unlink(path).catch(() => {
+      /* already gone */
+    });
   }
 }

@@ -57,7 +57,9 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
 
   const extraDirs = (opts.extraDirs ?? []).map((d) => toRel(root, isAbsolute(d) ? d : resolve(root, d)));
   const listOpts = {
-    root, extraDirs, signal,
+    root,
+    extraDirs,
+    signal,
     filter: makePathFilter(opts.include, opts.exclude ?? DEFAULT_EXCLUDE),
     extraFilter: makePathFilter(undefined, opts.exclude ?? []), // extra folders: only the caller's own excludes
   };
@@ -99,7 +101,10 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
   let namesRedacted = false;
   for (const h of hits) {
     const p = redact(h.path);
-    if (p !== h.path) { namesRedacted = true; h.path = p; }
+    if (p !== h.path) {
+      namesRedacted = true;
+      h.path = p;
+    }
   }
   const safeSkipped = skipped.map((s) => ({ path: redact(s.path), reason: redact(s.reason) }));
   hits.sort(compareHits);
@@ -121,10 +126,12 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
 const KIND_ORDER: Record<ResidualHit['kind'], number> = { file: 0, 'git-index': 1, 'git-history': 2 };
 
 function compareHits(a: ResidualHit, b: ResidualHit): number {
-  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind]
-    || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
-    || (a.line ?? 0) - (b.line ?? 0)
-    || a.needleIndex - b.needleIndex
-    || (a.match < b.match ? -1 : a.match > b.match ? 1 : 0)
-    || (a.commit ?? '').localeCompare(b.commit ?? '');
+  return (
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+    (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    a.needleIndex - b.needleIndex ||
+    (a.match < b.match ? -1 : a.match > b.match ? 1 : 0) ||
+    (a.commit ?? '').localeCompare(b.commit ?? '')
+  );
 }

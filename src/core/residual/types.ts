@@ -36,7 +36,10 @@ export interface ResidualHit {
   match: ResidualMatch;
 }
 
-export interface ResidualSkip { path: string; reason: string }
+export interface ResidualSkip {
+  path: string;
+  reason: string;
+}
 
 export interface ResidualReport {
   hits: ResidualHit[];

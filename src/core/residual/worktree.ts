@@ -6,14 +6,22 @@ import { findInContent, isBinary } from './match';
 import type { PreparedNeedle } from './needles';
 import type { ResidualHit, ResidualSkip } from './types';
 
-export interface FileScanResult { hits: ResidualHit[]; filesScanned: number; skipped: ResidualSkip[] }
+export interface FileScanResult {
+  hits: ResidualHit[];
+  filesScanned: number;
+  skipped: ResidualSkip[];
+}
 
 /**
  * Searches each listed file. Binary files in the tree are skipped (reported), but files
  * under extraDirs are searched as bytes whatever they hold: a binary cache may keep text.
  */
 export async function scanFiles(
-  root: string, targets: readonly ScanTarget[], needles: readonly PreparedNeedle[], maxFileBytes: number, signal?: AbortSignal,
+  root: string,
+  targets: readonly ScanTarget[],
+  needles: readonly PreparedNeedle[],
+  maxFileBytes: number,
+  signal?: AbortSignal,
 ): Promise<FileScanResult> {
   const out: FileScanResult = { hits: [], filesScanned: 0, skipped: [] };
   for (const t of targets) {
@@ -25,10 +33,19 @@ export async function scanFiles(
     } catch {
       continue; // listed by git but deleted in the tree: the index scan covers it
     }
-    if (st.isSymbolicLink()) { out.skipped.push({ path: t.path, reason: 'symbolic link; not followed' }); continue; }
-    if (st.isDirectory()) { out.skipped.push({ path: t.path, reason: 'folder listed by git (a submodule?); scan it on its own' }); continue; }
+    if (st.isSymbolicLink()) {
+      out.skipped.push({ path: t.path, reason: 'symbolic link; not followed' });
+      continue;
+    }
+    if (st.isDirectory()) {
+      out.skipped.push({ path: t.path, reason: 'folder listed by git (a submodule?); scan it on its own' });
+      continue;
+    }
     if (!st.isFile()) continue;
-    if (st.size > maxFileBytes) { out.skipped.push({ path: t.path, reason: `larger than ${maxFileBytes} bytes; not searched` }); continue; }
+    if (st.size > maxFileBytes) {
+      out.skipped.push({ path: t.path, reason: `larger than ${maxFileBytes} bytes; not searched` });
+      continue;
+    }
     let buf: Buffer;
     try {
       buf = await readFile(abs);
@@ -37,7 +54,10 @@ export async function scanFiles(
       continue;
     }
     const binary = isBinary(buf);
-    if (binary && !t.extra) { out.skipped.push({ path: t.path, reason: 'binary (NUL byte in the first 8 KB); not searched' }); continue; }
+    if (binary && !t.extra) {
+      out.skipped.push({ path: t.path, reason: 'binary (NUL byte in the first 8 KB); not searched' });
+      continue;
+    }
     out.filesScanned++;
     for (const h of findInContent(buf, t.extra || binary ? 'bytes' : 'text', needles)) {
       out.hits.push({ kind: 'file', path: t.path, line: h.line, needleIndex: h.needleIndex, match: h.match });

@@ -278,7 +278,10 @@ async function recoverErasureLocked(ws: EraseWorkspace, keyStore: KeyStore): Pro
     const stored = loadPoints(ws.paths.points, key);
     let next: QkmState;
     if (stored !== null && [...state.assignments.keys()].every((id) => stored.has(id))) {
-      const points = makePointSet(key.dims, [...state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(id)! })));
+      const points = makePointSet(
+        key.dims,
+        [...state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(id)! })),
+      );
       const removal = new Map(intent.ids.filter((id) => state.assignments.has(id)).map((id) => [id, state.assignments.get(id)![1]] as const));
       next = deleteFromState(state, points, removal).state;
     } else {
@@ -287,7 +290,10 @@ async function recoverErasureLocked(ws: EraseWorkspace, keyStore: KeyStore): Pro
     }
     const hash = saveState(ws.paths, next);
     if (hash !== intent.stateHashAfter) {
-      throw new UserError(`recovery of erasure ${intent.requestId} produced state ${hash.slice(0, 12)}… but the audit log recorded ${intent.stateHashAfter.slice(0, 12)}…: run \`erase verify\` and \`erase audit verify\``, 'check');
+      throw new UserError(
+        `recovery of erasure ${intent.requestId} produced state ${hash.slice(0, 12)}… but the audit log recorded ${intent.stateHashAfter.slice(0, 12)}…: run \`erase verify\` and \`erase audit verify\``,
+        'check',
+      );
     }
   }
   if (meta.stateHash !== intent.stateHashAfter) {
@@ -307,4 +313,3 @@ async function recoverErasureLocked(ws: EraseWorkspace, keyStore: KeyStore): Pro
   unlinkSync(ws.paths.intent);
   return { requestId: intent.requestId, outcome: 'completed' };
 }
-

@@ -39,7 +39,17 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
     if (!loaded || !meta) {
       await ws.clusterLocked(opts);
       const s = loadState(ws.paths)!;
-      return { changed: true, removedIds: [], removedCopies: 0, addedIds: ws.loadDataset().examples.map((e) => e.id), certified: null, retrained: true, stateHashBefore: null, stateHashAfter: s.hash, ms: performance.now() - t0 };
+      return {
+        changed: true,
+        removedIds: [],
+        removedCopies: 0,
+        addedIds: ws.loadDataset().examples.map((e) => e.id),
+        certified: null,
+        retrained: true,
+        stateHashBefore: null,
+        stateHashAfter: s.hash,
+        ms: performance.now() - t0,
+      };
     }
     const dataset = ws.loadDataset();
     const weights = new Map(dataset.examples.map((e) => [e.id, e.multiplicity] as const));
@@ -50,7 +60,17 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
     }
     const added = dataset.examples.filter((e) => (loaded.state.assignments.get(e.id)?.[1] ?? 0) < e.multiplicity).map((e) => e.id);
     if (removal.size === 0 && added.length === 0) {
-      return { changed: false, removedIds: [], removedCopies: 0, addedIds: [], certified: null, retrained: false, stateHashBefore: loaded.hash, stateHashAfter: loaded.hash, ms: performance.now() - t0 };
+      return {
+        changed: false,
+        removedIds: [],
+        removedCopies: 0,
+        addedIds: [],
+        certified: null,
+        retrained: false,
+        stateHashBefore: loaded.hash,
+        stateHashAfter: loaded.hash,
+        ms: performance.now() - t0,
+      };
     }
     const key = { embedderId: loaded.state.params.embedderId, seed: loaded.state.params.seed, dims: loaded.state.params.dims };
     let certified: boolean | null = null;
@@ -60,7 +80,10 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
       if (!stored || [...loaded.state.assignments.keys()].some((id) => !stored.has(id))) {
         throw new UserError('the vectors of the examples removed by hand are no longer stored: run `erase cluster` to retrain', 'check');
       }
-      const points = makePointSet(key.dims, [...loaded.state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(id)! })));
+      const points = makePointSet(
+        key.dims,
+        [...loaded.state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(id)! })),
+      );
       const r = deleteFromState(loaded.state, points, removal, { signal: opts.signal });
       certified = r.certified;
       after = saveState(ws.paths, r.state);

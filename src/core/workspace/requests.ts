@@ -71,12 +71,20 @@ export function previewRequest(ws: EraseWorkspace, requestId: string): Example[]
 }
 
 /** Erases what the request matches; marks it erased, or verified when a retrain confirmed the state. */
-export async function executeRequest(ws: EraseWorkspace, requestId: string, opts: WorkOptions & { verify?: boolean; unloadModel?: boolean; time?: string } = {}): Promise<{ record: DeletionRequestRecord; receipt: DeletionReceipt }> {
+export async function executeRequest(
+  ws: EraseWorkspace,
+  requestId: string,
+  opts: WorkOptions & { verify?: boolean; unloadModel?: boolean; time?: string } = {},
+): Promise<{ record: DeletionRequestRecord; receipt: DeletionReceipt }> {
   const store = requestStore(ws);
   const r = store.require(requestId);
   if (r.status === 'refused') throw new UserError(`request ${requestId} was refused (${r.refusedReason ?? 'no reason'}); it cannot be executed`, 'input');
   const ids = r.status === 'erased' || r.status === 'verified' ? [] : previewRequest(ws, requestId).map((e) => e.id);
-  const receipt = await eraseExamples(ws, { ids, requestId, requester: r.requester, subjectRef: r.subjectRef, reason: r.reason, verify: opts.verify, unloadModel: opts.unloadModel, time: opts.time }, opts);
+  const receipt = await eraseExamples(
+    ws,
+    { ids, requestId, requester: r.requester, subjectRef: r.subjectRef, reason: r.reason, verify: opts.verify, unloadModel: opts.unloadModel, time: opts.time },
+    opts,
+  );
   const record = recordErased(store, r, receipt, opts.time ?? new Date().toISOString());
   return { record, receipt };
 }
@@ -107,7 +115,17 @@ function recordErased(store: RequestStore, r: DeletionRequestRecord, receipt: De
 /** Erases ids directly (the `erase delete` path) and keeps a request record of it. */
 export async function eraseAndRecord(
   ws: EraseWorkspace,
-  req: { ids: readonly string[]; requestId?: string; requester?: string; subjectRef?: string; reason?: string; match?: RequestMatch; verify?: boolean; unloadModel?: boolean; time?: string },
+  req: {
+    ids: readonly string[];
+    requestId?: string;
+    requester?: string;
+    subjectRef?: string;
+    reason?: string;
+    match?: RequestMatch;
+    verify?: boolean;
+    unloadModel?: boolean;
+    time?: string;
+  },
   opts: WorkOptions = {},
 ): Promise<DeletionReceipt> {
   const store = requestStore(ws);
@@ -189,7 +207,16 @@ export async function listRequests(ws: EraseWorkspace): Promise<readonly Deletio
         status: 'erased',
         match: { kind: r.match.kind, ignoreCase: r.match.ignoreCase },
         matchedIds: undefined,
-        receipt: { erasedCount: e.erasedCount, certified: e.certified, retrained: e.retrained, stateHashBefore: e.stateHashBefore, stateHashAfter: e.stateHashAfter, promptChanged: e.promptChanged, auditSeq: e.seq, verifiedEqual: e.verification?.equal ?? null },
+        receipt: {
+          erasedCount: e.erasedCount,
+          certified: e.certified,
+          retrained: e.retrained,
+          stateHashBefore: e.stateHashBefore,
+          stateHashAfter: e.stateHashAfter,
+          promptChanged: e.promptChanged,
+          auditSeq: e.seq,
+          verifiedEqual: e.verification?.equal ?? null,
+        },
         history: [...r.history, { status: 'erased', time: e.time }],
       });
     }

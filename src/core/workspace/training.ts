@@ -95,8 +95,20 @@ export function chooseEps(points: PointSet, base: Omit<QkmParams, 'eps'>, opts: 
     const e = lo;
     return { eps: e, model: measure(e), tried, note: `no ε meets both targets for this data set; took the largest ε found that keeps VE ≥ ${MIN_VE} (certifies less)` };
   }
-  if (firstCertifying !== null) return { eps: firstCertifying, model: measure(firstCertifying), tried, note: `no ε keeps VE ≥ ${MIN_VE} for this data set; took the smallest ε that certifies ≥ ${TARGET_CERTIFIED}` };
-  if (lastGood !== null) return { eps: lastGood, model: measure(lastGood), tried, note: `no candidate ε reaches predicted certified ${TARGET_CERTIFIED} (the data set is small); took the largest ε that keeps VE ≥ ${MIN_VE}` };
+  if (firstCertifying !== null)
+    return {
+      eps: firstCertifying,
+      model: measure(firstCertifying),
+      tried,
+      note: `no ε keeps VE ≥ ${MIN_VE} for this data set; took the smallest ε that certifies ≥ ${TARGET_CERTIFIED}`,
+    };
+  if (lastGood !== null)
+    return {
+      eps: lastGood,
+      model: measure(lastGood),
+      tried,
+      note: `no candidate ε reaches predicted certified ${TARGET_CERTIFIED} (the data set is small); took the largest ε that keeps VE ≥ ${MIN_VE}`,
+    };
   const eps = EPS_CANDIDATES[0];
   return { eps, model: measure(eps), tried, note: 'no candidate ε meets either target; took the smallest' };
 }

@@ -59,14 +59,21 @@ export class DeletionRequestsTree implements vscode.TreeDataProvider<RequestView
     item.description = parts.join(' · ');
     const md = new vscode.MarkdownString();
     md.appendText(`${r.requestId}\n${vscode.l10n.t('Status')}: ${statusLabel(r.status)}${r.overdue ? ' (' + vscode.l10n.t('OVERDUE') + ')' : ''}\n`);
-    md.appendText(`${vscode.l10n.t('Requester')}: ${r.requester ?? '—'}\n${vscode.l10n.t('Subject ref')}: ${r.subjectRef ?? '—'}\n${vscode.l10n.t('Reason')}: ${r.reason ?? '—'}\n`);
+    md.appendText(
+      `${vscode.l10n.t('Requester')}: ${r.requester ?? '—'}\n${vscode.l10n.t('Subject ref')}: ${r.subjectRef ?? '—'}\n${vscode.l10n.t('Reason')}: ${r.reason ?? '—'}\n`,
+    );
     md.appendText(`${vscode.l10n.t('Received')}: ${r.receivedAt}\n${vscode.l10n.t('Deadline')}: ${r.deadline}\n${vscode.l10n.t('Matched')}: ${r.matchedCount} (${r.matchKind})\n`);
     if (r.refusedReason) md.appendText(`${vscode.l10n.t('Refused')}: ${r.refusedReason}\n`);
-    if (r.receipt) md.appendText(`${vscode.l10n.t('Receipt')}: ${vscode.l10n.t('{0} erased', r.receipt.erasedCount)}, ${r.receipt.certified ? vscode.l10n.t('certified') : vscode.l10n.t('retrained')}, ${vscode.l10n.t('audit entry')} #${r.receipt.auditSeq}, ${vscode.l10n.t('state')} ${short(r.receipt.stateHashAfter)}${r.receipt.verifiedEqual === true ? ', ' + vscode.l10n.t('verified equal') : ''}`);
+    if (r.receipt)
+      md.appendText(
+        `${vscode.l10n.t('Receipt')}: ${vscode.l10n.t('{0} erased', r.receipt.erasedCount)}, ${r.receipt.certified ? vscode.l10n.t('certified') : vscode.l10n.t('retrained')}, ${vscode.l10n.t('audit entry')} #${r.receipt.auditSeq}, ${vscode.l10n.t('state')} ${short(r.receipt.stateHashAfter)}${r.receipt.verifiedEqual === true ? ', ' + vscode.l10n.t('verified equal') : ''}`,
+      );
     item.tooltip = md;
     item.iconPath = r.overdue
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
-      : new vscode.ThemeIcon(r.status === 'refused' ? 'circle-slash' : r.status === 'verified' ? 'verified' : r.status === 'erased' ? (r.receipt?.certified ? 'verified' : 'history') : 'inbox');
+      : new vscode.ThemeIcon(
+          r.status === 'refused' ? 'circle-slash' : r.status === 'verified' ? 'verified' : r.status === 'erased' ? (r.receipt?.certified ? 'verified' : 'history') : 'inbox',
+        );
     item.contextValue = `deletionRequest.${r.status}`;
     return item;
   }
@@ -74,11 +81,16 @@ export class DeletionRequestsTree implements vscode.TreeDataProvider<RequestView
 
 function statusLabel(s: RequestView['status']): string {
   switch (s) {
-    case 'received': return vscode.l10n.t('received');
-    case 'matched': return vscode.l10n.t('waiting');
-    case 'erased': return vscode.l10n.t('erased');
-    case 'verified': return vscode.l10n.t('verified');
-    case 'refused': return vscode.l10n.t('refused');
+    case 'received':
+      return vscode.l10n.t('received');
+    case 'matched':
+      return vscode.l10n.t('waiting');
+    case 'erased':
+      return vscode.l10n.t('erased');
+    case 'verified':
+      return vscode.l10n.t('verified');
+    case 'refused':
+      return vscode.l10n.t('refused');
   }
 }
 

@@ -102,7 +102,9 @@ export class DataSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
         item.description = node.message;
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
         item.contextValue = 'malformed';
-        item.command = ws ? { command: 'vscode.open', title: '', arguments: [vscode.Uri.file(ws.dataFile), { selection: new vscode.Range(node.line - 1, 0, node.line - 1, 0) }] } : undefined;
+        item.command = ws
+          ? { command: 'vscode.open', title: '', arguments: [vscode.Uri.file(ws.dataFile), { selection: new vscode.Range(node.line - 1, 0, node.line - 1, 0) }] }
+          : undefined;
         return item;
       }
     }

@@ -29,11 +29,20 @@ export class WorkbenchPanel implements vscode.Disposable {
     return new WorkbenchPanel(panel, extensionUri, service, ollamaReachable);
   }
 
-  constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly service: EraseService, private readonly ollamaReachable: () => boolean | null) {
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly service: EraseService,
+    private readonly ollamaReachable: () => boolean | null,
+  ) {
     WorkbenchPanel.current = this;
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'erase.svg');
     panel.webview.options = { enableScripts: true, localResourceRoots: workbenchResourceRoots(extensionUri) };
-    this.router = new WorkbenchRouter(service, (m) => this.post(m), () => void this.pushAll());
+    this.router = new WorkbenchRouter(
+      service,
+      (m) => this.post(m),
+      () => void this.pushAll(),
+    );
     panel.webview.html = workbenchHtml(panel.webview, extensionUri);
     this.disposables.push(
       this.router,

@@ -3,9 +3,7 @@
 // with an error reply. Requests call core through the EraseService; nothing is computed here.
 import * as vscode from 'vscode';
 import { streamCompletion } from '../../core/ollama/client';
-import {
-  PROTOCOL_VERSION, parseWebviewMessage, type HostMessage, type WebviewCommandMessage, type WebviewRequestMessage, type WebviewRequests,
-} from '../../shared/protocol';
+import { PROTOCOL_VERSION, parseWebviewMessage, type HostMessage, type WebviewCommandMessage, type WebviewRequestMessage, type WebviewRequests } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
 import { log } from '../log';
 import { withCancellableProgress } from '../progress';
@@ -96,8 +94,7 @@ export class WorkbenchRouter implements vscode.Disposable {
         return receiptView(receipt);
       }
       case 'verify':
-        return withCancellableProgress(vscode.l10n.t('Verifying exactness (retrain from scratch)'), (signal) =>
-          this.service.run((ws) => ws.verify({ signal }), false));
+        return withCancellableProgress(vscode.l10n.t('Verifying exactness (retrain from scratch)'), (signal) => this.service.run((ws) => ws.verify({ signal }), false));
       case 'listModels': {
         const s = readSettings();
         const models = await listModels(s.ollamaHost, { timeoutMs: 5000 });
@@ -109,10 +106,15 @@ export class WorkbenchRouter implements vscode.Disposable {
         return { requests: (await this.service.run((ws) => listRequests(ws), false)).map((r) => requestView(r)) };
       case 'createRequest': {
         const p = m.params;
-        const { record, preview } = await this.service.run((ws) => receiveRequest(ws, {
-          requester: p.requester, subjectRef: p.subjectRef || undefined, reason: p.reason || undefined,
-          match: { kind: p.match.kind, value: p.match.value, ignoreCase: p.match.ignoreCase }, deadlineDays: p.deadlineDays,
-        }));
+        const { record, preview } = await this.service.run((ws) =>
+          receiveRequest(ws, {
+            requester: p.requester,
+            subjectRef: p.subjectRef || undefined,
+            reason: p.reason || undefined,
+            match: { kind: p.match.kind, value: p.match.value, ignoreCase: p.match.ignoreCase },
+            deadlineDays: p.deadlineDays,
+          }),
+        );
         log.info(`received deletion request ${record.requestId}: ${record.matchedCount} example(s) matched`);
         return { record: requestView(record), ...previewView(preview) };
       }
@@ -132,27 +134,30 @@ export class WorkbenchRouter implements vscode.Disposable {
 
   private async startCompletion(p: WebviewRequests['complete']['params']): Promise<{ ids: string[] }> {
     const { ollamaHost } = readSettings();
-    const prompt = p.withExamples
-      ? await this.service.run((ws) => ws.prompt(p.query), false)
-      : { text: p.query, ids: [] as string[] };
+    const prompt = p.withExamples ? await this.service.run((ws) => ws.prompt(p.query), false) : { text: p.query, ids: [] as string[] };
     const ctrl = new AbortController();
     this.streams.get(p.streamId)?.abort();
     this.streams.set(p.streamId, ctrl);
     const t0 = performance.now();
     void streamCompletion({
-      host: ollamaHost, model: p.model, prompt: prompt.text, signal: ctrl.signal,
+      host: ollamaHost,
+      model: p.model,
+      prompt: prompt.text,
+      signal: ctrl.signal,
       onToken: (text) => void this.post({ kind: 'notification', method: 'completionChunk', params: { streamId: p.streamId, text } }),
-    }).then(
-      (r) => {
-        log.info(`completion ${p.streamId}: ${r.evalCount} tokens in ${(performance.now() - t0).toFixed(0)} ms`);
-        void this.post({ kind: 'notification', method: 'completionEnd', params: { streamId: p.streamId } });
-      },
-      (e: Error) => {
-        const cancelled = e?.name === 'CancelledError';
-        if (!cancelled) log.warn(`completion ${p.streamId} failed: ${e?.message}`);
-        void this.post({ kind: 'notification', method: 'completionEnd', params: { streamId: p.streamId, ...(cancelled ? { cancelled } : { error: String(e?.message ?? e) }) } });
-      },
-    ).finally(() => this.streams.delete(p.streamId));
+    })
+      .then(
+        (r) => {
+          log.info(`completion ${p.streamId}: ${r.evalCount} tokens in ${(performance.now() - t0).toFixed(0)} ms`);
+          void this.post({ kind: 'notification', method: 'completionEnd', params: { streamId: p.streamId } });
+        },
+        (e: Error) => {
+          const cancelled = e?.name === 'CancelledError';
+          if (!cancelled) log.warn(`completion ${p.streamId} failed: ${e?.message}`);
+          void this.post({ kind: 'notification', method: 'completionEnd', params: { streamId: p.streamId, ...(cancelled ? { cancelled } : { error: String(e?.message ?? e) }) } });
+        },
+      )
+      .finally(() => this.streams.delete(p.streamId));
     return { ids: [...prompt.ids] };
   }
 }
