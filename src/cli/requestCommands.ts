@@ -40,7 +40,7 @@ export const requestCommand: Command = async (argv, mk) => {
         : values.match !== undefined
           ? ({ kind: 'text', value: values.match, ignoreCase: !!values['ignore-case'] } as const)
           : ({ kind: 'regex', value: values.regex!, ignoreCase: !!values['ignore-case'] } as const);
-      const { record, preview } = receiveRequest(ws, {
+      const { record, preview } = await receiveRequest(ws, {
         requestId: values['request-id'],
         requester: values.requester,
         subjectRef: values.subject,

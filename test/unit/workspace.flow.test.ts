@@ -64,7 +64,7 @@ test('deletion requests: preview, run, idempotent re-run, refuse; the match text
   const { file } = workspace();
   const ws = EraseWorkspace.init(file, { k: 4 });
   await ws.cluster();
-  const { record, preview } = receiveRequest(ws, {
+  const { record, preview } = await receiveRequest(ws, {
     requester: 'dpo@example.com',
     subjectRef: 'TICKET-9',
     match: { kind: 'text', value: '"C3"' },
@@ -83,7 +83,7 @@ test('deletion requests: preview, run, idempotent re-run, refuse; the match text
   assert.equal(again.receipt.alreadyDone, true);
   assert.ok(!readFileSync(join(ws.paths.dir, 'requests.json'), 'utf8').includes('"C3"'));
 
-  const second = receiveRequest(ws, { requester: 'x', match: { kind: 'regex', value: 'C1[0-2]' } });
+  const second = await receiveRequest(ws, { requester: 'x', match: { kind: 'regex', value: 'C1[0-2]' } });
   const refused = await refuseRequest(ws, second.record.requestId, 'legal hold');
   assert.equal(refused.status, 'refused');
   await assert.rejects(executeRequest(ws, second.record.requestId), /refused/);

@@ -1,24 +1,22 @@
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { eraseFromDatasetFile } from '../dataset/load';
 import type { Example } from '../dataset/types';
 import { canonicalJson } from '../hash';
 import { UserError } from '../errors';
 import { deleteFromState } from '../qkmeans/deletion';
 import { stateHash, type QkmState } from '../qkmeans/state';
 import { train } from '../qkmeans/train';
-import { makePointSet } from '../qkmeans/points';
-import { writeFileAtomic } from '../storage/atomicWrite';
-import { loadPoints } from '../storage/pointStore';
 import { representatives } from '../erase/representatives';
 import { predictedCertifiedFraction } from '../qkmeans/quality';
-import { appendEntry, currentHead, readLog, repairTornTail, verifyLog, writeCheckpoint, type KeyStore, type AuditEntry, type AuditEntryInput } from '../audit';
+import type { KeyStore, AuditEntry } from '../audit';
 import { unloadModel } from '../ollama/client';
-import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
-import { forgetVectors } from './vectors';
+import { countDeletion, loadState, loadMeta, type ClusterMeta } from './persisted';
+import { describe } from './training';
+import { committedEntry, pointKeyOf, recoverPending, runTransaction, TOOL_VERSION, type Plan, type RecoveryReport } from './transaction';
+import type { NewRecord } from './requestRecords';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 
-export const TOOL_VERSION = 'erase-workbench/0.1.0';
+export { TOOL_VERSION };
+export type { RecoveryReport };
 
 export interface ErasureRequest {
   /** Example ids to erase (every copy of each). */
@@ -33,6 +31,8 @@ export interface ErasureRequest {
   readonly unloadModel?: boolean;
   /** The caller's clock (core never reads one for what it records); defaults to now. */
   readonly time?: string;
+  /** The request record to create when none exists under requestId (its status becomes erased in the same transaction). */
+  readonly record?: Omit<NewRecord, 'receivedAt'>;
 }
 
 export interface DeletionReceipt {
@@ -53,26 +53,11 @@ export interface DeletionReceipt {
   readonly auditSeq: number;
   /** True when this request id was already erased before: nothing was done again (idempotent re-run). */
   readonly alreadyDone: boolean;
+  /** Hand edits of the data file folded into this erasure's transaction (lines removed or added by hand). */
+  readonly reconciled: { readonly removedIds: readonly string[]; readonly addedIds: readonly string[] } | null;
   readonly ms: number;
   /** Time of the clustering update alone (the certificate check, or the retrain). */
   readonly updateMs: number;
-}
-
-/**
- * The intent record written before the commit point. It holds ids (to finish the erasure after a
- * crash) but never content, and it is deleted when the erasure is done.
- */
-interface ErasureIntent {
-  readonly requestId: string;
-  readonly ids: readonly string[];
-  readonly stateHashBefore: string;
-  readonly stateHashAfter: string;
-  readonly certified: boolean;
-}
-
-export interface RecoveryReport {
-  readonly requestId: string;
-  readonly outcome: 'rolled-back' | 'completed';
 }
 
 /** The workspace's audit keys: 0600 files by default; the extension installs a SecretStorage store. */
@@ -85,53 +70,86 @@ function contentOf(e: Example): string {
   return canonicalJson({ input: e.input, output: e.output, label: e.label, meta: e.meta });
 }
 
-/**
- * Erases examples as one crash-safe transaction:
- *   compute the new state in memory → intent record → audit entry (the commit point) →
- *   data file rewritten atomically → state, meta, point store → embedding cache → intent removed.
- * A crash before the audit entry rolls back (nothing else was touched); a crash after it rolls
- * forward on the next start (`recoverErasure`), so an erasure happens completely or not at all.
- */
-export async function eraseExamples(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOptions = {}, keyStore: KeyStore = keyStoreFor(ws)): Promise<DeletionReceipt> {
-  await ws.lock.acquire();
-  try {
-    await recoverErasureLocked(ws, keyStore);
-    return await eraseLocked(ws, req, opts, keyStore);
-  } finally {
-    ws.lock.release();
+/** Hand edits since the last clustering: copies removed (weights) and examples added. */
+export function handEdits(state: QkmState, examples: readonly Example[]): { removed: Map<string, number>; added: string[] } {
+  const weights = new Map(examples.map((e) => [e.id, e.multiplicity] as const));
+  const removed = new Map<string, number>();
+  for (const [id, [, w]] of state.assignments) {
+    const now = weights.get(id) ?? 0;
+    if (now < w) removed.set(id, w - now);
   }
+  const added = examples.filter((e) => (state.assignments.get(e.id)?.[1] ?? 0) < e.multiplicity).map((e) => e.id);
+  return { removed, added };
 }
 
-async function eraseLocked(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOptions, keyStore: KeyStore): Promise<DeletionReceipt> {
+/**
+ * Erases examples as one audited transaction (see transaction.ts): the new state is computed in
+ * memory, then intent → audit entry (the commit point) → data file, state, meta, vectors and the
+ * request record. Hand edits not yet reconciled are folded into the same transaction (a retrain
+ * on the edited file), so the result always equals a brand-new workspace on the file.
+ */
+export async function eraseExamples(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOptions = {}, keyStore: KeyStore = keyStoreFor(ws)): Promise<DeletionReceipt> {
   const t0 = performance.now();
-  if (req.requestId) {
-    const log = await readLog(ws.paths.auditDir).catch(() => null);
-    const done = log?.entries.find((e) => e.requestId === req.requestId && (e.action === 'erase' || e.action === 'reconcile'));
-    if (done) return receiptFromEntry(done, performance.now() - t0);
-  }
+  return runTransaction(ws, keyStore, async () => {
+    if (req.requestId) {
+      const done = await committedEntry(ws, req.requestId, ['erase', 'reconcile']);
+      if (done) return { plan: null, result: () => receiptFromEntry(done, performance.now() - t0) };
+    }
+    const planned = await planErasure(ws, req, opts);
+    return {
+      plan: planned.plan,
+      result: (c) => ({ ...planned.receipt, requestId: c!.requestId, auditSeq: c!.entry.seq, ms: performance.now() - t0 }),
+    };
+  });
+}
+
+async function planErasure(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOptions): Promise<{ plan: Plan; receipt: Omit<DeletionReceipt, 'requestId' | 'auditSeq' | 'ms'> }> {
   if (req.ids.length === 0) throw new UserError('nothing to erase: no example matched', 'input');
-  const model = await ws.loadModel(opts);
-  const byId = new Map(model.dataset.examples.map((e) => [e.id, e] as const));
+  const loaded = loadState(ws.paths);
+  const meta = loadMeta(ws.paths);
+  if (!loaded || !meta) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
+  const dataset = ws.loadDataset();
+  const byId = new Map(dataset.examples.map((e) => [e.id, e] as const));
   const ids = [...new Set(req.ids)].sort();
   const unknown = ids.filter((id) => !byId.has(id));
-  if (unknown.length > 0) throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${unknown[0]}); check them with \`erase status --json\``, 'input');
-  const outOfDate = ids.filter((id) => model.state.assignments.get(id)?.[1] !== byId.get(id)!.multiplicity);
-  if (outOfDate.length > 0) throw new UserError('the data file was edited since the last clustering: run `erase reconcile` first', 'check');
-
-  const removal = new Map(ids.map((id) => [id, byId.get(id)!.multiplicity] as const));
-  const tUpdate = performance.now();
-  const result = deleteFromState(model.state, model.points, removal, { signal: opts.signal });
-  const updateMs = performance.now() - tUpdate;
-  const after = stateHash(result.state);
+  if (unknown.length > 0) throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${unknown[0]}); list the ids with status`, 'input');
   const erasedSet = new Set(ids);
-  const oldReps = model.meta.representatives;
+  const removal = new Map(ids.map((id) => [id, byId.get(id)!.multiplicity] as const));
+  const edits = handEdits(loaded.state, dataset.examples);
+  const drift = edits.removed.size > 0 || edits.added.length > 0;
+
+  const tUpdate = performance.now();
+  let state: QkmState;
+  let points;
+  let certified = false;
+  let failedAt: number | null = 0;
+  let reason: string | null = null;
+  if (!drift) {
+    const model = await ws.loadModel(opts);
+    const result = deleteFromState(model.state, model.points, removal, { signal: opts.signal });
+    state = result.state;
+    points = result.points;
+    certified = result.certified;
+    failedAt = result.failedAt;
+    reason = result.reason;
+  } else {
+    // Hand edits first, in the same transaction: a retrain on the file as it will be.
+    const remaining = dataset.examples.filter((e) => !erasedSet.has(e.id));
+    points = await ws.pointsFor(remaining, pointKeyOf(loaded.state), opts);
+    state = train(points, loaded.state.params, { signal: opts.signal });
+    reason = 'hand edits of the data file were reconciled in the same transaction';
+  }
+  const updateMs = performance.now() - tUpdate;
+  const after = stateHash(state);
+  const oldReps = meta.representatives;
   // A certified deletion keeps every other example's cluster, so only a lost representative moves.
-  const reps = !result.certified || oldReps.some((r) => r !== null && erasedSet.has(r)) ? representatives(result.state, result.points) : [...oldReps];
-  const promptChanged = reps.some((r, j) => r !== oldReps[j]);
+  const described = certified ? null : describe(state, points);
+  const reps = described ? described.representatives : oldReps.some((r) => r !== null && erasedSet.has(r)) ? representatives(state, points) : [...oldReps];
+  const promptChanged = reps.length !== oldReps.length || reps.some((r, j) => r !== oldReps[j]);
 
   let verification: DeletionReceipt['verification'] = null;
   if (req.verify) {
-    const scratch = stateHash(train(result.points, result.state.params, { signal: opts.signal }));
+    const scratch = stateHash(train(points, state.params, { signal: opts.signal }));
     verification = { equal: scratch === after, scratchHash: scratch };
   }
   let modelUnloaded: boolean | null = null;
@@ -143,63 +161,75 @@ async function eraseLocked(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
       modelUnloaded = false; // recorded honestly: the model may still hold the old prompt in its cache
     }
   }
-
-  const requestId = req.requestId ?? randomUUID();
-  const intent: ErasureIntent = { requestId, ids, stateHashBefore: model.stateHash, stateHashAfter: after, certified: result.certified };
-  writeFileAtomic(ws.paths.intent, JSON.stringify(intent));
-
-  // Commit point: the audit entry (keyed commitments only, never content).
-  const entry: AuditEntryInput = {
-    requestId,
-    time: req.time ?? new Date().toISOString(),
-    action: 'erase',
-    requester: req.requester,
-    subjectRef: req.subjectRef,
-    erased: ids.map((id) => ({ id, content: contentOf(byId.get(id)!) })),
-    stateHashBefore: model.stateHash,
-    stateHashAfter: after,
-    certified: result.certified,
-    retrained: !result.certified,
-    promptChanged,
-    modelUnloaded: modelUnloaded ?? undefined,
-    verification: verification ?? undefined,
-    toolVersion: TOOL_VERSION,
-    notes: req.reason ? `reason: ${req.reason}` : undefined,
-  };
-  const appended = await appendEntry(ws.paths.auditDir, entry, { keyStore, expectedHead: model.meta.auditHead });
-
-  const { removedLines } = eraseFromDatasetFile(ws.dataFile, erasedSet);
-  const meta: ClusterMeta = {
-    ...model.meta,
+  const newMeta: ClusterMeta = {
+    ...meta,
+    ...(described
+      ? {
+          representatives: described.representatives,
+          predictedCertified: described.predictedCertified,
+          ve: described.ve,
+          nonEmpty: described.nonEmpty,
+          warnings: described.warnings,
+        }
+      : {}),
     stateHash: after,
     representatives: reps,
-    predictedCertified: result.certified ? model.meta.predictedCertified : predictedCertifiedFraction(result.state, result.points),
-    deletions: countDeletion(model.meta.deletions, result.certified),
-    auditHead: appended.head,
+    predictedCertified: certified ? meta.predictedCertified : (described?.predictedCertified ?? predictedCertifiedFraction(state, points)),
+    deletions: countDeletion(meta.deletions, certified),
   };
-  saveState(ws.paths, result.state);
-  saveMeta(ws.paths, meta);
-  forgetVectors(ws.paths, { id: model.meta.embedderId, dimension: model.meta.embedderDimension }, pointKeyOf(result.state), ids);
-  unlinkSync(ws.paths.intent);
-
-  return {
+  const handRemoved = [...edits.removed.keys()].filter((id) => !erasedSet.has(id));
+  const handGone = handRemoved.filter((id) => !byId.has(id));
+  const time = req.time ?? new Date().toISOString();
+  const notes = [
+    req.reason ? `reason: ${req.reason}` : null,
+    drift ? `also reconciled hand edits: ${handRemoved.length} example(s) removed by hand, ${edits.added.length} added` : null,
+  ]
+    .filter((x) => x !== null)
+    .join('; ');
+  const requestId = req.requestId ?? `REQ-${randomUUID()}`;
+  const plan: Plan = {
+    action: 'erase',
     requestId,
-    erasedIds: ids,
-    erasedCopies: [...removal.values()].reduce((a, b) => a + b, 0),
-    removedLines: removedLines.length,
-    certified: result.certified,
-    retrained: !result.certified,
-    retrainedFrom: result.failedAt,
-    reason: result.reason,
-    stateHashBefore: model.stateHash,
+    dataFileIds: ids,
+    forgetIds: [...ids, ...handGone],
+    stateHashBefore: loaded.hash,
+    state,
     stateHashAfter: after,
-    promptChanged,
-    modelUnloaded,
-    verification,
-    auditSeq: appended.entry.seq,
-    alreadyDone: false,
-    ms: performance.now() - t0,
-    updateMs,
+    meta: newMeta,
+    certified,
+    entry: {
+      time,
+      requester: req.requester,
+      subjectRef: req.subjectRef,
+      erased: [...ids.map((id) => ({ id, content: contentOf(byId.get(id)!) })), ...handRemoved.map((id) => ({ id, content: '' }))],
+      certified,
+      retrained: !certified,
+      promptChanged,
+      modelUnloaded: modelUnloaded ?? undefined,
+      verification: verification ?? undefined,
+      notes: notes || undefined,
+    },
+    recordUpdate: { kind: 'erased', requestId, time, erasedCount: ids.length, create: req.record ? { ...req.record, receivedAt: time } : undefined },
+  };
+  return {
+    plan,
+    receipt: {
+      erasedIds: ids,
+      erasedCopies: [...removal.values()].reduce((a, b) => a + b, 0),
+      removedLines: ids.reduce((s, id) => s + byId.get(id)!.lines.length, 0),
+      certified,
+      retrained: !certified,
+      retrainedFrom: certified ? null : failedAt,
+      reason,
+      stateHashBefore: loaded.hash,
+      stateHashAfter: after,
+      promptChanged,
+      modelUnloaded,
+      verification,
+      alreadyDone: false,
+      reconciled: drift ? { removedIds: handRemoved, addedIds: edits.added } : null,
+      updateMs,
+    },
   };
 }
 
@@ -221,95 +251,13 @@ function receiptFromEntry(e: AuditEntry, ms: number): DeletionReceipt {
     verification: e.verification ?? null,
     auditSeq: e.seq,
     alreadyDone: true,
+    reconciled: null,
     ms,
     updateMs: 0,
   };
 }
 
-function pointKeyOf(state: QkmState) {
-  return { embedderId: state.params.embedderId, seed: state.params.seed, dims: state.params.dims };
-}
-
-/** Finishes or rolls back an erasure that a crash interrupted. Safe to call at any start. */
+/** Finishes or rolls back any transaction that a crash interrupted. Safe to call at any start. */
 export async function recoverErasure(ws: EraseWorkspace, keyStore: KeyStore = keyStoreFor(ws)): Promise<RecoveryReport | null> {
-  if (!existsSync(ws.paths.intent)) return null;
-  await ws.lock.acquire();
-  try {
-    return await recoverErasureLocked(ws, keyStore);
-  } finally {
-    ws.lock.release();
-  }
-}
-
-async function recoverErasureLocked(ws: EraseWorkspace, keyStore: KeyStore): Promise<RecoveryReport | null> {
-  if (!existsSync(ws.paths.intent)) return null;
-  let intent: ErasureIntent;
-  try {
-    intent = JSON.parse(readFileSync(ws.paths.intent, 'utf8')) as ErasureIntent;
-  } catch {
-    // A torn intent cannot have reached the commit point (it is written atomically before it).
-    unlinkSync(ws.paths.intent);
-    return null;
-  }
-  const auditDir = ws.paths.auditDir;
-  await repairTornTail(auditDir).catch(() => undefined);
-  const log = await readLog(auditDir).catch(() => null);
-  const committed = log?.entries.some((e) => e.requestId === intent.requestId && e.action === 'erase') ?? false;
-  if (!committed) {
-    unlinkSync(ws.paths.intent);
-    return { requestId: intent.requestId, outcome: 'rolled-back' };
-  }
-
-  // Roll forward: every step is idempotent.
-  // A crash between the entry and its signed checkpoint leaves our own entry unanchored: sign it.
-  const lastEntry = log!.entries[log!.entries.length - 1];
-  if (lastEntry?.requestId === intent.requestId && (await verifyLog(auditDir)).problems.some((p) => p.kind === 'unanchored' || p.kind === 'no-checkpoint')) {
-    await writeCheckpoint(auditDir, { keyStore, time: new Date().toISOString(), acceptUnanchored: true });
-  }
-  const head = await currentHead(auditDir);
-  const erasedSet = new Set(intent.ids);
-  eraseFromDatasetFile(ws.dataFile, erasedSet);
-  const loaded = loadState(ws.paths);
-  const meta = loadMeta(ws.paths);
-  if (!loaded || !meta) throw new UserError('an interrupted erasure cannot be finished because the cluster state is missing: run `erase cluster`', 'check');
-  if (loaded.hash !== intent.stateHashAfter) {
-    const state = loaded.state;
-    const key = pointKeyOf(state);
-    const stored = loadPoints(ws.paths.points, key);
-    let next: QkmState;
-    if (stored !== null && [...state.assignments.keys()].every((id) => stored.has(id))) {
-      const points = makePointSet(
-        key.dims,
-        [...state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(id)! })),
-      );
-      const removal = new Map(intent.ids.filter((id) => state.assignments.has(id)).map((id) => [id, state.assignments.get(id)![1]] as const));
-      next = deleteFromState(state, points, removal).state;
-    } else {
-      const points = await ws.pointsFor(ws.loadDataset().examples, key);
-      next = train(points, state.params);
-    }
-    const hash = saveState(ws.paths, next);
-    if (hash !== intent.stateHashAfter) {
-      throw new UserError(
-        `recovery of erasure ${intent.requestId} produced state ${hash.slice(0, 12)}… but the audit log recorded ${intent.stateHashAfter.slice(0, 12)}…: run \`erase verify\` and \`erase audit verify\``,
-        'check',
-      );
-    }
-  }
-  if (meta.stateHash !== intent.stateHashAfter) {
-    const model = await ws.loadModel();
-    saveMeta(ws.paths, {
-      ...meta,
-      stateHash: intent.stateHashAfter,
-      representatives: representatives(model.state, model.points),
-      predictedCertified: predictedCertifiedFraction(model.state, model.points),
-      deletions: countDeletion(meta.deletions, intent.certified),
-      auditHead: head,
-    });
-  } else if (meta.auditHead?.size !== head.size || meta.auditHead.rootHash !== head.rootHash) {
-    saveMeta(ws.paths, { ...meta, auditHead: head });
-  }
-  forgetVectors(ws.paths, { id: meta.embedderId, dimension: meta.embedderDimension }, pointKeyOf(loaded.state), intent.ids);
-  unlinkSync(ws.paths.intent);
-  return { requestId: intent.requestId, outcome: 'completed' };
+  return recoverPending(ws, keyStore);
 }

@@ -1,13 +1,13 @@
-import { UserError } from '../errors';
 import { deleteFromState } from '../qkmeans/deletion';
-import { makePointSet } from '../qkmeans/points';
-import { representatives } from '../erase/representatives';
-import { predictedCertifiedFraction } from '../qkmeans/quality';
+import { makePointSet, type PointSet } from '../qkmeans/points';
+import { stateHash, type QkmState } from '../qkmeans/state';
+import { train } from '../qkmeans/train';
 import { loadPoints } from '../storage/pointStore';
-import { appendEntry, type KeyStore } from '../audit';
-import { countDeletion, loadMeta, loadState, saveMeta, saveState } from './persisted';
-import { forgetVectors } from './vectors';
-import { keyStoreFor, recoverErasure, TOOL_VERSION } from './erasure';
+import type { KeyStore } from '../audit';
+import { countDeletion, loadMeta, loadState, type ClusterMeta } from './persisted';
+import { describe } from './training';
+import { handEdits, keyStoreFor } from './erasure';
+import { pointKeyOf, runTransaction } from './transaction';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 
 export interface ReconcileReport {
@@ -21,25 +21,25 @@ export interface ReconcileReport {
   readonly retrained: boolean;
   readonly stateHashBefore: string | null;
   readonly stateHashAfter: string | null;
+  readonly auditSeq: number | null;
   readonly ms: number;
 }
 
 /**
- * Brings the derived state in line with hand edits of the data file: lines removed by hand are
- * erasures (certified when the check passes, audited like any other), lines added are embedded
- * and trigger a new clustering. The data file is never rewritten here.
+ * Brings the derived state in line with hand edits of the data file, as one audited transaction:
+ * lines removed by hand are erasures (certified when their vectors are still stored and the check
+ * passes; else a retrain on the file), lines added are embedded and the data set is trained again
+ * with the state's own parameters. The data file is never rewritten here.
  */
 export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?: string } = {}, keyStore: KeyStore = keyStoreFor(ws)): Promise<ReconcileReport> {
-  await recoverErasure(ws, keyStore);
   const t0 = performance.now();
-  await ws.lock.acquire();
-  try {
+  return runTransaction<ReconcileReport>(ws, keyStore, async () => {
     const loaded = loadState(ws.paths);
     const meta = loadMeta(ws.paths);
     if (!loaded || !meta) {
-      await ws.clusterLocked(opts);
-      const s = loadState(ws.paths)!;
-      return {
+      // Nothing clustered yet: a first clustering (no history to reconcile against).
+      const r = await ws.clusterLocked(opts);
+      const result = {
         changed: true,
         removedIds: [],
         removedCopies: 0,
@@ -47,20 +47,15 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
         certified: null,
         retrained: true,
         stateHashBefore: null,
-        stateHashAfter: s.hash,
-        ms: performance.now() - t0,
+        stateHashAfter: r.stateHash,
+        auditSeq: null,
       };
+      return { plan: null, result: () => ({ ...result, ms: performance.now() - t0 }) };
     }
     const dataset = ws.loadDataset();
-    const weights = new Map(dataset.examples.map((e) => [e.id, e.multiplicity] as const));
-    const removal = new Map<string, number>();
-    for (const [id, [, w]] of loaded.state.assignments) {
-      const now = weights.get(id) ?? 0;
-      if (now < w) removal.set(id, w - now);
-    }
-    const added = dataset.examples.filter((e) => (loaded.state.assignments.get(e.id)?.[1] ?? 0) < e.multiplicity).map((e) => e.id);
-    if (removal.size === 0 && added.length === 0) {
-      return {
+    const { removed, added } = handEdits(loaded.state, dataset.examples);
+    if (removed.size === 0 && added.length === 0) {
+      const result = {
         changed: false,
         removedIds: [],
         removedCopies: 0,
@@ -69,70 +64,70 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
         retrained: false,
         stateHashBefore: loaded.hash,
         stateHashAfter: loaded.hash,
-        ms: performance.now() - t0,
+        auditSeq: null,
       };
+      return { plan: null, result: () => ({ ...result, ms: performance.now() - t0 }) };
     }
-    const key = { embedderId: loaded.state.params.embedderId, seed: loaded.state.params.seed, dims: loaded.state.params.dims };
-    let certified: boolean | null = null;
-    let after: string;
-    if (removal.size > 0 && added.length === 0) {
-      const stored = loadPoints(ws.paths.points, key);
-      if (!stored || [...loaded.state.assignments.keys()].some((id) => !stored.has(id))) {
-        throw new UserError('the vectors of the examples removed by hand are no longer stored: run `erase cluster` to retrain', 'check');
-      }
-      const points = makePointSet(
+    const key = pointKeyOf(loaded.state);
+    let state: QkmState;
+    let points: PointSet;
+    let certified = false;
+    const stored = added.length === 0 ? loadPoints(ws.paths.points, key) : null;
+    if (stored && [...loaded.state.assignments.keys()].every((id) => stored.has(id))) {
+      const all = makePointSet(
         key.dims,
         [...loaded.state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(id)! })),
       );
-      const r = deleteFromState(loaded.state, points, removal, { signal: opts.signal });
-      certified = r.certified;
-      after = saveState(ws.paths, r.state);
-      saveMeta(ws.paths, {
-        ...meta,
-        stateHash: after,
-        representatives: representatives(r.state, r.points),
-        predictedCertified: predictedCertifiedFraction(r.state, r.points),
-        deletions: countDeletion(meta.deletions, r.certified),
-      });
+      const r = deleteFromState(loaded.state, all, removed, { signal: opts.signal });
+      ({ state, points, certified } = r);
     } else {
-      after = (await ws.clusterLocked(opts)).stateHash;
+      // Vectors of removed lines may be gone (e.g. a verify rewrote the point store): a retrain
+      // on the file as it is needs only the remaining examples, and is exact all the same.
+      points = await ws.pointsFor(dataset.examples, key, opts);
+      state = train(points, loaded.state.params, { signal: opts.signal });
     }
-    const fullyRemoved = [...removal.keys()].filter((id) => !weights.has(id));
-    if (removal.size > 0) {
-      // The content is already gone from the file, so only the ids can be committed to.
-      const appended = await appendEntry(
-        ws.paths.auditDir,
-        {
-          requestId: `reconcile-${after.slice(0, 16)}`,
-          time: opts.time ?? new Date().toISOString(),
-          action: 'reconcile',
-          erased: [...removal.keys()].map((id) => ({ id, content: '' })),
-          stateHashBefore: loaded.hash,
-          stateHashAfter: after,
-          certified: certified ?? false,
-          retrained: certified !== true,
-          promptChanged: false,
-          toolVersion: TOOL_VERSION,
-          notes: `lines removed by hand (${fullyRemoved.length} examples gone, ${removal.size - fullyRemoved.length} with fewer copies); content commitments are empty because the text was no longer available`,
-        },
-        { keyStore, expectedHead: meta.auditHead },
-      );
-      const m = loadMeta(ws.paths)!;
-      saveMeta(ws.paths, { ...m, auditHead: appended.head });
-      forgetVectors(ws.paths, { id: meta.embedderId, dimension: meta.embedderDimension }, key, fullyRemoved);
-    }
-    return {
-      changed: true,
-      removedIds: [...removal.keys()],
-      removedCopies: [...removal.values()].reduce((a, b) => a + b, 0),
-      addedIds: added,
-      certified,
-      retrained: certified !== true,
-      stateHashBefore: loaded.hash,
-      stateHashAfter: after,
-      ms: performance.now() - t0,
+    const after = stateHash(state);
+    const { state: _s, ...described } = describe(state, points);
+    const newMeta: ClusterMeta = {
+      ...meta,
+      ...described,
+      stateHash: after,
+      deletions: removed.size > 0 ? countDeletion(meta.deletions, certified) : meta.deletions,
     };
-  } finally {
-    ws.lock.release();
-  }
+    const weights = new Map(dataset.examples.map((e) => [e.id, e.multiplicity] as const));
+    const fullyRemoved = [...removed.keys()].filter((id) => !weights.has(id));
+    const promptChanged = described.representatives.length !== meta.representatives.length || described.representatives.some((r, j) => r !== meta.representatives[j]);
+    return {
+      plan: {
+        action: 'reconcile',
+        forgetIds: fullyRemoved,
+        stateHashBefore: loaded.hash,
+        state,
+        stateHashAfter: after,
+        meta: newMeta,
+        certified: removed.size > 0 ? certified : null,
+        entry: {
+          time: opts.time ?? new Date().toISOString(),
+          // The content is already gone from the file, so only the ids can be committed to.
+          erased: [...removed.keys()].map((id) => ({ id, content: '' })),
+          certified,
+          retrained: !certified,
+          promptChanged,
+          notes: `hand edits: ${fullyRemoved.length} example(s) removed, ${removed.size - fullyRemoved.length} with fewer copies, ${added.length} added`,
+        },
+      },
+      result: (c) => ({
+        changed: true,
+        removedIds: [...removed.keys()],
+        removedCopies: [...removed.values()].reduce((a, b) => a + b, 0),
+        addedIds: added,
+        certified: removed.size > 0 ? certified : null,
+        retrained: !certified,
+        stateHashBefore: loaded.hash,
+        stateHashAfter: after,
+        auditSeq: c?.entry.seq ?? null,
+        ms: performance.now() - t0,
+      }),
+    };
+  });
 }

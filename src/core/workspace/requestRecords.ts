@@ -1,0 +1,89 @@
+/**
+ * Deletion-request records (`.erase/requests.json`) as a transaction changes them. Each update is
+ * applied after the audit entry commits, under the workspace lock, and is idempotent, so recovery
+ * after a crash can apply it again from the intent and the entry alone.
+ */
+import { join } from 'node:path';
+import type { AuditEntry } from '../audit';
+import { RequestStore, defaultDeadline, type DeletionRequestRecord, type RequestMatch, type RequestStatus } from '../requests/store';
+import type { EraseWorkspace } from './workspace';
+
+export function requestStore(ws: EraseWorkspace): RequestStore {
+  return RequestStore.load(join(ws.paths.dir, 'requests.json'));
+}
+
+/** A record to create when the erasure has none yet (erasures started by ids or text directly). */
+export interface NewRecord {
+  readonly requester?: string;
+  readonly subjectRef?: string;
+  readonly reason?: string;
+  readonly receivedAt: string;
+  readonly match: RequestMatch;
+  readonly matchedCount: number;
+}
+
+export type RecordUpdate =
+  | { readonly kind: 'erased'; readonly requestId: string; readonly time: string; readonly create?: NewRecord; readonly erasedCount: number }
+  | { readonly kind: 'refused'; readonly requestId: string; readonly time: string; readonly reason: string };
+
+export const step = (r: DeletionRequestRecord, status: RequestStatus, time: string, changes: Partial<DeletionRequestRecord> = {}): DeletionRequestRecord => ({
+  ...r,
+  ...changes,
+  status,
+  history: [...r.history, { status, time }],
+});
+
+export function newRecord(requestId: string, c: NewRecord): DeletionRequestRecord {
+  return {
+    requestId,
+    requester: c.requester,
+    subjectRef: c.subjectRef,
+    reason: c.reason,
+    receivedAt: c.receivedAt,
+    deadline: defaultDeadline(c.receivedAt),
+    status: 'matched',
+    match: c.match,
+    matchedCount: c.matchedCount,
+    history: [
+      { status: 'received', time: c.receivedAt },
+      { status: 'matched', time: c.receivedAt },
+    ],
+  };
+}
+
+/** The record after an erasure: the match text and ids are dropped (they may be personal data). */
+export function erasedRecord(r: DeletionRequestRecord, entry: AuditEntry, erasedCount: number, time: string): DeletionRequestRecord {
+  const erased = step(r, 'erased', time, {
+    match: { kind: r.match.kind, ignoreCase: r.match.ignoreCase },
+    matchedIds: undefined,
+    matchedCount: erasedCount,
+    receipt: {
+      erasedCount,
+      certified: entry.certified,
+      retrained: entry.retrained,
+      stateHashBefore: entry.stateHashBefore,
+      stateHashAfter: entry.stateHashAfter,
+      promptChanged: entry.promptChanged,
+      auditSeq: entry.seq,
+      verifiedEqual: entry.verification?.equal ?? null,
+    },
+  });
+  return entry.verification?.equal ? step(erased, 'verified', time) : erased;
+}
+
+export function applyRecordUpdate(ws: EraseWorkspace, u: RecordUpdate, entry: AuditEntry): DeletionRequestRecord | undefined {
+  const store = requestStore(ws);
+  let r = store.get(u.requestId);
+  if (u.kind === 'erased') {
+    if (!r && u.create) r = newRecord(u.requestId, u.create);
+    if (!r) return undefined;
+    if (r.status === 'erased' || r.status === 'verified') return r;
+    const done = erasedRecord(r, entry, u.erasedCount, u.time);
+    store.upsert(done);
+    return done;
+  }
+  if (!r || r.status === 'refused') return r;
+  const refused = step(r, 'refused', u.time, { refusedReason: u.reason, matchedIds: undefined });
+  store.upsert(refused);
+  return refused;
+}

@@ -1,0 +1,291 @@
+/**
+ * The one audited-transaction unit that every state-changing action goes through:
+ *
+ *   lock → finish any interrupted transaction → plan (in memory, no writes) → intent record →
+ *   audit entry (the commit point) → apply (data file, state, meta, vectors, request records) →
+ *   intent removed → unlock
+ *
+ * A crash before the audit entry rolls back (only the intent was written); a crash after it is
+ * rolled forward by the next command, for every action kind, from the intent and the entry alone.
+ * An I/O error while deciding which of the two applies is an error, never "not committed".
+ */
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { eraseFromDatasetFile } from '../dataset/load';
+import { UserError } from '../errors';
+import {
+  appendEntry,
+  currentHead,
+  readLog,
+  repairTornTail,
+  verifyLog,
+  writeCheckpoint,
+  type AppendResult,
+  type AuditAction,
+  type AuditEntry,
+  type AuditEntryInput,
+  type KeyStore,
+} from '../audit';
+import { stateHash, type QkmState } from '../qkmeans/state';
+import { train } from '../qkmeans/train';
+import { makePointSet } from '../qkmeans/points';
+import { deleteFromState } from '../qkmeans/deletion';
+import { loadPoints } from '../storage/pointStore';
+import { writeFileAtomic } from '../storage/atomicWrite';
+import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
+import { forgetVectors } from './vectors';
+import { describe } from './training';
+import { applyRecordUpdate, type RecordUpdate } from './requestRecords';
+import type { EraseWorkspace } from './workspace';
+
+export const TOOL_VERSION = 'erase-workbench/0.1.0';
+const INTENT_FORMAT = 'erase-intent/2';
+
+/** What a planned transaction will do after its commit point; ids only, never content. */
+export interface Intent {
+  readonly format: typeof INTENT_FORMAT;
+  readonly action: AuditAction;
+  readonly requestId: string;
+  /** Log size before the commit entry: the entry, if written, is at or after this position. */
+  readonly auditSizeBefore: number;
+  /** Examples whose lines leave the data file. */
+  readonly dataFileIds: readonly string[];
+  /** Examples whose vectors leave the caches (erased, or removed by hand). */
+  readonly forgetIds: readonly string[];
+  readonly stateHashBefore: string;
+  readonly stateHashAfter: string;
+  /** Whether the state changed by a certified deletion (counted in the meta) or not at all (null). */
+  readonly certified: boolean | null;
+  readonly recordUpdate?: RecordUpdate;
+}
+
+/** A transaction's plan: computed under the lock, with nothing written yet. */
+export interface Plan {
+  readonly action: AuditAction;
+  readonly requestId?: string;
+  readonly dataFileIds?: readonly string[];
+  readonly forgetIds?: readonly string[];
+  readonly stateHashBefore: string;
+  /** The new state, computed in memory (null: the state does not change). */
+  readonly state: QkmState | null;
+  readonly stateHashAfter: string;
+  readonly meta?: ClusterMeta | null;
+  readonly certified: boolean | null;
+  readonly entry: Omit<AuditEntryInput, 'requestId' | 'action' | 'stateHashBefore' | 'stateHashAfter' | 'toolVersion'>;
+  readonly recordUpdate?: RecordUpdate;
+}
+
+export interface Committed {
+  readonly requestId: string;
+  readonly entry: AuditEntry;
+  readonly appended: AppendResult;
+}
+
+export interface RecoveryReport {
+  readonly requestId: string;
+  readonly action: AuditAction;
+  readonly outcome: 'rolled-back' | 'completed';
+}
+
+/** Runs `plan` and, unless it returns null (nothing to do), commits and applies it, all under the workspace lock. */
+export async function runTransaction<T>(ws: EraseWorkspace, keyStore: KeyStore, plan: () => Promise<{ plan: Plan | null; result: (c: Committed | null) => T }>): Promise<T> {
+  await ws.lock.acquire();
+  try {
+    await recoverLocked(ws, keyStore);
+    const { plan: p, result } = await plan();
+    if (p === null) return result(null);
+    const committed = await commitAndApply(ws, keyStore, p);
+    return result(committed);
+  } finally {
+    ws.lock.release();
+  }
+}
+
+/** Holds the lock for work that writes only request records (no audit entry, no state). */
+export async function withWorkspaceLock<T>(ws: EraseWorkspace, keyStore: KeyStore, work: () => Promise<T> | T): Promise<T> {
+  await ws.lock.acquire();
+  try {
+    await recoverLocked(ws, keyStore);
+    return await work();
+  } finally {
+    ws.lock.release();
+  }
+}
+
+async function commitAndApply(ws: EraseWorkspace, keyStore: KeyStore, p: Plan): Promise<Committed> {
+  const requestId = p.requestId ?? `${p.action}-${randomUUID()}`;
+  const meta = loadMeta(ws.paths);
+  const head = await currentHead(ws.paths.auditDir);
+  const intent: Intent = {
+    format: INTENT_FORMAT,
+    action: p.action,
+    requestId,
+    auditSizeBefore: head.size,
+    dataFileIds: [...(p.dataFileIds ?? [])],
+    forgetIds: [...(p.forgetIds ?? [])],
+    stateHashBefore: p.stateHashBefore,
+    stateHashAfter: p.stateHashAfter,
+    certified: p.certified,
+    recordUpdate: p.recordUpdate,
+  };
+  writeFileAtomic(ws.paths.intent, JSON.stringify(intent));
+  // Commit point: the audit entry (keyed commitments only, never content).
+  const appended = await appendEntry(
+    ws.paths.auditDir,
+    { ...p.entry, requestId, action: p.action, stateHashBefore: p.stateHashBefore, stateHashAfter: p.stateHashAfter, toolVersion: TOOL_VERSION },
+    { keyStore, expectedHead: meta?.auditHead },
+  );
+  await applyCommitted(ws, intent, appended.entry, appended.head, { state: p.state, meta: p.meta ?? null });
+  unlinkSync(ws.paths.intent);
+  return { requestId, entry: appended.entry, appended };
+}
+
+/**
+ * Everything after the commit point. Idempotent: recovery runs it again from the intent alone
+ * (`precomputed` absent), so each step checks what is already done.
+ */
+async function applyCommitted(
+  ws: EraseWorkspace,
+  intent: Intent,
+  entry: AuditEntry,
+  head: { size: number; rootHash: string },
+  precomputed?: { state: QkmState | null; meta: ClusterMeta | null },
+): Promise<void> {
+  if (intent.dataFileIds.length > 0) eraseFromDatasetFile(ws.dataFile, new Set(intent.dataFileIds));
+  const stateChanged = intent.stateHashAfter !== intent.stateHashBefore;
+  if (stateChanged && intent.stateHashAfter !== '') {
+    if (precomputed?.state) {
+      const h = saveState(ws.paths, precomputed.state);
+      if (h !== intent.stateHashAfter) throw new Error(`internal: planned state ${intent.stateHashAfter.slice(0, 12)} but saved ${h.slice(0, 12)}`);
+    } else {
+      await reachState(ws, intent);
+    }
+  }
+  const meta = precomputed?.meta ?? loadMeta(ws.paths);
+  if (meta) {
+    let next: ClusterMeta = meta;
+    if (!precomputed?.meta && stateChanged && meta.stateHash !== intent.stateHashAfter) {
+      // Recovery: describe the state we reached (representatives, quality) afresh.
+      const model = await ws.loadModel();
+      const { state: _s, ...described } = describe(model.state, model.points);
+      next = { ...meta, ...described, stateHash: intent.stateHashAfter, deletions: countDeletion(meta.deletions, intent.certified === true) };
+    }
+    if (next.auditHead?.size !== head.size || next.auditHead?.rootHash !== head.rootHash || next !== meta || precomputed?.meta) saveMeta(ws.paths, { ...next, auditHead: head });
+  }
+  if (intent.forgetIds.length > 0) {
+    const m = loadMeta(ws.paths);
+    const s = loadState(ws.paths);
+    if (m && s) forgetVectors(ws.paths, { id: m.embedderId, dimension: m.embedderDimension }, pointKeyOf(s.state), intent.forgetIds);
+  }
+  if (intent.recordUpdate) applyRecordUpdate(ws, intent.recordUpdate, entry);
+}
+
+/** Brings the saved state to the one the audit entry recorded, after a crash. */
+async function reachState(ws: EraseWorkspace, intent: Intent): Promise<void> {
+  const loaded = loadState(ws.paths);
+  if (loaded?.hash === intent.stateHashAfter) return;
+  if (!loaded) throw new UserError('an interrupted transaction cannot be finished because the cluster state is missing', 'check', 'cluster');
+  const state = loaded.state;
+  const key = pointKeyOf(state);
+  // A certified deletion equals a retrain on the remaining data (the certificate), so a retrain
+  // from the data file reaches the recorded state whenever the file has not been edited since.
+  const points = await ws.pointsFor(ws.loadDataset().examples, key);
+  let next: QkmState = train(points, state.params);
+  if (stateHash(next) !== intent.stateHashAfter && loaded.hash === intent.stateHashBefore && intent.dataFileIds.length > 0) {
+    // The file changed by hand after the crash: apply the recorded deletion to the state we had.
+    const stored = loadPoints(ws.paths.points, key);
+    if (stored !== null && [...state.assignments.keys()].every((id) => stored.has(id))) {
+      const all = makePointSet(
+        key.dims,
+        [...state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(id)! })),
+      );
+      const removal = new Map(intent.dataFileIds.filter((id) => state.assignments.has(id)).map((id) => [id, state.assignments.get(id)![1]] as const));
+      next = deleteFromState(state, all, removal).state;
+    }
+  }
+  const hash = saveState(ws.paths, next);
+  if (hash !== intent.stateHashAfter) {
+    throw new UserError(
+      `recovery of ${intent.action} ${intent.requestId} reached state ${hash.slice(0, 12)}… but the audit log recorded ${intent.stateHashAfter.slice(0, 12)}… (the data file was edited since)`,
+      'check',
+      'reconcile',
+    );
+  }
+}
+
+export function pointKeyOf(state: QkmState) {
+  return { embedderId: state.params.embedderId, seed: state.params.seed, dims: state.params.dims };
+}
+
+function readIntent(path: string): Intent | null | 'torn' {
+  if (!existsSync(path)) return null;
+  const text = readFileSync(path, 'utf8'); // an I/O error here propagates: never guess
+  try {
+    const v = JSON.parse(text) as Partial<Intent> & { ids?: string[]; certified?: boolean };
+    if (v.format === INTENT_FORMAT) return v as Intent;
+    // An intent written by the previous version (erasures only).
+    if (Array.isArray(v.ids) && typeof v.requestId === 'string') {
+      return {
+        format: INTENT_FORMAT,
+        action: 'erase',
+        requestId: v.requestId,
+        auditSizeBefore: 0,
+        dataFileIds: v.ids,
+        forgetIds: v.ids,
+        stateHashBefore: v.stateHashBefore ?? '',
+        stateHashAfter: v.stateHashAfter ?? '',
+        certified: v.certified ?? null,
+      };
+    }
+    return 'torn';
+  } catch {
+    return 'torn';
+  }
+}
+
+/** Finishes or rolls back a transaction that a crash interrupted. Safe to call at any start. */
+export async function recoverPending(ws: EraseWorkspace, keyStore: KeyStore): Promise<RecoveryReport | null> {
+  if (!existsSync(ws.paths.intent)) return null;
+  await ws.lock.acquire();
+  try {
+    return await recoverLocked(ws, keyStore);
+  } finally {
+    ws.lock.release();
+  }
+}
+
+async function recoverLocked(ws: EraseWorkspace, keyStore: KeyStore): Promise<RecoveryReport | null> {
+  const intent = readIntent(ws.paths.intent);
+  if (intent === null) return null;
+  if (intent === 'torn') {
+    // Written atomically before the commit point: a torn one cannot have been committed.
+    unlinkSync(ws.paths.intent);
+    return null;
+  }
+  const auditDir = ws.paths.auditDir;
+  await repairTornTail(auditDir);
+  const log = await readLog(auditDir); // I/O errors propagate: "cannot read" is not "not committed"
+  const entry = log.entries.find((e) => e.seq >= intent.auditSizeBefore && e.requestId === intent.requestId && e.action === intent.action);
+  if (!entry) {
+    unlinkSync(ws.paths.intent);
+    return { requestId: intent.requestId, action: intent.action, outcome: 'rolled-back' };
+  }
+  // A crash between the entry and its signed checkpoint leaves our own entry unanchored: sign it.
+  const last = log.entries[log.entries.length - 1];
+  if (last?.requestId === intent.requestId) {
+    const report = await verifyLog(auditDir);
+    if (report.problems.some((p) => p.kind === 'unanchored' || p.kind === 'no-checkpoint')) {
+      await writeCheckpoint(auditDir, { keyStore, time: entry.time, acceptUnanchored: true });
+    }
+  }
+  const head = await currentHead(auditDir);
+  await applyCommitted(ws, intent, entry, head);
+  unlinkSync(ws.paths.intent);
+  return { requestId: intent.requestId, action: intent.action, outcome: 'completed' };
+}
+
+/** The audit entry a request id was committed under, if any (idempotent re-runs). */
+export async function committedEntry(ws: EraseWorkspace, requestId: string, actions: readonly AuditAction[]): Promise<AuditEntry | undefined> {
+  const log = await readLog(ws.paths.auditDir);
+  return log.entries.find((e) => e.requestId === requestId && actions.includes(e.action));
+}
