@@ -3,10 +3,9 @@ import { UserError } from '../core/errors';
 import { importTabular } from '../core/dataset/tabular';
 import { serializeRecord } from '../core/dataset/jsonl';
 import { writeFileAtomic } from '../core/storage/atomicWrite';
-import { EraseWorkspace, findMatches, reconcile, type DeletionReceipt } from '../core/workspace';
+import { EraseWorkspace, eraseRequest, eraseRequestsFile, reconcile, selectExamples, type DeletionReceipt, type EraseSelector } from '../core/workspace';
 import { openWorkspace } from './openWorkspace';
-import { eraseAndRecord } from '../core/workspace/requests';
-import { erasedTexts, scanWorkspace } from '../core/workspace/residuals';
+import { scanWorkspace } from '../core/workspace/residuals';
 import { formatResidualReport } from '../core/residual';
 import { streamCompletion } from '../core/ollama/client';
 import { columnOption, epsOption, intOption, parse, required } from './args';
@@ -168,6 +167,9 @@ function receiptText(r: DeletionReceipt): string {
       : `retrained from iteration ${r.retrainedFrom} (${r.reason}; ${r.updateMs.toFixed(1)} ms)`,
     `state ${r.stateHashBefore.slice(0, 16)}… → ${r.stateHashAfter.slice(0, 16)}…${r.verification ? `; verified against a retrain: ${r.verification.equal ? 'equal' : 'NOT EQUAL'}` : ''}`,
     `prompt ${r.promptChanged ? 'changed' : 'unchanged'}; audit entry #${r.auditSeq}; ${r.ms.toFixed(0)} ms`,
+    ...(r.reconciled
+      ? [`hand edits of the data file were reconciled in the same transaction: ${r.reconciled.removedIds.length} removed by hand, ${r.reconciled.addedIds.length} added`]
+      : []),
   ].join('\n');
 }
 
@@ -196,70 +198,68 @@ export const deleteCommand: Command = async (argv, mk) => {
   );
   if (ways !== 1) throw new UserError('say what to erase with exactly one of --id ID (repeatable), --match TEXT, --regex RE or --requests FILE.jsonl', 'usage');
   const ws = await openWorkspace(values.data, out);
-  const common = { verify: !!values.verify, unloadModel: values['keep-model'] ? false : values['unload-model'] ? true : undefined };
+  const common = { verify: !!values.verify, unloadModel: values['keep-model'] ? false : values['unload-model'] ? true : undefined, scan: !values['skip-scan'] };
   if (values.requests !== undefined) {
-    const requests = readRequestsFile(values.requests);
-    const examples = ws.loadDataset().examples;
-    const receipts: DeletionReceipt[] = [];
-    for (const rq of requests) {
-      const ids = rq.ids ?? findMatches(examples, { text: rq.match, regex: rq.regex, ignoreCase: rq.ignoreCase }).map((e) => e.id);
-      if (values['dry-run']) {
-        out.note(`request ${rq.requestId ?? '(new)'}: would erase ${ids.length} example(s)`);
-        continue;
-      }
-      if (ids.length === 0 && !rq.requestId) {
-        out.note(`request from ${rq.requester ?? 'unknown'}: nothing matched, skipped`);
-        continue;
-      }
-      receipts.push(
-        await eraseAndRecord(ws, {
-          ...common,
-          ids,
-          requestId: rq.requestId,
-          requester: rq.requester,
-          subjectRef: rq.subjectRef,
-          reason: rq.reason,
-          match: rq.ids ? { kind: 'ids' } : { kind: rq.regex ? 'regex' : 'text', ignoreCase: rq.ignoreCase },
-        }),
-      );
-    }
-    out.result(receipts, receipts.map(receiptText).join('\n\n') || 'nothing erased');
-    return receipts.some((r) => r.verification && !r.verification.equal) ? EXIT_CHECK : EXIT_OK;
-  }
-  let ids: string[];
-  if (values.id?.length) ids = values.id;
-  else {
-    const matches = findMatches(ws.loadDataset().examples, { text: values.match, regex: values.regex, ignoreCase: !!values['ignore-case'] });
-    ids = matches.map((e) => e.id);
     if (values['dry-run']) {
-      out.result(
-        matches.map((e) => ({ id: e.id, lines: e.lines, input: e.input, output: e.output })),
-        matches.length
-          ? matches.map((e) => `line ${e.lines.join(',')}  ${e.id.slice(0, 16)}…  ${e.input}`).join('\n') + `\n${matches.length} example(s) would be erased`
-          : 'no example matches',
-      );
+      for (const rq of readRequestsFile(values.requests)) {
+        const selector: EraseSelector = rq.ids
+          ? { kind: 'ids', ids: rq.ids }
+          : rq.regex !== undefined
+            ? { kind: 'regex', pattern: rq.regex, ignoreCase: rq.ignoreCase }
+            : { kind: 'text', text: rq.match ?? '', ignoreCase: rq.ignoreCase };
+        out.note(`request ${rq.requestId ?? `on line ${rq.line}`}: would erase ${selectExamples(ws, selector).length} example(s)`);
+      }
+      out.result([], 'dry run: nothing erased');
       return EXIT_OK;
     }
-    if (ids.length === 0) throw new UserError('no example matches; nothing was erased (try --ignore-case or --dry-run)', 'input');
+    const results = await eraseRequestsFile(ws, values.requests, common);
+    const rendered: string[] = [];
+    const json: unknown[] = [];
+    for (const r of results) {
+      if ('error' in r) {
+        rendered.push(`${values.requests}:${r.line}: request ${r.requestId} failed: ${r.error.message}`);
+        json.push({ line: r.line, requestId: r.requestId, error: r.error.message });
+        continue;
+      }
+      const residuals = r.outcome.scanResiduals ? await r.outcome.scanResiduals() : null;
+      rendered.push(receiptText(r.outcome.receipt) + (residuals ? `\n${formatResidualReport(residuals)}` : ''));
+      json.push({ line: r.line, ...r.outcome.receipt, residuals });
+    }
+    const failed = results.filter((r) => 'error' in r).length;
+    out.result(
+      json,
+      (rendered.join('\n\n') || 'the requests file holds no request') +
+        (failed ? `\n${failed} of ${results.length} request(s) failed; the others were done — fix them and run the same file again (done requests are skipped)` : ''),
+    );
+    const unequal = results.some((r) => 'outcome' in r && r.outcome.receipt.verification && !r.outcome.receipt.verification.equal);
+    return failed > 0 || unequal ? EXIT_CHECK : EXIT_OK;
   }
+  const selector: EraseSelector = values.id?.length
+    ? { kind: 'ids', ids: values.id }
+    : values.regex !== undefined
+      ? { kind: 'regex', pattern: values.regex, ignoreCase: !!values['ignore-case'] }
+      : { kind: 'text', text: values.match!, ignoreCase: !!values['ignore-case'] };
   if (values['dry-run']) {
-    out.result({ ids }, `${ids.length} example(s) would be erased`);
+    const matches = selectExamples(ws, selector);
+    out.result(
+      matches.map((e) => ({ id: e.id, lines: e.lines, input: e.input, output: e.output })),
+      matches.length
+        ? matches.map((e) => `line ${e.lines.join(',')}  ${e.id.slice(0, 16)}…  ${e.input}`).join('\n') + `\n${matches.length} example(s) would be erased`
+        : 'no example matches',
+    );
     return EXIT_OK;
   }
-  const needles = values['skip-scan'] ? [] : erasedTexts(ws, ids);
-  const r = await eraseAndRecord(ws, {
+  const { receipt: r, scanResiduals } = await eraseRequest(ws, selector, {
     ...common,
-    ids,
     requestId: values['request-id'],
     requester: values.requester,
     subjectRef: values.subject,
     reason: values.reason,
-    match: values.id?.length ? { kind: 'ids' } : { kind: values.regex !== undefined ? 'regex' : 'text', ignoreCase: !!values['ignore-case'] },
   });
-  if (values['skip-scan'] || r.alreadyDone) {
+  if (!scanResiduals) {
     out.result(r, receiptText(r));
   } else {
-    const residuals = await scanWorkspace(ws, needles);
+    const residuals = await scanResiduals();
     out.result({ ...r, residuals }, `${receiptText(r)}\n${formatResidualReport(residuals)}`);
   }
   return r.verification && !r.verification.equal ? EXIT_CHECK : EXIT_OK;

@@ -5,6 +5,6 @@ import type { Output } from './output';
 export async function openWorkspace(data: string | undefined, out: Output): Promise<EraseWorkspace> {
   const ws = EraseWorkspace.open(data ?? process.cwd());
   const rec = await recoverErasure(ws);
-  if (rec) out.note(`an interrupted erasure (request ${rec.requestId}) was ${rec.outcome === 'completed' ? 'completed' : 'rolled back'}`);
+  if (rec) out.note(`an interrupted ${rec.action} (request ${rec.requestId}) was ${rec.outcome === 'completed' ? 'completed' : 'rolled back'}`);
   return ws;
 }

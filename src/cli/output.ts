@@ -1,4 +1,5 @@
 import { CancelledError, UserError } from '../core/errors';
+import { CLI_REMEDY } from './remedies';
 
 /** Exit codes: 0 ok, 1 a check failed (or a service was unavailable), 2 bad input or usage. */
 export const EXIT_OK = 0;
@@ -47,7 +48,7 @@ export function reportError(e: unknown, json: boolean): number {
   let code = EXIT_CHECK;
   let message: string;
   if (e instanceof UserError) {
-    message = e.message;
+    message = e.remedy ? `${e.message}: ${CLI_REMEDY[e.remedy]}` : e.message;
     code = e.code === 'usage' || e.code === 'input' ? EXIT_USAGE : EXIT_CHECK;
   } else if (e instanceof CancelledError) {
     message = 'cancelled';

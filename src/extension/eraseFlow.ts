@@ -1,15 +1,16 @@
-// Erasure as the user sees it: progress with a real Cancel, a receipt message, a request record
-// for every erasure (core's eraseAndRecord / executeRequest), then — when
-// erase.scanResidualsAfterErase is on — a scan for copies of the erased texts left
-// elsewhere. The texts are read just before the erasure and live only in memory until the scan ends.
+// Erasure as the editor shows it: cancellable progress around core's erase use case
+// (eraseRequest: one audited transaction with its request record), a receipt message, and —
+// when erase.scanResidualsAfterErase is on — the residual-copy scan core hands back, run in the
+// background into the Residual copies view. Any failure is shown to the user with what to do.
 import * as vscode from 'vscode';
 import type { RequestMatch } from '../core/requests/store';
-import { findMatches, type DeletionReceipt, type EraseWorkspace } from '../core/workspace';
-import { eraseAndRecord, executeRequest, previewRequest } from '../core/workspace/requests';
+import type { DeletionRequestRecord } from '../core/requests/store';
+import { eraseRequest, findMatches, type DeletionReceipt, type EraseSelector, type EraseWorkspace } from '../core/workspace';
 import type { EraseService } from './eraseService';
 import { log } from './log';
 import { withCancellableProgress } from './progress';
-import { collectNeedles, scanAfterEraseEnabled, scanScope, type ResidualsTree } from './residuals';
+import { scanAfterEraseEnabled, scanScope, type ResidualsTree } from './residuals';
+import { describeError } from './remedies';
 
 export type Receipt = DeletionReceipt;
 
@@ -28,45 +29,45 @@ export interface EraseMeta {
 
 /** Erases ids directly (map, inspector, commands); core keeps a request record of it. */
 export async function eraseWithReceipt(service: EraseService, ids: string[], meta: EraseMeta): Promise<Receipt> {
-  return runErasure(
-    service,
-    vscode.l10n.t('Erasing {0} example(s)', ids.length),
-    () => ids,
-    (ws, signal) => eraseAndRecord(ws, { ids, requester: meta.requester, reason: meta.reason, subjectRef: meta.subjectRef, match: meta.match }, { signal }),
-  );
+  const { receipt } = await runErasure(service, vscode.l10n.t('Erasing {0} example(s)', ids.length), { kind: 'ids', ids }, meta);
+  return receipt;
 }
 
 /** Executes a recorded deletion request (what it matches now). */
-export async function executeRequestWithReceipt(service: EraseService, requestId: string, opts: { verify?: boolean } = {}): Promise<Awaited<ReturnType<typeof executeRequest>>> {
-  let record: Awaited<ReturnType<typeof executeRequest>>['record'] | undefined;
-  const receipt = await runErasure(
-    service,
-    vscode.l10n.t('Executing deletion request {0}', requestId),
-    (ws) => previewRequest(ws, requestId).map((e) => e.id),
-    async (ws, signal) => {
-      const r = await executeRequest(ws, requestId, { signal, verify: opts.verify });
-      record = r.record;
-      return r.receipt;
-    },
-  );
-  return { record: record!, receipt };
+export async function executeRequestWithReceipt(
+  service: EraseService,
+  requestId: string,
+  opts: { verify?: boolean } = {},
+): Promise<{ record: DeletionRequestRecord; receipt: Receipt }> {
+  const { receipt, record } = await runErasure(service, vscode.l10n.t('Executing deletion request {0}', requestId), { kind: 'record', requestId }, {}, opts.verify);
+  return { receipt, record: record! };
 }
 
 async function runErasure(
   service: EraseService,
   title: string,
-  idsOf: (ws: EraseWorkspace) => readonly string[],
-  erase: (ws: EraseWorkspace, signal: AbortSignal) => Promise<Receipt>,
-): Promise<Receipt> {
+  selector: EraseSelector,
+  meta: EraseMeta,
+  verify?: boolean,
+): Promise<{ receipt: Receipt; record: DeletionRequestRecord | undefined }> {
   const scan = scanAfterEraseEnabled() && residuals !== undefined;
-  const { receipt, needles, scope } = await withCancellableProgress(title, (signal) =>
-    service.run(async (ws) => {
-      // read the texts before they are gone (memory only; never logged)
-      const needles = scan ? collectNeedles(ws, idsOf(ws)) : [];
-      const receipt = await erase(ws, signal);
-      return { receipt, needles, scope: scanScope(ws) };
-    }),
-  );
+  let outcome;
+  try {
+    outcome = await withCancellableProgress(title, (signal) =>
+      service.run(async (ws) => {
+        const scope = scanScope(ws);
+        const o = await eraseRequest(ws, selector, { signal, verify, requester: meta.requester, reason: meta.reason, subjectRef: meta.subjectRef, scan: scan ? scope : false });
+        return { ...o, scope };
+      }),
+    );
+  } catch (e) {
+    // never only in the log: the user asked for an erasure and must see why it did not happen
+    const text = describeError(e);
+    log.error(`erasure failed: ${text}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('The erasure did not happen: {0}', text));
+    throw e;
+  }
+  const { receipt, record, scanResiduals: runScan, scope } = outcome;
   // ids and hashes only: the receipt never carries the erased text
   log.info(
     `erased ${receipt.erasedIds.length} example(s), request ${receipt.requestId}, certified=${receipt.certified}, retrained=${receipt.retrained}, ${receipt.ms.toFixed(1)} ms, state ${receipt.stateHashAfter.slice(0, 16)}`,
@@ -76,8 +77,8 @@ async function runErasure(
       ? vscode.l10n.t('Erased {0} example(s): certified deletion, no retraining needed. Request {1}.', receipt.erasedIds.length, receipt.requestId)
       : vscode.l10n.t('Erased {0} example(s): the clustering was retrained. Request {1}.', receipt.erasedIds.length, receipt.requestId),
   );
-  if (scan && needles.length && receipt.erasedIds.length) void residuals!.scan(needles, scope, vscode.l10n.t('erasure {0}', receipt.requestId));
-  return receipt;
+  if (runScan && residuals) void residuals.show((signal) => runScan({ signal }), receipt.erasedIds.length, scope, vscode.l10n.t('erasure {0}', receipt.requestId));
+  return { receipt, record };
 }
 
 /** Ids of the examples a deletion request by text would erase (core's matcher, ignoring case). */

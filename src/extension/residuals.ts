@@ -5,28 +5,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EraseWorkspace } from '../core/workspace';
-import { DEFAULT_MIN_LENGTH, scanResiduals, type ResidualHit, type ResidualReport } from '../core/residual';
+import { scanResiduals, type ResidualHit, type ResidualReport } from '../core/residual';
 import { log } from './log';
 import { Keys, SECTION } from './settings';
 import { withCancellableProgress } from './progress';
 
 export function scanAfterEraseEnabled(): boolean {
   return vscode.workspace.getConfiguration(SECTION).get<boolean>(Keys.scanResidualsAfterErase, true);
-}
-
-/**
- * The texts of the examples about to be erased, read before they are gone: every input, and
- * outputs long enough to be searched (a short output is a label like "positive", not a copy).
- */
-export function collectNeedles(ws: EraseWorkspace, ids: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const id of ids) {
-    const e = ws.example(id);
-    if (!e) continue;
-    if (e.input) out.add(e.input);
-    if (e.output && e.output.trim().length >= DEFAULT_MIN_LENGTH) out.add(e.output);
-  }
-  return [...out];
 }
 
 /** Where to scan: the workspace folder holding the data file (else the data file's folder), plus .erase/. */
@@ -158,12 +143,14 @@ export class ResidualsTree implements vscode.TreeDataProvider<Node>, vscode.Disp
    * scan is logged and reported as a warning (the erasure itself already happened).
    */
   scan(needles: readonly string[], scope: { root: string; extraDirs: string[] }, trigger: string): Promise<ResidualResult | undefined> {
-    const texts = needles.length;
+    return this.show((signal) => scanResiduals({ root: scope.root, needles, extraDirs: scope.extraDirs, signal }), needles.length, scope, trigger);
+  }
+
+  /** Runs a scan that holds its texts itself (core's erase use case hands one back) and shows the report. */
+  show(runScan: (signal: AbortSignal) => Promise<ResidualReport>, texts: number, scope: { root: string }, trigger: string): Promise<ResidualResult | undefined> {
     const run = async (): Promise<ResidualResult | undefined> => {
       try {
-        const report = await withCancellableProgress(vscode.l10n.t('Scanning for residual copies of {0} erased text(s)', texts), (signal) =>
-          scanResiduals({ root: scope.root, needles, extraDirs: scope.extraDirs, signal }),
-        );
+        const report = await withCancellableProgress(vscode.l10n.t('Scanning for residual copies of {0} erased text(s)', texts), runScan);
         const result: ResidualResult = { report, root: scope.root, trigger, texts, time: new Date().toISOString() };
         this.set(result);
         // places and counts only

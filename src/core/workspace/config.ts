@@ -78,7 +78,7 @@ export function validateConfig(c: WorkspaceConfig): void {
 }
 
 export function readConfig(paths: WorkspacePaths): WorkspaceConfig {
-  if (!existsSync(paths.config)) throw new UserError(`no ERASE workspace at ${paths.root}: run \`erase init --data FILE.jsonl\` first`, 'usage');
+  if (!existsSync(paths.config)) throw new UserError(`no ERASE workspace at ${paths.root}`, 'usage', 'init');
   let raw: Partial<WorkspaceConfig>;
   try {
     raw = JSON.parse(readFileSync(paths.config, 'utf8'));

@@ -11,3 +11,7 @@ export { DEFAULT_CONFIG, STATE_DIR, workspacePaths } from './config';
 export type { WorkspaceConfig, WorkspacePaths } from './config';
 export type { ClusterMeta } from './persisted';
 export type { PhaseProgress } from './vectors';
+export { eraseRequest, eraseRequestsFile, selectExamples } from './eraseRequest';
+export type { EraseSelector, EraseRequestOptions, EraseOutcome, RequestsFileResult } from './eraseRequest';
+export { residualNeedles, scanWorkspace } from './residuals';
+export { recoverPending } from './transaction';

@@ -43,7 +43,7 @@ export function loadState(paths: WorkspacePaths): { state: QkmState; hash: strin
   try {
     return { state: deserializeState(text), hash: sha256Hex(text) };
   } catch {
-    throw new UserError(`${paths.state} is damaged: run \`erase cluster\` to rebuild it from the data set`, 'input');
+    throw new UserError(`${paths.state} is damaged; train again to rebuild it from the data set`, 'input', 'cluster');
   }
 }
 

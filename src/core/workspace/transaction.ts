@@ -263,7 +263,7 @@ async function recoverLocked(ws: EraseWorkspace, keyStore: KeyStore): Promise<Re
     return null;
   }
   const auditDir = ws.paths.auditDir;
-  await repairTornTail(auditDir);
+  if (existsSync(auditDir)) await repairTornTail(auditDir);
   const log = await readLog(auditDir); // I/O errors propagate: "cannot read" is not "not committed"
   const entry = log.entries.find((e) => e.seq >= intent.auditSizeBefore && e.requestId === intent.requestId && e.action === intent.action);
   if (!entry) {

@@ -33,10 +33,14 @@ import { loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './pe
 import { projectedVectors, type PhaseProgress } from './vectors';
 import { chooseEps, describe, trainAndMeasure, type TrainedModel } from './training';
 import { projectTo2d } from './map2d';
+import { runTransaction } from './transaction';
+import { handEdits } from './erasure';
 
 export interface WorkOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: PhaseProgress;
+  /** The caller's clock for what a transaction records; defaults to now. */
+  readonly time?: string;
 }
 
 export interface ClusterReport {
@@ -130,7 +134,7 @@ export class EraseWorkspace {
     let root: string | null;
     if (existsSync(abs) && statSync(abs).isDirectory()) root = findWorkspaceRoot(abs);
     else root = rootForDataFile(abs).root;
-    if (!root) throw new UserError(`no ERASE workspace at or above ${abs}: run \`erase init --data FILE.jsonl\` first`, 'usage');
+    if (!root) throw new UserError(`no ERASE workspace at or above ${abs}`, 'usage', 'init');
     const paths = workspacePaths(root);
     return new EraseWorkspace(paths, readConfig(paths));
   }
@@ -211,18 +215,63 @@ export class EraseWorkspace {
     return { k: c.k, eps, dims: c.dims, maxIter: c.maxIter, seed: c.seed, embedderId: embedder.id };
   }
 
-  /** Embeds (cached), clusters from scratch and saves the state. */
+  /**
+   * Embeds (cached), clusters from scratch and saves the state. Re-clustering an existing state is
+   * one audited transaction (action `retrain`): examples removed by hand since the last clustering
+   * are committed to as erasures in its entry, so no removal ever goes unaudited.
+   */
   async cluster(opts: WorkOptions = {}): Promise<ClusterReport> {
-    await this.lock.acquire();
-    try {
-      return await this.clusterLocked(opts);
-    } finally {
-      this.lock.release();
-    }
+    return runTransaction<ClusterReport>(this, this.keyStore, async () => {
+      const previous = loadState(this.paths);
+      const trained = await this.trainFromFile(opts);
+      if (!previous) {
+        this.saveTrained(trained);
+        return { plan: null, result: () => trained.report };
+      }
+      if (previous.hash === trained.report.stateHash) {
+        this.saveTrained(trained); // refreshes the meta; the state is unchanged
+        return { plan: null, result: () => trained.report };
+      }
+      const { removed, added } = handEdits(previous.state, trained.dataset.examples);
+      const present = new Set(trained.dataset.examples.map((e) => e.id));
+      const gone = [...removed.keys()].filter((id) => !present.has(id));
+      return {
+        plan: {
+          action: 'retrain',
+          forgetIds: gone,
+          stateHashBefore: previous.hash,
+          state: trained.model.state,
+          stateHashAfter: trained.report.stateHash,
+          meta: trained.meta,
+          certified: null,
+          entry: {
+            time: opts.time ?? new Date().toISOString(),
+            erased: [...removed.keys()].map((id) => ({ id, content: '' })),
+            certified: false,
+            retrained: true,
+            promptChanged: trained.meta.representatives.some((r, j) => r !== loadMeta(this.paths)?.representatives[j]),
+            notes: `clustered again from the data file (k=${trained.report.k}, eps=${trained.report.eps}); hand edits since the last clustering: ${removed.size} removed, ${added.length} added`,
+          },
+        },
+        result: () => trained.report,
+      };
+    });
   }
 
-  /** `cluster` for callers that already hold the lock (recovery, reconcile). */
-  async clusterLocked(opts: WorkOptions = {}, history?: ClusterMeta['deletions']): Promise<ClusterReport> {
+  /** `cluster` for callers that already hold the lock and have no earlier state (a first clustering). */
+  async clusterLocked(opts: WorkOptions = {}): Promise<ClusterReport> {
+    const trained = await this.trainFromFile(opts);
+    this.saveTrained(trained);
+    return trained.report;
+  }
+
+  private saveTrained(t: { model: TrainedModel; meta: ClusterMeta }): void {
+    saveState(this.paths, t.model.state);
+    saveMeta(this.paths, t.meta);
+  }
+
+  /** Trains from scratch on the data file, in memory; nothing is written. */
+  private async trainFromFile(opts: WorkOptions): Promise<{ dataset: ParsedDataset; model: TrainedModel; meta: ClusterMeta; report: ClusterReport }> {
     const t0 = performance.now();
     const dataset = this.loadDataset();
     const embedder = await this.embedder();
@@ -241,7 +290,7 @@ export class EraseWorkspace {
     } else {
       model = trainAndMeasure(points, this.paramsFor(this.config.eps, embedder), { signal: opts.signal, onIteration });
     }
-    const hash = saveState(this.paths, model.state);
+    const hash = stateHash(model.state);
     const previous = loadMeta(this.paths);
     const meta: ClusterMeta = {
       stateHash: hash,
@@ -253,11 +302,10 @@ export class EraseWorkspace {
       nonEmpty: model.nonEmpty,
       warnings: model.warnings,
       epsChoice,
-      deletions: history ?? previous?.deletions ?? { certified: 0, retrained: 0 },
+      deletions: previous?.deletions ?? { certified: 0, retrained: 0 },
       auditHead: previous?.auditHead,
     };
-    saveMeta(this.paths, meta);
-    return {
+    const report: ClusterReport = {
       n: model.state.n,
       distinct: points.ids.length,
       k: model.state.params.k,
@@ -276,13 +324,14 @@ export class EraseWorkspace {
       duplicates: dataset.duplicates.length,
       ms: performance.now() - t0,
     };
+    return { dataset, model, meta, report };
   }
 
   /** The saved state, its meta and the points it was trained on; throws a clear error when not clustered yet. */
   async loadModel(opts: WorkOptions = {}): Promise<LoadedModel> {
     const loaded = loadState(this.paths);
     const meta = loadMeta(this.paths);
-    if (!loaded || !meta) throw new UserError('the data set is not clustered yet: run `erase cluster` first', 'usage');
+    if (!loaded || !meta) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
     const dataset = this.loadDataset();
     const { state } = loaded;
     // The points the state was trained on: ids and weights from the state itself.
@@ -294,7 +343,7 @@ export class EraseWorkspace {
     if (gone.length > 0) {
       const stored = loadPoints(this.paths.points, key);
       if (!stored || gone.some((id) => !stored.has(id))) {
-        throw new UserError('examples were removed from the data file by hand and their vectors are no longer stored: run `erase cluster` to retrain', 'check');
+        throw new UserError('examples were removed from the data file by hand', 'check', 'reconcile');
       }
     }
     const items = [...state.assignments.keys()].map((id) => byId.get(id) ?? { id, input: '' });
@@ -360,7 +409,7 @@ export class EraseWorkspace {
   async prompt(query?: string, opts: WorkOptions = {}): Promise<RenderedPrompt & { mode: 'dataset' | 'query' }> {
     const meta = loadMeta(this.paths);
     const loaded = loadState(this.paths);
-    if (!meta || !loaded) throw new UserError('the data set is not clustered yet: run `erase cluster` first', 'usage');
+    if (!meta || !loaded) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
     const byId = new Map(this.loadDataset().examples.map((e) => [e.id, e] as const));
     let ids: string[];
     if (this.config.mode === 'query' && query !== undefined) {
@@ -372,7 +421,7 @@ export class EraseWorkspace {
     }
     const examples = ids.map((id) => {
       const e = byId.get(id);
-      if (!e) throw new UserError('the clustered state names an example that is no longer in the data file: run `erase reconcile`', 'check');
+      if (!e) throw new UserError('the clustered state names an example that is no longer in the data file', 'check', 'reconcile');
       return { id, input: e.input, output: e.output };
     });
     return { ...renderPrompt(examples, query, this.config.template), mode: this.config.mode === 'query' && query !== undefined ? 'query' : 'dataset' };
@@ -404,7 +453,7 @@ export class EraseWorkspace {
   async verify(opts: WorkOptions = {}): Promise<VerifyReport> {
     const t0 = performance.now();
     const loaded = loadState(this.paths);
-    if (!loaded) throw new UserError('the data set is not clustered yet: run `erase cluster` first', 'usage');
+    if (!loaded) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
     const dataset = this.loadDataset();
     const p = loaded.state.params;
     const points = await this.pointsFor(dataset.examples, { embedderId: p.embedderId, seed: p.seed, dims: p.dims }, opts);

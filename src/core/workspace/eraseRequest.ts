@@ -1,0 +1,160 @@
+/**
+ * The erase use case, the one both front ends call: select the examples (by ids, text, pattern or
+ * a recorded request), erase them in one audited transaction with their request record, and hand
+ * back the receipt, the record and a residual-copy scan over the erased texts (held in memory
+ * only). The CLI and the extension only gather input and render what this returns.
+ */
+import { basename } from 'node:path';
+import type { Example } from '../dataset/types';
+import { UserError } from '../errors';
+import { hmacSha256Hex } from '../hash';
+import type { ResidualReport } from '../residual';
+import { readRequestsFile, type RequestLine } from '../requests/requestsFile';
+import type { DeletionRequestRecord, RequestMatch } from '../requests/store';
+import { eraseExamples, keyStoreFor, type DeletionReceipt } from './erasure';
+import { findMatches } from './matching';
+import { requestStore } from './requestRecords';
+import { previewRequest } from './requests';
+import { residualNeedles, scanWorkspace, type ScanScope } from './residuals';
+import type { EraseWorkspace, WorkOptions } from './workspace';
+
+export type EraseSelector =
+  | { readonly kind: 'ids'; readonly ids: readonly string[] }
+  | { readonly kind: 'text'; readonly text: string; readonly ignoreCase?: boolean }
+  | { readonly kind: 'regex'; readonly pattern: string; readonly ignoreCase?: boolean }
+  /** A recorded deletion request: what it matches now. */
+  | { readonly kind: 'record'; readonly requestId: string };
+
+export interface EraseRequestOptions extends WorkOptions {
+  readonly requestId?: string;
+  readonly requester?: string;
+  readonly subjectRef?: string;
+  readonly reason?: string;
+  /** Retrain from scratch before committing and record the comparison. */
+  readonly verify?: boolean;
+  readonly unloadModel?: boolean;
+  /** Prepare a residual-copy scan of the erased texts (default on); a scope narrows or widens where it looks. */
+  readonly scan?: boolean | ScanScope;
+}
+
+export interface EraseOutcome {
+  readonly receipt: DeletionReceipt;
+  readonly record: DeletionRequestRecord | undefined;
+  /** Runs the residual-copy scan (texts in memory only); null when scanning is off or nothing was erased now. */
+  readonly scanResiduals: ((opts?: WorkOptions) => Promise<ResidualReport>) | null;
+}
+
+/** The examples a selector matches now (the preview shown before anything is erased). */
+export function selectExamples(ws: EraseWorkspace, selector: EraseSelector): Example[] {
+  const examples = ws.loadDataset().examples;
+  switch (selector.kind) {
+    case 'ids': {
+      const want = new Set(selector.ids);
+      return examples.filter((e) => want.has(e.id));
+    }
+    case 'text':
+      return findMatches(examples, { text: selector.text, ignoreCase: selector.ignoreCase });
+    case 'regex':
+      return findMatches(examples, { regex: selector.pattern, ignoreCase: selector.ignoreCase });
+    case 'record':
+      return previewRequest(ws, selector.requestId);
+  }
+}
+
+function matchOf(selector: EraseSelector): RequestMatch {
+  if (selector.kind === 'text') return { kind: 'text', ignoreCase: selector.ignoreCase };
+  if (selector.kind === 'regex') return { kind: 'regex', ignoreCase: selector.ignoreCase };
+  return { kind: 'ids' };
+}
+
+/** Erases what the selector matches, as one audited transaction, and records the request. */
+export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, opts: EraseRequestOptions = {}): Promise<EraseOutcome> {
+  let requestId = opts.requestId;
+  let ids: string[];
+  let recordFields: { requester?: string; subjectRef?: string; reason?: string } = opts;
+  if (selector.kind === 'record') {
+    const r = requestStore(ws).require(selector.requestId);
+    if (r.status === 'refused') throw new UserError(`request ${r.requestId} was refused (${r.refusedReason ?? 'no reason'}); it cannot be executed`, 'input');
+    requestId = r.requestId;
+    recordFields = r;
+    ids = r.status === 'erased' || r.status === 'verified' ? [] : previewRequest(ws, r.requestId).map((e) => e.id);
+  } else {
+    const matched = selectExamples(ws, selector);
+    if (selector.kind === 'ids') {
+      const known = new Set(matched.map((e) => e.id));
+      const unknown = selector.ids.filter((id) => !known.has(id));
+      if (unknown.length > 0 && !requestId) throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${unknown[0]}); list the ids with status`, 'input');
+      ids = [...selector.ids];
+    } else {
+      ids = matched.map((e) => e.id);
+    }
+    if (ids.length === 0 && !requestId) throw new UserError('no example matches; nothing was erased', 'input');
+  }
+  // Read before they are gone; memory only.
+  const wantScan = opts.scan !== false;
+  const needles = wantScan ? residualNeedles(selectExamples(ws, { kind: 'ids', ids })) : [];
+  const receipt = await eraseExamples(
+    ws,
+    {
+      ids,
+      requestId,
+      requester: recordFields.requester,
+      subjectRef: recordFields.subjectRef,
+      reason: recordFields.reason,
+      verify: opts.verify,
+      unloadModel: opts.unloadModel,
+      time: opts.time,
+      record:
+        selector.kind === 'record'
+          ? undefined
+          : { requester: opts.requester, subjectRef: opts.subjectRef, reason: opts.reason, match: matchOf(selector), matchedCount: ids.length },
+    },
+    opts,
+  );
+  const scope = typeof opts.scan === 'object' ? opts.scan : {};
+  return {
+    receipt,
+    record: requestStore(ws).get(receipt.requestId),
+    scanResiduals: wantScan && !receipt.alreadyDone && needles.length > 0 ? (o: WorkOptions = {}) => scanWorkspace(ws, needles, { ...scope, ...o }) : null,
+  };
+}
+
+export type RequestsFileResult =
+  | { readonly line: number; readonly requestId: string; readonly outcome: EraseOutcome }
+  | { readonly line: number; readonly requestId: string; readonly error: UserError };
+
+/**
+ * A requests file: one transaction per request. A failing request is reported and the others
+ * still run; a request without an id gets one derived from its line (keyed, so the id reveals
+ * nothing of the match text), so a re-run resumes where the last one stopped.
+ */
+export async function eraseRequestsFile(
+  ws: EraseWorkspace,
+  path: string,
+  opts: Omit<EraseRequestOptions, 'requestId' | 'requester' | 'subjectRef' | 'reason'> = {},
+): Promise<RequestsFileResult[]> {
+  const requests = readRequestsFile(path);
+  const key = await keyStoreFor(ws).getOrCreateHmacKey();
+  const results: RequestsFileResult[] = [];
+  for (const rq of requests) {
+    const requestId = rq.requestId ?? `${basename(path)}#${rq.line}-${hmacSha256Hex(key, `erase-workbench/requests-file\0${lineKey(rq)}`).slice(0, 20)}`;
+    try {
+      const outcome = await eraseRequest(ws, selectorOf(rq), { ...opts, requestId, requester: rq.requester, subjectRef: rq.subjectRef, reason: rq.reason });
+      results.push({ line: rq.line, requestId, outcome });
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e; // an I/O or internal error stops the batch
+      results.push({ line: rq.line, requestId, error: e });
+    }
+  }
+  return results;
+}
+
+function selectorOf(rq: RequestLine): EraseSelector {
+  if (rq.ids) return { kind: 'ids', ids: rq.ids };
+  if (rq.regex !== undefined) return { kind: 'regex', pattern: rq.regex, ignoreCase: rq.ignoreCase };
+  return { kind: 'text', text: rq.match ?? '', ignoreCase: rq.ignoreCase };
+}
+
+function lineKey(rq: RequestLine): string {
+  return JSON.stringify([rq.ids ?? null, rq.match ?? null, rq.regex ?? null, rq.ignoreCase ?? false, rq.requester ?? null, rq.subjectRef ?? null]);
+}
