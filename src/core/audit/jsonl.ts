@@ -4,6 +4,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeStep } from '../storage/writeSteps';
 import { fsyncDir } from '../storage/atomicWrite';
 import { FileLock } from '../storage/lock';
 
@@ -63,9 +64,14 @@ export function appendLine(path: string, line: string): void {
   const fd = openSync(path, 'a', 0o644);
   try {
     const buf = Buffer.from(line + '\n', 'utf8');
+    // Two writes with a named step between them, so a crash test can leave a torn tail on purpose.
+    const half = buf.length >> 1;
     let off = 0;
+    while (off < half) off += writeSync(fd, buf, off, half - off);
+    writeStep('append', path);
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     fsyncSync(fd);
+    writeStep('fsync-append', path);
   } finally {
     closeSync(fd);
   }

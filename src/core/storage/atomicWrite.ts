@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { writeStep } from './writeSteps';
 
 /**
  * Writes a file so that a crash at any instant leaves either the old or the new content:
@@ -14,7 +15,9 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    writeStep('write-temp', path);
     fsyncSync(fd);
+    writeStep('fsync-file', path);
   } catch (e) {
     closeSync(fd);
     try {
@@ -26,7 +29,9 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   }
   closeSync(fd);
   renameSync(tmp, path);
+  writeStep('rename', path);
   fsyncDir(dir);
+  writeStep('fsync-dir', path);
 }
 
 export function fsyncDir(dir: string): void {

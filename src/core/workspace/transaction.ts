@@ -31,7 +31,8 @@ import { train } from '../qkmeans/train';
 import { makePointSet } from '../qkmeans/points';
 import { deleteFromState } from '../qkmeans/deletion';
 import { loadPoints } from '../storage/pointStore';
-import { writeFileAtomic } from '../storage/atomicWrite';
+import { fsyncDir, writeFileAtomic } from '../storage/atomicWrite';
+import { writeStep } from '../storage/writeSteps';
 import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
 import { forgetVectors } from './vectors';
 import { describe } from './training';
@@ -136,7 +137,7 @@ async function commitAndApply(ws: EraseWorkspace, keyStore: KeyStore, p: Plan): 
     { keyStore, expectedHead: meta?.auditHead },
   );
   await applyCommitted(ws, intent, appended.entry, appended.head, { state: p.state, meta: p.meta ?? null });
-  unlinkSync(ws.paths.intent);
+  removeIntent(ws);
   return { requestId, entry: appended.entry, appended };
 }
 
@@ -280,8 +281,14 @@ async function recoverLocked(ws: EraseWorkspace, keyStore: KeyStore): Promise<Re
   }
   const head = await currentHead(auditDir);
   await applyCommitted(ws, intent, entry, head);
-  unlinkSync(ws.paths.intent);
+  removeIntent(ws);
   return { requestId: intent.requestId, action: intent.action, outcome: 'completed' };
+}
+
+function removeIntent(ws: EraseWorkspace): void {
+  writeStep('unlink', ws.paths.intent);
+  unlinkSync(ws.paths.intent);
+  fsyncDir(ws.paths.dir);
 }
 
 /** The audit entry a request id was committed under, if any (idempotent re-runs). */

@@ -1,0 +1,191 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, erase, tempDir } from './cliHarness';
+import { EraseWorkspace, recoverPending, reconcile, eraseRequest } from '../../src/core/workspace';
+import { loadMeta } from '../../src/core/workspace/persisted';
+import { receiveRequest } from '../../src/core/workspace/requests';
+import { verifyLog } from '../../src/core/audit';
+
+/**
+ * The fault matrix: every state-changing action, killed (SIGKILL) at every one of its write steps
+ * in turn — deterministically, by ERASE_FAULT_AT (src/core/storage/writeSteps.ts). After each kill:
+ * the next start recovers; the data file lost nothing it should keep (all or nothing); the audit
+ * log verifies against the head kept outside it; running the action again completes it; a later
+ * erasure works; and the state equals a brand-new workspace built from the data file alone.
+ */
+
+const REQUEST_ID = 'REQ-matrix';
+/** Every step by default; npm test takes every STRIDE-th (npm run test:faults runs them all). */
+const STRIDE = Math.max(1, Number(process.env.FAULT_MATRIX_STRIDE ?? 1));
+
+function baseWorkspace(): { dir: string; ids: string[]; lines: string[] } {
+  const dir = tempDir('matrix-base');
+  const words = ['bright', 'slow', 'tender', 'loud', 'clever', 'odd', 'warm', 'grim', 'quiet', 'bold'];
+  const nouns = ['film', 'plot', 'score', 'cast', 'ending', 'script'];
+  const lines: string[] = [];
+  for (let i = 0; i < 90; i++) {
+    const text = `a ${words[(i * 7) % 10]} and ${words[(i * 3 + 1) % 10]} ${nouns[i % 6]} number ${i}`;
+    lines.push(JSON.stringify(i % 9 === 0 ? { id: `ex-${i}`, input: text, output: i % 2 ? 'positive' : 'negative' } : { input: text, output: i % 2 ? 'positive' : 'negative' }));
+    if (i === 40) lines.push('{"input": a malformed line kept byte for byte');
+  }
+  writeFileSync(join(dir, 'data.jsonl'), lines.join('\n') + '\n');
+  assert.equal(erase(dir, 'init', '--data', 'data.jsonl', '--k', '4', '--eps', '0.1').code, 0);
+  assert.equal(erase(dir, 'cluster').code, 0);
+  const ids = erase(dir, 'status', '--json').json().ids as string[];
+  return { dir, ids, lines: readFileSync(join(dir, 'data.jsonl'), 'utf8').split('\n') };
+}
+
+interface Action {
+  readonly name: string;
+  /** Prepares a fresh copy (hand edits, a waiting request). */
+  setup(dir: string): Promise<void> | void;
+  readonly args: string[];
+  /** Lines the action may remove from the data file (what it erases). */
+  readonly erases?: (line: string) => boolean;
+}
+
+function dropLines(dir: string, pred: (line: string, i: number) => boolean): void {
+  const file = join(dir, 'data.jsonl');
+  const lines = readFileSync(file, 'utf8').split('\n');
+  writeFileSync(file, lines.filter((l, i) => !pred(l, i)).join('\n'));
+}
+
+function addLines(dir: string, texts: string[]): void {
+  const file = join(dir, 'data.jsonl');
+  writeFileSync(file, readFileSync(file, 'utf8') + texts.map((t) => JSON.stringify({ input: t, output: 'positive' }) + '\n').join(''));
+}
+
+function actions(ids: string[]): Action[] {
+  return [
+    { name: 'delete', setup: () => {}, args: ['delete', '--id', ids[5], '--request-id', REQUEST_ID, '--skip-scan', '--keep-model'], erases: (l) => l.includes('number 5"') },
+    {
+      name: 'delete with unreconciled hand edits',
+      setup: (d) => dropLines(d, (_, i) => i === 11),
+      args: ['delete', '--id', ids[5], '--request-id', REQUEST_ID, '--skip-scan', '--keep-model'],
+      erases: (l) => l.includes('number 5"'),
+    },
+    {
+      name: 'request run',
+      setup: async (d) => {
+        await receiveRequest(EraseWorkspace.open(d), { requestId: REQUEST_ID, match: { kind: 'text', value: 'number 2' }, time: '2026-11-30T00:00:00.000Z' });
+      },
+      args: ['request', 'run', REQUEST_ID],
+      erases: (l) => l.includes('number 2'),
+    },
+    {
+      name: 'request refuse',
+      setup: async (d) => {
+        await receiveRequest(EraseWorkspace.open(d), { requestId: REQUEST_ID, match: { kind: 'text', value: 'number 3' }, time: '2026-11-30T00:00:00.000Z' });
+      },
+      args: ['request', 'refuse', REQUEST_ID, '--reason', 'legal hold'],
+    },
+    { name: 'reconcile (lines removed by hand)', setup: (d) => dropLines(d, (_, i) => i === 3 || i === 17), args: ['reconcile'] },
+    { name: 'reconcile (lines added by hand)', setup: (d) => addLines(d, ['a freshly added example about a film', 'another new line about a plot']), args: ['reconcile'] },
+    { name: 'cluster after a hand removal', setup: (d) => dropLines(d, (_, i) => i === 23), args: ['cluster'] },
+  ];
+}
+
+/** How many write steps one run of the action has (a traced, uninterrupted run). */
+function countSteps(dir: string, args: string[]): number {
+  const trace = join(dir, '..', `${Math.abs(hashCode(dir))}.trace`);
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, ERASE_FAULT_TRACE: trace }, encoding: 'utf8' });
+  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+  const n = existsSync(trace) ? readFileSync(trace, 'utf8').trim().split('\n').length : 0;
+  rmSync(trace, { force: true });
+  return n;
+}
+
+function hashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+async function freshHash(dir: string): Promise<string> {
+  const fresh = tempDir('matrix-oracle');
+  cpSync(join(dir, 'data.jsonl'), join(fresh, 'data.jsonl'));
+  const cfg = JSON.parse(readFileSync(join(dir, '.erase', 'config.json'), 'utf8'));
+  const ws = EraseWorkspace.init(join(fresh, 'data.jsonl'), { k: cfg.k, eps: cfg.eps, seed: cfg.seed, dims: cfg.dims });
+  const r = await ws.cluster();
+  rmSync(fresh, { recursive: true, force: true });
+  return r.stateHash;
+}
+
+async function auditOk(ws: EraseWorkspace): Promise<void> {
+  const report = await verifyLog(ws.paths.auditDir, { expectedHead: loadMeta(ws.paths)?.auditHead });
+  assert.ok(report.ok, JSON.stringify(report.problems));
+}
+
+test('fault matrix: every action killed at every write step recovers, loses nothing, verifies and equals a brand-new workspace', async () => {
+  const base = baseWorkspace();
+  const totals: Record<string, { steps: number; completed: number; rolledBack: number }> = {};
+  let violations = 0;
+  for (const action of actions(base.ids)) {
+    const probe = tempDir('matrix-probe');
+    cpSync(base.dir, probe, { recursive: true });
+    await action.setup(probe);
+    const steps = countSteps(probe, action.args);
+    rmSync(probe, { recursive: true, force: true });
+    assert.ok(steps > 3, `${action.name}: only ${steps} write steps traced`);
+    totals[action.name] = { steps, completed: 0, rolledBack: 0 };
+    for (let at = 1; at <= steps; at += STRIDE) {
+      const dir = tempDir('matrix');
+      cpSync(base.dir, dir, { recursive: true });
+      await action.setup(dir);
+      const before = readFileSync(join(dir, 'data.jsonl'));
+      const r = spawnSync(process.execPath, [CLI, ...action.args], { cwd: dir, env: { ...process.env, ERASE_FAULT_AT: String(at) }, encoding: 'utf8' });
+      const where = `${action.name}, killed at step ${at}/${steps}`;
+      try {
+        assert.equal(r.signal, 'SIGKILL', `${where}: expected a kill (exit ${r.status}: ${r.stderr})`);
+        const ws = EraseWorkspace.open(dir);
+        const rec = await recoverPending(ws, ws.keyStore);
+        if (rec?.outcome === 'completed') totals[action.name].completed++;
+        else totals[action.name].rolledBack++;
+        await auditOk(ws);
+        // Nothing lost: every line of the file before the action is still there unless it was erased.
+        const after = readFileSync(join(dir, 'data.jsonl'), 'utf8').split('\n');
+        const kept = new Set(after);
+        const missing = before
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => !kept.has(l));
+        const lost = missing.filter((l) => !action.erases?.(l));
+        assert.equal(lost.length, 0, `${where}: ${lost.length} line(s) lost that the action does not erase`);
+        // All or nothing: either every line the action erases is gone, or none is.
+        if (action.erases) {
+          const erasedNow = missing.length;
+          const erasable = before
+            .toString('utf8')
+            .split('\n')
+            .filter((l) => action.erases!(l)).length;
+          assert.ok(erasedNow === 0 || erasedNow === erasable, `${where}: ${erasedNow} of ${erasable} lines erased (partial)`);
+        }
+        assert.ok(after.includes('{"input": a malformed line kept byte for byte'), `${where}: the malformed line was lost`);
+        // The action again: completes it (or finds it done), then the state equals a fresh workspace's.
+        const again = spawnSync(process.execPath, [CLI, ...action.args], { cwd: dir, encoding: 'utf8' });
+        if (action.name !== 'request refuse' || again.status !== 2) assert.equal(again.status, 0, `${where}: re-run failed: ${again.stderr}`);
+        const ws2 = EraseWorkspace.open(dir);
+        await reconcile(ws2, {}, ws2.keyStore); // an interrupted 'request refuse' leaves no drift; others are done
+        assert.equal(ws2.status().stateHash, await freshHash(dir), `${where}: state differs from a brand-new workspace`);
+        await auditOk(ws2);
+        // A later erasure works and stays exact.
+        const another = ws2.loadDataset().examples.find((e) => e.input.includes('number 7'))!;
+        await eraseRequest(ws2, { kind: 'ids', ids: [another.id] }, { scan: false, unloadModel: false });
+        assert.equal(ws2.status().stateHash, await freshHash(dir), `${where}: state after a later erasure differs from a brand-new workspace`);
+        await auditOk(ws2);
+      } catch (e) {
+        violations++;
+        throw e;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  console.log(
+    `fault matrix: ${JSON.stringify({ actions: Object.keys(totals).length, stride: STRIDE, stepsPerAction: Object.values(totals).map((t) => t.steps), kills: Object.values(totals).reduce((s, t) => s + t.completed + t.rolledBack, 0), violations, totals })}`,
+  );
+  rmSync(base.dir, { recursive: true, force: true });
+});

@@ -1,0 +1,176 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EraseWorkspace, eraseRequest, eraseRequestsFile, reconcile, recoverPending } from '../../src/core/workspace';
+import { readLog, verifyLog } from '../../src/core/audit';
+import { loadMeta } from '../../src/core/workspace/persisted';
+import { requestStore } from '../../src/core/workspace/requestRecords';
+import { onWriteStep } from '../../src/core/storage/writeSteps';
+
+/** A small deterministic data set. */
+function workspace(n = 160): { dir: string; file: string; lines: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'erase-tx-'));
+  const words = ['bright', 'slow', 'tender', 'loud', 'clever', 'odd', 'warm', 'grim', 'quiet', 'bold'];
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++)
+    lines.push(JSON.stringify({ input: `the ${words[(i * 7) % 10]} film was ${words[(i * 3 + 1) % 10]} (${i})`, output: i % 2 ? 'positive' : 'negative' }));
+  const file = join(dir, 'data.jsonl');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return { dir, file, lines };
+}
+
+/** The oracle: a brand-new workspace on a copy of the data file, same parameters. */
+async function freshHash(ws: EraseWorkspace): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'erase-oracle-'));
+  cpSync(ws.dataFile, join(dir, 'data.jsonl'));
+  const c = ws.config;
+  const r = await EraseWorkspace.init(join(dir, 'data.jsonl'), { k: c.k, eps: c.eps, seed: c.seed, dims: c.dims }).cluster();
+  rmSync(dir, { recursive: true, force: true });
+  return r.stateHash;
+}
+
+async function auditOk(ws: EraseWorkspace): Promise<void> {
+  const r = await verifyLog(ws.paths.auditDir, { expectedHead: loadMeta(ws.paths)?.auditHead });
+  assert.ok(r.ok, JSON.stringify(r.problems));
+}
+
+function removeLine(file: string, index: number): void {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines.splice(index, 1);
+  writeFileSync(file, lines.join('\n'));
+}
+
+test('a line removed by hand, then verify, then reconcile: the removal is audited and the state equals a fresh workspace', async () => {
+  const { file } = workspace();
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  removeLine(file, 7);
+  await ws.verify(); // used to rewrite the point store so that reconcile could no longer find the vector
+  const r = await reconcile(ws);
+  assert.equal(r.removedIds.length, 1);
+  const log = await readLog(ws.paths.auditDir);
+  assert.equal(log.entries.length, 1);
+  assert.equal(log.entries[0].action, 'reconcile');
+  assert.equal(log.entries[0].erasedCount, 1);
+  assert.equal(ws.status().stateHash, await freshHash(ws));
+  assert.equal(ws.status().outOfDate, false);
+  await auditOk(ws);
+});
+
+test('erase cluster after a hand removal audits the removal instead of dropping it silently', async () => {
+  const { file } = workspace();
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  removeLine(file, 12);
+  await ws.cluster();
+  const log = await readLog(ws.paths.auditDir);
+  assert.equal(log.entries.length, 1);
+  assert.equal(log.entries[0].action, 'retrain');
+  assert.equal(log.entries[0].erasedCount, 1);
+  await auditOk(ws);
+  // nothing left to reconcile: the cluster transaction took the removal
+  assert.equal((await reconcile(ws)).changed, false);
+});
+
+test('an erasure with unreconciled hand edits reconciles them in the same transaction: verify equal, one entry', async () => {
+  const { file } = workspace();
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  removeLine(file, 3);
+  writeFileSync(file, readFileSync(file, 'utf8') + JSON.stringify({ input: 'a line added by hand', output: 'positive' }) + '\n');
+  const target = ws.loadDataset().examples[20];
+  const { receipt } = await eraseRequest(ws, { kind: 'ids', ids: [target.id] }, { scan: false, unloadModel: false });
+  assert.deepEqual(receipt.reconciled?.removedIds.length, 1);
+  assert.deepEqual(receipt.reconciled?.addedIds.length, 1);
+  assert.equal((await ws.verify()).equal, true);
+  assert.equal(ws.status().stateHash, await freshHash(ws));
+  const log = await readLog(ws.paths.auditDir);
+  assert.equal(log.entries.length, 1);
+  assert.equal(log.entries[0].erasedCount, 2, 'the requested example and the one removed by hand');
+  await auditOk(ws);
+});
+
+test('committed erasure whose data-file rewrite fails, then a log read error: recovery stops with an error (never "rolled back"), then completes', async () => {
+  const { file } = workspace();
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  const target = ws.loadDataset().examples[9];
+  onWriteStep((step, path) => {
+    if (step === 'write-temp' && path === ws.dataFile) throw Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: 'EACCES' });
+  });
+  try {
+    await assert.rejects(eraseRequest(ws, { kind: 'ids', ids: [target.id] }, { requestId: 'REQ-io', scan: false, unloadModel: false }), /EACCES/);
+  } finally {
+    onWriteStep(null);
+  }
+  assert.ok(existsSync(ws.paths.intent), 'the intent stays until the erasure is finished');
+  assert.equal((await readLog(ws.paths.auditDir)).entries.length, 1, 'the audit entry (commit point) was written');
+  // The log cannot be read for a moment: an I/O error must not be taken as "not committed".
+  const log = join(ws.paths.auditDir, 'audit.jsonl');
+  renameSync(log, `${log}.away`);
+  mkdirSync(log);
+  await assert.rejects(recoverPending(ws, ws.keyStore), /EISDIR|illegal operation/);
+  assert.ok(existsSync(ws.paths.intent), 'nothing rolled back');
+  rmSync(log, { recursive: true });
+  renameSync(`${log}.away`, log);
+  const rec = await recoverPending(ws, ws.keyStore);
+  assert.deepEqual(rec && { outcome: rec.outcome, action: rec.action }, { outcome: 'completed', action: 'erase' });
+  assert.equal(ws.example(target.id), undefined, 'the erased line is gone from the data file');
+  assert.equal(ws.status().stateHash, await freshHash(ws));
+  assert.equal(requestStore(ws).get('REQ-io')?.status, 'erased', 'the request record is written by the roll-forward too');
+  await auditOk(ws);
+});
+
+test('a requests file: one transaction per request; a failing request is reported, the others run; a re-run resumes', async () => {
+  const { dir, file } = workspace();
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  const ex = ws.loadDataset().examples;
+  const requests = join(dir, 'requests.jsonl');
+  writeFileSync(
+    requests,
+    [
+      JSON.stringify({ requester: 'a@example.com', ids: [ex[1].id] }),
+      JSON.stringify({ requester: 'b@example.com', ids: ['no-such-id'] }),
+      JSON.stringify({ requester: 'c@example.com', match: '(33)' }),
+    ].join('\n') + '\n',
+  );
+  const first = await eraseRequestsFile(ws, requests, { scan: false, unloadModel: false });
+  assert.deepEqual(
+    first.map((r) => ('error' in r ? 'failed' : 'erased')),
+    ['erased', 'failed', 'erased'],
+  );
+  const second = await eraseRequestsFile(ws, requests, { scan: false, unloadModel: false });
+  assert.deepEqual(
+    second.map((r) => ('error' in r ? 'failed' : r.outcome.receipt.alreadyDone ? 'done before' : 'erased')),
+    ['done before', 'failed', 'done before'],
+  );
+  assert.equal((await readLog(ws.paths.auditDir)).entries.length, 2);
+  assert.equal(ws.status().stateHash, await freshHash(ws));
+  assert.equal(
+    requestStore(ws)
+      .list()
+      .filter((r) => r.status === 'erased').length,
+    2,
+  );
+});
+
+test('refusing a request is an audited transaction with its record; a later erasure still works', async () => {
+  const { file } = workspace();
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  const { receiveRequest, refuseRequest } = await import('../../src/core/workspace/requests');
+  const { record } = await receiveRequest(ws, { requestId: 'REQ-hold', match: { kind: 'text', value: '(4' } });
+  const refused = await refuseRequest(ws, record.requestId, 'legal hold');
+  assert.equal(refused.status, 'refused');
+  const target = ws.loadDataset().examples[30];
+  await eraseRequest(ws, { kind: 'ids', ids: [target.id] }, { scan: false, unloadModel: false });
+  const log = await readLog(ws.paths.auditDir);
+  assert.deepEqual(
+    log.entries.map((e) => e.action),
+    ['refuse', 'erase'],
+  );
+  await auditOk(ws);
+});
