@@ -121,7 +121,7 @@ async function auditOk(ws: EraseWorkspace): Promise<void> {
 
 test('fault matrix: every action killed at every write step recovers, loses nothing, verifies and equals a brand-new workspace', async () => {
   const base = baseWorkspace();
-  const totals: Record<string, { steps: number; completed: number; rolledBack: number }> = {};
+  const totals: Record<string, { steps: number; completed: number; rolledBackOrNothingPending: number }> = {};
   let violations = 0;
   for (const action of actions(base.ids)) {
     const probe = tempDir('matrix-probe');
@@ -130,7 +130,7 @@ test('fault matrix: every action killed at every write step recovers, loses noth
     const steps = countSteps(probe, action.args);
     rmSync(probe, { recursive: true, force: true });
     assert.ok(steps > 3, `${action.name}: only ${steps} write steps traced`);
-    totals[action.name] = { steps, completed: 0, rolledBack: 0 };
+    totals[action.name] = { steps, completed: 0, rolledBackOrNothingPending: 0 };
     for (let at = 1; at <= steps; at += STRIDE) {
       const dir = tempDir('matrix');
       cpSync(base.dir, dir, { recursive: true });
@@ -143,7 +143,7 @@ test('fault matrix: every action killed at every write step recovers, loses noth
         const ws = EraseWorkspace.open(dir);
         const rec = await recoverPending(ws, ws.keyStore);
         if (rec?.outcome === 'completed') totals[action.name].completed++;
-        else totals[action.name].rolledBack++;
+        else totals[action.name].rolledBackOrNothingPending++;
         await auditOk(ws);
         // Nothing lost: every line of the file before the action is still there unless it was erased.
         const after = readFileSync(join(dir, 'data.jsonl'), 'utf8').split('\n');
@@ -185,7 +185,7 @@ test('fault matrix: every action killed at every write step recovers, loses noth
     }
   }
   console.log(
-    `fault matrix: ${JSON.stringify({ actions: Object.keys(totals).length, stride: STRIDE, stepsPerAction: Object.values(totals).map((t) => t.steps), kills: Object.values(totals).reduce((s, t) => s + t.completed + t.rolledBack, 0), violations, totals })}`,
+    `fault matrix: ${JSON.stringify({ actions: Object.keys(totals).length, stride: STRIDE, stepsPerAction: Object.values(totals).map((t) => t.steps), kills: Object.values(totals).reduce((s, t) => s + t.completed + t.rolledBackOrNothingPending, 0), violations, totals })}`,
   );
   rmSync(base.dir, { recursive: true, force: true });
 });

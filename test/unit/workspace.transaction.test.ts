@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { EraseWorkspace, eraseRequest, eraseRequestsFile, reconcile, recoverPending } from '../../src/core/workspace';
 import { readLog, verifyLog } from '../../src/core/audit';
@@ -173,4 +174,25 @@ test('refusing a request is an audited transaction with its record; a later eras
     ['refuse', 'erase'],
   );
   await auditOk(ws);
+});
+
+test('the erase use case hands back a residual scan that searches .erase/ as well as the workspace files', async () => {
+  const { dir, file } = workspace();
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  const target = ws.loadDataset().examples[15];
+  writeFileSync(join(ws.paths.dir, 'stray-copy.txt'), `left behind: ${target.input}\n`);
+  writeFileSync(join(dir, 'notes.md'), `also here: ${target.input}\n`);
+  writeFileSync(join(dir, '.gitignore'), '.erase/\n'); // as in most repositories: the walk skips it, the scan must not
+  spawnSync('git', ['init', '-q'], { cwd: dir });
+  const { scanResiduals } = await eraseRequest(ws, { kind: 'ids', ids: [target.id] }, { unloadModel: false });
+  assert.ok(scanResiduals, 'a scan is prepared by default');
+  const report = await scanResiduals();
+  const places = report.hits.map((h) => h.path).sort();
+  assert.ok(places.includes('notes.md'), JSON.stringify(places));
+  assert.ok(
+    places.some((p) => p.endsWith('stray-copy.txt')),
+    JSON.stringify(places),
+  );
+  assert.ok(!JSON.stringify(report).includes(target.input), 'the report names places, never the text');
 });

@@ -4,7 +4,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeStep } from '../storage/writeSteps';
+import { syncFile, writeStep } from '../storage/writeSteps';
 import { fsyncDir } from '../storage/atomicWrite';
 import { FileLock } from '../storage/lock';
 
@@ -70,8 +70,7 @@ export function appendLine(path: string, line: string): void {
     while (off < half) off += writeSync(fd, buf, off, half - off);
     writeStep('append', path);
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-    writeStep('fsync-append', path);
+    syncFile(fd, path, 'fsync-append');
   } finally {
     closeSync(fd);
   }

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { writeStep } from './writeSteps';
+import { syncFile, writeStep } from './writeSteps';
 
 /**
  * Writes a file so that a crash at any instant leaves either the old or the new content:
@@ -16,8 +16,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     writeStep('write-temp', path);
-    fsyncSync(fd);
-    writeStep('fsync-file', path);
+    syncFile(fd, path);
   } catch (e) {
     closeSync(fd);
     try {
@@ -31,7 +30,6 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   renameSync(tmp, path);
   writeStep('rename', path);
   fsyncDir(dir);
-  writeStep('fsync-dir', path);
 }
 
 export function fsyncDir(dir: string): void {
@@ -39,6 +37,7 @@ export function fsyncDir(dir: string): void {
   try {
     fd = openSync(dir, 'r');
     fsyncSync(fd);
+    writeStep('fsync-dir', dir);
   } catch {
     // Some file systems refuse fsync on a directory; the rename is still atomic there.
   } finally {

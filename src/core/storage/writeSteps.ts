@@ -5,7 +5,7 @@
  *   ERASE_FAULT_TRACE=F   append "N step detail" to file F for every step
  * An in-process listener (tests) sees every step as well.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, fsyncSync } from 'node:fs';
 import { basename } from 'node:path';
 
 let count = 0;
@@ -26,4 +26,10 @@ export function writeStep(step: WriteStep, path: string): void {
 /** Tests: observe every step in this process (null to stop). */
 export function onWriteStep(fn: ((step: string, path: string) => void) | null): void {
   listener = fn;
+}
+
+/** fsync, recorded as a step only once it returned: a trace shows the syncs that really happened. */
+export function syncFile(fd: number, path: string, step: 'fsync-file' | 'fsync-append' = 'fsync-file'): void {
+  fsyncSync(fd);
+  writeStep(step, path);
 }
