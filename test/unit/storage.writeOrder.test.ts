@@ -28,8 +28,9 @@ test('an erasure syncs before every rename, syncs every append, and orders inten
   const renames = trace.map((t, i) => ({ ...t, i })).filter((t) => t.step === 'rename');
   assert.ok(renames.length >= 4, `only ${renames.length} atomic writes traced`);
   for (const r of renames) {
-    const synced = trace.slice(0, r.i).findLastIndex((t) => t.path === r.path && t.step === 'fsync-file');
-    const written = trace.slice(0, r.i).findLastIndex((t) => t.path === r.path && t.step === 'write-temp');
+    const lastBefore = (step: string) => trace.slice(0, r.i).map((t) => t.path === r.path && t.step === step).lastIndexOf(true);
+    const synced = lastBefore('fsync-file');
+    const written = lastBefore('write-temp');
     assert.ok(written >= 0 && synced > written, `${basename(r.path)}: renamed without an fsync of its temp file first`);
     assert.ok(
       trace.slice(r.i + 1).some((t) => t.step === 'fsync-dir' && t.path === dirname(r.path)),
