@@ -9,6 +9,7 @@ import { DEFAULT_MIN_LENGTH, scanResiduals, type ResidualHit, type ResidualRepor
 import { log } from './log';
 import { Keys, SECTION } from './settings';
 import { withCancellableProgress } from './progress';
+import { confirmModal } from './confirm';
 
 export function scanAfterEraseEnabled(): boolean {
   return vscode.workspace.getConfiguration(SECTION).get<boolean>(Keys.scanResidualsAfterErase, true);
@@ -160,6 +161,19 @@ export class ResidualsTree implements vscode.TreeDataProvider<Node>, vscode.Disp
   scan(needles: readonly string[], scope: { root: string; extraDirs: string[] }, trigger: string): Promise<ResidualResult | undefined> {
     const texts = needles.length;
     const run = async (): Promise<ResidualResult | undefined> => {
+      // The scan runs git in the folder; even with the repository's programs disabled, an untrusted folder is the user's call.
+      if (!vscode.workspace.isTrusted) {
+        const ok = await confirmModal(
+          vscode.l10n.t(
+            "This workspace is not trusted. Scan it and its git history for residual copies of erased text? git runs with the repository's own programs (hooks, fsmonitor, filters) disabled.",
+          ),
+          vscode.l10n.t('Scan'),
+        );
+        if (!ok) {
+          log.info(`residual scan (${trigger}) not run: the workspace is not trusted and the user declined`);
+          return undefined;
+        }
+      }
       try {
         const report = await withCancellableProgress(vscode.l10n.t('Scanning for residual copies of {0} erased text(s)', texts), (signal) =>
           scanResiduals({ root: scope.root, needles, extraDirs: scope.extraDirs, signal }),
