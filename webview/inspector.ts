@@ -1,6 +1,6 @@
 // Example inspector: the selected examples (text as textContent), reveal, and erase with an
 // in-page confirmation (requester + reason go into the audit log, the text does not).
-import type { ReceiptView } from '../src/shared/protocol';
+import { MAX_ERASE_IDS, type ReceiptView } from '../src/shared/protocol';
 import { byId, h, replaceChildren } from './dom';
 import { command, request } from './rpc';
 import { example } from './tooltip';
@@ -21,7 +21,7 @@ export class Inspector {
       return;
     }
     const list = h('ul', { class: 'inspector-list' });
-    for (const id of ids.slice(0, 50)) {
+    for (const id of ids.slice(0, MAX_ERASE_IDS)) {
       const li = h('li', { 'data-id': id }, h('span', { class: 'muted' }, id));
       list.append(li);
       void example(id).then(
@@ -42,12 +42,16 @@ export class Inspector {
     }
     const reveal = h('vscode-button', { secondary: true, id: 'inspector-reveal' }, 'Reveal in file');
     reveal.addEventListener('click', () => command('revealExample', { id: this.ids[0] }));
-    const erase = h('vscode-button', { id: 'inspector-erase' }, `Erase ${ids.length} example${ids.length > 1 ? 's' : ''}…`);
-    erase.addEventListener('click', () => this.confirm());
+    // Only what is listed can be erased from here: the host refuses more ids than the list shows.
+    const tooMany = ids.length > MAX_ERASE_IDS;
+    const erase = h('vscode-button', { id: 'inspector-erase', disabled: tooMany }, `Erase ${ids.length} example${ids.length > 1 ? 's' : ''}…`);
+    if (!tooMany) erase.addEventListener('click', () => this.confirm());
     replaceChildren(
       this.root,
       h('div', { class: 'toolbar' }, erase, reveal),
-      ids.length > 50 ? h('p', { class: 'muted' }, `showing 50 of ${ids.length}`) : null,
+      tooMany
+        ? h('p', { class: 'muted' }, `showing ${MAX_ERASE_IDS} of ${ids.length}; select at most ${MAX_ERASE_IDS} to erase them here, or record a deletion request for more`)
+        : null,
       list,
       h('div', { id: 'confirm-slot' }),
     );

@@ -5,7 +5,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import { isSavedViewState, type ReceiptView, type SavedViewState, type StatusView } from '../src/shared/protocol';
+import { isSavedViewState, withoutErased, type ReceiptView, type SavedViewState, type StatusView } from '../src/shared/protocol';
 import { AuditLog } from './audit';
 import { byId, h, replaceChildren } from './dom';
 import { Inspector } from './inspector';
@@ -49,11 +49,22 @@ function showTab(id: string): void {
 const canvas = h('canvas', { id: 'map', class: 'map', 'aria-label': 'cluster map', 'data-point-count': '0' }) as HTMLCanvasElement;
 const tooltip = new Tooltip();
 const inspectorRoot = h('aside', { id: 'inspector', class: 'inspector' });
-const onErased = (r: ReceiptView) => {
+/**
+ * Drops erased examples from the saved state and from every place in the page that shows them
+ * (lists keyed by data-id, the tooltip cache, a playground answer that used them).
+ */
+function forgetErased(ids: readonly string[]): void {
+  if (!ids.length) return;
+  const gone = new Set(ids);
   clearExampleCache();
-  state.selected = state.selected.filter((id) => !r.erasedIds.includes(id));
+  Object.assign(state, withoutErased(state, ids));
   persist();
+  playground.forget(gone); // first: it looks for the erased ids in its own list
+  for (const el of document.querySelectorAll<HTMLElement>('[data-id]')) if (gone.has(el.dataset.id ?? '')) el.remove();
   void inspector.show(state.selected);
+}
+const onErased = (r: ReceiptView) => {
+  forgetErased(r.erasedIds);
   status.dataset.lastErasure = r.requestId;
 };
 const inspector = new Inspector(inspectorRoot, onErased);
@@ -129,10 +140,12 @@ on('status', renderStatus);
 on('map', (m) => {
   clearExampleCache();
   map.setData(m);
-  state.selected = map.selectedIds();
+  state.selected = map.selectedIds(); // ids no longer in the data (erased elsewhere) drop out here
+  persist();
   void inspector.show(state.selected);
   app.dataset.state = 'ready';
 });
+on('erased', (p) => forgetErased(p.ids));
 on('audit', (p) => audit.update(p.entries));
 on('requests', (p) => requests.update(p.requests));
 on('select', (p) => {

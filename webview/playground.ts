@@ -58,6 +58,22 @@ export class Playground {
     });
   }
 
+  /**
+   * After an erasure: if the last prompt used an erased example, its answer and id list are
+   * text about that example; both go (the query is kept: the user typed it).
+   */
+  forget(erased: ReadonlySet<string>): void {
+    const used = [...this.ids.querySelectorAll<HTMLElement>('li')].some((li) => erased.has(li.dataset.id ?? ''));
+    if (!used) return;
+    for (const id of this.streams.keys()) command('cancelCompletion', { streamId: id });
+    replaceChildren(this.ids);
+    replaceChildren(this.withOut);
+    replaceChildren(this.withoutOut);
+    this.withState.textContent = '(cleared: it used an erased example)';
+    this.withoutState.textContent = '';
+    this.ids.dataset.count = '0';
+  }
+
   async loadModels(): Promise<void> {
     try {
       const r = await request('listModels', {});
@@ -91,7 +107,7 @@ export class Playground {
       this.streams.set(streamId, { out, state });
       try {
         const r = await request('complete', { streamId, query, model, withExamples });
-        if (withExamples) replaceChildren(this.ids, ...r.ids.map((id) => h('li', {}, id)));
+        if (withExamples) replaceChildren(this.ids, ...r.ids.map((id) => h('li', { 'data-id': id }, id)));
         this.ids.dataset.count = withExamples ? String(r.ids.length) : this.ids.dataset.count;
       } catch (e) {
         this.streams.delete(streamId);

@@ -20,6 +20,14 @@ export function setResidualsTree(t: ResidualsTree | undefined): void {
   residuals = t;
 }
 
+const erasedListeners = new Set<(ids: readonly string[]) => void>();
+
+/** Called after every erasure made in this window (the workbench tells its webview to forget those ids). */
+export function onErased(fn: (ids: readonly string[]) => void): vscode.Disposable {
+  erasedListeners.add(fn);
+  return { dispose: () => erasedListeners.delete(fn) };
+}
+
 export interface EraseMeta {
   requester?: string;
   reason?: string;
@@ -77,6 +85,7 @@ async function runErasure(
       ? vscode.l10n.t('Erased {0} example(s): certified deletion, no retraining needed. Request {1}.', receipt.erasedIds.length, receipt.requestId)
       : vscode.l10n.t('Erased {0} example(s): the clustering was retrained. Request {1}.', receipt.erasedIds.length, receipt.requestId),
   );
+  for (const fn of erasedListeners) fn(receipt.erasedIds);
   if (runScan && residuals) void residuals.show((signal) => runScan({ signal }), receipt.erasedIds.length, scope, vscode.l10n.t('erasure {0}', receipt.requestId));
   return { receipt, record };
 }

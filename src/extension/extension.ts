@@ -15,12 +15,15 @@ import { DataSetTree } from './trees/dataSetTree';
 import { statusView } from './views';
 import { watchDataFile } from './watcher';
 import { WorkbenchPanel, registerWorkbenchSerializer } from './workbench/panel';
+import { answerConfirmations } from './confirm';
 
 export interface ExtensionApi {
   /** Milliseconds spent in activate(). */
   readonly activationMs: number;
   /** For tests and automation: feeds a raw message to the workbench router as if the webview sent it. */
   handleWebviewMessage(raw: unknown): Promise<unknown>;
+  /** For tests: answers the host's modal confirmations (erasures the webview asks for, scans of untrusted folders); undefined restores the dialogs. */
+  answerConfirmations(fn: ((message: string) => boolean) | undefined): void;
   /** Resolves after the data set was opened and the views/diagnostics were refreshed. */
   refreshed(): Promise<void>;
   /** The tree providers, so tests and tools can read what the views show. */
@@ -112,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       const panel = WorkbenchPanel.current ?? openWorkbench();
       return panel.router.handle(raw);
     },
+    answerConfirmations,
     refreshed: async () => {
       await new Promise((r) => setTimeout(r, 0));
       await lastRefresh;

@@ -9,6 +9,7 @@ import { scanResiduals, type ResidualHit, type ResidualReport } from '../core/re
 import { log } from './log';
 import { Keys, SECTION } from './settings';
 import { withCancellableProgress } from './progress';
+import { confirmModal } from './confirm';
 
 export function scanAfterEraseEnabled(): boolean {
   return vscode.workspace.getConfiguration(SECTION).get<boolean>(Keys.scanResidualsAfterErase, true);
@@ -149,6 +150,19 @@ export class ResidualsTree implements vscode.TreeDataProvider<Node>, vscode.Disp
   /** Runs a scan that holds its texts itself (core's erase use case hands one back) and shows the report. */
   show(runScan: (signal: AbortSignal) => Promise<ResidualReport>, texts: number, scope: { root: string }, trigger: string): Promise<ResidualResult | undefined> {
     const run = async (): Promise<ResidualResult | undefined> => {
+      // The scan runs git in the folder; even with the repository's programs disabled, an untrusted folder is the user's call.
+      if (!vscode.workspace.isTrusted) {
+        const ok = await confirmModal(
+          vscode.l10n.t(
+            "This workspace is not trusted. Scan it and its git history for residual copies of erased text? git runs with the repository's own programs (hooks, fsmonitor, filters) disabled.",
+          ),
+          vscode.l10n.t('Scan'),
+        );
+        if (!ok) {
+          log.info(`residual scan (${trigger}) not run: the workspace is not trusted and the user declined`);
+          return undefined;
+        }
+      }
       try {
         const report = await withCancellableProgress(vscode.l10n.t('Scanning for residual copies of {0} erased text(s)', texts), runScan);
         const result: ResidualResult = { report, root: scope.root, trigger, texts, time: new Date().toISOString() };

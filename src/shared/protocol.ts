@@ -7,6 +7,11 @@ import { arrayOf, isBoolean, isFiniteNumber, isInt, isNonEmptyString, isString, 
 
 export const PROTOCOL_VERSION = 1;
 const MAX_IDS = 200_000;
+/**
+ * The inspector lists at most this many examples, and one `erase` message may carry no more:
+ * the user has seen every example the webview asks to erase (larger sets go through a deletion request).
+ */
+export const MAX_ERASE_IDS = 50;
 const isId: Guard<string> = (v): v is string => isNonEmptyString(v) && v.length <= 200;
 
 // ── data shapes (plain JSON) ────────────────────────────────────────────────────────────────
@@ -148,7 +153,7 @@ const paramGuards = {
   request: {
     getExample: object({ id: isId }),
     findExamples: object({ text: isNonEmptyString }),
-    erase: object({ ids: arrayOf(isId, MAX_IDS), requester: optional(isString), reason: optional(isString) }),
+    erase: object({ ids: arrayOf(isId, MAX_ERASE_IDS), requester: optional(isString), reason: optional(isString) }),
     verify: object({}),
     listModels: object({}),
     complete: object({ streamId: isId, query: isString, model: isString, withExamples: isBoolean }),
@@ -209,6 +214,8 @@ export interface HostNotifications {
   completionChunk: { streamId: string; text: string };
   completionEnd: { streamId: string; error?: string; cancelled?: boolean };
   select: { ids: string[] };
+  /** Examples just erased: the webview drops their ids and any text it holds about them. */
+  erased: { ids: string[] };
 }
 export type HostNotificationMessage = { [M in keyof HostNotifications]: { kind: 'notification'; method: M; params: HostNotifications[M] } }[keyof HostNotifications];
 export type ReplyMessage = { kind: 'reply'; id: number; ok: true; result: unknown } | { kind: 'reply'; id: number; ok: false; error: string };
@@ -236,3 +243,9 @@ export const isSavedViewState: Guard<SavedViewState> = object({
   selected: arrayOf(isId, MAX_IDS),
   withExamples: isBoolean,
 });
+
+/** The saved state without any erased id (saved state survives reloads: erased ids must not). */
+export function withoutErased(state: SavedViewState, erased: readonly string[]): SavedViewState {
+  const gone = new Set(erased);
+  return { ...state, selected: state.selected.filter((id) => !gone.has(id)) };
+}

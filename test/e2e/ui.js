@@ -158,6 +158,8 @@ let page;
       });
       await page.screenshot({ path: path.join(OUT, '05-erase-confirm.png') });
       await wv.locator('#confirm-erase').click();
+      // The host asks again (the webview is untrusted): VS Code's modal dialog, outside the webview.
+      await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Erase' }).first().click({ timeout: 15000 });
       await wv.locator(`#map[data-point-count="${N_EXAMPLES - 1}"]`).waitFor({ timeout: 30000 });
       await wv.locator('#tab-audit').click();
       await wv.locator('#audit-table tr[data-action="erase"]').first().waitFor({ timeout: 10000 });
@@ -223,6 +225,7 @@ let page;
       await wv.locator('#dr-run').click();
       await wv.locator('#dr-confirm-run').waitFor({ timeout: 5000 });
       await wv.locator('#dr-confirm-run').click();
+      await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Erase' }).first().click({ timeout: 15000 });
       await wv.locator('#dr-receipt').waitFor({ timeout: 30000 });
       await wv.locator(`#map[data-point-count="${N_EXAMPLES - 3}"]`).waitFor({ state: 'attached', timeout: 30000 });
       const row = wv.locator('#dr-list tr[data-status="erased"], #dr-list tr[data-status="verified"]').first();

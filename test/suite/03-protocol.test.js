@@ -34,4 +34,38 @@ suite('webview protocol', () => {
     const miss = await a.handleWebviewMessage({ kind: 'request', id: 10, method: 'getExample', params: { id: 'no-such-id' } });
     assert.strictEqual(miss.ok, false);
   });
+
+  test('a webview erasure is confirmed by a modal in the host; declined, nothing is erased', async () => {
+    const a = await api();
+    const fs = require('fs');
+    const { dataFile } = require('./helpers');
+    const before = fs.readFileSync(dataFile(), 'utf8');
+    const asked = [];
+    a.answerConfirmations((message) => (asked.push(message), false));
+    try {
+      const r = await a.handleWebviewMessage({ kind: 'request', id: 20, method: 'erase', params: { ids: ['hostile-script'] } });
+      assert.strictEqual(r.ok, false);
+      assert.match(r.error, /cancelled/);
+      assert.strictEqual(asked.length, 1);
+      assert.match(asked[0], /Erase 1 example/);
+      assert.strictEqual(fs.readFileSync(dataFile(), 'utf8'), before);
+    } finally {
+      a.answerConfirmations(undefined);
+    }
+  });
+
+  test('an erase message with more ids than the inspector lists is refused before any dialog', async () => {
+    const a = await api();
+    let asked = 0;
+    a.answerConfirmations(() => (asked++, true));
+    try {
+      const ids = Array.from({ length: 51 }, (_, i) => `id-${i}`);
+      const r = await a.handleWebviewMessage({ kind: 'request', id: 21, method: 'erase', params: { ids } });
+      assert.strictEqual(r.ok, false);
+      assert.match(r.error, /^rejected:/);
+      assert.strictEqual(asked, 0);
+    } finally {
+      a.answerConfirmations(undefined);
+    }
+  });
 });

@@ -15,6 +15,9 @@ const treeRecords = async (a) => {
 };
 
 suite('deletion requests', () => {
+  // The host confirms every erasure the webview asks for with a modal; here the test answers it.
+  suiteSetup(async () => (await api()).answerConfirmations(() => true));
+  suiteTeardown(async () => (await api()).answerConfirmations(undefined));
   test('invalid request messages are rejected', async () => {
     const a = await api();
     const bad = [

@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { globToRegExp, makePathFilter } from '../../src/core/residual/index';
 import { findInContent, isBinary } from '../../src/core/residual/match';
 import { makeRedactor, prepareNeedles } from '../../src/core/residual/needles';
-import { withPatternFile } from '../../src/core/residual/patternFile';
+import { parseBatchCheck } from '../../src/core/residual/catFile';
 
 test('glob: **, *, ? and base-name patterns', () => {
   const cases: [string, string, boolean][] = [
@@ -32,22 +31,12 @@ test('glob: **, *, ? and base-name patterns', () => {
   assert.equal(makePathFilter(undefined, [])('anything'), true);
 });
 
-test('pattern file: mode 0600 while in use, deleted afterwards even on error', async () => {
-  let seen = '';
-  await withPatternFile(['alpha', 'beta'], async (p) => {
-    seen = p;
-    assert.equal(statSync(p).mode & 0o777, 0o600);
-    assert.equal(readFileSync(p, 'utf8'), 'alpha\nbeta\n');
-  });
-  assert.equal(existsSync(seen), false);
-  await assert.rejects(
-    withPatternFile(['x'], async (p) => {
-      seen = p;
-      throw new Error('boom');
-    }),
-    /boom/,
-  );
-  assert.equal(existsSync(seen), false);
+test('cat-file --batch-check output: names holding newlines and missing names stay aligned', () => {
+  const oid = 'a'.repeat(40);
+  const names = ['HEAD:two\nlines.txt', 'HEAD:gone\nname missing', 'HEAD:plain.txt'];
+  // A missing name is echoed verbatim, newline and all, then " missing".
+  const out = `${oid} blob 12\nHEAD:gone\nname missing missing\n${'b'.repeat(40)} blob 7\n`;
+  assert.deepEqual(parseBatchCheck(out, names), [{ oid, type: 'blob', size: 12 }, undefined, { oid: 'b'.repeat(40), type: 'blob', size: 7 }]);
 });
 
 test('matcher: bytes mode finds UTF-8 text in binary, normalises ASCII whitespace, counts lines', () => {

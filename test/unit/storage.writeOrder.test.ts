@@ -28,7 +28,11 @@ test('an erasure syncs before every rename, syncs every append, and orders inten
   const renames = trace.map((t, i) => ({ ...t, i })).filter((t) => t.step === 'rename');
   assert.ok(renames.length >= 4, `only ${renames.length} atomic writes traced`);
   for (const r of renames) {
-    const lastBefore = (step: string) => trace.slice(0, r.i).map((t) => t.path === r.path && t.step === step).lastIndexOf(true);
+    const lastBefore = (step: string) =>
+      trace
+        .slice(0, r.i)
+        .map((t) => t.path === r.path && t.step === step)
+        .lastIndexOf(true);
     const synced = lastBefore('fsync-file');
     const written = lastBefore('write-temp');
     assert.ok(written >= 0 && synced > written, `${basename(r.path)}: renamed without an fsync of its temp file first`);

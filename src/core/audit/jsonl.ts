@@ -2,10 +2,11 @@
  * Byte-level handling of the append-only JSONL files: splitting into lines (with a torn-tail
  * report instead of silent acceptance), durable appends, and a cross-process append lock.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '../errors';
 import { syncFile, writeStep } from '../storage/writeSteps';
-import { fsyncDir } from '../storage/atomicWrite';
+import { fsyncDir, O_NOFOLLOW, PRIVATE_FILE_MODE } from '../storage/atomicWrite';
 import { FileLock } from '../storage/lock';
 
 export interface TornTail {
@@ -57,11 +58,20 @@ export function readIfExists(path: string): Buffer | null {
 /**
  * Appends one line in a single write loop and fsyncs it, so a crash leaves at most a torn
  * tail (detected by splitLines), never a silently shortened line that looks complete.
+ * Never through a symlink (O_NOFOLLOW): a planted link must not redirect the log elsewhere.
  */
 export function appendLine(path: string, line: string): void {
   if (line.includes('\n')) throw new Error('a JSONL line must not contain a newline');
   const fresh = !existsSync(path);
-  const fd = openSync(path, 'a', 0o644);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | O_NOFOLLOW, PRIVATE_FILE_MODE);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw new UserError(`${path} is a symbolic link; the audit log is never written through a link: replace it with the real file`, 'check');
+    }
+    throw e;
+  }
   try {
     const buf = Buffer.from(line + '\n', 'utf8');
     // Two writes with a named step between them, so a crash test can leave a torn tail on purpose.

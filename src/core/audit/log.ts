@@ -5,10 +5,10 @@
  * appendEntry refuses to extend a log that does not verify: signing a new checkpoint over a
  * tampered history would launder the tampering.
  */
-import { closeSync, ftruncateSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, fsyncSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
-import { fsyncDir, writeFileAtomic } from '../storage/atomicWrite';
+import { ensurePrivateDir, fsyncDir, writeFileAtomic } from '../storage/atomicWrite';
 import { signCheckpoint, SignedCheckpoint, encodeCheckpoint } from './checkpoint';
 import { AuditEntry, AuditEntryInput, buildEntry, encodeEntry } from './entry';
 import { CHECKPOINT_FILE, LOG_FILE, PUBLIC_KEY_FILE, TORN_TAIL_FILE } from './files';
@@ -61,7 +61,7 @@ function verifyForWrite(dir: string, publicKeyPem: string, expectedHead: TreeHea
 export async function appendEntry(dir: string, input: AuditEntryInput, opts: AppendOptions): Promise<AppendResult> {
   const hmacKey = await opts.keyStore.getOrCreateHmacKey();
   const signing = await opts.keyStore.getOrCreateSigningKey();
-  mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(dir);
   return withLock(dir, async () => {
     const before = verifyForWrite(dir, signing.publicKeyPem, opts.expectedHead);
     if (!before.ok) throw new UserError(`the audit log does not verify, so nothing was appended: ${describe(before)}`, 'check');

@@ -6,21 +6,48 @@ export interface ObjectInfo {
   size: number;
 }
 
+/** What every cat-file call needs: the repository folder, the scan's `-c` overrides, the abort signal. */
+export interface CatFileContext {
+  cwd: string;
+  config?: readonly string[];
+  signal?: AbortSignal;
+}
+
+const INFO_LINE = /^([0-9a-f]{40,64}) (\S+) (\d+)$/;
+
 /**
- * Resolves object names (`rev:path`, `:path`) to blob ids and sizes through stdin.
- * Names holding a newline cannot be passed line-wise and resolve to undefined.
+ * Resolves object names (`rev:path`, `:path`) to blob ids and sizes through stdin. When a
+ * name holds a newline, names are sent NUL-separated (`-z`, git 2.38+) so none is lost.
+ * Unresolved names (missing, ambiguous) give undefined.
  */
-export async function batchCheck(cwd: string, names: readonly string[], signal?: AbortSignal): Promise<(ObjectInfo | undefined)[]> {
-  const result: (ObjectInfo | undefined)[] = names.map(() => undefined);
-  const idx = names.map((n, i) => (n.includes('\n') ? -1 : i)).filter((i) => i >= 0);
-  if (idx.length === 0) return result;
-  const res = await runGit(['cat-file', '--batch-check'], { cwd, signal, input: idx.map((i) => `${names[i]}\n`).join('') });
-  const lines = res.stdout.toString('utf8').split('\n');
-  idx.forEach((nameIdx, k) => {
-    const m = /^([0-9a-f]{40,64}) (\S+) (\d+)$/.exec(lines[k] ?? '');
-    if (m) result[nameIdx] = { oid: m[1], type: m[2], size: Number(m[3]) };
+export async function batchCheck(ctx: CatFileContext, names: readonly string[]): Promise<(ObjectInfo | undefined)[]> {
+  if (names.length === 0) return [];
+  const z = names.some((n) => n.includes('\n'));
+  const args = z ? ['cat-file', '--batch-check', '-z'] : ['cat-file', '--batch-check'];
+  const res = await runGit(args, { cwd: ctx.cwd, config: ctx.config, signal: ctx.signal, input: names.map((n) => `${n}${z ? '\0' : '\n'}`).join('') });
+  return parseBatchCheck(res.stdout.toString('utf8'), names);
+}
+
+/**
+ * One record per name, in order: `<oid> <type> <size>\n`, or `<name> missing\n` (also
+ * `ambiguous`). The name is echoed verbatim and may hold newlines, so it is matched as a
+ * known prefix rather than split on lines.
+ */
+export function parseBatchCheck(out: string, names: readonly string[]): (ObjectInfo | undefined)[] {
+  let pos = 0;
+  return names.map((name) => {
+    for (const word of [' missing\n', ' ambiguous\n']) {
+      if (out.startsWith(name + word, pos)) {
+        pos += name.length + word.length;
+        return undefined;
+      }
+    }
+    const nl = out.indexOf('\n', pos);
+    const line = out.slice(pos, nl === -1 ? out.length : nl);
+    pos = nl === -1 ? out.length : nl + 1;
+    const m = INFO_LINE.exec(line);
+    return m ? { oid: m[1], type: m[2], size: Number(m[3]) } : undefined;
   });
-  return result;
 }
 
 const CHUNK_BYTES = 64 * 1024 * 1024;
@@ -29,14 +56,14 @@ const CHUNK_BYTES = 64 * 1024 * 1024;
  * Yields blob contents, reading them in chunks of about 64 MB so memory stays bounded.
  * `sizes` come from batchCheck.
  */
-export async function* blobContents(cwd: string, objects: readonly ObjectInfo[], signal?: AbortSignal): AsyncGenerator<{ oid: string; content: Buffer }> {
+export async function* blobContents(ctx: CatFileContext, objects: readonly ObjectInfo[]): AsyncGenerator<{ oid: string; content: Buffer }> {
   for (let start = 0; start < objects.length; ) {
     let end = start;
     let bytes = 0;
     while (end < objects.length && (end === start || bytes + objects[end].size <= CHUNK_BYTES)) bytes += objects[end++].size;
     const chunk = objects.slice(start, end);
     start = end;
-    const res = await runGit(['cat-file', '--batch'], { cwd, signal, input: chunk.map((o) => `${o.oid}\n`).join('') });
+    const res = await runGit(['cat-file', '--batch'], { cwd: ctx.cwd, config: ctx.config, signal: ctx.signal, input: chunk.map((o) => `${o.oid}\n`).join('') });
     yield* parseBatch(res.stdout);
   }
 }

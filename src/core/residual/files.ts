@@ -18,8 +18,8 @@ export function toRel(root: string, abs: string): string {
 }
 
 /** Files git would consider: tracked plus untracked-but-not-ignored (.gitignore respected). */
-export async function gitFiles(root: string, signal?: AbortSignal): Promise<string[]> {
-  const res = await runGit(['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, signal });
+export async function gitFiles(root: string, config: readonly string[], signal?: AbortSignal): Promise<string[]> {
+  const res = await runGit(['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, config, signal });
   return [...new Set(splitZ(res.stdout))]; // a conflicted path is listed once per stage
 }
 
@@ -59,6 +59,8 @@ export async function walkFiles(
 export interface ListOptions {
   root: string;
   inGit: boolean;
+  /** `-c` overrides for git (WorkTreeInfo.config). */
+  gitConfig?: readonly string[];
   /** include/exclude for the tree; extra folders only get `extraFilter` (user excludes). */
   filter: PathFilter;
   extraFilter: PathFilter;
@@ -80,7 +82,7 @@ export async function listTargets(o: ListOptions): Promise<Listing> {
   const missingDirs: string[] = [];
   const unreadableDirs: string[] = [];
   if (o.inGit) {
-    for (const p of await gitFiles(o.root, o.signal)) if (o.filter(p)) targets.set(p, { path: p, extra: false });
+    for (const p of await gitFiles(o.root, o.gitConfig ?? [], o.signal)) if (o.filter(p)) targets.set(p, { path: p, extra: false });
   } else {
     const w = await walkFiles(o.root, o.root, WALK_SKIP, o.signal);
     for (const p of w.files) if (o.filter(p)) targets.set(p, { path: p, extra: false });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { devNull } from 'node:os';
 import { CancelledError } from '../errors';
 
 export interface GitResult {
@@ -32,9 +33,65 @@ function firstLine(stderr: string): string {
   return line ? `: ${line.trim().slice(0, 200)}` : '';
 }
 
+/** git refuses the repository because another user owns it (`safe.directory`); the scan says so plainly. */
+export class GitUnsafeRepositoryError extends Error {
+  constructor() {
+    super(
+      'git refuses this repository because another user owns it ("detected dubious ownership"); if you trust it, run `git config --global --add safe.directory <folder>` and scan again',
+    );
+    this.name = 'GitUnsafeRepositoryError';
+  }
+}
+
+/**
+ * `-c` overrides on every call: a hostile repository's config must not make the scan run a
+ * program. fsmonitor, hooks, pager, external diff, signature checks (gpg), credential
+ * helpers, askpass and any transport (a partial clone's lazy fetch would run ssh) are off.
+ * Filter and diff drivers named in the repository's config are neutralised per scan by
+ * driverOverrides; the commands used here would not run them anyway (no --textconv, no --filters).
+ */
+const SAFE_CONFIG: readonly string[] = [
+  'core.fsmonitor=false',
+  `core.hooksPath=${devNull}`,
+  'core.pager=cat',
+  'core.askPass=',
+  'credential.helper=',
+  'diff.external=',
+  'log.showSignature=false',
+  'protocol.allow=never',
+  'i18n.logOutputEncoding=UTF-8',
+].flatMap((kv) => ['-c', kv]);
+
+/**
+ * Environment of every git call: no prompt, no pager, no askpass program, no lazy fetch,
+ * no replace refs (`git replace` could otherwise show the scan an innocent blob in place of
+ * one that holds an erased text), no optional locks (the scan must not write to the
+ * repository), and untranslated messages (we recognise some) with byte-wise matching.
+ * The system config is kept: it is the administrator's, not the repository's, and may hold safe.directory.
+ */
+function safeEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Inherited from a git hook or an outer tool, these would point the scan at another repository or program.
+  for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_EXTERNAL_DIFF', 'GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_EDITOR']) delete env[k];
+  return {
+    ...env,
+    GIT_OPTIONAL_LOCKS: '0',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_PAGER: 'cat',
+    PAGER: 'cat',
+    GIT_ASKPASS: '',
+    SSH_ASKPASS: '',
+    GIT_NO_LAZY_FETCH: '1',
+    GIT_NO_REPLACE_OBJECTS: '1',
+    LC_ALL: 'C',
+  };
+}
+
 export interface RunGitOptions {
   cwd: string;
-  /** Written to stdin (object names for cat-file); stdin is closed otherwise. */
+  /** Extra `-c key=value` pairs (already split as `-c`, `k=v`), e.g. from driverOverrides. */
+  config?: readonly string[];
+  /** Written to stdin (patterns, object names); stdin is closed otherwise. */
   input?: string;
   signal?: AbortSignal;
   /** Exit codes that are not failures (git grep exits 1 on "no match"). */
@@ -42,19 +99,18 @@ export interface RunGitOptions {
 }
 
 /**
- * Runs git without a shell (argument vector only, never needle text in it). An abort kills
- * the child; the promise then rejects with CancelledError.
+ * Runs git without a shell (argument vector only, never needle text in it), with the
+ * repository's programs disabled (SAFE_CONFIG, safeEnv). An abort kills the child; the
+ * promise then rejects with CancelledError.
  */
 export function runGit(args: readonly string[], opts: RunGitOptions): Promise<GitResult> {
   if (opts.signal?.aborted) return Promise.reject(new CancelledError());
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, {
+    const child = spawn('git', ['--no-pager', ...SAFE_CONFIG, ...(opts.config ?? []), ...args], {
       cwd: opts.cwd,
       signal: opts.signal,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      // No optional index refresh/locks: the scan must not write to the repository.
-      // LC_ALL=C: untranslated messages (we recognise "not a git repository") and byte-wise matching.
-      env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+      env: safeEnv(),
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -77,6 +133,7 @@ export function runGit(args: readonly string[], opts: RunGitOptions): Promise<Gi
       if (opts.signal?.aborted) return fail(new CancelledError());
       const stderr = Buffer.concat(err).toString('utf8');
       const exit = code ?? -1;
+      if (exit !== 0 && /detected dubious ownership/i.test(stderr)) return fail(new GitUnsafeRepositoryError());
       if (exit !== 0 && !(opts.okCodes ?? []).includes(exit)) return fail(new GitFailedError(args[0] ?? '', exit, stderr));
       settled = true;
       resolve({ code: exit, stdout: Buffer.concat(out), stderr });
@@ -93,9 +150,14 @@ export function runGit(args: readonly string[], opts: RunGitOptions): Promise<Gi
 export interface WorkTreeInfo {
   /** Path of root inside the repository, `/`-terminated, '' at the top. */
   prefix: string;
+  /** `-c` overrides for every later git call of this scan (driverOverrides). */
+  config: string[];
 }
 
-/** The git work tree holding root, or undefined when root is not in one (GitMissingError when git is absent). */
+/**
+ * The git work tree holding root, or undefined when root is not in one (GitMissingError when
+ * git is absent, GitUnsafeRepositoryError when git refuses it).
+ */
 export async function gitWorkTree(root: string, signal?: AbortSignal): Promise<WorkTreeInfo | undefined> {
   let res: GitResult;
   try {
@@ -107,7 +169,28 @@ export async function gitWorkTree(root: string, signal?: AbortSignal): Promise<W
   }
   const [inside, prefix = ''] = res.stdout.toString('utf8').split('\n');
   // The prefix is not trimmed: folder names may end in spaces.
-  return inside.trim() === 'true' ? { prefix } : undefined;
+  return inside.trim() === 'true' ? { prefix, config: await driverOverrides(root, signal) } : undefined;
+}
+
+/** Driver keys whose value names a program; each configured one is overridden with an empty value. */
+const DRIVER_KEY = /^(filter|diff|merge)\.(.+)\.(clean|smudge|process|textconv|command|driver)$/i;
+
+/**
+ * `-c` pairs that blank every filter, diff and merge driver program the repository's config
+ * names (`filter.<x>.clean`, `diff.<x>.textconv`, ...), and make no filter required, so a
+ * .gitattributes in any revision cannot make git run one.
+ */
+export async function driverOverrides(root: string, signal?: AbortSignal): Promise<string[]> {
+  const res = await runGit(['config', '-z', '--name-only', '--get-regexp', '^(filter|diff|merge)\\.'], { cwd: root, signal, okCodes: [1] });
+  const out: string[] = [];
+  for (const key of new Set(splitZ(res.stdout))) {
+    const m = DRIVER_KEY.exec(key);
+    // `-c` splits at the first '=': a driver name holding one cannot be overridden this way (the commands used here run no driver anyway).
+    if (!m || key.includes('=')) continue;
+    out.push('-c', `${key}=`);
+    if (m[1].toLowerCase() === 'filter') out.push('-c', `filter.${m[2]}.required=false`);
+  }
+  return out;
 }
 
 /** Splits NUL-separated git output, dropping the empty tail. */

@@ -1,15 +1,16 @@
 import { CancelledError, throwIfAborted } from '../errors';
-import { batchCheck, blobContents, type ObjectInfo } from './catFile';
+import { batchCheck, blobContents, type CatFileContext, type ObjectInfo } from './catFile';
 import { runGit, splitZ } from './git';
 import { findInContent, modeFor, type LineHit } from './match';
 import type { PreparedNeedle } from './needles';
-import { withPatternFile } from './patternFile';
 import { COMMIT_MESSAGE_PATH, type ResidualHit, type ResidualSkip } from './types';
 
 export interface GitScanContext {
   root: string;
   /** Root's path inside the repository (`git rev-parse --show-prefix`). */
   prefix: string;
+  /** `-c` overrides for every git call (WorkTreeInfo.config). */
+  config: readonly string[];
   needles: readonly PreparedNeedle[];
   maxFileBytes: number;
   signal?: AbortSignal;
@@ -47,33 +48,38 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
   }
   const patterns = [...new Set(ctx.needles.map((n) => n.prefilter))];
   if (patterns.length === 0) return out;
-  await withPatternFile(patterns, async (patFile) => {
-    const grep = ['grep', '--no-color', '-l', '-z', '--full-name', '-F', '-f', patFile];
-    // History: candidates per revision batch, in rev-list order (newest first).
-    const refs: ObjectRef[] = [];
-    for (let i = 0; i < revs.length; i += REV_BATCH) {
-      const stdout = await git(ctx, [...grep, ...revs.slice(i, i + REV_BATCH), '--', '.'], [1]);
-      for (const item of splitZ(stdout)) {
-        const colon = item.indexOf(':');
-        const commit = item.slice(0, colon);
-        const full = item.slice(colon + 1);
-        refs.push({ name: `${commit}:${full}`, path: relPath(ctx, full), commit, order: refs.length });
-      }
+  // Patterns go in on stdin: on the command line every local user could read them through
+  // `ps`, and in a file a crash would leave them behind.
+  const patternInput = patterns.map((p) => `${p}\n`).join('');
+  const grep = ['grep', '--no-color', '--no-textconv', '-l', '-z', '--full-name', '-F', '-f', '-'];
+  // History: candidates per revision batch, in rev-list order (newest first).
+  const refs: ObjectRef[] = [];
+  for (let i = 0; i < revs.length; i += REV_BATCH) {
+    const stdout = await git(ctx, [...grep, ...revs.slice(i, i + REV_BATCH), '--', '.'], [1], patternInput);
+    for (const item of splitZ(stdout)) {
+      const colon = item.indexOf(':');
+      const commit = item.slice(0, colon);
+      const full = item.slice(colon + 1);
+      refs.push({ name: `${commit}:${full}`, path: relPath(ctx, full), commit, order: refs.length });
     }
-    out.hits.push(...rollUpHistory(await verify(ctx, refs, out.skipped)));
-    // Index: what `git add` staged, which the next commit would carry.
-    const staged = splitZ(await git(ctx, [...grep, '--cached', '--', '.'], [1]));
-    const indexRefs = staged.map((full, order) => ({ name: `:${full}`, path: relPath(ctx, full), order }));
-    for (const { ref, hit } of await verify(ctx, indexRefs, out.skipped)) {
-      out.hits.push({ kind: 'git-index', path: ref.path, line: hit.line, needleIndex: hit.needleIndex, match: hit.match });
-    }
-  });
+  }
+  out.hits.push(...rollUpHistory(await verify(ctx, refs, out.skipped)));
+  // Index: what `git add` staged, which the next commit would carry.
+  const staged = splitZ(await git(ctx, [...grep, '--cached', '--', '.'], [1], patternInput));
+  const indexRefs = staged.map((full, order) => ({ name: `:${full}`, path: relPath(ctx, full), order }));
+  for (const { ref, hit } of await verify(ctx, indexRefs, out.skipped)) {
+    out.hits.push({ kind: 'git-index', path: ref.path, line: hit.line, needleIndex: hit.needleIndex, match: hit.match });
+  }
   if (revs.length > 0) out.hits.push(...(await scanCommitMessages(ctx)));
   return out;
 }
 
-async function git(ctx: GitScanContext, args: string[], okCodes: number[] = []): Promise<Buffer> {
-  return (await runGit(args, { cwd: ctx.root, signal: ctx.signal, okCodes })).stdout;
+async function git(ctx: GitScanContext, args: string[], okCodes: number[] = [], input?: string): Promise<Buffer> {
+  return (await runGit(args, { cwd: ctx.root, config: ctx.config, signal: ctx.signal, okCodes, input })).stdout;
+}
+
+function catFileContext(ctx: GitScanContext): CatFileContext {
+  return { cwd: ctx.root, config: ctx.config, signal: ctx.signal };
 }
 
 function relPath(ctx: GitScanContext, full: string): string {
@@ -83,16 +89,20 @@ function relPath(ctx: GitScanContext, full: string): string {
 /** Reads each distinct candidate blob once and runs the matcher on it. */
 async function verify(ctx: GitScanContext, refs: readonly ObjectRef[], skipped: ResidualSkip[]): Promise<{ ref: ObjectRef; hit: LineHit }[]> {
   const infos = await batchCheck(
-    ctx.root,
+    catFileContext(ctx),
     refs.map((r) => r.name),
-    ctx.signal,
   );
   const byOid = new Map<string, { info: ObjectInfo; refs: ObjectRef[] }>();
   refs.forEach((ref, i) => {
     const info = infos[i];
-    if (!info || info.type !== 'blob') return;
+    const where = ref.commit ? `${ref.path}@${ref.commit}` : ref.path;
+    if (!info) {
+      skipped.push({ path: where, reason: 'git could not read this object; not searched' });
+      return;
+    }
+    if (info.type !== 'blob') return;
     if (info.size > ctx.maxFileBytes) {
-      skipped.push({ path: ref.commit ? `${ref.path}@${ref.commit}` : ref.path, reason: `git object larger than ${ctx.maxFileBytes} bytes; not searched` });
+      skipped.push({ path: where, reason: `git object larger than ${ctx.maxFileBytes} bytes; not searched` });
       return;
     }
     const group = byOid.get(info.oid) ?? { info, refs: [] };
@@ -101,9 +111,8 @@ async function verify(ctx: GitScanContext, refs: readonly ObjectRef[], skipped: 
   });
   const found: { ref: ObjectRef; hit: LineHit }[] = [];
   for await (const { oid, content } of blobContents(
-    ctx.root,
+    catFileContext(ctx),
     [...byOid.values()].map((g) => g.info),
-    ctx.signal,
   )) {
     throwIfAborted(ctx.signal);
     const hits = findInContent(content, modeFor(content, false), ctx.needles);
@@ -139,7 +148,7 @@ function rollUpHistory(found: readonly { ref: ObjectRef; hit: LineHit }[]): Resi
 
 /** Commit messages are history too (e.g. "remove <the text>"); read whole, never on argv. */
 async function scanCommitMessages(ctx: GitScanContext): Promise<ResidualHit[]> {
-  const stdout = await git(ctx, ['log', '--all', '--reflog', '-z', '--format=%H%n%B']);
+  const stdout = await git(ctx, ['log', '--all', '--reflog', '--no-ext-diff', '--no-textconv', '--no-show-signature', '--no-mailmap', '-z', '--format=%H%n%B']);
   const hits: ResidualHit[] = [];
   for (const record of splitZ(stdout)) {
     if (ctx.signal?.aborted) throw new CancelledError();

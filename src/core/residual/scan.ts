@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { CancelledError } from '../errors';
 import { listTargets, toRel, type Listing } from './files';
-import { GitFailedError, GitMissingError, gitWorkTree, type WorkTreeInfo } from './git';
+import { GitFailedError, GitMissingError, GitUnsafeRepositoryError, gitWorkTree, type WorkTreeInfo } from './git';
 import { makePathFilter } from './glob';
 import { buildGuidance } from './guidance';
 import { scanGit } from './history';
@@ -18,6 +18,7 @@ export const DEFAULT_EXCLUDE: readonly string[] = ['**/node_modules/**', '**/.gi
 function gitProblem(e: unknown): string {
   if (e instanceof CancelledError) throw e;
   if (e instanceof GitMissingError) return 'git not found on PATH';
+  if (e instanceof GitUnsafeRepositoryError) return e.message;
   if (e instanceof GitFailedError) return e.message;
   throw e;
 }
@@ -65,7 +66,7 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
   };
   let listing: Listing;
   try {
-    listing = await listTargets({ ...listOpts, inGit: wt !== undefined });
+    listing = await listTargets({ ...listOpts, inGit: wt !== undefined, gitConfig: wt?.config });
   } catch (e) {
     if (!wt) throw e;
     skipped.push({ path: '.', reason: `${gitProblem(e)}; walked the folder instead, .gitignore not applied` });
@@ -87,7 +88,7 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
     skipped.push({ path: '.git', reason: `git history not scanned: ${noGit}` });
   } else {
     try {
-      const g = await scanGit({ root, prefix: wt.prefix, needles: needles.searched, maxFileBytes, signal });
+      const g = await scanGit({ root, prefix: wt.prefix, config: wt.config, needles: needles.searched, maxFileBytes, signal });
       hits.push(...g.hits);
       skipped.push(...g.skipped);
       revisionsScanned = g.revisionsScanned;

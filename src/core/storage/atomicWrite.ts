@@ -1,16 +1,60 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { isAlive } from './lock';
 import { syncFile, writeStep } from './writeSteps';
+
+/** Modes of everything under `.erase/`, set explicitly so that no umask (not even 000) widens them. */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/** O_NOFOLLOW where the platform has it (not on Windows, which has no such symlink attack). */
+export const O_NOFOLLOW: number = constants.O_NOFOLLOW ?? 0;
+
+/**
+ * `mkdir -p` that gives every folder it creates mode 0700 whatever the umask; folders that
+ * already exist are left as they are.
+ */
+export function ensurePrivateDir(dir: string): void {
+  const first = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (first === undefined) return;
+  // mkdir's mode is masked by the umask: set it on each created folder, from `first` down to `dir`.
+  for (let d = dir; ; d = dirname(d)) {
+    chmodSync(d, PRIVATE_DIR_MODE);
+    if (d === first || dirname(d) === d) break;
+  }
+}
+
+/** `.<base>.<pid>.<16 hex>.tmp`; older releases wrote `.<base>.<pid>.tmp` and `<name>.<pid>.tmp`. */
+const TEMP_NAME = /\.(\d+)(?:\.[0-9a-f]{16})?\.tmp$/;
+
+/**
+ * Creates a new temporary file beside `forPath`, exclusively (O_CREAT|O_EXCL|O_NOFOLLOW): an
+ * unpredictable name, never an existing file or a planted symlink. Its mode is `mode` exactly.
+ * The pid in the name lets removeStaleTemps tell a dead writer's leftovers from a live one's.
+ */
+export function openTempFile(forPath: string, mode = PRIVATE_FILE_MODE): { path: string; fd: number } {
+  const path = join(dirname(forPath), `.${basename(forPath)}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`);
+  const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | O_NOFOLLOW, PRIVATE_FILE_MODE);
+  try {
+    if (process.platform !== 'win32') fchmodSync(fd, mode);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(path);
+    throw e;
+  }
+  return { path, fd };
+}
 
 /**
  * Writes a file so that a crash at any instant leaves either the old or the new content:
- * write a temporary file beside it, fsync it, rename it over the target, fsync the folder.
+ * write a temporary file beside it (openTempFile), fsync it, rename it over the target, fsync
+ * the folder. The file gets `mode` exactly (default 0600); folders created for it get 0700.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', mode);
+  ensurePrivateDir(dir);
+  const { path: tmp, fd } = openTempFile(path, mode);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
@@ -30,6 +74,68 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   renameSync(tmp, path);
   writeStep('rename', path);
   fsyncDir(dir);
+}
+
+/**
+ * Deletes the temporary files a killed writer left under `dir` (recursively, never following
+ * a symlink): they may hold content erased since, e.g. the vectors of a later erased example.
+ * Only files of a process that is gone, or of this one (writes here are synchronous, so none
+ * of ours is in flight), are removed; a live writer's file is left alone. Returns the paths.
+ */
+export function removeStaleTemps(dir: string): string[] {
+  const removed: string[] = [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return removed; // no folder, nothing left behind
+  }
+  for (const e of entries) {
+    const abs = join(dir, e.name);
+    if (e.isDirectory()) {
+      removed.push(...removeStaleTemps(abs));
+      continue;
+    }
+    const m = TEMP_NAME.exec(e.name);
+    if (!m || !(e.isFile() || e.isSymbolicLink())) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && isAlive(pid)) continue;
+    try {
+      unlinkSync(abs); // a symlink is removed itself, not its target
+      removed.push(abs);
+    } catch {
+      /* removed by someone else meanwhile */
+    }
+  }
+  return removed;
+}
+
+/** Search-pattern files (erased texts) that releases before this one put in the OS temp folder. */
+const LEGACY_PATTERN_FILE = /^erase-residual-(\d+)-[0-9a-f]{24}\.pat$/;
+
+/** Deletes such files of ours whose process is gone (a scan killed mid-way). */
+export function removeStalePatternFiles(tmp: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(tmp);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = LEGACY_PATTERN_FILE.exec(name);
+    if (!m || (Number(m[1]) !== process.pid && isAlive(Number(m[1])))) continue;
+    const abs = join(tmp, name);
+    try {
+      const st = lstatSync(abs);
+      if (!st.isFile() || (process.getuid && st.uid !== process.getuid())) continue;
+      unlinkSync(abs);
+      removed.push(abs);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return removed;
 }
 
 export function fsyncDir(dir: string): void {

@@ -1,4 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { ensurePrivateDir, removeStalePatternFiles, removeStaleTemps } from '../storage/atomicWrite';
 import { statSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { loadDataset } from '../dataset/load';
@@ -136,14 +138,18 @@ export class EraseWorkspace {
     else root = rootForDataFile(abs).root;
     if (!root) throw new UserError(`no ERASE workspace at or above ${abs}`, 'usage', 'init');
     const paths = workspacePaths(root);
-    return new EraseWorkspace(paths, readConfig(paths));
+    const ws = new EraseWorkspace(paths, readConfig(paths));
+    // A writer killed mid-write leaves a temp file that may hold content erased since.
+    removeStaleTemps(paths.dir);
+    removeStalePatternFiles(tmpdir());
+    return ws;
   }
 
   static init(dataFile: string, settings: Partial<Omit<WorkspaceConfig, 'dataFile'>> = {}): EraseWorkspace {
     if (!existsSync(dataFile)) throw new UserError(`data file ${dataFile} does not exist`, 'input');
     const { root } = rootForDataFile(dataFile);
     const paths = workspacePaths(root);
-    mkdirSync(paths.dir, { recursive: true });
+    ensurePrivateDir(paths.dir);
     const defined = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
     const cfg: WorkspaceConfig = { ...DEFAULT_CONFIG, ...defined, dataFile: relativeDataFile(root, dataFile) };
     writeConfig(paths, cfg);

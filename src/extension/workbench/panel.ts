@@ -8,6 +8,7 @@ import { listRequests } from '../../core/workspace/requests';
 import { auditView, mapView, requestView, statusView } from '../views';
 import { workbenchHtml, workbenchResourceRoots } from './html';
 import { WorkbenchRouter } from './router';
+import { onErased } from '../eraseFlow';
 
 export const WORKBENCH_VIEW_TYPE = 'erase.workbench';
 
@@ -49,6 +50,7 @@ export class WorkbenchPanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((raw) => void this.router.handle(raw)),
       panel.onDidDispose(() => this.dispose()),
       service.onDidChange(() => void this.pushAll()),
+      onErased((ids) => void this.post({ kind: 'notification', method: 'erased', params: { ids: [...ids] } })),
     );
   }
 

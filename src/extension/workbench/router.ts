@@ -13,6 +13,7 @@ import { listRequests, previewRequest, receiveRequest, refuseRequest } from '../
 import { listModels } from '../../core/ollama/client';
 import { revealExample } from '../reveal';
 import { eraseWithReceipt, executeRequestWithReceipt, matchingIds } from '../eraseFlow';
+import { confirmModal } from '../confirm';
 
 export class WorkbenchRouter implements vscode.Disposable {
   private readonly streams = new Map<string, AbortController>();
@@ -90,6 +91,12 @@ export class WorkbenchRouter implements vscode.Disposable {
       case 'findExamples':
         return { ids: await this.service.run((ws) => matchingIds(ws, m.params.text), false) };
       case 'erase': {
+        const n = m.params.ids.length;
+        const ok = await confirmModal(
+          vscode.l10n.t('Erase {0} example(s) selected in the ERASE Workbench? Their lines are removed from the data file. This cannot be undone.', n),
+          vscode.l10n.t('Erase'),
+        );
+        if (!ok) throw new Error(vscode.l10n.t('Erasure cancelled: nothing was erased.'));
         const receipt = await eraseWithReceipt(this.service, m.params.ids, { requester: m.params.requester, reason: m.params.reason });
         return receiptView(receipt);
       }
@@ -121,6 +128,9 @@ export class WorkbenchRouter implements vscode.Disposable {
       case 'previewRequest':
         return previewView(await this.service.run((ws) => previewRequest(ws, m.params.requestId), false));
       case 'runRequest': {
+        const n = (await this.service.run((ws) => previewRequest(ws, m.params.requestId), false)).length;
+        const ok = await confirmModal(vscode.l10n.t('Execute deletion request {0}? {1} example(s) are erased from the data file.', m.params.requestId, n), vscode.l10n.t('Erase'));
+        if (!ok) throw new Error(vscode.l10n.t('Erasure cancelled: nothing was erased.'));
         const { record, receipt } = await executeRequestWithReceipt(this.service, m.params.requestId);
         return { record: requestView(record), receipt: receiptView(receipt) };
       }

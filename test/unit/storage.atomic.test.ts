@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openTempFile, removeStaleTemps, writeFileAtomic } from '../../src/core/storage/atomicWrite';
+
+const SECRET = 'Erased Person, 12 Hidden Road, account 55-1234';
+
+function tempRoot(tag: string): string {
+  return mkdtempSync(join(tmpdir(), `atomic-${tag}-`));
+}
+
+/** The pid of a process that has exited (the OS could reuse it, but not within this test). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  await new Promise((r) => child.on('exit', r));
+  return child.pid!;
+}
+
+test('a symlink planted at the old predictable temp name is not written through', () => {
+  const root = tempRoot('symlink');
+  const victim = join(root, 'victim.txt');
+  writeFileSync(victim, 'untouched\n');
+  const target = join(root, 'meta.json');
+  symlinkSync(victim, join(root, `.meta.json.${process.pid}.tmp`));
+  writeFileAtomic(target, SECRET);
+  assert.equal(readFileSync(victim, 'utf8'), 'untouched\n');
+  assert.equal(readFileSync(target, 'utf8'), SECRET);
+  // A symlink at the target itself is replaced, not followed.
+  const linked = join(root, 'state.json');
+  symlinkSync(victim, linked);
+  writeFileAtomic(linked, SECRET);
+  assert.equal(readFileSync(victim, 'utf8'), 'untouched\n');
+  assert.equal(lstatSync(linked).isSymbolicLink(), false);
+});
+
+test('temp files are created exclusively, with unpredictable names', () => {
+  const root = tempRoot('excl');
+  const a = openTempFile(join(root, 'x.bin'));
+  const b = openTempFile(join(root, 'x.bin'));
+  assert.notEqual(a.path, b.path);
+  assert.match(a.path, new RegExp(`\\.x\\.bin\\.${process.pid}\\.[0-9a-f]{16}\\.tmp$`));
+});
+
+test('under umask 000 new folders are 0700 and files 0600', { skip: process.platform === 'win32' }, () => {
+  const root = tempRoot('umask');
+  const old = process.umask(0);
+  try {
+    writeFileAtomic(join(root, '.erase', 'cache', 'deep', 'embeddings.bin'), SECRET);
+    mkdirSync(join(root, 'plain')); // what the old code did: mkdir without a mode
+  } finally {
+    process.umask(old);
+  }
+  assert.equal(statSync(join(root, 'plain')).mode & 0o777, 0o777, 'the test really ran under umask 000');
+  for (const d of ['.erase', '.erase/cache', '.erase/cache/deep']) assert.equal(statSync(join(root, d)).mode & 0o777, 0o700, d);
+  assert.equal(statSync(join(root, '.erase/cache/deep/embeddings.bin')).mode & 0o777, 0o600);
+});
+
+test('removeStaleTemps: a dead or our own writer’s temps go (symlinks unfollowed), a live writer’s and other files stay', async () => {
+  const root = tempRoot('stale');
+  mkdirSync(join(root, 'cache'));
+  const dead = await deadPid();
+  const live = process.ppid; // our parent is alive while we run
+  const victim = join(root, 'victim.txt');
+  writeFileSync(victim, 'keep me\n');
+  const files = {
+    deadNew: join(root, 'cache', `.embeddings-abc.bin.${dead}.0123456789abcdef.tmp`),
+    deadLegacy: join(root, `.meta.json.${dead}.tmp`),
+    deadKeyLegacy: join(root, `audit-hmac.key.${dead}.tmp`),
+    ours: join(root, `.state.json.${process.pid}.fedcba9876543210.tmp`),
+    live: join(root, `.state.json.${live}.fedcba9876543210.tmp`),
+    other: join(root, 'notes.tmp'),
+  };
+  for (const p of Object.values(files)) writeFileSync(p, SECRET);
+  const link = join(root, `.points.bin.${dead}.tmp`);
+  symlinkSync(victim, link);
+  const removed = removeStaleTemps(root).sort();
+  assert.deepEqual(removed, [files.deadNew, files.deadLegacy, files.deadKeyLegacy, files.ours, link].sort());
+  assert.equal(existsSync(files.live), true);
+  assert.equal(existsSync(files.other), true);
+  assert.equal(readFileSync(victim, 'utf8'), 'keep me\n');
+  assert.deepEqual(removeStaleTemps(join(root, 'missing')), []);
+});
+
+test('SIGKILL during a write: the temp file holding the text is gone after the next removeStaleTemps', async () => {
+  const root = tempRoot('kill');
+  const target = join(root, 'cache', 'embeddings.bin');
+  mkdirSync(join(root, 'cache'));
+  const mod = new URL('../../src/core/storage/atomicWrite.ts', import.meta.url).href;
+  // The child opens a temp, writes the text, reports, and hangs there: killed before its rename.
+  const code = `const m = await import(${JSON.stringify(mod)}); const { openTempFile } = m.openTempFile ? m : m.default; const { writeSync } = await import('node:fs');
+    const { fd } = openTempFile(${JSON.stringify(target)}); writeSync(fd, ${JSON.stringify(SECRET)}); process.stdout.write('ready\\n'); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && resolve());
+    child.on('exit', () => reject(new Error('the writer exited before it was killed')));
+  });
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  const left = readdirSync(join(root, 'cache'));
+  assert.equal(left.length, 1, 'the killed writer left its temp file');
+  assert.ok(readFileSync(join(root, 'cache', left[0]), 'utf8').includes(SECRET));
+  removeStaleTemps(root);
+  assert.deepEqual(readdirSync(join(root, 'cache')), []);
+});
