@@ -1,17 +1,23 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { UserError } from '../core/errors';
-import { importTabular } from '../core/dataset/tabular';
-import { serializeRecord } from '../core/dataset/jsonl';
-import { writeFileAtomic } from '../core/storage/atomicWrite';
-import { EraseWorkspace, findMatches, reconcile, type DeletionReceipt } from '../core/workspace';
+import {
+  UserError,
+  importTabular,
+  serializeRecord,
+  writeFileAtomic,
+  EraseWorkspace,
+  findMatches,
+  reconcile,
+  type DeletionReceipt,
+  eraseAndRecord,
+  erasedTexts,
+  scanWorkspace,
+  formatResidualReport,
+  streamCompletion,
+  readRequestsFile,
+} from '../core';
 import { openWorkspace } from './openWorkspace';
-import { eraseAndRecord } from '../core/workspace/requests';
-import { erasedTexts, scanWorkspace } from '../core/workspace/residuals';
-import { formatResidualReport } from '../core/residual';
-import { streamCompletion } from '../core/ollama/client';
 import { columnOption, epsOption, intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK, progressPrinter, type Output } from './output';
-import { readRequestsFile } from '../core/requests/requestsFile';
 
 export type Command = (argv: string[], out: (json: boolean) => Output) => Promise<number>;
 

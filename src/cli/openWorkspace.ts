@@ -1,4 +1,4 @@
-import { EraseWorkspace, recoverErasure } from '../core/workspace';
+import { EraseWorkspace, recoverErasure } from '../core';
 import type { Output } from './output';
 
 /** Opens the workspace named by --data, or the one at or above the current folder, finishing any interrupted erasure first. */

@@ -3,9 +3,7 @@
 // erase.scanResidualsAfterErase is on — a scan for copies of the erased texts left
 // elsewhere. The texts are read just before the erasure and live only in memory until the scan ends.
 import * as vscode from 'vscode';
-import type { RequestMatch } from '../core/requests/store';
-import { findMatches, type DeletionReceipt, type EraseWorkspace } from '../core/workspace';
-import { eraseAndRecord, executeRequest, previewRequest } from '../core/workspace/requests';
+import { type RequestMatch, findMatches, type DeletionReceipt, type EraseWorkspace, eraseAndRecord, executeRequest, previewRequest } from '../core';
 import type { EraseService } from './eraseService';
 import { log } from './log';
 import { withCancellableProgress } from './progress';
