@@ -1,8 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { UserError } from '../core/errors';
-import { consistency, exportReport, proveRequest, verifyLog, type ReportFormat } from '../core/audit';
+import { UserError, consistency, exportReport, proveRequest, verifyLog, type ReportFormat, loadMeta } from '../core';
 import { openWorkspace } from './openWorkspace';
-import { loadMeta } from '../core/workspace/persisted';
 import { intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK, type Output } from './output';
 import type { Command } from './commands';

@@ -1,16 +1,24 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { UserError } from '../core/errors';
-import { importTabular } from '../core/dataset/tabular';
-import { serializeRecord } from '../core/dataset/jsonl';
-import { writeFileAtomic } from '../core/storage/atomicWrite';
-import { EraseWorkspace, eraseRequest, eraseRequestsFile, reconcile, selectExamples, type DeletionReceipt, type EraseSelector } from '../core/workspace';
+import {
+  UserError,
+  importTabular,
+  serializeRecord,
+  writeFileAtomic,
+  EraseWorkspace,
+  eraseRequest,
+  eraseRequestsFile,
+  reconcile,
+  selectExamples,
+  type DeletionReceipt,
+  type EraseSelector,
+  scanWorkspace,
+  formatResidualReport,
+  streamCompletion,
+  readRequestsFile,
+} from '../core';
 import { openWorkspace } from './openWorkspace';
-import { scanWorkspace } from '../core/workspace/residuals';
-import { formatResidualReport } from '../core/residual';
-import { streamCompletion } from '../core/ollama/client';
 import { columnOption, epsOption, intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK, progressPrinter, type Output } from './output';
-import { readRequestsFile } from '../core/requests/requestsFile';
 
 export type Command = (argv: string[], out: (json: boolean) => Output) => Promise<number>;
 
@@ -151,7 +159,10 @@ export const completeCommand: Command = async (argv, mk) => {
       onToken: out.json ? undefined : (t) => process.stdout.write(t),
     });
     if (out.json) out.result({ ...r, promptIds: p.ids, model: values.model ?? ws.config.ollamaModel }, r.text);
-    else (process.stdout.write(`\n`), out.note(`[examples: ${p.ids.join(' ')}]`));
+    else {
+      process.stdout.write(`\n`);
+      out.note(`[examples: ${p.ids.join(' ')}]`);
+    }
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -1,5 +1,4 @@
-import { FileKeyStore } from '../core/audit/keys';
-import { EraseWorkspace, recoverErasure } from '../core/workspace';
+import { EraseWorkspace, FileKeyStore, recoverErasure } from '../core';
 import type { Output } from './output';
 
 /** Opens the workspace named by --data, or the one at or above the current folder, finishing any interrupted erasure first. */
@@ -8,7 +7,9 @@ export async function openWorkspace(data: string | undefined, out: Output): Prom
   // Key files others can read are the user's to fix: say so on stderr, once per file.
   const warned = new Set<string>();
   ws.keyStore = new FileKeyStore(ws.paths.keysDir, (m) => {
-    if (!warned.has(m)) (warned.add(m), out.note(`warning: ${m}`));
+    if (warned.has(m)) return;
+    warned.add(m);
+    out.note(`warning: ${m}`);
   });
   const rec = await recoverErasure(ws);
   if (rec) out.note(`an interrupted ${rec.action} (request ${rec.requestId}) was ${rec.outcome === 'completed' ? 'completed' : 'rolled back'}`);

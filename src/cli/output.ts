@@ -1,4 +1,4 @@
-import { CancelledError, UserError } from '../core/errors';
+import { CancelledError, UserError } from '../core';
 import { CLI_REMEDY } from './remedies';
 
 /** Exit codes: 0 ok, 1 a check failed (or a service was unavailable), 2 bad input or usage. */

@@ -1,4 +1,4 @@
-import type { Remedy } from '../core/errors';
+import type { Remedy } from '../core';
 
 /** Core names the step that resolves an error; the CLI words it as the command to run. */
 export const CLI_REMEDY: Record<Remedy, string> = {

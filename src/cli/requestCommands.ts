@@ -1,9 +1,7 @@
-import { UserError } from '../core/errors';
+import { UserError, executeRequest, listRequests, previewRequest, receiveRequest, refuseRequest, isOverdue, type DeletionRequestRecord } from '../core';
 import { openWorkspace } from './openWorkspace';
-import { executeRequest, listRequests, previewRequest, receiveRequest, refuseRequest } from '../core/workspace/requests';
-import { isOverdue, type DeletionRequestRecord } from '../core/requests/store';
 import { intOption, parse, required } from './args';
-import { EXIT_CHECK, EXIT_OK, type Output } from './output';
+import { EXIT_CHECK, EXIT_OK } from './output';
 import type { Command } from './commands';
 
 function line(r: DeletionRequestRecord, now: string): string {

@@ -2,11 +2,7 @@
 // under cancellable progress, report. Handlers also return their result so scripts can use them.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { verifyLog } from '../core/audit';
-import { streamCompletion } from '../core/ollama/client';
-import type { EraseWorkspace } from '../core/workspace';
-import { loadMeta } from '../core/workspace/persisted';
-import { previewRequest, refuseRequest } from '../core/workspace/requests';
+import { verifyLog, streamCompletion, type EraseWorkspace, loadMeta, previewRequest, refuseRequest } from '../core';
 import type { EraseService } from './eraseService';
 import { eraseWithReceipt, executeRequestWithReceipt, matchingIds, type EraseMeta } from './eraseFlow';
 import { importTable } from './importFlow';
@@ -46,6 +42,7 @@ export interface CommandDeps {
 
 export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   const { service } = d;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take the typed arguments VS Code passes them (tree items, URIs)
   const reg = (id: string, fn: (...args: any[]) => unknown) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {

@@ -3,9 +3,7 @@
 // when erase.scanResidualsAfterErase is on — the residual-copy scan core hands back, run in the
 // background into the Residual copies view. Any failure is shown to the user with what to do.
 import * as vscode from 'vscode';
-import type { RequestMatch } from '../core/requests/store';
-import type { DeletionRequestRecord } from '../core/requests/store';
-import { eraseRequest, findMatches, type DeletionReceipt, type EraseSelector, type EraseWorkspace } from '../core/workspace';
+import { type RequestMatch, type DeletionRequestRecord, eraseRequest, findMatches, type DeletionReceipt, type EraseSelector, type EraseWorkspace } from '../core';
 import type { EraseService } from './eraseService';
 import { log } from './log';
 import { withCancellableProgress } from './progress';

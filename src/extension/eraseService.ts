@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { EraseWorkspace, reconcile, recoverErasure } from '../core/workspace';
+import { EraseWorkspace, reconcile, recoverErasure } from '../core';
 import { log } from './log';
 import { SecretStorageKeyStore } from './secretKeyStore';
 import { readSettings, type EraseSettings } from './settings';

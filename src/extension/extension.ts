@@ -1,7 +1,7 @@
 // Entry point. Activation only wires things up: the data set is opened lazily on first use, the
 // Ollama check runs after activation. Activation time is measured and logged.
 import * as vscode from 'vscode';
-import { isReachable } from '../core/ollama/client';
+import { isReachable } from '../core';
 import { registerCommands } from './commands';
 import { DataSetDiagnostics } from './diagnostics';
 import { EraseService } from './eraseService';

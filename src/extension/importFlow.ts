@@ -4,9 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { importTabular } from '../core/dataset/tabular';
-import { serializeRecord } from '../core/dataset/jsonl';
-import { writeFileAtomic } from '../core/storage/atomicWrite';
+import { importTabular, serializeRecord, writeFileAtomic } from '../core';
 import type { EraseService } from './eraseService';
 import { log } from './log';
 import { Keys, SECTION } from './settings';

@@ -1,7 +1,7 @@
 // Host glue around core's Ollama client: reachability with a "Retry" / "Open settings" message
 // naming the URL, model picking, and pulling a missing model with progress.
 import * as vscode from 'vscode';
-import { displayHost, isReachable, listModels, pullModel } from '../core/ollama/client';
+import { displayHost, isReachable, listModels, pullModel } from '../core';
 import { log } from './log';
 import { withCancellableProgress } from './progress';
 import { Keys, SECTION, openSettings, readSettings } from './settings';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { UserError, type Remedy } from '../core/errors';
+import { UserError, type Remedy } from '../core';
 
 /** Core names the step that resolves an error; the editor words it as the command to use. */
 function remedyText(r: Remedy): string {

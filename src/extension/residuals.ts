@@ -4,8 +4,7 @@
 // text by number), never the text itself — not in the view, the log or a message.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EraseWorkspace } from '../core/workspace';
-import { scanResiduals, type ResidualHit, type ResidualReport } from '../core/residual';
+import { type EraseWorkspace, scanResiduals, type ResidualHit, type ResidualReport } from '../core';
 import { log } from './log';
 import { Keys, SECTION } from './settings';
 import { withCancellableProgress } from './progress';

@@ -1,9 +1,6 @@
 // Converts core results into the plain protocol shapes the webview and the trees show.
 import * as path from 'node:path';
-import { readLog } from '../core/audit/log';
-import type { Example } from '../core/dataset/types';
-import { isOverdue, type DeletionRequestRecord } from '../core/requests/store';
-import type { DeletionReceipt, EraseWorkspace } from '../core/workspace';
+import { readLog, type Example, isOverdue, type DeletionRequestRecord, type DeletionReceipt, type EraseWorkspace } from '../core';
 import type { AuditEntryView, ExampleDetail, MapView, PreviewView, ReceiptView, RequestView, StatusView } from '../shared/protocol';
 import { readSettings } from './settings';
 

@@ -11,6 +11,7 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the CLI's --json output by field without declaring its type
   json<T = any>(): T;
 }
 

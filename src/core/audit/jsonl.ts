@@ -2,7 +2,7 @@
  * Byte-level handling of the append-only JSONL files: splitting into lines (with a torn-tail
  * report instead of silent acceptance), durable appends, and a cross-process append lock.
  */
-import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import { syncFile, writeStep } from '../storage/writeSteps';

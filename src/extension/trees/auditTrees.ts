@@ -1,7 +1,7 @@
 // Trees "Deletion requests" (the request records: status, deadline, receipt) and "Audit log"
 // (every entry). Both show counts and hashes only, never example text.
 import * as vscode from 'vscode';
-import { listRequests } from '../../core/workspace/requests';
+import { listRequests } from '../../core';
 import type { AuditEntryView, RequestView } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
 import { auditView, requestView } from '../views';

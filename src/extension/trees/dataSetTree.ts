@@ -1,7 +1,7 @@
 // Tree "Data set": clusters → examples. Representatives (the examples in the prompt) get a star;
 // duplicated lines and malformed lines are marked. Clicking an example reveals its line.
 import * as vscode from 'vscode';
-import type { ExampleView } from '../../core/workspace';
+import type { ExampleView } from '../../core';
 import type { EraseService } from '../eraseService';
 
 type Node =

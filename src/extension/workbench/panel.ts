@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { HostMessage } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
 import { log } from '../log';
-import { listRequests } from '../../core/workspace/requests';
+import { listRequests } from '../../core';
 import { auditView, mapView, requestView, statusView } from '../views';
 import { workbenchHtml, workbenchResourceRoots } from './html';
 import { WorkbenchRouter } from './router';

@@ -2,15 +2,13 @@
 // (parseWebviewMessage); malformed messages are logged and, if they carry a request id, answered
 // with an error reply. Requests call core through the EraseService; nothing is computed here.
 import * as vscode from 'vscode';
-import { streamCompletion } from '../../core/ollama/client';
+import { streamCompletion, listRequests, previewRequest, receiveRequest, refuseRequest, listModels } from '../../core';
 import { PROTOCOL_VERSION, parseWebviewMessage, type HostMessage, type WebviewCommandMessage, type WebviewRequestMessage, type WebviewRequests } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
 import { log } from '../log';
 import { withCancellableProgress } from '../progress';
 import { openSettings, readSettings } from '../settings';
 import { exampleDetail, previewView, receiptView, requestView } from '../views';
-import { listRequests, previewRequest, receiveRequest, refuseRequest } from '../../core/workspace/requests';
-import { listModels } from '../../core/ollama/client';
 import { revealExample } from '../reveal';
 import { eraseWithReceipt, executeRequestWithReceipt, matchingIds } from '../eraseFlow';
 import { confirmModal } from '../confirm';

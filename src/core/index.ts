@@ -1,0 +1,45 @@
+/**
+ * The one public entry point of core for the front ends (src/cli, src/extension): they import from
+ * here, never from a file inside src/core (eslint's no-restricted-imports enforces it). What is
+ * listed is what the front ends use; a new need is added here, so the surface stays deliberate.
+ * Tests and benchmarks may still reach inside core to test its parts directly.
+ */
+
+// Errors every front end words for its user.
+export { UserError, CancelledError } from './errors';
+export { FileKeyStore } from './audit/keys';
+export type { Remedy } from './errors';
+
+// The workspace: clustering, erasure, reconcile, matching.
+export { EraseWorkspace, findMatches, reconcile, recoverErasure, recoverPending } from './workspace';
+export type { DeletionReceipt, ExampleView } from './workspace';
+// The erase use case both front ends call (one audited transaction per request).
+export { eraseRequest, eraseRequestsFile, selectExamples, residualNeedles } from './workspace';
+export type { EraseSelector, EraseRequestOptions, EraseOutcome, RequestsFileResult } from './workspace';
+export { loadMeta } from './workspace/persisted';
+
+// Deletion requests: the use cases and their records.
+export { eraseAndRecord, executeRequest, listRequests, previewRequest, receiveRequest, refuseRequest } from './workspace/requests';
+export { isOverdue } from './requests/store';
+export type { DeletionRequestRecord, RequestMatch } from './requests/store';
+export { readRequestsFile } from './requests/requestsFile';
+
+// Residual copies of erased text.
+export { erasedTexts, scanWorkspace } from './workspace/residuals';
+export { DEFAULT_MIN_LENGTH, formatResidualReport, scanResiduals } from './residual';
+export type { ResidualHit, ResidualReport } from './residual';
+
+// Data import.
+export { importTabular } from './dataset/tabular';
+export { serializeRecord } from './dataset/jsonl';
+export type { Example } from './dataset/types';
+export { writeFileAtomic } from './storage/atomicWrite';
+
+// The audit log: verification, proofs, reports, keys.
+export { consistency, exportReport, proveRequest, readLog, verifyLog } from './audit';
+export type { ReportFormat } from './audit';
+export { HMAC_KEY_FILE, SIGNING_KEY_FILE, SIGNING_PUBLIC_FILE, derivePublicPem, generateSigningKeyPair } from './audit';
+export type { KeyStore, SigningKeyPair } from './audit';
+
+// The local Ollama model.
+export { displayHost, isReachable, listModels, pullModel, streamCompletion } from './ollama/client';
