@@ -34,7 +34,7 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   reconcile               take hand edits of the data file into account (removed lines are audited erasures)
   audit verify | prove --request ID | consistency --from N --to M | export --format md|html|json|csv [--out FILE]
   request add (--id ID ... | --match TEXT | --regex RE) [--requester R] [--subject REF] [--deadline-days N]
-          | list | show ID | run ID [--verify] | refuse ID --reason R     deletion requests with status and deadline
+          | list | show ID | run ID [--verify] [--skip-scan] | refuse ID --reason R     deletion requests with status and deadline
 
 Commands find the workspace (.erase/ beside the data file) from --data FILE or the current folder.
 `;

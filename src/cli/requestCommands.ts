@@ -1,4 +1,4 @@
-import { UserError, executeRequest, listRequests, previewRequest, receiveRequest, refuseRequest, isOverdue, type DeletionRequestRecord } from '../core';
+import { UserError, eraseRequest, formatResidualReport, listRequests, previewRequest, receiveRequest, refuseRequest, isOverdue, type DeletionRequestRecord } from '../core';
 import { openWorkspace } from './openWorkspace';
 import { intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK } from './output';
@@ -24,6 +24,7 @@ export const requestCommand: Command = async (argv, mk) => {
     'request-id': { type: 'string' },
     'deadline-days': { type: 'string' },
     verify: { type: 'boolean' },
+    'skip-scan': { type: 'boolean' },
     'unload-model': { type: 'boolean' },
   });
   const out = mk(!!values.json);
@@ -71,10 +72,15 @@ export const requestCommand: Command = async (argv, mk) => {
     }
     case 'run': {
       const id = positionals[0] ?? required(values['request-id'], 'request-id', 'erase request run REQ-1');
-      const { record, receipt } = await executeRequest(ws, id, { verify: !!values.verify, unloadModel: !!values['unload-model'] });
+      const { record, receipt, scanResiduals } = await eraseRequest(
+        ws,
+        { kind: 'record', requestId: id },
+        { verify: !!values.verify, unloadModel: !!values['unload-model'], scan: !values['skip-scan'] },
+      );
+      const residuals = scanResiduals ? await scanResiduals() : null;
       out.result(
-        { record, receipt },
-        `${line(record, now)}\n${receipt.alreadyDone ? 'already erased earlier' : `erased ${receipt.erasedIds.length} example(s), ${receipt.certified ? 'certified' : 'retrained'}, audit entry #${receipt.auditSeq}`}`,
+        { record, receipt, residuals },
+        `${record ? line(record, now) : id}\n${receipt.alreadyDone ? 'already erased earlier' : `erased ${receipt.erasedIds.length} example(s), ${receipt.certified ? 'certified' : 'retrained'}, audit entry #${receipt.auditSeq}`}${residuals ? `\n${formatResidualReport(residuals)}` : ''}`,
       );
       return receipt.verification && !receipt.verification.equal ? EXIT_CHECK : EXIT_OK;
     }
