@@ -40,7 +40,7 @@ test('bad lines fail with file:line:column and never quote the line', () => {
       },
     );
   }
-  assert.throws(() => parseRequests(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), 'req.jsonl'), /req\.jsonl:1:1: not valid UTF-8/);
+  assert.throws(() => parseRequests(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), 'req.jsonl'), /req\.jsonl:1:2: not valid UTF-8/);
 });
 
 test('fuzz: random bytes and random JSON never crash: a list of requests or one clear UserError', () => {
