@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { namingFile } from '../core/ioErrors';
 import { UserError } from '../core/errors';
 import { consistency, exportReport, proveRequest, verifyLog, type ReportFormat } from '../core/audit';
 import { openWorkspace } from './openWorkspace';
@@ -54,7 +55,8 @@ export const auditCommand: Command = async (argv, mk) => {
       if (!['md', 'html', 'json', 'csv'].includes(format)) throw new UserError('--format must be md, html, json or csv', 'usage');
       const text = await exportReport(dir, format, { expectedHead });
       if (values.out) {
-        writeFileSync(values.out, text);
+        const target = values.out;
+        namingFile(target, () => writeFileSync(target, text));
         out.result({ out: values.out, format }, `wrote ${values.out}`);
       } else process.stdout.write(text);
       return EXIT_OK;

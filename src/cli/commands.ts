@@ -1,8 +1,6 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { UserError } from '../core/errors';
-import { importTabular } from '../core/dataset/tabular';
-import { serializeRecord } from '../core/dataset/jsonl';
-import { writeFileAtomic } from '../core/storage/atomicWrite';
+import { importTableFile } from '../core/dataset/importFile';
 import { EraseWorkspace, findMatches, reconcile, type DeletionReceipt } from '../core/workspace';
 import { openWorkspace } from './openWorkspace';
 import { eraseAndRecord } from '../core/workspace/requests';
@@ -33,15 +31,13 @@ export const importCommand: Command = async (argv, mk) => {
   const target = required(values.out, 'out', '--out data.jsonl');
   const format = values.format as 'csv' | 'tsv' | undefined;
   if (format !== undefined && format !== 'csv' && format !== 'tsv') throw new UserError('--format must be csv or tsv', 'usage');
-  const res = importTabular(readFileSync(file, 'utf8'), {
-    fileName: file,
+  const res = importTableFile(file, target, {
     format,
     textCol: columnOption(required(values['text-col'], 'text-col', '--text-col sentence (a header name) or --text-col 0 (an index)'))!,
     labelCol: columnOption(values['label-col']),
     idCol: columnOption(values['id-col']),
     header: !!values.header,
   });
-  writeFileAtomic(target, res.records.map((r) => serializeRecord(r) + '\n').join(''));
   for (const p of res.problems.slice(0, 20)) out.note(`${file}:${p.line}:${p.column}: ${p.message}`);
   if (res.problems.length > 20) out.note(`… and ${res.problems.length - 20} more problems`);
   out.result(

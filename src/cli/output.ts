@@ -1,4 +1,5 @@
 import { CancelledError, UserError } from '../core/errors';
+import { ioUserError } from '../core/ioErrors';
 
 /** Exit codes: 0 ok, 1 a check failed (or a service was unavailable), 2 bad input or usage. */
 export const EXIT_OK = 0;
@@ -43,7 +44,9 @@ export function progressPrinter(enabled: boolean): (phase: string, done: number,
 }
 
 /** Maps an error to an exit code and one line on stderr that says what to do. */
-export function reportError(e: unknown, json: boolean): number {
+export function reportError(error: unknown, json: boolean): number {
+  // A full disk, a read-only mount, a permission: one line naming the file, not a stack.
+  const e = ioUserError(error) ?? error;
   let code = EXIT_CHECK;
   let message: string;
   if (e instanceof UserError) {

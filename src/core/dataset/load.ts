@@ -1,6 +1,7 @@
 /** The data set on disk: read and parse, or erase examples by rewriting the file atomically. */
 import { chmodSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { UserError } from '../errors';
+import { ioUserError, isIoError, namingFile } from '../ioErrors';
 import { writeFileAtomic } from '../storage/atomicWrite';
 import { parseJsonlBytes, removeExampleLines } from './jsonl';
 import type { ParsedDataset } from './types';
@@ -12,7 +13,8 @@ function readBytes(path: string): Uint8Array {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UserError(`data file not found: ${path}`, 'input');
     if (code === 'EISDIR') throw new UserError(`data file is a folder: ${path}`, 'input');
-    throw new UserError(`cannot read the data file ${path} (${code ?? 'error'})`, 'unavailable');
+    if (isIoError(e)) e.path ??= path;
+    throw ioUserError(e) ?? new UserError(`cannot read the data file ${path} (${code ?? 'error'})`, 'unavailable');
   }
 }
 
@@ -32,7 +34,7 @@ export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>): { 
   if (removedLines.length === 0) return { removedLines };
   const target = realpathSync(path);
   const mode = statSync(target).mode & 0o7777;
-  writeFileAtomic(target, out, mode);
+  namingFile(target, () => writeFileAtomic(target, out, mode));
   // The temporary file was created under the umask; restore the exact bits.
   if ((statSync(target).mode & 0o7777) !== mode) chmodSync(target, mode);
   return { removedLines };
