@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { rootForDataFile, workspacePaths } from '../core/workspace/config';
 import { UserError } from '../core/errors';
 import { importTableFile } from '../core/dataset/importFile';
 import { EraseWorkspace, findMatches, reconcile, type DeletionReceipt } from '../core/workspace';
@@ -8,7 +9,7 @@ import { erasedTexts, scanWorkspace } from '../core/workspace/residuals';
 import { formatResidualReport } from '../core/residual';
 import { streamCompletion } from '../core/ollama/client';
 import { columnOption, epsOption, intOption, parse, required } from './args';
-import { EXIT_CHECK, EXIT_OK, progressPrinter, type Output } from './output';
+import { EXIT_CHECK, EXIT_OK, progressPrinter, setStateDir, type Output } from './output';
 import { readRequestsFile } from '../core/requests/requestsFile';
 
 export type Command = (argv: string[], out: (json: boolean) => Output) => Promise<number>;
@@ -64,6 +65,7 @@ export const initCommand: Command = async (argv, mk) => {
   const out = mk(!!values.json);
   const data = required(values.data, 'data', '--data examples.jsonl');
   if (values.mode !== undefined && values.mode !== 'dataset' && values.mode !== 'query') throw new UserError('--mode must be dataset or query', 'usage');
+  setStateDir(workspacePaths(rootForDataFile(data).root).dir);
   const ws = EraseWorkspace.init(data, {
     k: intOption(values.k, 'k', 1, 1024),
     eps: epsOption(values.eps),

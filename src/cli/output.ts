@@ -43,10 +43,17 @@ export function progressPrinter(enabled: boolean): (phase: string, done: number,
   };
 }
 
+let stateDir: string | undefined;
+
+/** The workspace's state folder, named by I/O errors whose call did not say which file it was writing. */
+export function setStateDir(dir: string): void {
+  stateDir = dir;
+}
+
 /** Maps an error to an exit code and one line on stderr that says what to do. */
 export function reportError(error: unknown, json: boolean): number {
   // A full disk, a read-only mount, a permission: one line naming the file, not a stack.
-  const e = ioUserError(error) ?? error;
+  const e = ioUserError(error, stateDir) ?? error;
   let code = EXIT_CHECK;
   let message: string;
   if (e instanceof UserError) {

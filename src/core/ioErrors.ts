@@ -4,6 +4,7 @@
  * Nothing is half-written meanwhile: state and data files go through writeFileAtomic (temporary
  * file + rename), so a failed write leaves the previous version in place.
  */
+import { basename, dirname, join } from 'node:path';
 import { UserError } from './errors';
 
 interface Explanation {
@@ -64,16 +65,17 @@ export function isIoError(e: unknown): e is NodeJS.ErrnoException {
 
 /**
  * The one-line UserError for a file-system error, or undefined when `e` is not one. Exit 1 (code
- * 'unavailable'): the input was fine, the machine could not do the work.
+ * 'unavailable'): the input was fine, the machine could not do the work. `folder` is named when
+ * the error names no file (a write on a descriptor): where the command was writing.
  */
-export function ioUserError(e: unknown): UserError | undefined {
+export function ioUserError(e: unknown, folder?: string): UserError | undefined {
   if (!isIoError(e)) return undefined;
   const { problem, remedy } = explain(e)!;
   const verb = (e.syscall && VERB[e.syscall]) ?? 'use';
   // A rename names its source (a temporary file) and its destination: the destination is the user's file.
   const dest = (e as { dest?: unknown }).dest;
   const path = e.syscall === 'rename' && typeof dest === 'string' ? dest : e.path;
-  const what = path ? `cannot ${verb} ${path}` : `cannot ${verb} a file`;
+  const what = path ? `cannot ${verb} ${userPath(path)}` : folder ? `cannot ${verb} a file in ${folder}` : `cannot ${verb} a file`;
   return new UserError(`${what}: ${problem}; ${remedy}`, 'unavailable');
 }
 
@@ -88,4 +90,10 @@ export function namingFile<T>(path: string, f: () => T): T {
     if (isIoError(e) && e.path === undefined) e.path = path;
     throw e;
   }
+}
+
+/** The file a user knows: the hidden temporary sibling of an atomic write (`.name.PID.tmp`) stands for `name`. */
+function userPath(path: string): string {
+  const m = /^\.(.+)\.\d+\.tmp$/.exec(basename(path));
+  return m ? join(dirname(path), m[1]) : path;
 }

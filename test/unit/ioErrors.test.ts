@@ -31,6 +31,15 @@ test('every explained errno code becomes one line naming the file and a remedy, 
   }
 });
 
+test('an error that names no file is placed in the folder the command was writing; a temporary sibling stands for its file', () => {
+  assert.equal(
+    ioUserError(errno('ENOSPC', 'write'), '/w/.erase')!.message,
+    'cannot write a file in /w/.erase: no space left on the device; free some space and run the command again',
+  );
+  assert.match(ioUserError(errno('ENOSPC', 'write', '/w/d.jsonl'), '/w/.erase')!.message, /^cannot write \/w\/d\.jsonl:/);
+  assert.match(ioUserError(errno('EROFS', 'open', '/w/.erase/.state.json.4242.tmp'))!.message, /^cannot open \/w\/\.erase\/state\.json: the file system is read-only/);
+});
+
 test('errors that are not file-system errors are left alone', () => {
   assert.equal(ioUserError(new Error('boom')), undefined);
   assert.equal(ioUserError(errno('EEXIST', 'open', '/w/lock')), undefined, 'EEXIST outside mkdir is the caller’s business (locks)');
@@ -48,6 +57,14 @@ test('namingFile gives a path to errors from calls on a descriptor (a real ENOSP
   assert.throws(
     () => namingFile(dir, () => readFileSync(dir)),
     (e: unknown) => ioUserError(e)!.message === `cannot read ${dir}: it is a folder, not a file; give the path of a file`,
+  );
+  // The temporary sibling of an atomic write is reported as the file itself.
+  assert.throws(
+    () =>
+      namingFile(join(dir, 'out.jsonl'), () => {
+        throw errno('EROFS', 'open', join(dir, '.out.jsonl.123.tmp'));
+      }),
+    (e: unknown) => ioUserError(e)!.message.startsWith(`cannot open ${join(dir, 'out.jsonl')}: the file system is read-only`),
   );
   // A path the error already has is kept.
   assert.throws(
