@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { rootForDataFile, workspacePaths } from '../core/workspace/config';
 import { UserError } from '../core/errors';
 import { importTableFile } from '../core/dataset/importFile';
+import { checkDataFile } from '../core/dataset/load';
 import { EraseWorkspace, findMatches, reconcile, type DeletionReceipt } from '../core/workspace';
 import { openWorkspace } from './openWorkspace';
 import { eraseAndRecord } from '../core/workspace/requests';
@@ -65,6 +66,7 @@ export const initCommand: Command = async (argv, mk) => {
   const out = mk(!!values.json);
   const data = required(values.data, 'data', '--data examples.jsonl');
   if (values.mode !== undefined && values.mode !== 'dataset' && values.mode !== 'query') throw new UserError('--mode must be dataset or query', 'usage');
+  if (existsSync(data)) checkDataFile(data); // before .erase/ is created beside it
   setStateDir(workspacePaths(rootForDataFile(data).root).dir);
   const ws = EraseWorkspace.init(data, {
     k: intOption(values.k, 'k', 1, 1024),

@@ -147,9 +147,27 @@ test('import: invalid UTF-8 is file:line:column, --out equal to the input is ref
     assert.match(r.stderr, /past the last column|not in the header/);
     assert.equal(existsSync(join(dir, 'o.jsonl')), false);
   }
+  // Inputs that are not regular files: a device read forever, a folder.
+  mkdirSync(join(dir, 'adir.tsv'));
+  for (const input of ['/dev/zero', 'adir.tsv']) {
+    const r = eraseWithin(15_000, dir, 'import', input, '--text-col', '0', '--format', 'tsv', '--out', 'o.jsonl');
+    assert.equal(r.code, 2, input);
+    assertOneLine(r.stderr);
+    assert.match(r.stderr, /is not a regular file/);
+  }
   const ok = eraseWithin(15_000, dir, 'import', 't.tsv', '--text-col', 'text', '--label-col', 'label', '--header', '--out', 'o.jsonl');
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(readFileSync(join(dir, 'o.jsonl'), 'utf8').trim().split('\n').length, 2);
+});
+
+test('a data file that is a pipe or a device is refused at once, before .erase/ is created', () => {
+  const dir = tempDir('fifo');
+  assert.equal(spawnSync('mkfifo', [join(dir, 'pipe.jsonl')]).status, 0);
+  const r = eraseWithin(15_000, dir, 'init', '--data', 'pipe.jsonl');
+  assert.equal(r.code, 2);
+  assertOneLine(r.stderr);
+  assert.match(r.stderr, /data file pipe\.jsonl is not a regular file/);
+  assert.equal(existsSync(join(dir, '.erase')), false);
 });
 
 test('I/O errors: one line naming the file, exit 1, no stack, nothing half-written', () => {
@@ -162,9 +180,7 @@ test('I/O errors: one line naming the file, exit 1, no stack, nothing half-writt
     [['audit', 'export', '--format', 'md', '--out', 'd.jsonl/report.md'], /^erase: cannot open d\.jsonl\/report\.md: a part of the path is a file, not a folder/],
     // EISDIR: a folder where a file is expected.
     [['audit', 'export', '--format', 'md', '--out', '.erase'], /^erase: cannot open \.erase: it is a folder, not a file/],
-    [['import', 'adir.tsv', '--text-col', '0', '--out', 'x.jsonl'], /^erase: cannot read adir\.tsv: it is a folder, not a file/],
   ];
-  mkdirSync(join(dir, 'adir.tsv'));
   const data = readFileSync(join(dir, 'd.jsonl'));
   for (const [args, want] of cases) {
     const r = eraseWithin(15_000, dir, ...args);
@@ -173,5 +189,5 @@ test('I/O errors: one line naming the file, exit 1, no stack, nothing half-writt
     assert.match(r.stderr, want);
   }
   assert.deepEqual(readFileSync(join(dir, 'd.jsonl')), data);
-  assert.deepEqual(readdirSync(dir).sort(), [...before, 'adir.tsv'].sort(), 'no temporary or partial file left');
+  assert.deepEqual(readdirSync(dir).sort(), before, 'no temporary or partial file left');
 });

@@ -62,6 +62,8 @@ test('import: --out may not be the input (same path, ./, symlink, hard link) nor
   assert.throws(() => checkImportTarget(input, dir), userError(/is not a regular file/, 'usage'));
   assert.throws(() => checkImportTarget(input, '/dev/null'), userError(/is not a regular file/, 'usage'));
   checkImportTarget(input, join(dir, 'new.jsonl'));
+  assert.throws(() => checkImportTarget('/dev/zero', join(dir, 'new.jsonl')), userError(/^the input \/dev\/zero is not a regular file/, 'usage'));
+  assert.throws(() => checkImportTarget(dir, join(dir, 'new.jsonl')), userError(/is not a regular file/, 'usage'));
   assert.throws(() => importTableFile(input, join(dir, 'sym.tsv'), { format: 'tsv', textCol: 0 }), UserError);
   assert.equal(readFileSync(input, 'utf8'), 'hello\t1\n');
   importTableFile(input, join(dir, 'out.jsonl'), { format: 'tsv', textCol: 0, labelCol: 1 });

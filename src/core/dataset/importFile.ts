@@ -19,11 +19,14 @@ const statOrUndefined = (path: string): Stats | undefined => {
 };
 
 /**
- * Refuses an output that would overwrite the input (same real path, through a symlink, a `./`
- * prefix or a hard link) or that is not a regular file (a folder, a device such as /dev/null).
+ * Refuses an input that is not a regular file, and an output that would overwrite the input (same
+ * real path, through a symlink, a `./` prefix or a hard link) or that is not a regular file (a
+ * folder, a device such as /dev/null, which an atomic rename would replace).
  */
 export function checkImportTarget(input: string, out: string): void {
   const inStat = statOrUndefined(input);
+  // A device or a pipe (/dev/zero) could be read forever; a folder is a mistake.
+  if (inStat !== undefined && !inStat.isFile()) throw new UserError(`the input ${input} is not a regular file: give a .tsv or .csv file`, 'usage');
   const outStat = statOrUndefined(out);
   // stat follows symlinks, and `./`, `..` or a hard link reach the same inode: one test covers all.
   if (inStat !== undefined && outStat !== undefined && inStat.dev === outStat.dev && inStat.ino === outStat.ino) {

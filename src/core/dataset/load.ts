@@ -6,10 +6,26 @@ import { writeFileAtomic } from '../storage/atomicWrite';
 import { parseJsonlBytes, removeExampleLines } from './jsonl';
 import type { ParsedDataset } from './types';
 
+/** Throws the UserError that reading `path` as the data file would give, without reading it. */
+export function checkDataFile(path: string): void {
+  readErrors(path, () => {
+    // A device or a pipe (/dev/zero, a FIFO) could be read forever: only a regular file is a data set.
+    const st = statSync(path);
+    if (st.isDirectory()) throw new UserError(`data file is a folder: ${path}`, 'input');
+    if (!st.isFile()) throw new UserError(`data file ${path} is not a regular file (a device or a pipe?): give a .jsonl file`, 'input');
+  });
+}
+
 function readBytes(path: string): Uint8Array {
+  checkDataFile(path);
+  return readErrors(path, () => readFileSync(path));
+}
+
+function readErrors<T>(path: string, f: () => T): T {
   try {
-    return readFileSync(path);
+    return f();
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UserError(`data file not found: ${path}`, 'input');
     if (code === 'EISDIR') throw new UserError(`data file is a folder: ${path}`, 'input');
