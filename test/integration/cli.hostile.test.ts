@@ -160,7 +160,7 @@ test('import: invalid UTF-8 is file:line:column, --out equal to the input is ref
   assert.equal(readFileSync(join(dir, 'o.jsonl'), 'utf8').trim().split('\n').length, 2);
 });
 
-test('a data file that is a pipe or a device is refused at once, before .erase/ is created', () => {
+test('a data file or requests file that is a pipe is refused at once, before .erase/ is created', () => {
   const dir = tempDir('fifo');
   assert.equal(spawnSync('mkfifo', [join(dir, 'pipe.jsonl')]).status, 0);
   const r = eraseWithin(15_000, dir, 'init', '--data', 'pipe.jsonl');
@@ -168,6 +168,13 @@ test('a data file that is a pipe or a device is refused at once, before .erase/ 
   assertOneLine(r.stderr);
   assert.match(r.stderr, /data file pipe\.jsonl is not a regular file/);
   assert.equal(existsSync(join(dir, '.erase')), false);
+
+  const ws = workspace();
+  assert.equal(spawnSync('mkfifo', [join(ws, 'req.jsonl')]).status, 0);
+  const req = eraseWithin(15_000, ws, 'delete', '--requests', 'req.jsonl');
+  assert.equal(req.code, 2);
+  assertOneLine(req.stderr);
+  assert.match(req.stderr, /requests file req\.jsonl is not a regular file/);
 });
 
 test('I/O errors: one line naming the file, exit 1, no stack, nothing half-written', () => {

@@ -1,6 +1,7 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { UserError } from '../errors';
 import { checkUserPattern } from '../regex';
+import { namingFile } from '../ioErrors';
 import { describeJsonError } from '../dataset/jsonSyntax';
 import { decodeLine } from '../dataset/utf8';
 
@@ -28,7 +29,12 @@ const MAX_LINE = 1 << 20;
 
 export function readRequestsFile(path: string): RequestLine[] {
   if (!existsSync(path)) throw new UserError(`requests file ${path} does not exist`, 'input');
-  return parseRequests(readFileSync(path), path);
+  // A pipe or a device (/dev/zero) could be read forever.
+  if (!statSync(path).isFile()) throw new UserError(`requests file ${path} is not a regular file: give a .jsonl file`, 'input');
+  return parseRequests(
+    namingFile(path, () => readFileSync(path)),
+    path,
+  );
 }
 
 /** Parses the whole file or throws one UserError naming file:line:column; never quotes the line. */
