@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { UserError, consistency, exportReport, proveRequest, verifyLog, type ReportFormat, loadMeta } from '../core';
+import { UserError, consistency, exportReport, proveRequest, verifyLog, type ReportFormat, loadMeta, namingFile } from '../core';
 import { openWorkspace } from './openWorkspace';
 import { intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK, type Output } from './output';
@@ -52,7 +52,8 @@ export const auditCommand: Command = async (argv, mk) => {
       if (!['md', 'html', 'json', 'csv'].includes(format)) throw new UserError('--format must be md, html, json or csv', 'usage');
       const text = await exportReport(dir, format, { expectedHead });
       if (values.out) {
-        writeFileSync(values.out, text);
+        const target = values.out;
+        namingFile(target, () => writeFileSync(target, text));
         out.result({ out: values.out, format }, `wrote ${values.out}`);
       } else process.stdout.write(text);
       return EXIT_OK;

@@ -1,9 +1,10 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import {
   UserError,
-  importTabular,
-  serializeRecord,
-  writeFileAtomic,
+  importTableFile,
+  checkDataFile,
+  rootForDataFile,
+  workspacePaths,
   EraseWorkspace,
   eraseRequest,
   eraseRequestsFile,
@@ -18,7 +19,7 @@ import {
 } from '../core';
 import { openWorkspace } from './openWorkspace';
 import { columnOption, epsOption, intOption, parse, required } from './args';
-import { EXIT_CHECK, EXIT_OK, progressPrinter, type Output } from './output';
+import { EXIT_CHECK, EXIT_OK, progressPrinter, setStateDir, type Output } from './output';
 
 export type Command = (argv: string[], out: (json: boolean) => Output) => Promise<number>;
 
@@ -40,15 +41,13 @@ export const importCommand: Command = async (argv, mk) => {
   const target = required(values.out, 'out', '--out data.jsonl');
   const format = values.format as 'csv' | 'tsv' | undefined;
   if (format !== undefined && format !== 'csv' && format !== 'tsv') throw new UserError('--format must be csv or tsv', 'usage');
-  const res = importTabular(readFileSync(file, 'utf8'), {
-    fileName: file,
+  const res = importTableFile(file, target, {
     format,
     textCol: columnOption(required(values['text-col'], 'text-col', '--text-col sentence (a header name) or --text-col 0 (an index)'))!,
     labelCol: columnOption(values['label-col']),
     idCol: columnOption(values['id-col']),
     header: !!values.header,
   });
-  writeFileAtomic(target, res.records.map((r) => serializeRecord(r) + '\n').join(''));
   for (const p of res.problems.slice(0, 20)) out.note(`${file}:${p.line}:${p.column}: ${p.message}`);
   if (res.problems.length > 20) out.note(`… and ${res.problems.length - 20} more problems`);
   out.result(
@@ -75,6 +74,8 @@ export const initCommand: Command = async (argv, mk) => {
   const out = mk(!!values.json);
   const data = required(values.data, 'data', '--data examples.jsonl');
   if (values.mode !== undefined && values.mode !== 'dataset' && values.mode !== 'query') throw new UserError('--mode must be dataset or query', 'usage');
+  if (existsSync(data)) checkDataFile(data); // before .erase/ is created beside it
+  setStateDir(workspacePaths(rootForDataFile(data).root).dir);
   const ws = EraseWorkspace.init(data, {
     k: intOption(values.k, 'k', 1, 1024),
     eps: epsOption(values.eps),

@@ -1,9 +1,10 @@
 import { EraseWorkspace, FileKeyStore, recoverErasure } from '../core';
-import type { Output } from './output';
+import { setStateDir, type Output } from './output';
 
 /** Opens the workspace named by --data, or the one at or above the current folder, finishing any interrupted erasure first. */
 export async function openWorkspace(data: string | undefined, out: Output): Promise<EraseWorkspace> {
   const ws = EraseWorkspace.open(data ?? process.cwd());
+  setStateDir(ws.paths.dir);
   // Key files others can read are the user's to fix: say so on stderr, once per file.
   const warned = new Set<string>();
   ws.keyStore = new FileKeyStore(ws.paths.keysDir, (m) => {

@@ -1,4 +1,4 @@
-import { CancelledError, UserError } from '../core';
+import { CancelledError, UserError, ioUserError } from '../core';
 import { CLI_REMEDY } from './remedies';
 
 /** Exit codes: 0 ok, 1 a check failed (or a service was unavailable), 2 bad input or usage. */
@@ -43,8 +43,17 @@ export function progressPrinter(enabled: boolean): (phase: string, done: number,
   };
 }
 
+let stateDir: string | undefined;
+
+/** The workspace's state folder, named by I/O errors whose call did not say which file it was writing. */
+export function setStateDir(dir: string): void {
+  stateDir = dir;
+}
+
 /** Maps an error to an exit code and one line on stderr that says what to do. */
-export function reportError(e: unknown, json: boolean): number {
+export function reportError(error: unknown, json: boolean): number {
+  // A full disk, a read-only mount, a permission: one line naming the file, not a stack.
+  const e = ioUserError(error, stateDir) ?? error;
   let code = EXIT_CHECK;
   let message: string;
   if (e instanceof UserError) {

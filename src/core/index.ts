@@ -8,6 +8,7 @@
 // Errors every front end words for its user.
 export { UserError, CancelledError } from './errors';
 export { FileKeyStore } from './audit/keys';
+export { ioUserError, namingFile } from './ioErrors';
 export type { Remedy } from './errors';
 
 // The workspace: clustering, erasure, reconcile, matching.
@@ -31,6 +32,9 @@ export type { ResidualHit, ResidualReport } from './residual';
 
 // Data import.
 export { importTabular } from './dataset/tabular';
+export { importTableFile } from './dataset/importFile';
+export { checkDataFile } from './dataset/load';
+export { rootForDataFile, workspacePaths } from './workspace/config';
 export { serializeRecord } from './dataset/jsonl';
 export type { Example } from './dataset/types';
 export { writeFileAtomic } from './storage/atomicWrite';

@@ -1,10 +1,10 @@
 // "Import TSV/CSV…": the user picks the file and its text/label columns; core parses the table
-// (importTabular) and serialises the records; the extension writes the JSONL next to the table,
+// and writes the records (importTableFile) as JSONL next to the table; the extension
 // points erase.dataFile at it and reports rows core skipped.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { importTabular, serializeRecord, writeFileAtomic } from '../core';
+import { importTableFile } from '../core';
 import type { EraseService } from './eraseService';
 import { log } from './log';
 import { Keys, SECTION } from './settings';
@@ -21,8 +21,7 @@ export async function importTable(service: EraseService, arg?: vscode.Uri | Impo
   const a = arg && !(arg instanceof vscode.Uri) ? arg : await askImport(arg);
   if (!a) return undefined;
   const out = a.out ?? a.file.replace(/\.(tsv|csv|txt)$/i, '') + '.jsonl';
-  const res = importTabular(fs.readFileSync(a.file, 'utf8'), { fileName: a.file, textCol: a.textCol, labelCol: a.labelCol, header: a.header });
-  writeFileAtomic(out, res.records.map((r) => serializeRecord(r) + '\n').join(''));
+  const res = importTableFile(a.file, out, { textCol: a.textCol, labelCol: a.labelCol, header: a.header });
   for (const p of res.problems.slice(0, 20)) log.warn(`${path.basename(a.file)}:${p.line}: ${p.message}`);
   log.info(`imported ${res.records.length} of ${res.rowsRead} rows from ${path.basename(a.file)} into ${path.basename(out)}`);
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(out));

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { parseRequests } from '../../src/core/requests/requestsFile';
 import { UserError } from '../../src/core/errors';
 import { defaultDeadline, isOverdue } from '../../src/core/requests/store';
+import { findMatches } from '../../src/core/workspace/matching';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -40,7 +41,7 @@ test('bad lines fail with file:line:column and never quote the line', () => {
       },
     );
   }
-  assert.throws(() => parseRequests(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), 'req.jsonl'), /req\.jsonl:1:1: not valid UTF-8/);
+  assert.throws(() => parseRequests(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), 'req.jsonl'), /req\.jsonl:1:2: not valid UTF-8/);
 });
 
 test('fuzz: random bytes and random JSON never crash: a list of requests or one clear UserError', () => {
@@ -62,6 +63,82 @@ test('fuzz: random bytes and random JSON never crash: a list of requests or one 
       },
     ),
     { numRuns: 3000, seed: 7 },
+  );
+});
+
+test('fuzz: hostile regex fields (random regex syntax around a secret) parse at once, never quote the pattern, and match in linear time', () => {
+  const piece = fc.constantFrom(
+    '(',
+    ')',
+    '(?:',
+    '(?=',
+    '(?<=',
+    '(?<n>',
+    '\\1',
+    '\\k<n>',
+    'a',
+    'a+',
+    '+',
+    '*',
+    '?',
+    '{2,}',
+    '{1001}',
+    '|',
+    '.*',
+    '[',
+    ']',
+    '[^a]',
+    '\\',
+    '\\d',
+    '\\p{L}',
+    '\\u00e9',
+    '^',
+    '$',
+    '(a+)+',
+    '(a|aa)+',
+  );
+  const hostile = ['a'.repeat(5000) + '!', 'SECRET'.repeat(50), 'é'.repeat(100) + '😀'];
+  const examples = hostile.map((input, i) => ({ id: `e${i}`, input, output: '', multiplicity: 1, lines: [i + 1], meta: { deep: JSON.parse('['.repeat(500) + ']'.repeat(500)) } }));
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 12 }), fc.array(piece, { maxLength: 12 }), fc.boolean(), (before, after, ignoreCase) => {
+      const regex = before.join('') + 'SECRET' + after.join('');
+      const line = JSON.stringify({ requestId: 'R', regex, ignoreCase });
+      let parsed;
+      try {
+        parsed = parseRequests(enc(line), 'f.jsonl');
+      } catch (e) {
+        assert.ok(e instanceof UserError, String(e));
+        assert.match(e.message, /^f\.jsonl:1:1: "regex" is not a valid regular expression: /);
+        assert.ok(!e.message.includes('SECRET'), e.message);
+        return;
+      }
+      findMatches(examples, { regex: parsed[0].regex, ignoreCase }); // a backtracking engine would hang here (test timeout)
+    }),
+    { numRuns: 800, seed: 8 },
+  );
+});
+
+test('fuzz: structured lines with random field values, deep nesting and long strings: a list or one located UserError', () => {
+  const value = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.nat(300).map((d) => JSON.parse('['.repeat(d + 1) + ']'.repeat(d + 1))),
+    fc.string({ unit: 'binary', maxLength: 50 }),
+  );
+  const record = fc.dictionary(fc.constantFrom('requestId', 'requester', 'subjectRef', 'reason', 'ids', 'match', 'regex', 'ignoreCase', 'other'), value, { maxKeys: 4 });
+  fc.assert(
+    fc.property(fc.array(record, { maxLength: 6 }), (recs) => {
+      const lines = recs.map((r) => JSON.stringify(r));
+      try {
+        const r = parseRequests(enc(lines.join('\n')), 'f.jsonl');
+        assert.ok(r.length <= recs.length);
+        for (const x of r) assert.equal([x.ids, x.match, x.regex].filter((v) => v !== undefined).length, 1);
+      } catch (e) {
+        assert.ok(e instanceof UserError, String(e));
+        const m = /^f\.jsonl:(\d+):(\d+): /.exec(e.message);
+        assert.ok(m && Number(m[1]) >= 1 && Number(m[1]) <= Math.max(1, lines.length), e.message);
+      }
+    }),
+    { numRuns: 400, seed: 9 },
   );
 });
 

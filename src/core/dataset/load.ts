@@ -1,18 +1,36 @@
 /** The data set on disk: read and parse, or erase examples by rewriting the file atomically. */
 import { chmodSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { UserError } from '../errors';
+import { ioUserError, isIoError, namingFile } from '../ioErrors';
 import { writeFileAtomic } from '../storage/atomicWrite';
 import { parseJsonlBytes, removeExampleLines } from './jsonl';
 import type { ParsedDataset } from './types';
 
+/** Throws the UserError that reading `path` as the data file would give, without reading it. */
+export function checkDataFile(path: string): void {
+  readErrors(path, () => {
+    // A device or a pipe (/dev/zero, a FIFO) could be read forever: only a regular file is a data set.
+    const st = statSync(path);
+    if (st.isDirectory()) throw new UserError(`data file is a folder: ${path}`, 'input');
+    if (!st.isFile()) throw new UserError(`data file ${path} is not a regular file (a device or a pipe?): give a .jsonl file`, 'input');
+  });
+}
+
 function readBytes(path: string): Uint8Array {
+  checkDataFile(path);
+  return readErrors(path, () => readFileSync(path));
+}
+
+function readErrors<T>(path: string, f: () => T): T {
   try {
-    return readFileSync(path);
+    return f();
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UserError(`data file not found: ${path}`, 'input');
     if (code === 'EISDIR') throw new UserError(`data file is a folder: ${path}`, 'input');
-    throw new UserError(`cannot read the data file ${path} (${code ?? 'error'})`, 'unavailable');
+    if (isIoError(e)) e.path ??= path;
+    throw ioUserError(e) ?? new UserError(`cannot read the data file ${path} (${code ?? 'error'})`, 'unavailable');
   }
 }
 
@@ -32,7 +50,7 @@ export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>): { 
   if (removedLines.length === 0) return { removedLines };
   const target = realpathSync(path);
   const mode = statSync(target).mode & 0o7777;
-  writeFileAtomic(target, out, mode);
+  namingFile(target, () => writeFileAtomic(target, out, mode));
   // The temporary file was created under the umask; restore the exact bits.
   if ((statSync(target).mode & 0o7777) !== mode) chmodSync(target, mode);
   return { removedLines };

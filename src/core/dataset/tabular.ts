@@ -53,6 +53,14 @@ function resolveColumn(ref: ColumnRef, role: string, header: readonly string[] |
   return at;
 }
 
+function checkColumnsFit(columns: readonly [string, number | undefined][], width: number, whose: string): void {
+  for (const [role, index] of columns) {
+    if (index !== undefined && index >= width) {
+      throw new UserError(`${role} column index ${index} is past the last column: ${whose} ${width} column${width === 1 ? '' : 's'} (0-based indexes 0..${width - 1})`, 'usage');
+    }
+  }
+}
+
 export function importTabular(text: string, opts: TabularOptions): TabularImport {
   const format = opts.format ?? (opts.fileName !== undefined ? formatFromPath(opts.fileName) : undefined);
   if (!format) throw new UserError('give the format (tsv or csv) or a file name to take it from', 'usage');
@@ -74,11 +82,15 @@ export function importTabular(text: string, opts: TabularOptions): TabularImport
   const textIdx = resolveColumn(opts.textCol, 'text', header);
   const labelIdx = opts.labelCol === undefined ? undefined : resolveColumn(opts.labelCol, 'label', header);
   const idIdx = opts.idCol === undefined ? undefined : resolveColumn(opts.idCol, 'id', header);
-  const needed = Math.max(textIdx, labelIdx ?? 0, idIdx ?? 0) + 1;
+  const columns: [string, number | undefined][] = [
+    ['text', textIdx],
+    ['label', labelIdx],
+    ['id', idIdx],
+  ];
 
   // Every row must have the header's width, or without a header the first row's width.
   let width = header?.length;
-  if (width !== undefined && width < needed) throw new UserError(`a column index is past the header's ${width} columns`, 'usage');
+  if (width !== undefined) checkColumnsFit(columns, width, 'the header has');
 
   const records: JsonlRecord[] = [];
   const recordLines: number[] = [];
@@ -92,13 +104,13 @@ export function importTabular(text: string, opts: TabularOptions): TabularImport
       continue;
     }
     const f = row.fields;
-    width ??= f.length;
+    if (width === undefined) {
+      // An index past the table is the user's mistake, not every row's: say so instead of skipping them all.
+      checkColumnsFit(columns, f.length, `the first row (line ${row.line}) has`);
+      width = f.length;
+    }
     if (f.length !== width) {
       problems.push({ line: row.line, column: 1, message: `row has ${f.length} columns, expected ${width}` });
-      continue;
-    }
-    if (f.length < needed) {
-      problems.push({ line: row.line, column: 1, message: `row has ${f.length} columns, the import needs ${needed}` });
       continue;
     }
     const input = f[textIdx];

@@ -1,4 +1,5 @@
 /** Strict UTF-8 decoding of one line: invalid bytes make the line malformed instead of U+FFFD. */
+import { UserError } from '../errors';
 
 const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const lenient = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -45,4 +46,28 @@ export function firstInvalidUtf8(b: Uint8Array): number {
     i += need + 1;
   }
   return -1;
+}
+
+/**
+ * Decodes a whole file strictly. Invalid UTF-8 is a UserError at `file:line:column` (column in
+ * UTF-16 code units of the valid prefix of that line, after a BOM on line 1); never repaired to
+ * U+FFFD, never quoted. A leading BOM is kept as U+FEFF for the caller to drop.
+ */
+export function decodeUtf8File(bytes: Uint8Array, file: string): string {
+  try {
+    return fatal.decode(bytes);
+  } catch {
+    const bad = Math.max(0, firstInvalidUtf8(bytes));
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < bad; i++) {
+      if (bytes[i] === 0x0a) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    if (lineStart === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf && bad >= 3) lineStart = 3;
+    const column = lenient.decode(bytes.subarray(lineStart, bad)).length + 1;
+    throw new UserError(`${file}:${line}:${column}: invalid UTF-8; convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8) and try again`, 'input');
+  }
 }

@@ -1,11 +1,15 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { UserError } from '../errors';
+import { checkUserPattern } from '../regex';
+import { namingFile } from '../ioErrors';
+import { describeJsonError } from '../dataset/jsonSyntax';
+import { decodeLine } from '../dataset/utf8';
 
 /**
  * A batch of deletion requests, one JSON object per line:
  *   {"requestId":"REQ-1","requester":"dpo@example.com","subjectRef":"ticket-42","ids":["..."]}
  *   {"requester":"…","match":"customer X"}            (substring over input/output/meta)
- *   {"regex":"acct-\\d+","ignoreCase":true}
+ *   {"regex":"acct-\\d+","ignoreCase":true}             (RE2 dialect: linear time, no lookaround or backreferences)
  * Exactly one of ids, match or regex per line.
  */
 export interface RequestLine {
@@ -25,12 +29,16 @@ const MAX_LINE = 1 << 20;
 
 export function readRequestsFile(path: string): RequestLine[] {
   if (!existsSync(path)) throw new UserError(`requests file ${path} does not exist`, 'input');
-  return parseRequests(readFileSync(path), path);
+  // A pipe or a device (/dev/zero) could be read forever.
+  if (!statSync(path).isFile()) throw new UserError(`requests file ${path} is not a regular file: give a .jsonl file`, 'input');
+  return parseRequests(
+    namingFile(path, () => readFileSync(path)),
+    path,
+  );
 }
 
 /** Parses the whole file or throws one UserError naming file:line:column; never quotes the line. */
 export function parseRequests(bytes: Uint8Array, file: string): RequestLine[] {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   const out: RequestLine[] = [];
   let start = 0;
   let lineNo = 0;
@@ -44,20 +52,18 @@ export function parseRequests(bytes: Uint8Array, file: string): RequestLine[] {
     const raw = bytes.subarray(start, end > start && bytes[end - 1] === 0x0d ? end - 1 : end);
     start = end + 1;
     if (raw.length > MAX_LINE) fail(lineNo, 1, `line longer than ${MAX_LINE} bytes`);
-    let text: string;
-    try {
-      text = decoder.decode(raw);
-    } catch {
-      fail(lineNo, 1, 'not valid UTF-8');
-    }
-    if (lineNo === 1 && text!.charCodeAt(0) === 0xfeff) text = text!.slice(1);
-    if (text!.trim() === '') continue;
+    const decoded = decodeLine(raw);
+    if (!decoded.ok) return fail(lineNo, decoded.column, 'not valid UTF-8');
+    // Columns count from after a byte order mark, as in the data set parser.
+    const text = lineNo === 1 && decoded.text.charCodeAt(0) === 0xfeff ? decoded.text.slice(1) : decoded.text;
+    if (text.trim() === '') continue;
     let v: unknown;
     try {
-      v = JSON.parse(text!);
+      v = JSON.parse(text);
     } catch (e) {
-      const pos = /position (\d+)/.exec((e as Error).message);
-      fail(lineNo, pos ? Number(pos[1]) + 1 : 1, 'not valid JSON');
+      // Node's own message quotes the line; describeJsonError says where and what without quoting.
+      const d = describeJsonError(text, e);
+      fail(lineNo, d.column, `not valid JSON${d.message.replace(/^invalid JSON/, '')}`);
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(lineNo, 1, 'expected a JSON object');
     const o = v as Record<string, unknown>;
@@ -75,11 +81,8 @@ export function parseRequests(bytes: Uint8Array, file: string): RequestLine[] {
     if (o.ignoreCase !== undefined && typeof o.ignoreCase !== 'boolean') fail(lineNo, 1, '"ignoreCase" must be true or false');
     const regex = str('regex');
     if (regex !== undefined) {
-      try {
-        new RegExp(regex, 'u');
-      } catch {
-        fail(lineNo, 1, '"regex" is not a valid regular expression');
-      }
+      const c = checkUserPattern(regex, o.ignoreCase === true);
+      if (!c.ok) fail(lineNo, 1, `"regex" is not a valid regular expression: ${c.reason} (the RE2 dialect: no lookaround, no backreferences)`);
     }
     out.push({
       line: lineNo,

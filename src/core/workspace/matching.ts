@@ -1,13 +1,14 @@
 import type { Example } from '../dataset/types';
 import { canonicalJson } from '../hash';
 import { UserError } from '../errors';
+import { compileUserPattern } from '../regex';
 
 export type MatchField = 'input' | 'output' | 'label' | 'meta';
 
 export interface MatchSpec {
   /** A plain substring. */
   readonly text?: string;
-  /** A JavaScript regular expression (source only; flags via ignoreCase). */
+  /** A regular expression in the RE2 dialect (linear time: no lookaround, no backreferences); flags via ignoreCase. */
   readonly regex?: string;
   readonly ignoreCase?: boolean;
   /** Fields to search; default input, output and meta. */
@@ -21,12 +22,7 @@ export function findMatches(examples: readonly Example[], spec: MatchSpec): Exam
   if (!spec.text && !spec.regex) throw new UserError('give a text or a regular expression to match', 'usage');
   let test: (s: string) => boolean;
   if (spec.regex !== undefined) {
-    let re: RegExp;
-    try {
-      re = new RegExp(spec.regex, spec.ignoreCase ? 'iu' : 'u');
-    } catch (e) {
-      throw new UserError(`invalid regular expression: ${(e as Error).message}`, 'usage');
-    }
+    const re = compileUserPattern(spec.regex, !!spec.ignoreCase);
     test = (s) => re.test(s);
   } else {
     const needle = spec.ignoreCase ? spec.text!.toLowerCase() : spec.text!;
