@@ -143,8 +143,8 @@ test('receiveRequest (the webview form and `request add`) matches a catastrophic
     preview.map((e) => e.input),
     ['aaaa'],
   );
-  assert.throws(
-    () => receiveRequest(ws, { match: { kind: 'regex', value: '(?<=a)b', ignoreCase: true } }),
+  await assert.rejects(
+    receiveRequest(ws, { match: { kind: 'regex', value: '(?<=a)b', ignoreCase: true } }),
     (e: unknown) => e instanceof UserError && e.code === 'usage',
   );
 });
