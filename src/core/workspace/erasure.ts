@@ -15,7 +15,7 @@ import { predictedCertifiedFraction } from '../qkmeans/quality';
 import { appendEntry, currentHead, readLog, repairTornTail, verifyLog, writeCheckpoint, type KeyStore, type AuditEntry, type AuditEntryInput } from '../audit';
 import { unloadModel } from '../ollama/client';
 import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
-import { forgetVectors } from './vectors';
+import { contentsInUse, forgetVectors, pruneVectors } from './vectors';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 
 export const TOOL_VERSION = 'erase-workbench/0.1.0';
@@ -119,6 +119,7 @@ async function eraseLocked(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
   if (outOfDate.length > 0) throw new UserError('the data file was edited since the last clustering: run `erase reconcile` first', 'check');
 
   const removal = new Map(ids.map((id) => [id, byId.get(id)!.multiplicity] as const));
+  const erasedContents = ids.map((id) => model.state.contents.get(id)!); // before deleteFromState consumes the state
   const tUpdate = performance.now();
   const result = deleteFromState(model.state, model.points, removal, { signal: opts.signal });
   const updateMs = performance.now() - tUpdate;
@@ -179,7 +180,16 @@ async function eraseLocked(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
   };
   saveState(ws.paths, result.state);
   saveMeta(ws.paths, meta);
-  forgetVectors(ws.paths, { id: model.meta.embedderId, dimension: model.meta.embedderDimension }, pointKeyOf(result.state), ids);
+  forgetVectors(
+    ws.paths,
+    { id: model.meta.embedderId, dimension: model.meta.embedderDimension },
+    pointKeyOf(result.state),
+    erasedContents,
+    contentsInUse(
+      result.state,
+      model.dataset.examples.filter((e) => !erasedSet.has(e.id)),
+    ),
+  );
   unlinkSync(ws.paths.intent);
 
   return {
@@ -277,10 +287,10 @@ async function recoverErasureLocked(ws: EraseWorkspace, keyStore: KeyStore): Pro
     const key = pointKeyOf(state);
     const stored = loadPoints(ws.paths.points, key);
     let next: QkmState;
-    if (stored !== null && [...state.assignments.keys()].every((id) => stored.has(id))) {
+    if (stored !== null && [...state.contents.values()].every((c) => stored.has(c))) {
       const points = makePointSet(
         key.dims,
-        [...state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(id)! })),
+        [...state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(state.contents.get(id)!)!, content: state.contents.get(id)! })),
       );
       const removal = new Map(intent.ids.filter((id) => state.assignments.has(id)).map((id) => [id, state.assignments.get(id)![1]] as const));
       next = deleteFromState(state, points, removal).state;
@@ -309,7 +319,12 @@ async function recoverErasureLocked(ws: EraseWorkspace, keyStore: KeyStore): Pro
   } else if (meta.auditHead?.size !== head.size || meta.auditHead.rootHash !== head.rootHash) {
     saveMeta(ws.paths, { ...meta, auditHead: head });
   }
-  forgetVectors(ws.paths, { id: meta.embedderId, dimension: meta.embedderDimension }, pointKeyOf(loaded.state), intent.ids);
+  pruneVectors(
+    ws.paths,
+    { id: meta.embedderId, dimension: meta.embedderDimension },
+    pointKeyOf(loaded.state),
+    contentsInUse(loadState(ws.paths)!.state, ws.loadDataset().examples),
+  );
   unlinkSync(ws.paths.intent);
   return { requestId: intent.requestId, outcome: 'completed' };
 }

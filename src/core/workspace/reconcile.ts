@@ -1,12 +1,10 @@
-import { UserError } from '../errors';
 import { deleteFromState } from '../qkmeans/deletion';
-import { makePointSet } from '../qkmeans/points';
 import { representatives } from '../erase/representatives';
 import { predictedCertifiedFraction } from '../qkmeans/quality';
-import { loadPoints } from '../storage/pointStore';
+import { driftOf } from './drift';
 import { appendEntry, type KeyStore } from '../audit';
 import { countDeletion, loadMeta, loadState, saveMeta, saveState } from './persisted';
-import { forgetVectors } from './vectors';
+import { contentsInUse, forgetVectors } from './vectors';
 import { keyStoreFor, recoverErasure, TOOL_VERSION } from './erasure';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 
@@ -17,6 +15,8 @@ export interface ReconcileReport {
   readonly removedCopies: number;
   /** Examples added by hand; they are embedded and the data set is clustered again. */
   readonly addedIds: readonly string[];
+  /** Explicit-id examples whose text was edited by hand: the old content is erased (audited), the new one added. */
+  readonly editedIds: readonly string[];
   readonly certified: boolean | null;
   readonly retrained: boolean;
   readonly stateHashBefore: string | null;
@@ -44,6 +44,7 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
         removedIds: [],
         removedCopies: 0,
         addedIds: ws.loadDataset().examples.map((e) => e.id),
+        editedIds: [],
         certified: null,
         retrained: true,
         stateHashBefore: null,
@@ -53,18 +54,19 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
     }
     const dataset = ws.loadDataset();
     const weights = new Map(dataset.examples.map((e) => [e.id, e.multiplicity] as const));
-    const removal = new Map<string, number>();
-    for (const [id, [, w]] of loaded.state.assignments) {
-      const now = weights.get(id) ?? 0;
-      if (now < w) removal.set(id, w - now);
-    }
-    const added = dataset.examples.filter((e) => (loaded.state.assignments.get(e.id)?.[1] ?? 0) < e.multiplicity).map((e) => e.id);
+    // An edited explicit-id example: its old content is removed (all of its weight), its new one added.
+    const drift = driftOf(loaded.state, dataset);
+    const removal = new Map(drift.removed);
+    for (const id of drift.edited) removal.set(id, loaded.state.assignments.get(id)![1]);
+    const added = [...drift.added, ...drift.edited];
+    const goneContents = [...removal].filter(([id, w]) => w >= loaded.state.assignments.get(id)![1]).map(([id]) => loaded.state.contents.get(id)!);
     if (removal.size === 0 && added.length === 0) {
       return {
         changed: false,
         removedIds: [],
         removedCopies: 0,
         addedIds: [],
+        editedIds: [],
         certified: null,
         retrained: false,
         stateHashBefore: loaded.hash,
@@ -76,14 +78,8 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
     let certified: boolean | null = null;
     let after: string;
     if (removal.size > 0 && added.length === 0) {
-      const stored = loadPoints(ws.paths.points, key);
-      if (!stored || [...loaded.state.assignments.keys()].some((id) => !stored.has(id))) {
-        throw new UserError('the vectors of the examples removed by hand are no longer stored: run `erase cluster` to retrain', 'check');
-      }
-      const points = makePointSet(
-        key.dims,
-        [...loaded.state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(id)! })),
-      );
+      // Vectors by the content hashes the state recorded (loadModel): a removed text cannot be embedded again.
+      const { points } = await ws.loadModel(opts);
       const r = deleteFromState(loaded.state, points, removal, { signal: opts.signal });
       certified = r.certified;
       after = saveState(ws.paths, r.state);
@@ -113,19 +109,20 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
           retrained: certified !== true,
           promptChanged: false,
           toolVersion: TOOL_VERSION,
-          notes: `lines removed by hand (${fullyRemoved.length} examples gone, ${removal.size - fullyRemoved.length} with fewer copies); content commitments are empty because the text was no longer available`,
+          notes: `lines removed or edited by hand (${fullyRemoved.length} examples gone, ${drift.edited.length} explicit-id texts edited, ${removal.size - fullyRemoved.length - drift.edited.length} with fewer copies); content commitments are empty because the text was no longer available`,
         },
         { keyStore, expectedHead: meta.auditHead },
       );
       const m = loadMeta(ws.paths)!;
       saveMeta(ws.paths, { ...m, auditHead: appended.head });
-      forgetVectors(ws.paths, { id: meta.embedderId, dimension: meta.embedderDimension }, key, fullyRemoved);
+      forgetVectors(ws.paths, { id: meta.embedderId, dimension: meta.embedderDimension }, key, goneContents, contentsInUse(loadState(ws.paths)!.state, dataset.examples));
     }
     return {
       changed: true,
       removedIds: [...removal.keys()],
       removedCopies: [...removal.values()].reduce((a, b) => a + b, 0),
-      addedIds: added,
+      addedIds: drift.added,
+      editedIds: drift.edited,
       certified,
       retrained: certified !== true,
       stateHashBefore: loaded.hash,
