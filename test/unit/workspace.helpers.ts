@@ -34,7 +34,7 @@ export function filesUnder(dir: string): string[] {
 }
 
 /** The files under `dir` whose bytes contain `needle`. */
-export function filesContaining(dir: string, needle: Uint8Array): string[] {
+export function filesContaining(dir: string, needle: Buffer): string[] {
   return filesUnder(dir).filter((f) => readFileSync(f).includes(needle));
 }
 
