@@ -12,6 +12,8 @@ import { FIXED_ONE, roundHalfUp } from '../fixedpoint';
  * smaller ε would wrap silently in the Int32Array, so it is rejected (config and training time).
  */
 export const MIN_EPS = 2 ** -19;
+/** MIN_EPS as people read it, for messages. */
+export const MIN_EPS_TEXT = '2^-19 (about 1.9e-6)';
 const INDEX_LIMIT = 2 ** 31 - 1;
 
 /** Throws a RangeError unless every grid index of a mean of coordinates within ±maxAbsFixed (fixed point) fits Int32. */

@@ -1,5 +1,5 @@
 import { keyedUniform, negLn, sha512Of, uniformAt } from './keyedRandom';
-import { checkGridRange, gridIndex, gridPositions, MIN_EPS, nearestCentroid } from './grid';
+import { checkGridRange, gridIndex, gridPositions, MIN_EPS, MIN_EPS_TEXT, nearestCentroid } from './grid';
 import { allRepresentatives } from './representatives';
 import type { PointSet } from './points';
 import type { IterationRecord, QkmParams, QkmState, Reseed } from './state';
@@ -14,7 +14,7 @@ export interface TrainOptions {
 export function validateParams(p: QkmParams): void {
   if (!Number.isInteger(p.k) || p.k < 1) throw new UserError(`k must be a positive integer (got ${p.k})`, 'usage');
   if (!(p.eps > 0 && Number.isFinite(p.eps))) throw new UserError(`eps must be a positive number (got ${p.eps})`, 'usage');
-  if (p.eps < MIN_EPS) throw new UserError(`eps must be at least ${MIN_EPS} (got ${p.eps}): a smaller grid side would overflow the 32-bit grid indices`, 'usage');
+  if (p.eps < MIN_EPS) throw new UserError(`eps must be at least ${MIN_EPS_TEXT} (got ${p.eps}): a smaller grid side would overflow the 32-bit grid indices`, 'usage');
   if (!Number.isInteger(p.dims) || p.dims < 1 || p.dims > 4096) throw new UserError(`dims must be an integer in 1..4096 (got ${p.dims})`, 'usage');
   if (!Number.isInteger(p.maxIter) || p.maxIter < 1) throw new UserError(`maxIter must be a positive integer (got ${p.maxIter})`, 'usage');
 }

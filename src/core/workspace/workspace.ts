@@ -32,7 +32,7 @@ import {
 } from './config';
 import { deletionCount, loadMeta, loadState, OutdatedStateError, qualityIsStale, saveMeta, saveState, type ClusterMeta } from './persisted';
 import { contentsInUse, itemsOf, projectedVectors, pruneVectors, scratchVectors, type PhaseProgress, type VectorItem } from './vectors';
-import { driftOf, hasDrift, type Drift } from './drift';
+import { driftOf, hasDrift } from './drift';
 import { chooseEps, describe, trainAndMeasure, type TrainedModel } from './training';
 import { projectTo2d } from './map2d';
 
@@ -74,8 +74,8 @@ export interface StatusReport {
   readonly duplicates: number;
   /** True when the data file no longer matches the clustered state (hand edits, including an explicit-id text edit): run reconcile. */
   readonly outOfDate: boolean;
-  /** What drifted (null when not clustered): see driftOf. */
-  readonly drift: Drift | null;
+  /** What drifted (null when not clustered): driftOf, with `removed` as [id, weight] pairs so it prints as JSON. */
+  readonly drift: { readonly removed: readonly (readonly [string, number])[]; readonly added: readonly string[]; readonly edited: readonly string[] } | null;
   /** The state file is from an older format and must be rebuilt (`erase cluster`); nothing else can run on it. */
   readonly stateOutdated: boolean;
   /** The deletion count at which predictedCertified / ve were computed (null: unknown, an older meta). */
@@ -342,8 +342,8 @@ export class EraseWorkspace {
       ids: dataset.examples.map((e) => e.id),
       malformed: dataset.malformed.map((m) => ({ line: m.line, column: m.column, message: m.message })),
       duplicates: dataset.duplicates.length,
-      outOfDate: stateOutdated || (drift !== null && hasDrift(drift)),
-      drift,
+      outOfDate: drift !== null && hasDrift(drift),
+      drift: drift && { removed: [...drift.removed], added: drift.added, edited: drift.edited },
       stateOutdated,
       deletions: meta?.deletions ?? { certified: 0, retrained: 0 },
       predictedCertified: meta?.predictedCertified ?? null,
