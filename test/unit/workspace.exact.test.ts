@@ -165,6 +165,8 @@ test('erasure is never refused for algorithmic reasons: down to the last example
     assert.equal(state.k, 0);
     assert.equal(state.n, 0);
     assert.deepEqual((await ws.prompt()).ids, [], 'an empty data set has an empty prompt');
+    assert.deepEqual((await ws.map2d()).ids, []);
+    assert.equal((await ws.cluster()).kEffective, 0);
     assert.equal((await ws.verify()).equal, true);
   }
 });

@@ -45,6 +45,8 @@ export interface ClusterReport {
   readonly n: number;
   readonly distinct: number;
   readonly k: number;
+  /** k_eff = min(k, distinct examples): the number of clusters actually trained. */
+  readonly kEffective: number;
   readonly eps: number;
   readonly epsNote?: string;
   readonly epsTried?: readonly { eps: number; predictedCertified: number; ve: number }[];
@@ -276,6 +278,7 @@ export class EraseWorkspace {
       n: model.state.n,
       distinct: points.ids.length,
       k: model.state.params.k,
+      kEffective: model.state.k,
       eps: model.state.params.eps,
       epsNote: epsChoice?.note,
       epsTried: tried,
