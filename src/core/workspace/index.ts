@@ -11,3 +11,6 @@ export { DEFAULT_CONFIG, STATE_DIR, workspacePaths } from './config';
 export type { WorkspaceConfig, WorkspacePaths } from './config';
 export type { ClusterMeta } from './persisted';
 export type { PhaseProgress } from './vectors';
+export { driftOf, hasDrift } from './drift';
+export type { Drift } from './drift';
+export { OutdatedStateError, qualityIsStale } from './persisted';
