@@ -101,6 +101,7 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
       else {
         assignments.delete(id);
         contents.delete(id);
+        clusterIndex.get(assignments)?.get(c)?.delete(id);
         if (state.representatives[c] === id) lostRepresentative.add(c);
       }
     }
@@ -109,7 +110,8 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
     if (lostRepresentative.size > 0) {
       // Only a cluster that lost its representative gets a new one: every other member kept its cluster and distance.
       const grid = gridAt(state, state.iterations.length);
-      for (const j of lostRepresentative) reps[j] = representativeOf(points, membersOf(assignments, points, j), grid, state.phase, eps, j);
+      const index = membersIndex(assignments);
+      for (const j of lostRepresentative) reps[j] = representativeOf(points, indicesOf(index.get(j), points), grid, state.phase, eps, j);
     }
     return {
       state: { ...state, iterations, n: state.n - sumValues(removal), assignments, contents, representatives: reps },
@@ -152,9 +154,30 @@ function checkIteration(it: IterationRecord, dSums: Float64Array, dCounts: Float
   return null;
 }
 
-/** Indices (in `points`) of the examples assigned to cluster j. */
-function* membersOf(assignments: ReadonlyMap<string, readonly [number, number]>, points: PointSet, j: number): Generator<number> {
-  for (const [id, [c]] of assignments) if (c === j) yield indexOfId(points, id);
+/**
+ * Cluster → member ids, per assignment map (the certified path updates that map in place, so the
+ * index stays valid and is kept up to date there). Built once in O(n) when a representative is
+ * first lost; afterwards a lost representative costs O(cluster size · (D + log n)).
+ */
+const clusterIndex = new WeakMap<ReadonlyMap<string, readonly [number, number]>, Map<number, Set<string>>>();
+
+function membersIndex(assignments: ReadonlyMap<string, readonly [number, number]>): Map<number, Set<string>> {
+  let index = clusterIndex.get(assignments);
+  if (!index) {
+    index = new Map();
+    for (const [id, [c]] of assignments) {
+      let set = index.get(c);
+      if (!set) index.set(c, (set = new Set()));
+      set.add(id);
+    }
+    clusterIndex.set(assignments, index);
+  }
+  return index;
+}
+
+/** Indices (in `points`) of the given member ids. */
+function* indicesOf(members: ReadonlySet<string> | undefined, points: PointSet): Generator<number> {
+  for (const id of members ?? []) yield indexOfId(points, id);
 }
 
 function sumValues(m: ReadonlyMap<string, number>): number {
