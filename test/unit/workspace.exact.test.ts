@@ -235,3 +235,28 @@ test('driftOf: removed copies, added lines and edits are told apart', async () =
   assert.equal(d.added.length, 1);
   assert.deepEqual(d.edited, ['e4']);
 });
+
+test('a slow embedder (Ollama): verify takes a cached vector only under the current text’s content hash, never by id', async () => {
+  const { createOllamaStandIn } = await import('../fixtures/ollama-stand-in');
+  const ollama = createOllamaStandIn({ models: ['fake-embed:latest'] });
+  const host = await ollama.listen();
+  try {
+    const file = dataFile(20, 6);
+    const settings = { k: 3, eps: 0.1, seed: 'slow', embedder: 'ollama:fake-embed', ollamaHost: host } as const;
+    const ws = EraseWorkspace.init(file, settings);
+    await ws.cluster();
+    const embedCalls = () => ollama.log.filter((e) => e.path === '/api/embed').length;
+    const before = embedCalls();
+    assert.equal((await ws.verify()).equal, true);
+    assert.equal(embedCalls(), before, 'unchanged texts: verify uses the vectors cached under their content hashes');
+    editLine(file, 'e2', 'a text the model has never embedded');
+    const v = await ws.verify();
+    assert.equal(embedCalls(), before + 1, 'the edited text is embedded: no vector is reused because the id matches');
+    assert.equal(v.equal, false);
+    await reconcile(ws, { time: '2026-11-30T00:00:00.000Z' });
+    assert.equal((await ws.verify()).equal, true);
+    assert.equal(loadState(ws.paths)!.hash, await freshStateHash(file, settings));
+  } finally {
+    await ollama.close();
+  }
+});
