@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UserError } from '../core';
+import { UserError, MIN_EPS, MIN_EPS_TEXT } from '../core';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -24,6 +24,7 @@ export function epsOption(value: string | undefined): number | 'auto' | undefine
   if (value === 'auto') return 'auto';
   const n = Number(value);
   if (!(n > 0 && n < 100)) throw new UserError(`--eps must be a positive number or "auto", got "${value}"`, 'usage');
+  if (n < MIN_EPS) throw new UserError(`--eps must be at least ${MIN_EPS_TEXT}, got "${value}": a smaller grid side would overflow the 32-bit grid indices`, 'usage');
   return n;
 }
 

@@ -125,10 +125,20 @@ export const statusCommand: Command = async (argv, mk) => {
     s,
     [
       `data: ${s.dataFile}: n=${s.n} (${s.distinct} distinct), ${s.malformed.length} malformed lines, ${s.duplicates} duplicated examples`,
-      s.clustered ? `state: k=${s.k}, ε=${s.eps}, hash ${s.stateHash}` : 'state: not clustered yet (run erase cluster)',
+      s.stateOutdated
+        ? 'state: from an older format: run erase cluster to rebuild it'
+        : s.clustered
+          ? `state: k=${s.k}, ε=${s.eps}, hash ${s.stateHash}`
+          : 'state: not clustered yet (run erase cluster)',
       `deletions: ${s.deletions.certified} certified, ${s.deletions.retrained} retrained`,
-      s.outOfDate ? 'the data file was edited since the last clustering: run erase reconcile' : 'the state matches the data file',
-    ].join('\n'),
+      s.outOfDate
+        ? `the data file was edited since the last clustering (${s.drift!.removed.length} removed, ${s.drift!.added.length} added, ${s.drift!.edited.length} texts edited): run erase reconcile`
+        : s.clustered
+          ? 'the state matches the data file'
+          : '',
+    ]
+      .filter((line) => line !== '')
+      .join('\n'),
   );
   return EXIT_OK;
 };

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { EmbeddingCache, cacheFileName } from '../../src/core/embed/cache';
 
 const ID = 'hashing-v1-d8';
@@ -77,7 +78,7 @@ test('an erased id and its vector are physically gone from the file after flush'
   assert.ok(!after.includes(bytesOf(secret.subarray(0, 2))), 'part of the erased vector still in the file');
   assert.deepEqual(readdirSync(dir), [cacheFileName(ID)], 'no temporary copies left beside it');
   const r = EmbeddingCache.open(dir, ID, DIM);
-  assert.deepEqual([...r.ids()].sort(), ['keep-1', 'keep-2']);
+  assert.deepEqual([...r.keys()].sort(), ['keep-1', 'keep-2']);
 });
 
 test('equal contents give byte-identical files whatever the insertion order', () => {
@@ -150,4 +151,22 @@ test('vectors of the wrong length are refused', () => {
   const c = EmbeddingCache.open(tempDir(), ID, DIM);
   assert.throws(() => c.setMany([['a', new Int32Array(DIM + 1)]]), /expected 8/);
   assert.throws(() => c.setMany([['a', new Float64Array(DIM) as unknown as Int32Array]]), /expected 8/);
+});
+
+test('a cache file of the older format (rows keyed by example id) is discarded, never reused', () => {
+  const dir = tempDir();
+  const c = EmbeddingCache.open(dir, ID, DIM);
+  c.setMany([['example-7', vec(1)]]);
+  c.flush();
+  const b = readFileSync(c.path);
+  b.writeUInt32LE(1, 8); // version 1
+  createHash('sha256')
+    .update(b.subarray(0, b.length - 32))
+    .digest()
+    .copy(b, b.length - 32);
+  writeFileSync(c.path, b);
+  const r = EmbeddingCache.open(dir, ID, DIM);
+  assert.equal(r.loadStatus, 'rebuilt');
+  assert.match(r.warning ?? '', /format version 1/);
+  assert.equal(r.size, 0);
 });

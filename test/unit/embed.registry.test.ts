@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, UserError } from '../../src/core/errors';
@@ -8,6 +8,7 @@ import { toFixed } from '../../src/core/fixedpoint';
 import { EmbeddingCache } from '../../src/core/embed/cache';
 import { HashingEmbedder } from '../../src/core/embed/hashing';
 import { createEmbedder, embedAll } from '../../src/core/embed/registry';
+import { contentHash } from '../../src/core/embed/contentHash';
 import type { Embedder } from '../../src/core/embed/types';
 import { createOllamaStandIn } from '../fixtures/ollama-stand-in';
 
@@ -82,6 +83,29 @@ test('embedAll embeds only uncached examples, in batches, and returns vectors in
     [7, 7],
   ]);
   shuffled.forEach((ex, i) => assert.deepEqual(out[i], toFixed(h.embedText(ex.input))));
+});
+
+test('identical texts under two ids share one cache entry, keyed by the content hash, never the id', async () => {
+  const h = new HashingEmbedder();
+  const e = counting(h);
+  const dir = tempDir();
+  const cache = EmbeddingCache.open(dir, h.id, h.dimension);
+  const same = [
+    { id: 'explicit-1', input: 'the very same text' },
+    { id: 'explicit-2', input: 'the very same text' },
+  ];
+  const out = await embedAll(e, cache, same);
+  assert.equal(e.calls.length, 1);
+  assert.equal(cache.size, 1);
+  assert.deepEqual([...cache.keys()], [contentHash('the very same text')]);
+  assert.deepEqual(out[0], out[1]);
+  // The same id with an edited text is a new content: embedded again, the old row untouched.
+  const edited = await embedAll(e, cache, [{ id: 'explicit-1', input: 'an edited text' }]);
+  assert.equal(e.calls.length, 2);
+  assert.notDeepEqual(edited[0], out[0]);
+  assert.equal(cache.size, 2);
+  const file = readFileSync(cache.path);
+  assert.ok(!file.includes(Buffer.from('explicit-1')) && !file.includes(Buffer.from('the very same text')), 'neither ids nor texts are stored');
 });
 
 test('a duplicated id is embedded once', async () => {

@@ -143,8 +143,5 @@ test('receiveRequest (the webview form and `request add`) matches a catastrophic
     preview.map((e) => e.input),
     ['aaaa'],
   );
-  await assert.rejects(
-    receiveRequest(ws, { match: { kind: 'regex', value: '(?<=a)b', ignoreCase: true } }),
-    (e: unknown) => e instanceof UserError && e.code === 'usage',
-  );
+  await assert.rejects(receiveRequest(ws, { match: { kind: 'regex', value: '(?<=a)b', ignoreCase: true } }), (e: unknown) => e instanceof UserError && e.code === 'usage');
 });

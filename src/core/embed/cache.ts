@@ -6,21 +6,25 @@ import { writeFileAtomic } from '../storage/atomicWrite';
 
 /**
  * The embedding cache: one binary file per embedder under the caller's state folder (`.erase/`),
- * holding fixed-point vectors (toFixed) keyed by example id, never by text. Erasing an example
- * removes its row from memory and, at the next flush, from the file: the file is rewritten whole
- * (temp + fsync + rename), so the old bytes are not kept by this program anywhere.
+ * holding fixed-point vectors (toFixed) keyed by the content hash of the embedded text
+ * (contentHash: SHA-256 hex), never by example id and never by the text itself. A vector belongs
+ * to a content, not to an id (ALGORITHMS.md §3 "Vector identity"): an explicit-id example whose
+ * text was edited gets a new row, and two ids with the same text share one. Erasing removes a row
+ * from memory and, at the next flush, from the file: the file is rewritten whole (temp + fsync +
+ * rename), so the old bytes are not kept by this program anywhere.
  *
  * Layout, little endian:
- *   "ERASEEMB" | u32 version (1) | u32 dimension | u32 idLen | embedder id UTF-8 | u32 count |
- *   count × (u32 idLen | example id UTF-8 | dimension × i32) | SHA-256 of all preceding bytes.
- * Rows are sorted by example id, so equal contents give equal files.
+ *   "ERASEEMB" | u32 version (2) | u32 dimension | u32 idLen | embedder id UTF-8 | u32 count |
+ *   count × (u32 keyLen | content hash UTF-8 | dimension × i32) | SHA-256 of all preceding bytes.
+ * Rows are sorted by key, so equal contents give equal files. Version 1 files (keyed by example
+ * id) are discarded like any foreign file: the vectors are computed again.
  *
  * The cache is derived data: a missing, truncated, corrupt or foreign file is never fatal. It is
  * treated as empty (`loadStatus: 'rebuilt'`, with `warning` saying why) and replaced at the next
  * flush; the vectors are simply computed again.
  */
 const MAGIC = 'ERASEEMB';
-const VERSION = 1;
+const VERSION = 2;
 const LITTLE_ENDIAN = endianness() === 'LE';
 
 export type CacheLoadStatus = 'new' | 'loaded' | 'rebuilt';
@@ -137,33 +141,34 @@ export class EmbeddingCache {
     return this.rows.size;
   }
 
-  has(exampleId: string): boolean {
-    return this.rows.has(exampleId);
+  /** `key` is a content hash (contentHash of the embedded text). */
+  has(key: string): boolean {
+    return this.rows.has(key);
   }
 
-  get(exampleId: string): Int32Array | undefined {
-    return this.rows.get(exampleId);
+  get(key: string): Int32Array | undefined {
+    return this.rows.get(key);
   }
 
-  ids(): IterableIterator<string> {
+  keys(): IterableIterator<string> {
     return this.rows.keys();
   }
 
   /** Stores copies of the vectors (so later changes by the caller cannot leak in). */
   setMany(entries: Iterable<readonly [string, Int32Array]>): void {
-    for (const [id, v] of entries) {
+    for (const [key, v] of entries) {
       if (!(v instanceof Int32Array) || v.length !== this.dimension) {
-        throw new RangeError(`embedding for a cached example has length ${v?.length}, expected ${this.dimension}`);
+        throw new RangeError(`embedding for a cached content has length ${v?.length}, expected ${this.dimension}`);
       }
-      this.rows.set(id, Int32Array.from(v));
+      this.rows.set(key, Int32Array.from(v));
       this.dirty = true;
     }
   }
 
-  /** Forgets these examples; returns how many were present. Call flush() to remove them from disk. */
-  deleteMany(exampleIds: Iterable<string>): number {
+  /** Forgets these contents; returns how many were present. Call flush() to remove them from disk. */
+  deleteMany(keys: Iterable<string>): number {
     let n = 0;
-    for (const id of exampleIds) if (this.rows.delete(id)) n++;
+    for (const key of keys) if (this.rows.delete(key)) n++;
     if (n > 0) this.dirty = true;
     return n;
   }

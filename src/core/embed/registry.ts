@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { toFixed } from '../fixedpoint';
 import { UserError, throwIfAborted } from '../errors';
 import type { EmbeddingCache } from './cache';
+import { contentHash } from './contentHash';
 import { HashingEmbedder } from './hashing';
 import { OllamaEmbedder } from './ollamaEmbedder';
 import { TransformersEmbedder } from './transformersEmbedder';
@@ -48,14 +49,15 @@ export interface EmbedAllOptions {
 }
 
 /**
- * Fixed-point vectors for `examples`, in their order: cached ones are read, the others embedded
- * in batches and added to the cache. On cancellation the batches already done stay in the cache
+ * Fixed-point vectors for `examples`, in their order. The cache is keyed by the content hash of
+ * each text (never by example id): cached ones are read, the others embedded in batches (each
+ * distinct text once) and added. On cancellation the batches already done stay in the cache
  * (in memory; flush() to keep them) and CancelledError is thrown.
  */
 export async function embedAll(
   embedder: Embedder,
   cache: EmbeddingCache,
-  examples: readonly { readonly id: string; readonly input: string }[],
+  examples: readonly { readonly id?: string; readonly input: string }[],
   opts: EmbedAllOptions = {},
 ): Promise<Int32Array[]> {
   if (cache.embedderId !== embedder.id || cache.dimension !== embedder.dimension) {
@@ -66,38 +68,40 @@ export async function embedAll(
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`bad batch size ${batchSize}`);
   throwIfAborted(signal);
   const total = examples.length;
-  // Each missing id once, even if it appears several times in `examples` (counted in `occurrences`).
+  const keys = examples.map((ex) => contentHash(ex.input));
+  // Each missing content once, even if several examples hold it (counted in `occurrences`).
   const missing = new Map<string, string>();
   const occurrences = new Map<string, number>();
-  for (const ex of examples) {
-    if (cache.has(ex.id)) continue;
-    if (!missing.has(ex.id)) missing.set(ex.id, ex.input);
-    occurrences.set(ex.id, (occurrences.get(ex.id) ?? 0) + 1);
-  }
-  const pendingIds = [...missing.keys()];
+  examples.forEach((ex, i) => {
+    const key = keys[i];
+    if (cache.has(key)) return;
+    if (!missing.has(key)) missing.set(key, ex.input);
+    occurrences.set(key, (occurrences.get(key) ?? 0) + 1);
+  });
+  const pending = [...missing.keys()];
   let done = total;
   for (const n of occurrences.values()) done -= n;
   onProgress?.(done, total);
-  for (let i = 0; i < pendingIds.length; i += batchSize) {
+  for (let i = 0; i < pending.length; i += batchSize) {
     throwIfAborted(signal);
-    const ids = pendingIds.slice(i, i + batchSize);
+    const batch = pending.slice(i, i + batchSize);
     const vectors = await embedder.embed(
-      ids.map((id) => missing.get(id)!),
+      batch.map((key) => missing.get(key)!),
       signal,
     );
-    if (vectors.length !== ids.length) throw new Error(`embedder ${embedder.id} returned ${vectors.length} vectors for ${ids.length} texts`);
+    if (vectors.length !== batch.length) throw new Error(`embedder ${embedder.id} returned ${vectors.length} vectors for ${batch.length} texts`);
     cache.setMany(
-      ids.map((id, k) => {
+      batch.map((key, k) => {
         if (vectors[k].length !== embedder.dimension) throw new Error(`embedder ${embedder.id} returned a vector of length ${vectors[k].length}`);
-        return [id, toFixed(vectors[k])] as const;
+        return [key, toFixed(vectors[k])] as const;
       }),
     );
-    for (const id of ids) done += occurrences.get(id)!;
+    for (const key of batch) done += occurrences.get(key)!;
     onProgress?.(done, total);
     // Let abort handlers and progress UI run between batches of a synchronous embedder.
     await new Promise<void>((ok) => setImmediate(ok));
   }
   throwIfAborted(signal);
-  if (pendingIds.length > 0 && opts.flush !== false) cache.flush();
-  return examples.map((ex) => cache.get(ex.id)!);
+  if (pending.length > 0 && opts.flush !== false) cache.flush();
+  return keys.map((key) => cache.get(key)!);
 }

@@ -5,28 +5,10 @@ import { finalGrid, type QkmState } from '../qkmeans/state';
 /**
  * ERASE's dataset-level selection: the representative of each cluster is its member nearest to
  * the cluster's final quantized centroid (ties: lowest id). Null for a cluster with no members.
+ * It is part of the hashed state (computed by training, kept up to date by the deletion path).
  */
-export function representatives(state: QkmState, points: PointSet): (string | null)[] {
-  const { k, eps } = state.params;
-  const D = points.dims;
-  const centroids = gridPositions(finalGrid(state), state.phase, eps);
-  const best: (string | null)[] = new Array(k).fill(null);
-  const bestDist = new Float64Array(k).fill(Infinity);
-  for (let i = 0; i < points.ids.length; i++) {
-    const a = state.assignments.get(points.ids[i]);
-    if (!a) continue;
-    const j = a[0];
-    let d = 0;
-    for (let c = 0; c < D; c++) {
-      const x = points.real[i * D + c] - centroids[j * D + c];
-      d += x * x;
-    }
-    if (d < bestDist[j]) {
-      bestDist[j] = d;
-      best[j] = points.ids[i];
-    }
-  }
-  return best;
+export function representatives(state: QkmState, _points?: PointSet): (string | null)[] {
+  return [...state.representatives];
 }
 
 /** Ids of the m members of each cluster nearest its centroid (query-adaptive mode uses several per cluster). */

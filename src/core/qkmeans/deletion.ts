@@ -1,6 +1,7 @@
 import { gridIndex, gridPositions, nearestCentroid } from './grid';
 import { indexOfId, withoutWeights, type PointSet } from './points';
-import { assignmentMap, runLloyd, totalWeight, train, type TrainOptions } from './train';
+import { finishState, runLloyd, train, type TrainOptions } from './train';
+import { representativeOf } from './representatives';
 import { gridAt, seedIterations, type IterationRecord, type QkmState } from './state';
 import { UserError } from '../errors';
 
@@ -25,7 +26,8 @@ export interface DeletionResult {
  * place, so that path costs O(T·k·D·|removal| + |removal|·log n) and copies nothing of size n.
  */
 export function deleteFromState(state: QkmState, points: PointSet, removalIn: ReadonlyMap<string, number>, opts: TrainOptions = {}): DeletionResult {
-  const { k, eps } = state.params;
+  const { eps } = state.params;
+  const k = state.k;
   const D = points.dims;
   const removal = new Map<string, number>();
   const removedIdx: number[] = [];
@@ -42,6 +44,13 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
 
   let failedAt = Infinity;
   let reason: string | null = null;
+  // k_eff = min(k, distinct examples) is a function of the data: a deletion that lowers it changes every iteration.
+  let fullyRemoved = 0;
+  for (const [id, w] of removal) if (w >= points.weight[indexOfId(points, id)]) fullyRemoved++;
+  if (Math.min(state.params.k, points.ids.length - fullyRemoved) !== k) {
+    failedAt = 0;
+    reason = 'fewer distinct examples than k would remain (k_eff drops)';
+  }
   const seeds = seedIterations(state);
   for (const id of removal.keys()) {
     const t = seeds.get(id);
@@ -84,14 +93,28 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
 
   if (failedAt === Infinity) {
     const assignments = state.assignments as Map<string, readonly [number, number]>;
+    const contents = state.contents as Map<string, string>;
+    const lostRepresentative = new Set<number>();
     for (const [id, w] of removal) {
       const [c, old] = assignments.get(id)!;
       if (old - w > 0) assignments.set(id, [c, old - w]);
-      else assignments.delete(id);
+      else {
+        assignments.delete(id);
+        contents.delete(id);
+        clusterIndex.get(assignments)?.get(c)?.delete(id);
+        if (state.representatives[c] === id) lostRepresentative.add(c);
+      }
     }
     const iterations = state.iterations.map((_, i) => subtracted(i + 1));
+    const reps = [...state.representatives];
+    if (lostRepresentative.size > 0) {
+      // Only a cluster that lost its representative gets a new one: every other member kept its cluster and distance.
+      const grid = gridAt(state, state.iterations.length);
+      const index = membersIndex(assignments);
+      for (const j of lostRepresentative) reps[j] = representativeOf(points, indicesOf(index.get(j), points), grid, state.phase, eps, j);
+    }
     return {
-      state: { ...state, iterations, n: state.n - sumValues(removal), assignments },
+      state: { ...state, iterations, n: state.n - sumValues(removal), assignments, contents, representatives: reps },
       get points() {
         return remaining();
       },
@@ -109,16 +132,7 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
   for (let t = 1; t < failedAt; t++) prefix.push(subtracted(t));
   const run = runLloyd(rest, state.params, state.phase, gridAt(state, failedAt - 1), failedAt, opts);
   return {
-    state: {
-      params: state.params,
-      phase: state.phase,
-      initSeeds: state.initSeeds,
-      initGrid: state.initGrid,
-      iterations: [...prefix, ...run.iterations],
-      converged: run.converged,
-      n: totalWeight(rest),
-      assignments: assignmentMap(rest, run.assignment),
-    },
+    state: finishState(rest, state.params, k, state.phase, state.initSeeds, state.initGrid, run, prefix),
     points: rest,
     certified: false,
     failedAt,
@@ -138,6 +152,32 @@ function checkIteration(it: IterationRecord, dSums: Float64Array, dCounts: Float
     }
   }
   return null;
+}
+
+/**
+ * Cluster → member ids, per assignment map (the certified path updates that map in place, so the
+ * index stays valid and is kept up to date there). Built once in O(n) when a representative is
+ * first lost; afterwards a lost representative costs O(cluster size · (D + log n)).
+ */
+const clusterIndex = new WeakMap<ReadonlyMap<string, readonly [number, number]>, Map<number, Set<string>>>();
+
+function membersIndex(assignments: ReadonlyMap<string, readonly [number, number]>): Map<number, Set<string>> {
+  let index = clusterIndex.get(assignments);
+  if (!index) {
+    index = new Map();
+    for (const [id, [c]] of assignments) {
+      let set = index.get(c);
+      if (!set) index.set(c, (set = new Set()));
+      set.add(id);
+    }
+    clusterIndex.set(assignments, index);
+  }
+  return index;
+}
+
+/** Indices (in `points`) of the given member ids. */
+function* indicesOf(members: ReadonlySet<string> | undefined, points: PointSet): Generator<number> {
+  for (const id of members ?? []) yield indexOfId(points, id);
 }
 
 function sumValues(m: ReadonlyMap<string, number>): number {

@@ -6,6 +6,22 @@ import { FIXED_ONE, roundHalfUp } from '../fixedpoint';
  * quantized centroid change?" an exact integer comparison. Training and the deletion check
  * both call these two functions, so they compute the same bits.
  */
+/**
+ * Grid indices are stored as Int32. A fixed-point coordinate is an Int32 too, so |mean| < 2^11 and
+ * |index| ≤ 2^11/ε + 1: any ε ≥ 2^-19 keeps every index of every possible data set in range. A
+ * smaller ε would wrap silently in the Int32Array, so it is rejected (config and training time).
+ */
+export const MIN_EPS = 2 ** -19;
+/** MIN_EPS as people read it, for messages. */
+export const MIN_EPS_TEXT = '2^-19 (about 1.9e-6)';
+const INDEX_LIMIT = 2 ** 31 - 1;
+
+/** Throws a RangeError unless every grid index of a mean of coordinates within ±maxAbsFixed (fixed point) fits Int32. */
+export function checkGridRange(maxAbsFixed: number, eps: number): void {
+  const worst = maxAbsFixed / FIXED_ONE / eps + 2; // + |phase − ½| + rounding
+  if (!(worst < INDEX_LIMIT)) throw new RangeError(`grid indices would leave the 32-bit range: eps ${eps} is too small for coordinates up to ${maxAbsFixed / FIXED_ONE}`);
+}
+
 export function gridIndex(fixedSum: number, count: number, phase: number, eps: number): number {
   const mean = fixedSum / count / FIXED_ONE;
   return roundHalfUp(mean / eps + phase - 0.5);

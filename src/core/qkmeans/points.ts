@@ -12,12 +12,16 @@ export interface PointSet {
   readonly weight: Float64Array; // multiplicity, an integer ≥ 1
   readonly fixed: Int32Array; // n × dims, fixed-point (2^20 = 1.0)
   readonly real: Float64Array; // n × dims, fixed / 2^20 (exact)
+  /** Per point, the SHA-256 (hex) of the embedded text its vector came from ('' when the caller has none). */
+  readonly contents: readonly string[];
 }
 
 export interface PointInput {
   readonly id: string;
   readonly weight: number;
   readonly vector: ArrayLike<number>; // projected, fixed-point, length dims
+  /** SHA-256 (hex) of the embedded text: recorded in the state so an edited text is visible. */
+  readonly content?: string;
 }
 
 export function makePointSet(dims: number, input: readonly PointInput[]): PointSet {
@@ -27,8 +31,10 @@ export function makePointSet(dims: number, input: readonly PointInput[]): PointS
   const weight = new Float64Array(n);
   const fixed = new Int32Array(n * dims);
   const real = new Float64Array(n * dims);
+  const contents: string[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const p = sorted[i];
+    contents[i] = p.content ?? '';
     if (i > 0 && ids[i - 1] === p.id) throw new Error(`duplicate example id in point set: ${p.id}`);
     if (!(Number.isInteger(p.weight) && p.weight >= 1)) throw new RangeError(`weight of ${p.id} must be a positive integer`);
     if (p.vector.length !== dims) throw new RangeError(`vector of ${p.id} has ${p.vector.length} dimensions, expected ${dims}`);
@@ -39,7 +45,7 @@ export function makePointSet(dims: number, input: readonly PointInput[]): PointS
       real[i * dims + c] = p.vector[c] / FIXED_ONE;
     }
   }
-  return { dims, ids, weight, fixed, real };
+  return { dims, ids, weight, fixed, real, contents };
 }
 
 /** The point set without the given weights (weight ≥ the point's weight removes it entirely). O(n·D), no re-sort. */
@@ -52,17 +58,19 @@ export function withoutWeights(points: PointSet, removal: ReadonlyMap<string, nu
   const weight = new Float64Array(kept);
   const fixed = new Int32Array(kept * D);
   const real = new Float64Array(kept * D);
+  const contents: string[] = new Array(kept);
   let o = 0;
   for (let i = 0; i < n; i++) {
     const w = points.weight[i] - (removal.get(points.ids[i]) ?? 0);
     if (w <= 0) continue;
     ids[o] = points.ids[i];
+    contents[o] = points.contents[i];
     weight[o] = w;
     fixed.set(points.fixed.subarray(i * D, (i + 1) * D), o * D);
     real.set(points.real.subarray(i * D, (i + 1) * D), o * D);
     o++;
   }
-  return { dims: D, ids, weight, fixed, real };
+  return { dims: D, ids, weight, fixed, real, contents };
 }
 
 /** Index of an id in a point set (binary search over the sorted ids), or −1. */

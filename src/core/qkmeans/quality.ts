@@ -18,9 +18,10 @@ export interface QualityReport {
 }
 
 export function clusteringQuality(state: QkmState, points: PointSet): QualityReport {
-  const { k } = state.params;
+  const k = state.k;
   const D = points.dims;
   const n = points.ids.length;
+  if (n === 0) return { ve: 1, msdQuantized: 0, msdPlain: 0, v1: 0, nonEmpty: 0, warnings: ['the data set is empty: the prompt has no examples'] };
   let W = 0;
   const mean = new Float64Array(D);
   for (let i = 0; i < n; i++) {
@@ -46,6 +47,7 @@ export function clusteringQuality(state: QkmState, points: PointSet): QualityRep
   const ve = v1 - msdPlain > 0 ? (v1 - msdQ) / (v1 - msdPlain) : 1;
   const warnings: string[] = [];
   if (ve < 0.75) warnings.push(`clustering quality is low (VE = ${ve.toFixed(3)} < 0.75): lower eps`);
+  if (k < state.params.k) warnings.push(`the data set has only ${n} distinct examples: clustering with k = ${k} instead of ${state.params.k}`);
   if (nonEmpty < k) warnings.push(`only ${nonEmpty} of ${k} clusters are non-empty: lower k or eps`);
   const biggest = Math.max(...sizes);
   if (k > 1 && biggest > 0.9 * W) warnings.push(`one cluster holds ${((100 * biggest) / W).toFixed(0)}% of the data: the clustering has collapsed, lower eps`);
@@ -54,7 +56,8 @@ export function clusteringQuality(state: QkmState, points: PointSet): QualityRep
 
 /** Unquantized Lloyd from the same initial seeds (the reference for VE). */
 function plainKMeansMsd(points: PointSet, state: QkmState): number {
-  const { k, maxIter } = state.params;
+  const { maxIter } = state.params;
+  const k = state.k;
   const D = points.dims;
   const n = points.ids.length;
   const centroids = new Float64Array(k * D);
@@ -105,7 +108,8 @@ function dist2(real: Float64Array, i: number, c: Float64Array, off: number, D: n
  * over examples. Seeds count as 0. Failures are lumpy, so this is more honest than a lucky run.
  */
 export function predictedCertifiedFraction(state: QkmState, points: PointSet): number {
-  const { k, eps } = state.params;
+  const { eps } = state.params;
+  const k = state.k;
   const D = points.dims;
   const n = points.ids.length;
   if (n === 0) return 0;
@@ -132,6 +136,8 @@ export function predictedCertifiedFraction(state: QkmState, points: PointSet): n
       prob[i] = p;
     }
   }
+  // An erasure that lowers k_eff (k ≥ distinct examples) always retrains.
+  if (state.k < state.params.k || n - 1 < state.k) return 0;
   let s = 0;
   for (let i = 0; i < n; i++) s += seeds.has(points.ids[i]) ? 0 : prob[i];
   return s / n;

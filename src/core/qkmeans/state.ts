@@ -1,4 +1,4 @@
-import { sha256Hex } from '../hash';
+import { compareIds, sha256Hex } from '../hash';
 
 export interface QkmParams {
   readonly k: number;
@@ -25,9 +25,12 @@ export interface Reseed {
 /**
  * The whole Q-k-means state. Its canonical serialisation is what the state hash covers: equal
  * hashes mean an incrementally updated state equals a retrain from scratch, bit for bit.
+ * docs/STATE-FORMAT.md describes the hashed bytes for auditors.
  */
 export interface QkmState {
   readonly params: QkmParams;
+  /** Effective k = min(params.k, distinct examples): a function of the data alone (0 for an empty data set). */
+  readonly k: number;
   readonly phase: Float64Array; // D, in [0, 1)
   readonly initSeeds: readonly string[]; // k ids, in the order the race chose them
   readonly initGrid: Int32Array; // C^0
@@ -36,9 +39,26 @@ export interface QkmState {
   readonly n: number; // total weight
   /** Final assignment (at the stop iteration): id → [cluster, weight], kept sorted by id. */
   readonly assignments: ReadonlyMap<string, readonly [number, number]>;
+  /** id → SHA-256 (hex) of the embedded text the example was trained on (its vector's identity). */
+  readonly contents: ReadonlyMap<string, string>;
+  /** Per cluster, the member nearest its final quantized centroid (ties: lowest id): the dataset-level prompt. */
+  readonly representatives: readonly (string | null)[];
 }
 
-export const STATE_FORMAT = 'erase-qkm-state/1';
+export const STATE_FORMAT = 'erase-qkm-state/2';
+/** Formats this version can recognise but not load: the state must be rebuilt (`erase cluster`). */
+export const OLDER_STATE_FORMATS: readonly string[] = ['erase-qkm-state/1'];
+
+/** A state file in a format this version does not load (older: rebuild it; unknown: newer tool or damage). */
+export class StateFormatError extends Error {
+  constructor(
+    readonly format: string,
+    readonly older: boolean,
+  ) {
+    super(older ? `the cluster state has the older format ${format}` : `unknown cluster state format ${JSON.stringify(format)}`);
+    this.name = 'StateFormatError';
+  }
+}
 
 export function stopIteration(state: QkmState): number {
   return state.iterations.length;
@@ -67,7 +87,8 @@ export function seedIterations(state: QkmState): Map<string, number> {
 
 /**
  * Canonical JSON: fixed field order, ids sorted, integers printed exactly; doubles (phase, ε)
- * use ECMAScript's shortest round-trip form, which the language specifies exactly.
+ * use ECMAScript's shortest round-trip form, which the language specifies exactly. The first
+ * field names the format version, so the hashed bytes say how to read them (docs/STATE-FORMAT.md).
  */
 export function serializeState(state: QkmState): string {
   const p = state.params;
@@ -78,18 +99,19 @@ export function serializeState(state: QkmState): string {
         .map((r) => `[${r.cluster},${JSON.stringify(r.id)}]`)
         .join(',')}]}`,
   );
-  const ids = [...state.assignments.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const ids = [...state.assignments.keys()].sort(compareIds);
   const assign = ids.map((id) => {
     const [c, w] = state.assignments.get(id)!;
-    return `[${JSON.stringify(id)},${c},${w}]`;
+    return `[${JSON.stringify(id)},${c},${w},${JSON.stringify(state.contents.get(id) ?? '')}]`;
   });
   return (
     `{"format":"${STATE_FORMAT}",` +
     `"params":{"k":${p.k},"eps":${JSON.stringify(p.eps)},"dims":${p.dims},"maxIter":${p.maxIter},"seed":${JSON.stringify(p.seed)},"embedderId":${JSON.stringify(p.embedderId)}},` +
-    `"n":${state.n},"phase":[${Array.from(state.phase, (x) => JSON.stringify(x)).join(',')}],` +
+    `"k":${state.k},"n":${state.n},"phase":[${Array.from(state.phase, (x) => JSON.stringify(x)).join(',')}],` +
     `"initSeeds":[${state.initSeeds.map((s) => JSON.stringify(s)).join(',')}],"initGrid":[${ints(state.initGrid)}],` +
     `"iterations":[${iters.join(',')}],"converged":${state.converged},` +
-    `"assignments":[${assign.join(',')}]}`
+    `"assignments":[${assign.join(',')}],` +
+    `"representatives":[${state.representatives.map((r) => JSON.stringify(r)).join(',')}]}`
   );
 }
 
@@ -100,20 +122,24 @@ export function stateHash(state: QkmState): string {
 interface SerializedState {
   format: string;
   params: QkmParams;
+  k: number;
   n: number;
   phase: number[];
   initSeeds: string[];
   initGrid: number[];
   iterations: { grid: number[]; sums: number[]; counts: number[]; reseeds: [number, string][] }[];
   converged: boolean;
-  assignments: [string, number, number][];
+  assignments: [string, number, number, string][];
+  representatives: (string | null)[];
 }
 
+/** Parses a state file; throws StateFormatError for a state of another format version. */
 export function deserializeState(text: string): QkmState {
   const raw = JSON.parse(text) as SerializedState;
-  if (raw.format !== STATE_FORMAT) throw new Error(`unknown cluster state format ${JSON.stringify(raw.format)}`);
+  if (raw.format !== STATE_FORMAT) throw new StateFormatError(String(raw.format), OLDER_STATE_FORMATS.includes(raw.format));
   return {
     params: raw.params,
+    k: raw.k,
     n: raw.n,
     phase: Float64Array.from(raw.phase),
     initSeeds: raw.initSeeds,
@@ -126,5 +152,17 @@ export function deserializeState(text: string): QkmState {
     })),
     converged: raw.converged,
     assignments: new Map(raw.assignments.map(([id, c, w]) => [id, [c, w] as const])),
+    contents: new Map(raw.assignments.map(([id, , , h]) => [id, h])),
+    representatives: raw.representatives,
   };
+}
+
+/** The format named by a state file's text, without loading it (null when it is not a state file at all). */
+export function stateFormatOf(text: string): string | null {
+  try {
+    const f = (JSON.parse(text) as { format?: unknown }).format;
+    return typeof f === 'string' ? f : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,5 +1,6 @@
 import { keyedUniform, negLn, sha512Of, uniformAt } from './keyedRandom';
-import { gridIndex, gridPositions, nearestCentroid } from './grid';
+import { checkGridRange, gridIndex, gridPositions, MIN_EPS, MIN_EPS_TEXT, nearestCentroid } from './grid';
+import { allRepresentatives } from './representatives';
 import type { PointSet } from './points';
 import type { IterationRecord, QkmParams, QkmState, Reseed } from './state';
 import { UserError, throwIfAborted } from '../errors';
@@ -13,6 +14,7 @@ export interface TrainOptions {
 export function validateParams(p: QkmParams): void {
   if (!Number.isInteger(p.k) || p.k < 1) throw new UserError(`k must be a positive integer (got ${p.k})`, 'usage');
   if (!(p.eps > 0 && Number.isFinite(p.eps))) throw new UserError(`eps must be a positive number (got ${p.eps})`, 'usage');
+  if (p.eps < MIN_EPS) throw new UserError(`eps must be at least ${MIN_EPS_TEXT} (got ${p.eps}): a smaller grid side would overflow the 32-bit grid indices`, 'usage');
   if (!Number.isInteger(p.dims) || p.dims < 1 || p.dims > 4096) throw new UserError(`dims must be an integer in 1..4096 (got ${p.dims})`, 'usage');
   if (!Number.isInteger(p.maxIter) || p.maxIter < 1) throw new UserError(`maxIter must be a positive integer (got ${p.maxIter})`, 'usage');
 }
@@ -50,11 +52,11 @@ function quantizePoint(points: PointSet, i: number, phase: Float64Array, eps: nu
  * −ln u(id,j)/(w·dist²) with dist to the nearest seed so far. Deleting an example that is not a
  * seed leaves every argmin unchanged. Ties: lowest id (the points are sorted, comparison strict).
  */
-export function chooseInitialSeeds(points: PointSet, params: QkmParams): number[] {
-  const { k, seed } = params;
+export function chooseInitialSeeds(points: PointSet, params: QkmParams, k: number = effectiveK(params, points)): number[] {
+  const { seed } = params;
   const n = points.ids.length;
   const D = points.dims;
-  if (n < k) throw new UserError(`the data set has ${n} distinct examples, fewer than k = ${k}: lower k`, 'input');
+  if (k > n) throw new RangeError(`cannot choose ${k} seeds among ${n} examples`);
   const E = initRaceExponentials(seed, points.ids, k);
   const chosen = new Uint8Array(n);
   const minD2 = new Float64Array(n).fill(Infinity);
@@ -108,8 +110,9 @@ export interface LloydResult {
  * empty clusters by a keyed race, stop when the quantized centroids repeat.
  */
 export function runLloyd(points: PointSet, params: QkmParams, phase: Float64Array, prevGridIn: Int32Array, startT: number, opts: TrainOptions = {}): LloydResult {
-  const { k, eps, maxIter } = params;
+  const { eps, maxIter } = params;
   const D = points.dims;
+  const k = prevGridIn.length / D; // the effective k
   const n = points.ids.length;
   const assignment = new Int32Array(n);
   const iterations: IterationRecord[] = [];
@@ -155,8 +158,9 @@ export function runLloyd(points: PointSet, params: QkmParams, phase: Float64Arra
 
 /** Empty-cluster reseed: argmin −ln u(id, tag) / (w · dist² to the nearest active quantized centroid). */
 function reseedRace(points: PointSet, params: QkmParams, phase: Float64Array, grid: Int32Array, active: Uint8Array, tag: string): number {
-  const { k, eps, seed } = params;
+  const { eps, seed } = params;
   const D = points.dims;
+  const k = active.length;
   const n = points.ids.length;
   const pos = gridPositions(grid, phase, eps);
   let best = -1;
@@ -209,23 +213,71 @@ export function totalWeight(points: PointSet): number {
   return n;
 }
 
-/** Trains Q-k-means from scratch. */
+/** k_eff = min(k, number of distinct examples): a function of the data alone (ALGORITHMS.md §3). */
+export function effectiveK(params: QkmParams, points: PointSet): number {
+  return Math.min(params.k, points.ids.length);
+}
+
+/** Rejects data whose coordinates are so far from the origin that ε's grid indices would overflow Int32. */
+export function checkPointsInGridRange(points: PointSet, eps: number): void {
+  let maxAbs = 0;
+  for (let i = 0; i < points.fixed.length; i++) {
+    const a = Math.abs(points.fixed[i]);
+    if (a > maxAbs) maxAbs = a;
+  }
+  try {
+    checkGridRange(maxAbs, eps);
+  } catch (e) {
+    throw new UserError(`eps ${eps} is too small for this data set: ${(e as Error).message.replace(/^grid indices/, 'its grid indices')}; choose a larger eps`, 'usage');
+  }
+}
+
+/** Trains Q-k-means from scratch. An empty point set gives the empty state (k_eff = 0, empty prompt). */
 export function train(points: PointSet, params: QkmParams, opts: TrainOptions = {}): QkmState {
   validateParams(params);
   if (points.dims !== params.dims) throw new Error(`points have ${points.dims} dimensions, params say ${params.dims}`);
+  checkPointsInGridRange(points, params.eps);
   const phase = phaseFor(params.seed, params.dims);
-  const seedIdx = chooseInitialSeeds(points, params);
-  const initGrid = new Int32Array(params.k * params.dims);
+  const k = effectiveK(params, points);
+  const seedIdx = chooseInitialSeeds(points, params, k);
+  const initGrid = new Int32Array(k * params.dims);
   seedIdx.forEach((i, j) => quantizePoint(points, i, phase, params.eps, initGrid, j));
-  const run = runLloyd(points, params, phase, initGrid, 1, opts);
+  const run: LloydResult = k === 0 ? { iterations: [], converged: true, assignment: new Int32Array(0) } : runLloyd(points, params, phase, initGrid, 1, opts);
+  return finishState(
+    points,
+    params,
+    k,
+    phase,
+    seedIdx.map((i) => points.ids[i]),
+    initGrid,
+    run,
+  );
+}
+
+/** The state of a finished run: final assignments, content hashes and representatives from the points. */
+export function finishState(
+  points: PointSet,
+  params: QkmParams,
+  k: number,
+  phase: Float64Array,
+  initSeeds: readonly string[],
+  initGrid: Int32Array,
+  run: LloydResult,
+  prefix: readonly IterationRecord[] = [],
+): QkmState {
+  const iterations = [...prefix, ...run.iterations];
+  const grid = iterations.length === 0 ? initGrid : iterations[iterations.length - 1].grid;
   return {
     params,
+    k,
     phase,
-    initSeeds: seedIdx.map((i) => points.ids[i]),
+    initSeeds,
     initGrid,
-    iterations: run.iterations,
+    iterations,
     converged: run.converged,
     n: totalWeight(points),
     assignments: assignmentMap(points, run.assignment),
+    contents: new Map(points.ids.map((id, i) => [id, points.contents[i]] as const)),
+    representatives: allRepresentatives(points, (i) => run.assignment[i], grid, phase, params.eps, k),
   };
 }

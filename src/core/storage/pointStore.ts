@@ -2,15 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomicWrite';
 
 /**
- * The projected fixed-point vectors (D per example) that the clustering runs on, kept in a small
- * binary file so a retrain or a verify does not re-read the full embeddings. Keyed in its header
- * by what produced the vectors (embedder id, seed, D); a header that does not match means the
- * store is stale and is rebuilt by the caller. Erased examples' rows are removed on save.
+ * The projected fixed-point vectors (D per content) that the clustering runs on, kept in a small
+ * binary file so a retrain does not re-read the full embeddings. Keyed in its header by what
+ * produced the vectors (embedder id, seed, D), and per row by the content hash of the embedded
+ * text (contentHash), never by example id: a row is only ever used for the very text it came
+ * from. A header that does not match means the store is stale and is rebuilt by the caller.
+ * Erased contents' rows are removed on save.
  *
- * Layout (little endian): "ERASEPT1" | u32 headerLen | header JSON | u32 count |
- * count × (u16 idLen | id UTF-8 | D × i32).
+ * Layout (little endian): "ERASEPT2" | u32 headerLen | header JSON | u32 count |
+ * count × (u16 keyLen | content hash UTF-8 | D × i32). ("ERASEPT1" files, keyed by id, are stale.)
  */
-const MAGIC = 'ERASEPT1';
+const MAGIC = 'ERASEPT2';
 
 export interface PointStoreKey {
   readonly embedderId: string;
@@ -24,7 +26,7 @@ export function keyString(k: PointStoreKey): string {
 
 export function savePoints(path: string, key: PointStoreKey, vectors: ReadonlyMap<string, Int32Array>): void {
   const header = Buffer.from(keyString(key), 'utf8');
-  const ids = [...vectors.keys()].sort();
+  const ids = [...vectors.keys()].sort(); // content hashes
   let size = 8 + 4 + header.length + 4;
   const idBufs = ids.map((id) => Buffer.from(id, 'utf8'));
   for (const b of idBufs) size += 2 + b.length + 4 * key.dims;
@@ -36,7 +38,7 @@ export function savePoints(path: string, key: PointStoreKey, vectors: ReadonlyMa
   ids.forEach((id, n) => {
     const v = vectors.get(id)!;
     if (v.length !== key.dims) throw new Error('vector of wrong dimension in point store');
-    if (idBufs[n].length > 0xffff) throw new Error('example id too long for the point store');
+    if (idBufs[n].length > 0xffff) throw new Error('point store key too long');
     o = buf.writeUInt16LE(idBufs[n].length, o);
     o += idBufs[n].copy(buf, o);
     for (let c = 0; c < key.dims; c++) o = buf.writeInt32LE(v[c], o);
@@ -44,7 +46,7 @@ export function savePoints(path: string, key: PointStoreKey, vectors: ReadonlyMa
   writeFileAtomic(path, buf);
 }
 
-/** The stored vectors, or null when the file is missing, unreadable or was made for another key. */
+/** The stored vectors by content hash, or null when the file is missing, unreadable or was made for another key. */
 export function loadPoints(path: string, key: PointStoreKey): Map<string, Int32Array> | null {
   if (!existsSync(path)) return null;
   try {

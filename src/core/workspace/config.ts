@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../storage/atomicWrite';
 import { UserError } from '../errors';
 import { DEFAULT_TEMPLATE, type PromptTemplate } from '../erase/prompt';
 import { DEFAULT_OLLAMA_HOST } from '../ollama/connection';
+import { MIN_EPS, MIN_EPS_TEXT } from '../qkmeans/grid';
 
 /** The clustering and prompt settings of one workspace, kept in `.erase/config.json`. */
 export interface WorkspaceConfig {
@@ -70,6 +71,7 @@ export function validateConfig(c: WorkspaceConfig): void {
   };
   if (!Number.isInteger(c.k) || c.k < 1 || c.k > 1024) bad(`k must be an integer in 1..1024, got ${c.k}`);
   if (c.eps !== 'auto' && !(typeof c.eps === 'number' && c.eps > 0 && c.eps < 100)) bad(`eps must be a positive number or "auto", got ${c.eps}`);
+  if (typeof c.eps === 'number' && c.eps < MIN_EPS) bad(`eps must be at least ${MIN_EPS_TEXT}, got ${c.eps}: a smaller grid side would overflow the 32-bit grid indices`);
   if (!Number.isInteger(c.dims) || c.dims < 1 || c.dims > 1024) bad(`dims must be an integer in 1..1024, got ${c.dims}`);
   if (!Number.isInteger(c.maxIter) || c.maxIter < 1 || c.maxIter > 1000) bad(`maxIter must be an integer in 1..1000, got ${c.maxIter}`);
   if (typeof c.seed !== 'string' || c.seed.length === 0) bad('seed must be a non-empty string');

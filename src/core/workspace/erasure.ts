@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Example } from '../dataset/types';
+import type { Example, ParsedDataset } from '../dataset/types';
+import { driftOf } from './drift';
 import { canonicalJson } from '../hash';
 import { UserError } from '../errors';
 import { deleteFromState } from '../qkmeans/deletion';
@@ -70,16 +71,12 @@ function contentOf(e: Example): string {
   return canonicalJson({ input: e.input, output: e.output, label: e.label, meta: e.meta });
 }
 
-/** Hand edits since the last clustering: copies removed (weights) and examples added. */
-export function handEdits(state: QkmState, examples: readonly Example[]): { removed: Map<string, number>; added: string[] } {
-  const weights = new Map(examples.map((e) => [e.id, e.multiplicity] as const));
-  const removed = new Map<string, number>();
-  for (const [id, [, w]] of state.assignments) {
-    const now = weights.get(id) ?? 0;
-    if (now < w) removed.set(id, w - now);
-  }
-  const added = examples.filter((e) => (state.assignments.get(e.id)?.[1] ?? 0) < e.multiplicity).map((e) => e.id);
-  return { removed, added };
+/** Hand edits since the last clustering, as an erasure sees them: removed weights (an edited explicit-id text removes all of its old weight), and ids added or edited. */
+export function handEdits(state: QkmState, dataset: ParsedDataset): { removed: Map<string, number>; added: string[]; edited: string[] } {
+  const d = driftOf(state, dataset);
+  const removed = new Map(d.removed);
+  for (const id of d.edited) removed.set(id, state.assignments.get(id)![1]);
+  return { removed, added: [...d.added, ...d.edited], edited: d.edited };
 }
 
 /**
@@ -115,7 +112,7 @@ async function planErasure(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
   if (unknown.length > 0) throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${unknown[0]}); list the ids with status`, 'input');
   const erasedSet = new Set(ids);
   const removal = new Map(ids.map((id) => [id, byId.get(id)!.multiplicity] as const));
-  const edits = handEdits(loaded.state, dataset.examples);
+  const edits = handEdits(loaded.state, dataset);
   const drift = edits.removed.size > 0 || edits.added.length > 0;
 
   const tUpdate = performance.now();
@@ -182,7 +179,9 @@ async function planErasure(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
   const time = req.time ?? new Date().toISOString();
   const notes = [
     req.reason ? `reason: ${req.reason}` : null,
-    drift ? `also reconciled hand edits: ${handRemoved.length} example(s) removed by hand, ${edits.added.length} added` : null,
+    drift
+      ? `also reconciled hand edits: ${handRemoved.length - edits.edited.length} example(s) removed by hand, ${edits.edited.length} edited, ${edits.added.length - edits.edited.length} added; hand-removed content is committed to by its SHA-256 (the text was already gone)`
+      : null,
   ]
     .filter((x) => x !== null)
     .join('; ');
@@ -191,7 +190,7 @@ async function planErasure(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
     action: 'erase',
     requestId,
     dataFileIds: ids,
-    forgetIds: [...ids, ...handGone],
+    forgetIds: [...ids, ...handGone, ...edits.edited],
     stateHashBefore: loaded.hash,
     state,
     stateHashAfter: after,
@@ -201,7 +200,11 @@ async function planErasure(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
       time,
       requester: req.requester,
       subjectRef: req.subjectRef,
-      erased: [...ids.map((id) => ({ id, content: contentOf(byId.get(id)!) })), ...handRemoved.map((id) => ({ id, content: '' }))],
+      erased: [
+        ...ids.map((id) => ({ id, content: contentOf(byId.get(id)!) })),
+        // hand-removed (and hand-edited) content: its text is gone, so commit to the content hash the state recorded
+        ...[...handRemoved, ...ids.filter((id) => edits.edited.includes(id))].map((id) => ({ id, content: `sha256:${loaded.state.contents.get(id)}` })),
+      ],
       certified,
       retrained: !certified,
       promptChanged,

@@ -15,3 +15,6 @@ export { eraseRequest, eraseRequestsFile, selectExamples } from './eraseRequest'
 export type { EraseSelector, EraseRequestOptions, EraseOutcome, RequestsFileResult } from './eraseRequest';
 export { residualNeedles, scanWorkspace } from './residuals';
 export { recoverPending } from './transaction';
+export { driftOf, hasDrift } from './drift';
+export type { Drift } from './drift';
+export { OutdatedStateError, qualityIsStale } from './persisted';

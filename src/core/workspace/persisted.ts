@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../storage/atomicWrite';
-import { deserializeState, serializeState, type QkmState } from '../qkmeans/state';
+import { deserializeState, serializeState, StateFormatError, STATE_FORMAT, type QkmState } from '../qkmeans/state';
 import { sha256Hex } from '../hash';
 import { UserError } from '../errors';
 import type { WorkspacePaths } from './config';
@@ -10,12 +10,19 @@ export interface ClusterMeta {
   readonly stateHash: string;
   readonly embedderId: string;
   readonly embedderDimension: number;
-  /** Per cluster, the id of the example nearest its quantized centroid (the dataset-level prompt). */
+  /** Per cluster, the id of the example nearest its quantized centroid (a copy of the hashed state's; the state is authoritative). */
   readonly representatives: readonly (string | null)[];
   readonly predictedCertified: number;
   readonly ve: number;
   readonly nonEmpty: number;
   readonly warnings: readonly string[];
+  /**
+   * The number of deletions (certified + retrained) when predictedCertified, ve, nonEmpty and warnings
+   * were computed. When it differs from the current count they are stale: refresh them with
+   * EraseWorkspace.refreshQuality() (VE needs an unquantized run, so it is not redone at each deletion).
+   * Missing in metas written before this field existed (treated as stale).
+   */
+  readonly computedAtDeletions?: number;
   /** How ε was chosen when the config says "auto". */
   readonly epsChoice?: { readonly eps: number; readonly predictedCertified: number; readonly ve: number; readonly note: string };
   readonly deletions: { readonly certified: number; readonly retrained: number };
@@ -30,6 +37,31 @@ export function countDeletion(d: DeletionCounts, certified: boolean): DeletionCo
   return { certified: d.certified + (certified ? 1 : 0), retrained: d.retrained + (certified ? 0 : 1) };
 }
 
+/** Total deletions so far: the count that computedAtDeletions is compared with. */
+export function deletionCount(d: DeletionCounts): number {
+  return d.certified + d.retrained;
+}
+
+/** True when the stored quality figures were computed before the latest deletion. */
+export function qualityIsStale(meta: ClusterMeta): boolean {
+  return meta.computedAtDeletions !== deletionCount(meta.deletions);
+}
+
+/**
+ * A state file of an older format (before the representatives and content hashes were hashed).
+ * It cannot be loaded; `erase cluster` rebuilds it from the data file (the integrator turns this
+ * into an audited migration step). `code` is 'check', like other states that need a retrain.
+ */
+export class OutdatedStateError extends UserError {
+  constructor(
+    readonly path: string,
+    readonly format: string,
+  ) {
+    super(`${path} is from an older format (${format}, this version uses ${STATE_FORMAT}); clustering again migrates it (an audited step)`, 'check', 'cluster');
+    this.name = 'OutdatedStateError';
+  }
+}
+
 /** The state text is canonical, so its file hash is the state hash. */
 export function saveState(paths: WorkspacePaths, state: QkmState): string {
   const text = serializeState(state);
@@ -42,7 +74,8 @@ export function loadState(paths: WorkspacePaths): { state: QkmState; hash: strin
   const text = readFileSync(paths.state, 'utf8');
   try {
     return { state: deserializeState(text), hash: sha256Hex(text) };
-  } catch {
+  } catch (e) {
+    if (e instanceof StateFormatError && e.older) throw new OutdatedStateError(paths.state, e.format);
     throw new UserError(`${paths.state} is damaged; train again to rebuild it from the data set`, 'input', 'cluster');
   }
 }

@@ -17,6 +17,8 @@ export interface ReconcileReport {
   readonly removedCopies: number;
   /** Examples added by hand; they are embedded and the data set is clustered again. */
   readonly addedIds: readonly string[];
+  /** Explicit-id examples whose text was edited by hand: the old content is erased (audited), the new one added. */
+  readonly editedIds: readonly string[];
   readonly certified: boolean | null;
   readonly retrained: boolean;
   readonly stateHashBefore: string | null;
@@ -44,6 +46,7 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
         removedIds: [],
         removedCopies: 0,
         addedIds: ws.loadDataset().examples.map((e) => e.id),
+        editedIds: [],
         certified: null,
         retrained: true,
         stateHashBefore: null,
@@ -53,13 +56,14 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
       return { plan: null, result: () => ({ ...result, ms: performance.now() - t0 }) };
     }
     const dataset = ws.loadDataset();
-    const { removed, added } = handEdits(loaded.state, dataset.examples);
+    const { removed, added, edited } = handEdits(loaded.state, dataset);
     if (removed.size === 0 && added.length === 0) {
       const result = {
         changed: false,
         removedIds: [],
         removedCopies: 0,
         addedIds: [],
+        editedIds: [],
         certified: null,
         retrained: false,
         stateHashBefore: loaded.hash,
@@ -69,6 +73,7 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
       return { plan: null, result: () => ({ ...result, ms: performance.now() - t0 }) };
     }
     const key = pointKeyOf(loaded.state);
+    const contents = loaded.state.contents;
     let state: QkmState;
     let points: PointSet;
     let certified = false;
@@ -96,11 +101,12 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
     };
     const weights = new Map(dataset.examples.map((e) => [e.id, e.multiplicity] as const));
     const fullyRemoved = [...removed.keys()].filter((id) => !weights.has(id));
+    const forget = [...fullyRemoved, ...edited];
     const promptChanged = described.representatives.length !== meta.representatives.length || described.representatives.some((r, j) => r !== meta.representatives[j]);
     return {
       plan: {
         action: 'reconcile',
-        forgetIds: fullyRemoved,
+        forgetIds: forget,
         stateHashBefore: loaded.hash,
         state,
         stateHashAfter: after,
@@ -108,19 +114,20 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
         certified: removed.size > 0 ? certified : null,
         entry: {
           time: opts.time ?? new Date().toISOString(),
-          // The content is already gone from the file, so only the ids can be committed to.
-          erased: [...removed.keys()].map((id) => ({ id, content: '' })),
+          // The text is already gone from the file: commit to the content hash the state recorded.
+          erased: [...removed.keys()].map((id) => ({ id, content: `sha256:${contents.get(id)}` })),
           certified,
           retrained: !certified,
           promptChanged,
-          notes: `hand edits: ${fullyRemoved.length} example(s) removed, ${removed.size - fullyRemoved.length} with fewer copies, ${added.length} added`,
+          notes: `hand edits: ${fullyRemoved.length} example(s) removed, ${edited.length} explicit-id text(s) edited (old content erased, new added), ${removed.size - fullyRemoved.length - edited.length} with fewer copies, ${added.length - edited.length} added; removed content is committed to by its SHA-256`,
         },
       },
       result: (c) => ({
         changed: true,
         removedIds: [...removed.keys()],
         removedCopies: [...removed.values()].reduce((a, b) => a + b, 0),
-        addedIds: added,
+        addedIds: added.filter((id) => !edited.includes(id)),
+        editedIds: edited,
         certified: removed.size > 0 ? certified : null,
         retrained: !certified,
         stateHashBefore: loaded.hash,

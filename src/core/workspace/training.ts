@@ -62,7 +62,7 @@ export function chooseEps(points: PointSet, base: Omit<QkmParams, 'eps'>, opts: 
     }
     return model;
   };
-  const goodQuality = (m: TrainedModel) => m.ve >= MIN_VE && m.nonEmpty === base.k;
+  const goodQuality = (m: TrainedModel) => m.ve >= MIN_VE && m.nonEmpty === m.state.k; // k_eff: a small data set may have fewer clusters than k
   const certifies = (m: TrainedModel) => m.predictedCertified >= TARGET_CERTIFIED;
   let lastGood: number | null = null;
   let firstCertifying: number | null = null;

@@ -34,7 +34,7 @@ import { loadPoints } from '../storage/pointStore';
 import { fsyncDir, writeFileAtomic } from '../storage/atomicWrite';
 import { writeStep } from '../storage/writeSteps';
 import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
-import { forgetVectors } from './vectors';
+import { contentsInUse, pruneVectors } from './vectors';
 import { describe } from './training';
 import { applyRecordUpdate, type RecordUpdate } from './requestRecords';
 import type { EraseWorkspace } from './workspace';
@@ -174,9 +174,10 @@ async function applyCommitted(
     if (next.auditHead?.size !== head.size || next.auditHead?.rootHash !== head.rootHash || next !== meta || precomputed?.meta) saveMeta(ws.paths, { ...next, auditHead: head });
   }
   if (intent.forgetIds.length > 0) {
+    // Vectors are keyed by content: keep exactly the contents the saved state and the file still use.
     const m = loadMeta(ws.paths);
     const s = loadState(ws.paths);
-    if (m && s) forgetVectors(ws.paths, { id: m.embedderId, dimension: m.embedderDimension }, pointKeyOf(s.state), intent.forgetIds);
+    if (m && s) pruneVectors(ws.paths, { id: m.embedderId, dimension: m.embedderDimension }, pointKeyOf(s.state), contentsInUse(s.state, ws.loadDataset().examples));
   }
   if (intent.recordUpdate) applyRecordUpdate(ws, intent.recordUpdate, entry);
 }
@@ -195,10 +196,10 @@ async function reachState(ws: EraseWorkspace, intent: Intent): Promise<void> {
   if (stateHash(next) !== intent.stateHashAfter && loaded.hash === intent.stateHashBefore && intent.dataFileIds.length > 0) {
     // The file changed by hand after the crash: apply the recorded deletion to the state we had.
     const stored = loadPoints(ws.paths.points, key);
-    if (stored !== null && [...state.assignments.keys()].every((id) => stored.has(id))) {
+    if (stored !== null && [...state.contents.values()].every((c) => stored.has(c))) {
       const all = makePointSet(
         key.dims,
-        [...state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(id)! })),
+        [...state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(state.contents.get(id)!)!, content: state.contents.get(id)! })),
       );
       const removal = new Map(intent.dataFileIds.filter((id) => state.assignments.has(id)).map((id) => [id, state.assignments.get(id)![1]] as const));
       next = deleteFromState(state, all, removal).state;

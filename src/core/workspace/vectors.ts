@@ -1,61 +1,150 @@
+import { existsSync } from 'node:fs';
 import { EmbeddingCache } from '../embed/cache';
+import { contentHash } from '../embed/contentHash';
 import { embedAll } from '../embed/registry';
 import type { Embedder } from '../embed/types';
+import { UserError } from '../errors';
+import { toFixed } from '../fixedpoint';
 import { Projection } from '../qkmeans/projection';
 import { loadPoints, savePoints, type PointStoreKey } from '../storage/pointStore';
 import type { WorkspacePaths } from './config';
 
-export interface TextItem {
+/**
+ * Vectors belong to contents, not to ids (ALGORITHMS.md §3 "Vector identity"): the embedding
+ * cache and the point store are keyed by (embedder id, contentHash of the embedded text). An
+ * example id only selects which content's vector to use.
+ */
+export interface VectorItem {
   readonly id: string;
-  readonly input: string;
+  /** contentHash of the text the vector must come from. */
+  readonly content: string;
+  /** The text itself, when it is still available (then contentHash(input) === content). */
+  readonly input?: string;
 }
 
 export type PhaseProgress = (phase: string, done: number, total: number) => void;
 
+/** Vector items for examples read from the data file: the content is the hash of their current text. */
+export function itemsOf(examples: readonly { readonly id: string; readonly input: string }[]): VectorItem[] {
+  return examples.map((e) => ({ id: e.id, content: contentHash(e.input), input: e.input }));
+}
+
+/** True for an embedder cheap enough that `verify` recomputes every vector from the text (no cache trusted). */
+export function isCheapEmbedder(embedderId: string): boolean {
+  return embedderId.startsWith('hashing-');
+}
+
 /**
- * The projected fixed-point vector of every given example. Vectors come from the point store when
- * present, else from the embedding cache, else from the embedder (then cached, by example id, never
- * by text). The point store is rewritten to hold exactly the given examples, so erased rows leave it.
+ * The projected fixed-point vector of every given item, by id. A vector comes from the point store
+ * when its content is there, else from the embedding cache, else from the embedder (then cached by
+ * content). An item without text whose content is stored nowhere cannot be recomputed: a clear
+ * error. Nothing is removed here (pruneVectors / forgetVectors do that).
  */
 export async function projectedVectors(
   paths: WorkspacePaths,
   getEmbedder: () => Promise<Embedder>,
   key: PointStoreKey,
-  items: readonly TextItem[],
+  items: readonly VectorItem[],
   opts: { signal?: AbortSignal; onProgress?: PhaseProgress } = {},
 ): Promise<Map<string, Int32Array>> {
   const stored = loadPoints(paths.points, key) ?? new Map<string, Int32Array>();
-  const out = new Map<string, Int32Array>();
-  const missing: TextItem[] = [];
+  const missing = new Map<string, string>(); // content → text
+  let lost = 0;
   for (const it of items) {
-    const v = stored.get(it.id);
-    if (v) out.set(it.id, v);
-    else missing.push(it);
+    if (stored.has(it.content) || missing.has(it.content)) continue;
+    if (it.input === undefined) lost++;
+    else missing.set(it.content, it.input);
   }
-  const changed = missing.length > 0 || stored.size !== out.size;
-  if (missing.length > 0) {
+  if (lost > 0) {
+    throw new UserError(`${lost} examples were removed or edited by hand and the vectors of their old text are no longer stored: run \`erase cluster\` to retrain`, 'check');
+  }
+  if (missing.size > 0) {
     const embedder = await getEmbedder();
     if (embedder.id !== key.embedderId) throw new Error(`embedder ${embedder.id} does not match the state's ${key.embedderId}`);
     const cache = EmbeddingCache.open(paths.cacheDir, embedder.id, embedder.dimension);
-    const vectors = await embedAll(embedder, cache, missing, {
+    const texts = [...missing.values()].map((input) => ({ input }));
+    const vectors = await embedAll(embedder, cache, texts, {
       signal: opts.signal,
       onProgress: (done, total) => opts.onProgress?.('embedding', done, total),
     });
     const projection = new Projection(key.seed, embedder.dimension, key.dims);
-    missing.forEach((it, i) => out.set(it.id, projection.project(vectors[i])));
+    [...missing.keys()].forEach((content, i) => stored.set(content, projection.project(vectors[i])));
+    savePoints(paths.points, key, stored);
   }
-  if (changed) savePoints(paths.points, key, out);
+  return new Map(items.map((it) => [it.id, stored.get(it.content)!] as const));
+}
+
+/**
+ * Vectors recomputed from the data file's text, for `verify`: the hashing embedder re-embeds every
+ * text (cheap; no cache is trusted); a slow embedder accepts a cached vector only under the content
+ * hash of the current text — never because an id matches — and embeds the rest.
+ */
+export async function scratchVectors(
+  paths: WorkspacePaths,
+  getEmbedder: () => Promise<Embedder>,
+  key: PointStoreKey,
+  examples: readonly { readonly id: string; readonly input: string }[],
+  opts: { signal?: AbortSignal; onProgress?: PhaseProgress } = {},
+): Promise<Map<string, Int32Array>> {
+  if (!isCheapEmbedder(key.embedderId)) return projectedVectors(paths, getEmbedder, key, itemsOf(examples), opts);
+  const embedder = await getEmbedder();
+  if (embedder.id !== key.embedderId) throw new Error(`embedder ${embedder.id} does not match the state's ${key.embedderId}`);
+  const projection = new Projection(key.seed, embedder.dimension, key.dims);
+  const out = new Map<string, Int32Array>();
+  const batch = 256;
+  for (let i = 0; i < examples.length; i += batch) {
+    const part = examples.slice(i, i + batch);
+    const vectors = await embedder.embed(
+      part.map((e) => e.input),
+      opts.signal,
+    );
+    part.forEach((e, j) => out.set(e.id, projection.project(toFixed(vectors[j]))));
+    opts.onProgress?.('embedding', Math.min(i + batch, examples.length), examples.length);
+  }
   return out;
 }
 
-/** Removes erased examples' vectors from the embedding cache and the point store. */
-export function forgetVectors(paths: WorkspacePaths, embedder: { id: string; dimension: number }, key: PointStoreKey, erasedIds: readonly string[]): void {
+/** The contents still needed: those of the state's examples and of the data file's examples. */
+export function contentsInUse(state: { readonly contents: ReadonlyMap<string, string> } | null, examples: readonly { readonly input: string }[]): Set<string> {
+  const keep = new Set<string>(state ? state.contents.values() : []);
+  for (const e of examples) keep.add(contentHash(e.input));
+  return keep;
+}
+
+/**
+ * Removes erased contents' vectors from the embedding cache and the point store — only those no
+ * remaining example uses (two explicit ids may share one text).
+ */
+export function forgetVectors(
+  paths: WorkspacePaths,
+  embedder: { id: string; dimension: number },
+  key: PointStoreKey,
+  erasedContents: Iterable<string>,
+  stillUsed: ReadonlySet<string>,
+): void {
+  const gone = [...new Set(erasedContents)].filter((c) => c !== '' && !stillUsed.has(c));
+  if (gone.length === 0) return;
   const cache = EmbeddingCache.open(paths.cacheDir, embedder.id, embedder.dimension);
-  if (cache.deleteMany(erasedIds) > 0) cache.flush();
+  cache.deleteMany(gone);
+  cache.flush(); // writes when a row went, or when an unreadable / older-format file is to be replaced
   const stored = loadPoints(paths.points, key);
   if (stored) {
     let removed = 0;
-    for (const id of erasedIds) if (stored.delete(id)) removed++;
+    for (const c of gone) if (stored.delete(c)) removed++;
     if (removed > 0) savePoints(paths.points, key, stored);
+  }
+}
+
+/** Keeps only the vectors of `keep` in the embedding cache and the point store (after a retrain on the data file). */
+export function pruneVectors(paths: WorkspacePaths, embedder: { id: string; dimension: number }, key: PointStoreKey, keep: ReadonlySet<string>): void {
+  const cache = EmbeddingCache.open(paths.cacheDir, embedder.id, embedder.dimension);
+  cache.deleteMany([...cache.keys()].filter((c) => !keep.has(c)));
+  cache.flush();
+  const stored = loadPoints(paths.points, key);
+  if (!stored && existsSync(paths.points)) savePoints(paths.points, key, new Map()); // an older-format or stale store: replace it
+  if (stored) {
+    const unused = [...stored.keys()].filter((c) => !keep.has(c));
+    for (const c of unused) stored.delete(c);
+    if (unused.length > 0) savePoints(paths.points, key, stored);
   }
 }

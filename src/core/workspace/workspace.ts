@@ -10,13 +10,14 @@ import type { Embedder } from '../embed/types';
 import { UserError } from '../errors';
 import { makePointSet, type PointSet } from '../qkmeans/points';
 import { train } from '../qkmeans/train';
-import { finalGrid, stateHash, type QkmParams, type QkmState } from '../qkmeans/state';
+import { finalGrid, stateHash, STATE_FORMAT, type QkmParams, type QkmState } from '../qkmeans/state';
 import { gridPositions } from '../qkmeans/grid';
 import { nearestMembers } from '../erase/representatives';
 import { renderPrompt, type RenderedPrompt } from '../erase/prompt';
 import { toFixed } from '../fixedpoint';
 import { Projection } from '../qkmeans/projection';
-import { loadPoints, type PointStoreKey } from '../storage/pointStore';
+import type { PointStoreKey } from '../storage/pointStore';
+import { contentHash } from '../embed/contentHash';
 import { FileLock } from '../storage/lock';
 import { FileKeyStore, type KeyStore } from '../audit/keys';
 import {
@@ -31,12 +32,15 @@ import {
   type WorkspaceConfig,
   type WorkspacePaths,
 } from './config';
-import { loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
-import { projectedVectors, type PhaseProgress } from './vectors';
+import { deletionCount, loadMeta, loadState, OutdatedStateError, qualityIsStale, saveMeta, saveState, type ClusterMeta } from './persisted';
+import { contentsInUse, itemsOf, projectedVectors, pruneVectors, scratchVectors, type PhaseProgress, type VectorItem } from './vectors';
+import { driftOf, hasDrift } from './drift';
 import { chooseEps, describe, trainAndMeasure, type TrainedModel } from './training';
 import { projectTo2d } from './map2d';
 import { runTransaction } from './transaction';
-import { handEdits } from './erasure';
+import { pointKeyOf as pointKeyOfState } from './transaction';
+import { sha256Hex } from '../hash';
+import { readFileSync } from 'node:fs';
 
 export interface WorkOptions {
   readonly signal?: AbortSignal;
@@ -49,6 +53,8 @@ export interface ClusterReport {
   readonly n: number;
   readonly distinct: number;
   readonly k: number;
+  /** k_eff = min(k, distinct examples): the number of clusters actually trained. */
+  readonly kEffective: number;
   readonly eps: number;
   readonly epsNote?: string;
   readonly epsTried?: readonly { eps: number; predictedCertified: number; ve: number }[];
@@ -76,8 +82,16 @@ export interface StatusReport {
   readonly ids: readonly string[];
   readonly malformed: readonly { line: number; column: number; message: string }[];
   readonly duplicates: number;
-  /** True when the data file no longer matches the clustered state (hand edits): run reconcile. */
+  /** True when the data file no longer matches the clustered state (hand edits, including an explicit-id text edit): run reconcile. */
   readonly outOfDate: boolean;
+  /** What drifted (null when not clustered): driftOf, with `removed` as [id, weight] pairs so it prints as JSON. */
+  readonly drift: { readonly removed: readonly (readonly [string, number])[]; readonly added: readonly string[]; readonly edited: readonly string[] } | null;
+  /** The state file is from an older format and must be rebuilt (`erase cluster`); nothing else can run on it. */
+  readonly stateOutdated: boolean;
+  /** The deletion count at which predictedCertified / ve were computed (null: unknown, an older meta). */
+  readonly qualityComputedAtDeletions: number | null;
+  /** True when predictedCertified / ve predate the latest deletion (EraseWorkspace.refreshQuality() updates them). */
+  readonly qualityStale: boolean;
   readonly deletions: { readonly certified: number; readonly retrained: number };
   readonly predictedCertified: number | null;
   readonly ve: number | null;
@@ -209,10 +223,11 @@ export class EraseWorkspace {
 
   /** Vectors and weights for the given examples, as a point set. */
   async pointsFor(examples: readonly Example[], key: PointStoreKey, opts: WorkOptions = {}): Promise<PointSet> {
-    const vectors = await projectedVectors(this.paths, () => this.embedder(), key, examples, opts);
+    const items = itemsOf(examples);
+    const vectors = await projectedVectors(this.paths, () => this.embedder(), key, items, opts);
     return makePointSet(
       key.dims,
-      examples.map((e) => ({ id: e.id, weight: e.multiplicity, vector: vectors.get(e.id)! })),
+      examples.map((e, i) => ({ id: e.id, weight: e.multiplicity, vector: vectors.get(e.id)!, content: items[i].content })),
     );
   }
 
@@ -228,7 +243,14 @@ export class EraseWorkspace {
    */
   async cluster(opts: WorkOptions = {}): Promise<ClusterReport> {
     return runTransaction<ClusterReport>(this, this.keyStore, async () => {
-      const previous = loadState(this.paths);
+      let previous: { state: QkmState | null; hash: string; format?: string } | null;
+      try {
+        previous = loadState(this.paths);
+      } catch (e) {
+        // A state of an older format: this clustering migrates it, as an audited step.
+        if (!(e instanceof OutdatedStateError)) throw e;
+        previous = { state: null, hash: sha256Hex(readFileSync(this.paths.state)), format: e.format };
+      }
       const trained = await this.trainFromFile(opts);
       if (!previous) {
         this.saveTrained(trained);
@@ -238,13 +260,16 @@ export class EraseWorkspace {
         this.saveTrained(trained); // refreshes the meta; the state is unchanged
         return { plan: null, result: () => trained.report };
       }
-      const { removed, added } = handEdits(previous.state, trained.dataset.examples);
-      const present = new Set(trained.dataset.examples.map((e) => e.id));
-      const gone = [...removed.keys()].filter((id) => !present.has(id));
+      const drift = previous.state ? driftOf(previous.state, trained.dataset) : null;
+      const removed = drift ? [...new Set([...drift.removed.keys(), ...drift.edited])] : [];
+      const commitments = removed.map((id) => ({ id, content: `sha256:${previous.state!.contents.get(id)}` }));
+      const notes = previous.format
+        ? `migrated the state from format ${previous.format} to ${STATE_FORMAT} by training again from the data file`
+        : `clustered again from the data file (k=${trained.report.k}, eps=${trained.report.eps}); hand edits since the last clustering: ${drift!.removed.size} removed, ${drift!.edited.length} edited, ${drift!.added.length} added`;
       return {
         plan: {
           action: 'retrain',
-          forgetIds: gone,
+          forgetIds: removed,
           stateHashBefore: previous.hash,
           state: trained.model.state,
           stateHashAfter: trained.report.stateHash,
@@ -252,11 +277,11 @@ export class EraseWorkspace {
           certified: null,
           entry: {
             time: opts.time ?? new Date().toISOString(),
-            erased: [...removed.keys()].map((id) => ({ id, content: '' })),
+            erased: commitments,
             certified: false,
             retrained: true,
             promptChanged: trained.meta.representatives.some((r, j) => r !== loadMeta(this.paths)?.representatives[j]),
-            notes: `clustered again from the data file (k=${trained.report.k}, eps=${trained.report.eps}); hand edits since the last clustering: ${removed.size} removed, ${added.length} added`,
+            notes,
           },
         },
         result: () => trained.report,
@@ -271,9 +296,11 @@ export class EraseWorkspace {
     return trained.report;
   }
 
-  private saveTrained(t: { model: TrainedModel; meta: ClusterMeta }): void {
+  private saveTrained(t: { model: TrainedModel; meta: ClusterMeta; dataset: ParsedDataset }): void {
     saveState(this.paths, t.model.state);
     saveMeta(this.paths, t.meta);
+    // The state now holds exactly the data file's contents: vectors of texts no longer in it go.
+    pruneVectors(this.paths, { id: t.meta.embedderId, dimension: t.meta.embedderDimension }, pointKeyOfState(t.model.state), contentsInUse(t.model.state, t.dataset.examples));
   }
 
   /** Trains from scratch on the data file, in memory; nothing is written. */
@@ -298,6 +325,7 @@ export class EraseWorkspace {
     }
     const hash = stateHash(model.state);
     const previous = loadMeta(this.paths);
+    const deletions = previous?.deletions ?? { certified: 0, retrained: 0 };
     const meta: ClusterMeta = {
       stateHash: hash,
       embedderId: embedder.id,
@@ -307,14 +335,16 @@ export class EraseWorkspace {
       ve: model.ve,
       nonEmpty: model.nonEmpty,
       warnings: model.warnings,
+      computedAtDeletions: deletionCount(deletions),
       epsChoice,
-      deletions: previous?.deletions ?? { certified: 0, retrained: 0 },
+      deletions,
       auditHead: previous?.auditHead,
     };
     const report: ClusterReport = {
       n: model.state.n,
       distinct: points.ids.length,
       k: model.state.params.k,
+      kEffective: model.state.k,
       eps: model.state.params.eps,
       epsNote: epsChoice?.note,
       epsTried: tried,
@@ -340,37 +370,36 @@ export class EraseWorkspace {
     if (!loaded || !meta) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
     const dataset = this.loadDataset();
     const { state } = loaded;
-    // The points the state was trained on: ids and weights from the state itself.
+    // The points the state was trained on: ids, weights and content hashes from the state itself.
+    // A vector is taken by the content hash the state recorded; the current text is only used to
+    // embed it again when it still hashes to that content (an id match alone proves nothing).
     const byId = new Map(dataset.examples.map((e) => [e.id, e] as const));
-    // An id missing from the data file (removed by hand) can only come from the point store, where
-    // it stays until reconciled: its text is gone, so it cannot be embedded again.
     const key = { embedderId: state.params.embedderId, seed: state.params.seed, dims: state.params.dims };
-    const gone = [...state.assignments.keys()].filter((id) => !byId.has(id));
-    if (gone.length > 0) {
-      const stored = loadPoints(this.paths.points, key);
-      if (!stored || gone.some((id) => !stored.has(id))) {
-        throw new UserError('examples were removed from the data file by hand', 'check', 'reconcile');
-      }
-    }
-    const items = [...state.assignments.keys()].map((id) => byId.get(id) ?? { id, input: '' });
+    const items: VectorItem[] = [...state.assignments.keys()].map((id) => {
+      const content = state.contents.get(id)!;
+      const e = byId.get(id);
+      return e && contentHash(e.input) === content ? { id, content, input: e.input } : { id, content };
+    });
     const vectors = await projectedVectors(this.paths, () => this.embedder(), key, items, opts);
     const points = makePointSet(
       state.params.dims,
-      [...state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: vectors.get(id)! })),
+      [...state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: vectors.get(id)!, content: state.contents.get(id)! })),
     );
     return { dataset, state, stateHash: loaded.hash, meta, points };
   }
 
   status(): StatusReport {
     const dataset = this.loadDataset();
-    const loaded = loadState(this.paths);
-    const meta = loadMeta(this.paths);
-    const weights = new Map(dataset.examples.map((e) => [e.id, e.multiplicity] as const));
-    let outOfDate = false;
-    if (loaded) {
-      const a = loaded.state.assignments;
-      outOfDate = a.size !== weights.size || [...a].some(([id, [, w]]) => weights.get(id) !== w);
+    let loaded: ReturnType<typeof loadState> = null;
+    let stateOutdated = false;
+    try {
+      loaded = loadState(this.paths);
+    } catch (e) {
+      if (!(e instanceof OutdatedStateError)) throw e;
+      stateOutdated = true; // reported, not thrown: status must work to tell the user what to do
     }
+    const meta = loadMeta(this.paths);
+    const drift = loaded ? driftOf(loaded.state, dataset) : null;
     const n = dataset.examples.reduce((s, e) => s + e.multiplicity, 0);
     return {
       dataFile: this.dataFile,
@@ -383,19 +412,48 @@ export class EraseWorkspace {
       ids: dataset.examples.map((e) => e.id),
       malformed: dataset.malformed.map((m) => ({ line: m.line, column: m.column, message: m.message })),
       duplicates: dataset.duplicates.length,
-      outOfDate,
+      outOfDate: drift !== null && hasDrift(drift),
+      drift: drift && { removed: [...drift.removed], added: drift.added, edited: drift.edited },
+      stateOutdated,
       deletions: meta?.deletions ?? { certified: 0, retrained: 0 },
       predictedCertified: meta?.predictedCertified ?? null,
       ve: meta?.ve ?? null,
+      qualityComputedAtDeletions: meta?.computedAtDeletions ?? null,
+      qualityStale: meta ? qualityIsStale(meta) : false,
       pendingErasure: existsSync(this.paths.intent),
     };
+  }
+
+  /**
+   * Recomputes the stored quality figures (VE, predicted certified, non-empty clusters, warnings)
+   * for the current state when they predate the latest deletion. Returns the (possibly unchanged) meta.
+   */
+  async refreshQuality(opts: WorkOptions & { force?: boolean } = {}): Promise<ClusterMeta> {
+    await this.lock.acquire();
+    try {
+      const model = await this.loadModel(opts);
+      if (!opts.force && !qualityIsStale(model.meta)) return model.meta;
+      const d = describe(model.state, model.points);
+      const meta: ClusterMeta = {
+        ...model.meta,
+        predictedCertified: d.predictedCertified,
+        ve: d.ve,
+        nonEmpty: d.nonEmpty,
+        warnings: d.warnings,
+        computedAtDeletions: deletionCount(model.meta.deletions),
+      };
+      saveMeta(this.paths, meta);
+      return meta;
+    } finally {
+      this.lock.release();
+    }
   }
 
   /** Every example with its cluster and whether it is a representative (for views). */
   examples(): ExampleView[] {
     const dataset = this.loadDataset();
     const loaded = loadState(this.paths);
-    const reps = new Set((loadMeta(this.paths)?.representatives ?? []).filter((r): r is string => r !== null));
+    const reps = new Set((loaded?.state.representatives ?? []).filter((r): r is string => r !== null));
     return dataset.examples.map((e) => ({
       id: e.id,
       input: e.input,
@@ -423,7 +481,7 @@ export class EraseWorkspace {
       const cluster = await this.nearestCluster(model.state, query, opts);
       ids = nearestMembers(model.state, model.points, cluster, this.config.shots);
     } else {
-      ids = meta.representatives.filter((r): r is string => r !== null);
+      ids = loaded.state.representatives.filter((r): r is string => r !== null); // the hashed state's, never a stale copy
     }
     const examples = ids.map((id) => {
       const e = byId.get(id);
@@ -441,7 +499,7 @@ export class EraseWorkspace {
     const c = gridPositions(finalGrid(state), state.phase, state.params.eps);
     let best = 0;
     let bestD = Infinity;
-    for (let j = 0; j < state.params.k; j++) {
+    for (let j = 0; j < state.k; j++) {
       let d = 0;
       for (let i = 0; i < D; i++) {
         const x = proj[i] / 1048576 - c[j * D + i];
@@ -455,14 +513,22 @@ export class EraseWorkspace {
     return best;
   }
 
-  /** Retrains from scratch on the current data and compares state hashes. */
+  /**
+   * Retrains from scratch on the data file's text and compares state hashes. The hashing embedder
+   * re-embeds every text; a slow embedder's cached vectors are used only under the content hash of
+   * the current text (scratchVectors) — never because an id matches.
+   */
   async verify(opts: WorkOptions = {}): Promise<VerifyReport> {
     const t0 = performance.now();
     const loaded = loadState(this.paths);
     if (!loaded) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
     const dataset = this.loadDataset();
     const p = loaded.state.params;
-    const points = await this.pointsFor(dataset.examples, { embedderId: p.embedderId, seed: p.seed, dims: p.dims }, opts);
+    const vectors = await scratchVectors(this.paths, () => this.embedder(), { embedderId: p.embedderId, seed: p.seed, dims: p.dims }, dataset.examples, opts);
+    const points = makePointSet(
+      p.dims,
+      dataset.examples.map((e) => ({ id: e.id, weight: e.multiplicity, vector: vectors.get(e.id)!, content: contentHash(e.input) })),
+    );
     const scratch = train(points, p, { signal: opts.signal });
     const scratchHash = stateHash(scratch);
     return { equal: scratchHash === loaded.hash, stateHash: loaded.hash, scratchHash, ms: performance.now() - t0 };
@@ -473,9 +539,9 @@ export class EraseWorkspace {
     const model = await this.loadModel(opts);
     const { state } = model;
     const last = state.iterations[state.iterations.length - 1];
-    const { x, y } = projectTo2d(model.points, { centroids: gridPositions(finalGrid(state), state.phase, state.params.eps), sizes: last.counts });
+    const { x, y } = projectTo2d(model.points, { centroids: gridPositions(finalGrid(state), state.phase, state.params.eps), sizes: last?.counts ?? new Float64Array(0) });
     const cluster = Int32Array.from(model.points.ids, (id) => model.state.assignments.get(id)![0]);
-    return { ids: [...model.points.ids], x, y, cluster, representatives: [...model.meta.representatives] };
+    return { ids: [...model.points.ids], x, y, cluster, representatives: [...state.representatives] };
   }
 
   /** Re-describes a state (quality, representatives) after it changed. */

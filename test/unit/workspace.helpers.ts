@@ -1,0 +1,43 @@
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EraseWorkspace, type WorkspaceConfig } from '../../src/core/workspace';
+
+/** Settings that shape the state: a brand-new workspace with these on the same file must reach the same state. */
+export type StateSettings = Pick<WorkspaceConfig, 'k' | 'eps' | 'seed' | 'dims' | 'maxIter' | 'embedder'>;
+
+export function tempDir(prefix = 'erase-exact-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * The oracle of ALGORITHMS.md §4: a fresh `erase init` + cluster in another folder on a copy of
+ * the data file, with the same settings. It shares nothing with the workspace under test.
+ */
+export async function freshStateHash(dataFile: string, settings: Partial<StateSettings>): Promise<string> {
+  const dir = tempDir('erase-oracle-');
+  const copy = join(dir, 'data.jsonl');
+  copyFileSync(dataFile, copy);
+  const ws = EraseWorkspace.init(copy, settings);
+  return (await ws.cluster()).stateHash;
+}
+
+/** Every file under a folder, recursively (the `.erase/` residue scan). */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** The files under `dir` whose bytes contain `needle`. */
+export function filesContaining(dir: string, needle: Buffer): string[] {
+  return filesUnder(dir).filter((f) => readFileSync(f).includes(needle));
+}
+
+export function bytesOf(v: Int32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
