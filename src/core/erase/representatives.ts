@@ -7,7 +7,7 @@ import { finalGrid, type QkmState } from '../qkmeans/state';
  * the cluster's final quantized centroid (ties: lowest id). Null for a cluster with no members.
  * It is part of the hashed state (computed by training, kept up to date by the deletion path).
  */
-export function representatives(state: QkmState, _points?: PointSet): (string | null)[] {
+export function representatives(state: QkmState): (string | null)[] {
   return [...state.representatives];
 }
 

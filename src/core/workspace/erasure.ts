@@ -139,9 +139,9 @@ async function planErasure(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
   const updateMs = performance.now() - tUpdate;
   const after = stateHash(state);
   const oldReps = meta.representatives;
-  // A certified deletion keeps every other example's cluster, so only a lost representative moves.
+  // The representatives are part of the state (the certified path recomputes a lost one).
   const described = certified ? null : describe(state, points);
-  const reps = described ? described.representatives : oldReps.some((r) => r !== null && erasedSet.has(r)) ? representatives(state, points) : [...oldReps];
+  const reps = representatives(state);
   const promptChanged = reps.length !== oldReps.length || reps.some((r, j) => r !== oldReps[j]);
 
   let verification: DeletionReceipt['verification'] = null;

@@ -24,7 +24,7 @@ export function describe(state: QkmState, points: PointSet): TrainedModel {
   const q = clusteringQuality(state, points);
   return {
     state,
-    representatives: representatives(state, points),
+    representatives: representatives(state),
     predictedCertified: predictedCertifiedFraction(state, points),
     ve: q.ve,
     nonEmpty: q.nonEmpty,
