@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { readLog } from '../../src/core/audit';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -188,11 +189,18 @@ test('a state file of the older format is reported clearly, never a crash', asyn
   assert.equal(s.stateOutdated, true);
   assert.equal(s.clustered, false);
   assert.equal(s.outOfDate, false, 'nothing to reconcile: the state must be rebuilt');
-  await assert.rejects(ws.verify(), (e) => e instanceof OutdatedStateError && e.code === 'check' && /older format .*erase cluster/.test(e.message));
+  await assert.rejects(ws.verify(), (e) => e instanceof OutdatedStateError && e.code === 'check' && e.remedy === 'cluster' && /older format/.test(e.message));
   await assert.rejects(ws.prompt(), OutdatedStateError);
   await ws.cluster();
   assert.equal(ws.status().stateOutdated, false);
   assert.equal((await ws.verify()).equal, true);
+  // The migration is an audited step: one 'retrain' entry from the old state's hash to the new one.
+  const log = await readLog(ws.paths.auditDir);
+  assert.deepEqual(
+    log.entries.map((e) => e.action),
+    ['retrain'],
+  );
+  assert.match(log.entries[0].notes ?? '', /migrated the state from format erase-qkm-state\/1/);
 });
 
 test('quality figures say at which deletion count they were computed and are refreshed on request', async () => {
