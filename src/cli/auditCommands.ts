@@ -31,7 +31,7 @@ export const auditCommand: Command = async (argv, mk) => {
       const r = await verifyLog(dir, { expectedHead });
       const human = r.ok
         ? `audit log OK: ${r.size} entries, root ${r.rootHash}${r.warnings.length ? `\n${r.warnings.map((w) => `note: ${w}`).join('\n')}` : ''}`
-        : `audit log FAILED verification:\n${r.problems.map((p) => `- ${p.kind}${p.seq !== undefined ? ` (entry ${p.seq})` : ''}: ${p.message}`).join('\n')}`;
+        : `audit log FAILED verification:\n${r.problems.map((p) => `- ${p.kind}${p.seq !== undefined ? ` (entry ${p.seq})` : ''}: ${p.message}`).join('\n')}${r.warnings.length ? `\n${r.warnings.map((w) => `note: ${w}`).join('\n')}` : ''}`;
       out.result(r, human);
       return r.ok ? EXIT_OK : EXIT_CHECK;
     }

@@ -204,6 +204,8 @@ function checkCheckpoints(parsed: ParsedLog, bytes: Buffer | null, opts: VerifyB
   const haveGenesis = keys.size > 0;
   if (!haveGenesis) problems.push({ kind: 'no-public-key', message: 'no public key to check checkpoint signatures against' });
   let latest: SignedCheckpoint | null = null;
+  /** Entries some checkpoint claims to cover, trusted or not: a key-add among them that no trusted key vouched for is a forgery. */
+  let anyCovered = 0;
   split.lines.forEach((lineBytes, k) => {
     const text = decodeUtf8(lineBytes);
     const parsedCp = text === null ? { error: 'not UTF-8' } : parseCheckpoint(text);
@@ -212,6 +214,7 @@ function checkCheckpoints(parsed: ParsedLog, bytes: Buffer | null, opts: VerifyB
       return;
     }
     const cp = parsedCp.value;
+    anyCovered = Math.max(anyCovered, cp.checkpoint.size);
     if (haveGenesis) replay.reach(Math.min(cp.checkpoint.size, size));
     const pem = keys.get(cp.keyId);
     if (pem === undefined) {
@@ -245,7 +248,7 @@ function checkCheckpoints(parsed: ParsedLog, bytes: Buffer | null, opts: VerifyB
     latest = cp;
   });
   // Key entries no checkpoint covers yet still show (they are 'unanchored' below, not unauthorized).
-  const covered = (latest as SignedCheckpoint | null)?.checkpoint.size ?? 0;
+  const covered = Math.min(size, anyCovered);
   if (haveGenesis) replay.reach(size);
   for (const u of replay.unvouched().filter((x) => x.seq < covered)) {
     problems.push({
