@@ -7,6 +7,7 @@ import type { RequestMatch } from '../core/requests/store';
 import { findMatches, type DeletionReceipt, type EraseWorkspace } from '../core/workspace';
 import { eraseAndRecord, executeRequest, previewRequest } from '../core/workspace/requests';
 import type { EraseService } from './eraseService';
+import { notifyFailure } from './failures';
 import { log } from './log';
 import { withCancellableProgress } from './progress';
 import { collectNeedles, scanAfterEraseEnabled, scanScope, type ResidualsTree } from './residuals';
@@ -59,14 +60,22 @@ async function runErasure(
   erase: (ws: EraseWorkspace, signal: AbortSignal) => Promise<Receipt>,
 ): Promise<Receipt> {
   const scan = scanAfterEraseEnabled() && residuals !== undefined;
-  const { receipt, needles, scope } = await withCancellableProgress(title, (signal) =>
-    service.run(async (ws) => {
-      // read the texts before they are gone (memory only; never logged)
-      const needles = scan ? collectNeedles(ws, idsOf(ws)) : [];
-      const receipt = await erase(ws, signal);
-      return { receipt, needles, scope: scanScope(ws) };
-    }),
-  );
+  let done: { receipt: Receipt; needles: ReturnType<typeof collectNeedles>; scope: ReturnType<typeof scanScope> };
+  try {
+    done = await withCancellableProgress(title, (signal) =>
+      service.run(async (ws) => {
+        // read the texts before they are gone (memory only; never logged)
+        const needles = scan ? collectNeedles(ws, idsOf(ws)) : [];
+        const receipt = await erase(ws, signal);
+        return { receipt, needles, scope: scanScope(ws) };
+      }),
+    );
+  } catch (e) {
+    // shown here, whoever started it (webview, command, script); the caller still gets the error
+    notifyFailure(vscode.l10n.t('Erasure failed'), e, title);
+    throw e;
+  }
+  const { receipt, needles, scope } = done;
   // ids and hashes only: the receipt never carries the erased text
   log.info(
     `erased ${receipt.erasedIds.length} example(s), request ${receipt.requestId}, certified=${receipt.certified}, retrained=${receipt.retrained}, ${receipt.ms.toFixed(1)} ms, state ${receipt.stateHashAfter.slice(0, 16)}`,

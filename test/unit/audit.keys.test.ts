@@ -37,6 +37,7 @@ import {
 } from '../../src/core/audit/index';
 import { EraseWorkspace, eraseExamples } from '../../src/core/workspace';
 import { loadMeta } from '../../src/core/workspace/persisted';
+import { SecretStorageKeyStore } from '../../src/extension/secretKeyStore';
 import { buildLog, entryInput, tempDir } from './audit.helpers';
 
 const WORDS = ['bright', 'slow', 'tender', 'loud', 'clever', 'odd', 'warm', 'grim', 'quiet', 'bold'];
@@ -272,4 +273,48 @@ test('entry schema: key entries are version 2 with a key field; version 1 can ne
   assert.ok(validateEntry({ ...e, action: 'erase' }).some((p) => p.includes('only key entries')));
   assert.ok(validateEntry({ ...e, action: 'hmac-key' }).some((p) => p.includes('adds no signing key')));
   assert.throws(() => buildEntry({ ...entryInput(1), action: 'key-add' }, 0, e.prevRoot, randomBytes(32)), /written by the log itself/);
+});
+
+/** The extension's SecretStorage, as far as SecretStorageKeyStore uses it. */
+function fakeSecrets(): ConstructorParameters<typeof SecretStorageKeyStore>[0] {
+  const m = new Map<string, string>();
+  return {
+    get: async (k: string) => m.get(k),
+    store: async (k: string, v: string) => void m.set(k, v),
+    delete: async (k: string) => void m.delete(k),
+    keys: async () => [...m.keys()],
+    onDidChange: () => ({ dispose() {} }),
+  } as unknown as ConstructorParameters<typeof SecretStorageKeyStore>[0];
+}
+
+test('the extension key store adopts CLI key files and its replaced key countersigns them (key-add, no reset)', async () => {
+  const root = tempDir('ext-store');
+  const auditDir = join(root, '.erase', 'audit');
+  const keysDir = join(root, '.erase', 'keys');
+  const extension = new SecretStorageKeyStore(fakeSecrets(), root, keysDir);
+  const { head } = await buildLog(auditDir, 2, extension as unknown as MemoryKeyStore); // buildLog only calls KeyStore methods
+  const own = await extension.getOrCreateSigningKey();
+  // The CLI, which cannot read SecretStorage, made its own key files meanwhile.
+  const cli = new FileKeyStore(keysDir);
+  const cliPair = await cli.getOrCreateSigningKey();
+  const cliHmac = await cli.getOrCreateHmacKey();
+  assert.notEqual(cliPair.publicKeyPem, own.publicKeyPem);
+  assert.equal((await extension.getOrCreateSigningKey()).publicKeyPem, cliPair.publicKeyPem, 'key files win');
+  assert.deepEqual(
+    (await extension.otherSigningKeys()).map((k) => k.publicKeyPem),
+    [own.publicKeyPem],
+    'the replaced key is kept',
+  );
+  const r = await appendEntry(auditDir, entryInput(2), { keyStore: extension, expectedHead: head });
+  assert.deepEqual(
+    r.keyEntries.map((e) => e.action),
+    ['key-add'],
+  );
+  const report = await verifyLog(auditDir, { expectedHead: r.head });
+  assert.equal(report.ok, true, JSON.stringify(report.problems));
+  assert.equal(report.keyChanges[0].vouchedBy, publicKeyId(own.publicKeyPem));
+  assert.equal(report.keyChanges[0].hmacKeyFingerprint, hmacKeyFingerprint(cliHmac), 'the adopted HMAC key file is recorded');
+  // The CLI itself appends with the same (now trusted) key: no further key entry.
+  const again = await appendEntry(auditDir, entryInput(3), { keyStore: cli, expectedHead: r.head });
+  assert.deepEqual(again.keyEntries, []);
 });

@@ -7,7 +7,7 @@ export * from './files';
 export type { TreeHead, Problem, ProblemKind } from './parse';
 export { appendEntry, readLog, currentHead, writeCheckpoint, repairTornTail } from './log';
 export type { AppendOptions, AppendResult, ReadLogResult, CheckpointOptions } from './log';
-export { verifyLog, verifyLogBytes } from './verify';
+export { verifyLog, verifyLogBytes, genesisPems } from './verify';
 export type { VerifyOptions, VerifyReport, KeyChange } from './verify';
 export * from './proofs';
 export { exportReport, buildReportModel, renderCsv, renderHtml, renderMarkdown } from './export';

@@ -9,14 +9,14 @@ import { closeSync, ftruncateSync, fsyncSync, mkdirSync, openSync, readFileSync 
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import { fsyncDir, writeFileAtomic } from '../storage/atomicWrite';
-import { signCheckpoint, SignedCheckpoint, encodeCheckpoint, parseCheckpoint, publicKeyId } from './checkpoint';
+import { signCheckpoint, SignedCheckpoint, encodeCheckpoint, publicKeyId } from './checkpoint';
 import { AuditEntry, AuditEntryInput, buildEntry, buildKeyEntry, encodeEntry, hmacKeyFingerprint, KeyEntryInput } from './entry';
 import { CHECKPOINT_FILE, LOG_FILE, PUBLIC_KEY_FILE, TORN_TAIL_FILE } from './files';
 import { appendLine, readIfExists, splitLines, withLock } from './jsonl';
 import { KeyStore, SigningKeyPair } from './keys';
 import { hashLeaf } from './merkle';
 import { headOf, parseLog, Problem, TreeHead } from './parse';
-import { verifyLogBytes, VerifyReport } from './verify';
+import { genesisPems, verifyLogBytes, VerifyReport } from './verify';
 
 export interface AppendOptions {
   keyStore: KeyStore;
@@ -48,39 +48,10 @@ function publishPublicKey(dir: string, publicKeyPem: string): void {
   if (readIfExists(path) === null) writeFileAtomic(path, publicKeyPem);
 }
 
-function firstCheckpointKeyId(cpBytes: Buffer | null): string | null {
-  const first = splitLines(cpBytes ?? Buffer.alloc(0)).lines[0];
-  if (first === undefined) return null;
-  const parsed = parseCheckpoint(first.toString('utf8'));
-  return 'error' in parsed ? null : parsed.value.keyId;
-}
-
-/**
- * The genesis key for a writer: the key of the first checkpoint, taken from whichever copy of it
- * is at hand (the published file or one of the caller's keys). An empty log starts with the
- * caller's key. Later keys come from the log's own key entries.
- */
-function genesisPems(dir: string, cpBytes: Buffer | null, callerPems: readonly string[]): string[] {
-  const firstId = firstCheckpointKeyId(cpBytes);
-  if (firstId === null && splitLines(cpBytes ?? Buffer.alloc(0)).lines.length === 0) return [callerPems[0]];
-  const stored = readIfExists(join(dir, PUBLIC_KEY_FILE))?.toString('utf8');
-  const candidates = stored === undefined ? [...callerPems] : [stored, ...callerPems];
-  const matching = firstId === null ? [] : candidates.filter((pem) => idOf(pem) === firstId);
-  return matching.length > 0 ? matching.slice(0, 1) : stored !== undefined ? [stored] : [];
-}
-
-function idOf(pem: string): string | null {
-  try {
-    return publicKeyId(pem);
-  } catch {
-    return null;
-  }
-}
-
 function verifyForWrite(dir: string, callerPems: readonly string[], expectedHead: TreeHead | undefined): VerifyReport {
   const cpBytes = readIfExists(join(dir, CHECKPOINT_FILE));
   return verifyLogBytes(readIfExists(join(dir, LOG_FILE)), cpBytes, {
-    publicKeyPems: genesisPems(dir, cpBytes, callerPems),
+    publicKeyPems: genesisPems(dir, callerPems, cpBytes),
     expectedHead,
     signatures: 'latest',
   });
@@ -132,7 +103,7 @@ function keyEntriesNeeded(
           time,
           toolVersion,
           key: { signingKeyId: id, hmacKeyFingerprint: hmacFp },
-          notes: `signer ${id.slice(0, 16)}… makes its commitments with a new HMAC key from here on (the previous one, ${recorded.slice(0, 16)}…, was not available); commitments made before stay checkable only with the previous HMAC key`,
+          notes: `signer ${id.slice(0, 16)}… makes its commitments with HMAC key ${hmacFp.slice(0, 16)}… from here on (previously recorded: ${recorded.slice(0, 16)}…, lost or not at hand); commitments made before stay checkable only with the previous HMAC key`,
         },
         signer: signing,
       },

@@ -309,6 +309,36 @@ export function verifyLogBytes(logBytes: Buffer | null, checkpointBytes: Buffer 
   };
 }
 
+function firstCheckpointKeyId(cpBytes: Buffer | null): string | null {
+  const first = splitLines(cpBytes ?? Buffer.alloc(0)).lines[0];
+  if (first === undefined) return null;
+  const parsed = parseCheckpoint(first.toString('utf8'));
+  return 'error' in parsed ? null : parsed.value.keyId;
+}
+
+function idOf(pem: string): string | null {
+  try {
+    return publicKeyId(pem);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The genesis key of the log in `dir`: the key of its first checkpoint, taken from the first of
+ * `candidates` (e.g. the caller's own keys) that is that key, else from the published
+ * audit-public-key.pem. An empty log starts with the first candidate. Later keys come from the
+ * log's own key entries, so this one key is all that verification needs.
+ */
+export function genesisPems(dir: string, candidates: readonly string[], cpBytes: Buffer | null = readIfExists(join(dir, CHECKPOINT_FILE))): string[] {
+  if (splitLines(cpBytes ?? Buffer.alloc(0)).lines.length === 0) return candidates.slice(0, 1);
+  const firstId = firstCheckpointKeyId(cpBytes);
+  const stored = readIfExists(join(dir, PUBLIC_KEY_FILE))?.toString('utf8');
+  const all = stored === undefined ? [...candidates] : [...candidates, stored];
+  const matching = firstId === null ? [] : all.filter((pem) => idOf(pem) === firstId);
+  return matching.length > 0 ? matching.slice(0, 1) : stored !== undefined ? [stored] : [];
+}
+
 export async function verifyLog(dir: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const warnings: string[] = [];
   let pems: readonly string[];
