@@ -20,6 +20,7 @@ import {
   buildKeyEntry,
   buildReportModel,
   checkCommitment,
+  consistency,
   encodeCheckpoint,
   encodeEntry,
   exportReport,
@@ -27,10 +28,13 @@ import {
   hashLeaf,
   hmacKeyFingerprint,
   prefixRoots,
+  proveRequest,
   publicKeyId,
   readLog,
   signCheckpoint,
   validateEntry,
+  verifyConsistencyProof,
+  verifyInclusionProof,
   verifyLog,
   writeCheckpoint,
   type SigningKeyPair,
@@ -317,4 +321,16 @@ test('the extension key store adopts CLI key files and its replaced key counters
   // The CLI itself appends with the same (now trusted) key: no further key entry.
   const again = await appendEntry(auditDir, entryInput(3), { keyStore: cli, expectedHead: r.head });
   assert.deepEqual(again.keyEntries, []);
+});
+
+test('proofs and consistency keep working across a key reset; the inclusion proof checks against the trusted keys', async () => {
+  const dir = tempDir('proofs');
+  const { head, publicKeyPem } = await buildLog(dir, 4);
+  const device = new MemoryKeyStore();
+  const r = await appendEntry(dir, { ...entryInput(4), requestId: 'REQ-AFTER-RESET' }, { keyStore: device, expectedHead: head });
+  const [proof] = await proveRequest(dir, 'REQ-AFTER-RESET', { expectedHead: r.head, keys: { publicKeyPem } });
+  const devicePem = (await device.getOrCreateSigningKey()).publicKeyPem;
+  assert.equal(verifyInclusionProof(proof, [publicKeyPem, devicePem]).ok, true);
+  assert.deepEqual(verifyInclusionProof(proof, publicKeyPem).problems, ['the checkpoint is not signed by the given key'], 'signed by the new key, not the genesis key');
+  assert.equal(verifyConsistencyProof(await consistency(dir, head.size, r.head.size, { expectedHead: r.head })), true);
 });
