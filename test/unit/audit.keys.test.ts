@@ -334,3 +334,35 @@ test('proofs and consistency keep working across a key reset; the inclusion proo
   assert.deepEqual(verifyInclusionProof(proof, publicKeyPem).problems, ['the checkpoint is not signed by the given key'], 'signed by the new key, not the genesis key');
   assert.equal(verifyConsistencyProof(await consistency(dir, head.size, r.head.size, { expectedHead: r.head })), true);
 });
+
+test('a writer checks the signature of a checkpoint that countersigns a key entry, even where it checks only the latest', async () => {
+  const dir = tempDir('fake-voucher');
+  const { head, keyStore, publicKeyPem } = await buildLog(dir, 4);
+  const attacker = generateSigningKeyPair();
+  const attackerId = publicKeyId(attacker.publicKeyPem);
+  // key-add for the attacker's key, "countersigned" by a checkpoint that names the log's key but is signed by the attacker
+  appendForged(
+    dir,
+    (seq, prevRoot) =>
+      buildKeyEntry(
+        {
+          action: 'key-add',
+          time: '2026-05-01T00:00:00.000Z',
+          toolVersion: 'x',
+          key: { signingKeyId: attackerId, publicKeyPem: attacker.publicKeyPem, hmacKeyFingerprint: 'a'.repeat(64) },
+        },
+        seq,
+        prevRoot,
+      ),
+    attacker,
+  );
+  const cps = lines(dir, CHECKPOINT_FILE);
+  const fake = JSON.parse(cps[cps.length - 1]);
+  fake.keyId = publicKeyId(publicKeyPem);
+  writeFileSync(join(dir, CHECKPOINT_FILE), [...cps.slice(0, -1), encodeCheckpoint(fake)].map((l) => l + '\n').join(''));
+  appendForged(dir, (seq, prevRoot) => buildEntry({ ...entryInput(5), requestId: 'REQ-FORGED' }, seq, prevRoot, randomBytes(32)), attacker);
+  assert.ok((await verifyLog(dir)).problems.some((p) => p.kind === 'checkpoint-signature'));
+  // Without a recorded head (which would flag the extra lines anyway) only the signature check stops it.
+  await assert.rejects(appendEntry(dir, entryInput(6), { keyStore }), /does not verify/);
+  await assert.rejects(appendEntry(dir, entryInput(6), { keyStore, expectedHead: head }), /does not verify/);
+});

@@ -174,6 +174,10 @@ class KeyReplay {
     }
   }
 
+  hasPendingBelow(size: number): boolean {
+    return this.pending.some((p) => p.seq < size);
+  }
+
   /** key-add entries no trusted key countersigned. */
   unvouched(): { seq: number; id: string }[] {
     return this.pending.filter((p) => p.key !== null).map(({ seq, id }) => ({ seq, id }));
@@ -226,7 +230,8 @@ function checkCheckpoints(parsed: ParsedLog, bytes: Buffer | null, opts: VerifyB
         });
       return;
     }
-    const mustCheck = opts.signatures !== 'latest' || k === split.lines.length - 1;
+    // A checkpoint that countersigns a key entry is always checked: trusting it unchecked would let a forged line add a key.
+    const mustCheck = opts.signatures !== 'latest' || k === split.lines.length - 1 || replay.hasPendingBelow(Math.min(cp.checkpoint.size, size));
     if (mustCheck && !checkSignature(cp, text!, pem, opts.signatureCache)) {
       problems.push({ kind: 'checkpoint-signature', seq: k, message: `checkpoint ${k + 1} has an invalid signature` });
       return;
