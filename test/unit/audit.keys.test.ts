@@ -118,10 +118,13 @@ test('CLI key files, then an empty key store (new browser profile), then the CLI
   assert.equal(withAuditorKey.ok, true, JSON.stringify(withAuditorKey.problems));
 
   const model = await buildReportModel(ws.paths.auditDir, { expectedHead });
+  const cliId = publicKeyId((await cli.getOrCreateSigningKey()).publicKeyPem);
   assert.deepEqual(
     model.keyChanges.map((c) => [c.seq, c.action, c.vouchedBy]),
-    [[reset.seq, 'key-reset', null]],
+    [[reset.seq, 'key-reset', cliId]],
+    'the CLI’s later checkpoint covered the reset; it is still a reset',
   );
+  assert.ok(report.warnings.some((w) => w.includes(`covered it later`)));
   assert.match(model.keyChanges[0].meaning, /KEY RESET.*stay checkable only with the HMAC key used then/);
   const md = await exportReport(ws.paths.auditDir, 'md', { expectedHead });
   assert.match(md, /## Signing and HMAC keys/);

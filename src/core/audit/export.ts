@@ -98,7 +98,7 @@ function meaningOf(c: KeyChange): string {
         ? `${key} added, countersigned by trusted key ${c.vouchedBy.slice(0, 16)}…; its commitments use HMAC key ${c.hmacKeyFingerprint.slice(0, 16)}… (${HMAC_NOTE})`
         : `${key} claims to be added but no trusted key countersigned it: verification fails`;
     case 'key-reset':
-      return `KEY RESET: ${key} was added without a countersignature by any key the log trusted (a new device, browser profile, colleague or tool with none of the earlier keys); entries from here on rest on that key alone — confirm with its holder. Its commitments use HMAC key ${c.hmacKeyFingerprint.slice(0, 16)}…; ${HMAC_NOTE}`;
+      return `KEY RESET: ${key} was added without a countersignature by any key the log trusted (a new device, browser profile, colleague or tool with none of the earlier keys); what it signed rests on that key alone — confirm with its holder.${c.vouchedBy ? ` A checkpoint by earlier key ${c.vouchedBy.slice(0, 16)}… covered it later (that signer appended after it).` : ''} Its commitments use HMAC key ${c.hmacKeyFingerprint.slice(0, 16)}…; ${HMAC_NOTE}`;
     case 'hmac-key':
       return `the HMAC key of ${key} was replaced (new fingerprint ${c.hmacKeyFingerprint.slice(0, 16)}…): ${HMAC_NOTE}`;
   }
@@ -221,7 +221,7 @@ export function renderMarkdown(m: ReportModel): string {
   lines.push('', '## Signing and HMAC keys', '', `- Trusted signing keys after replaying the log: ${m.trustedKeyIds.map((k) => `\`${md(k)}\``).join(', ') || 'none'}`);
   if (m.keyChanges.length === 0) lines.push('- No key changes: one signing key and one HMAC key throughout.');
   else {
-    lines.push('', '| entry | time | change | signing key | HMAC key fingerprint | countersigned by | meaning |', '|---|---|---|---|---|---|---|');
+    lines.push('', '| entry | time | change | signing key | HMAC key fingerprint | countersigned / later covered by | meaning |', '|---|---|---|---|---|---|---|');
     for (const c of m.keyChanges) {
       lines.push(
         `| ${[c.seq, md(c.time), c.action === 'key-reset' ? '**KEY RESET**' : md(c.action), md(c.signingKeyId), md(c.hmacKeyFingerprint), md(c.vouchedBy ?? '—'), md(c.meaning)].join(' | ')} |`,
@@ -282,7 +282,7 @@ export function renderHtml(m: ReportModel): string {
             <th>change</th>
             <th>signing key</th>
             <th>HMAC key fingerprint</th>
-            <th>countersigned by</th>
+            <th>countersigned / later covered by</th>
             <th>meaning</th>
           </tr>
         </thead>

@@ -41,7 +41,8 @@ export interface KeyChange {
   hmacKeyFingerprint: string;
   /**
    * key-add: the trusted key whose checkpoint countersigned the entry (null: none did — a problem).
-   * key-reset: always null (it vouches for itself). hmac-key: the key whose checkpoint first covered it.
+   * key-reset: a key trusted before the reset whose checkpoint later covered it (null: none — it rests on itself alone).
+   * hmac-key: the key whose checkpoint first covered it.
    */
   vouchedBy: string | null;
   notes: string;
@@ -124,13 +125,11 @@ class KeyReplay {
   readonly trusted = new Map<string, KeyObject>();
   readonly changes: KeyChange[] = [];
   private readonly pending: { seq: number; id: string; key: KeyObject | null; change: KeyChange }[] = [];
+  private readonly resets: { seq: number; before: Set<string>; change: KeyChange }[] = [];
   private next = 0;
   private readonly keyEntries: AuditEntry[];
 
-  constructor(
-    parsed: ParsedLog,
-    private readonly warnings: string[],
-  ) {
+  constructor(parsed: ParsedLog) {
     this.keyEntries = parsed.entries.filter((e): e is AuditEntry => e !== null && isKeyAction(e.action) && e.key !== undefined);
   }
 
@@ -155,16 +154,15 @@ class KeyReplay {
       }
       const { key, id } = keyFromPem(k.publicKeyPem!); // validateEntry checked that it parses and matches the id
       if (e.action === 'key-reset') {
+        this.resets.push({ seq: e.seq, before: new Set(this.trusted.keys()), change });
         this.trusted.set(id, key);
-        this.warnings.push(
-          `entry ${e.seq} is a KEY RESET (${e.time}): signing key ${short(id)} was added without a countersignature by a key the log already trusted; entries from ${e.seq} on rest on that key alone — confirm with its holder that they made this change${k.hmacKeyFingerprint ? `; its commitments use HMAC key ${short(k.hmacKeyFingerprint)}, so commitments made before stay checkable only with the HMAC key used then` : ''}`,
-        );
       } else this.pending.push({ seq: e.seq, id, key, change });
     }
   }
 
   /** A valid checkpoint by trusted key `by` over `size` countersigns the pending entries below it. */
   vouch(size: number, by: string): void {
+    for (const r of this.resets) if (r.seq < size && r.change.vouchedBy === null && r.before.has(by)) r.change.vouchedBy = by;
     for (let i = this.pending.length - 1; i >= 0; i--) {
       const p = this.pending[i];
       if (p.seq >= size) continue;
@@ -172,6 +170,14 @@ class KeyReplay {
       p.change.vouchedBy = by;
       this.pending.splice(i, 1);
     }
+  }
+
+  /** One warning per key reset, naming the entry: a reset is accepted but never silent. */
+  resetWarnings(): string[] {
+    return this.resets.map(
+      ({ seq, change: c }) =>
+        `entry ${seq} is a KEY RESET (${c.time}): signing key ${short(c.signingKeyId)} was added without a countersignature by a key the log already trusted, so what that key signed rests on it alone — confirm with its holder that they made this change${c.vouchedBy ? ` (a checkpoint by earlier key ${short(c.vouchedBy)} covered it later: that signer appended after it)` : ''}; its commitments use HMAC key ${short(c.hmacKeyFingerprint)}, so commitments made before stay checkable only with the HMAC key used then`,
+    );
   }
 
   hasPendingBelow(size: number): boolean {
@@ -296,8 +302,9 @@ export function verifyLogBytes(logBytes: Buffer | null, checkpointBytes: Buffer 
   const parsed = parseLog(logBytes);
   const problems = [...parsed.problems];
   const warnings: string[] = [];
-  const replay = new KeyReplay(parsed, warnings);
+  const replay = new KeyReplay(parsed);
   const latestCheckpoint = checkCheckpoints(parsed, checkpointBytes, opts, problems, replay);
+  warnings.push(...replay.resetWarnings());
   if (expectedHead) checkExpectedHead(parsed, expectedHead, problems);
   else warnings.push('no recorded tree head was given: removing the last entries together with their checkpoints cannot be detected without it');
   const head = headOf(parsed);
