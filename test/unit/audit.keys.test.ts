@@ -369,3 +369,44 @@ test('a writer checks the signature of a checkpoint that countersigns a key entr
   await assert.rejects(appendEntry(dir, entryInput(6), { keyStore }), /does not verify/);
   await assert.rejects(appendEntry(dir, entryInput(6), { keyStore, expectedHead: head }), /does not verify/);
 });
+
+/** Appends `entry` as the next line (correctly chained), with no checkpoint: a crash before signing. */
+function appendUnsigned(dir: string, make: (seq: number, prevRoot: string) => AuditEntry): void {
+  const leaves = lines(dir, LOG_FILE).map((l) => hashLeaf(Buffer.from(l, 'utf8')));
+  appendFileSync(join(dir, LOG_FILE), encodeEntry(make(leaves.length, prefixRoots(leaves)[leaves.length].toString('hex'))) + '\n');
+}
+
+async function keyEntryFor(store: MemoryKeyStore, action: 'key-add' | 'key-reset') {
+  const pair = await store.getOrCreateSigningKey();
+  const key = { signingKeyId: publicKeyId(pair.publicKeyPem), publicKeyPem: pair.publicKeyPem, hmacKeyFingerprint: hmacKeyFingerprint(await store.getOrCreateHmacKey()) };
+  return (seq: number, prevRoot: string) => buildKeyEntry({ action, time: '2026-05-01T00:00:00.000Z', toolVersion: 'x', key }, seq, prevRoot);
+}
+
+test('a crash right after its own key entry never blocks the next append (signed or not yet signed), someone else’s still does', async () => {
+  // signed key-reset, then the crash: the log is one entry past the recorded head
+  const dir = tempDir('resume-signed');
+  const { head } = await buildLog(dir, 3);
+  const device = new MemoryKeyStore();
+  appendForged(dir, await keyEntryFor(device, 'key-reset'), await device.getOrCreateSigningKey());
+  const r = await appendEntry(dir, entryInput(3), { keyStore: device, expectedHead: head });
+  assert.deepEqual(r.keyEntries, [], 'the key entry already there is used, not written twice');
+  assert.equal(r.entry.seq, 4);
+  assert.equal((await verifyLog(dir, { expectedHead: r.head })).ok, true);
+
+  // key-add written, its countersigning checkpoint not: the store's trusted key signs it now
+  const dir2 = tempDir('resume-unsigned');
+  const built = await buildLog(dir2, 3);
+  const extension = new MemoryKeyStore(randomBytes(32), generateSigningKeyPair(), [await built.keyStore.getOrCreateSigningKey()]);
+  appendUnsigned(dir2, await keyEntryFor(extension, 'key-add'));
+  const r2 = await appendEntry(dir2, entryInput(3), { keyStore: extension, expectedHead: built.head });
+  assert.deepEqual(r2.keyEntries, []);
+  const v2 = await verifyLog(dir2, { expectedHead: r2.head });
+  assert.equal(v2.ok, true, JSON.stringify(v2.problems));
+  assert.equal(v2.keyChanges[0].vouchedBy, publicKeyId(built.publicKeyPem));
+
+  // a key entry for a key that is not the caller's is not resumed
+  const dir3 = tempDir('resume-foreign');
+  const b3 = await buildLog(dir3, 3);
+  appendUnsigned(dir3, await keyEntryFor(new MemoryKeyStore(), 'key-reset'));
+  await assert.rejects(appendEntry(dir3, entryInput(3), { keyStore: b3.keyStore, expectedHead: b3.head }), /does not verify/);
+});

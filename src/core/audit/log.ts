@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors';
 import { fsyncDir, writeFileAtomic } from '../storage/atomicWrite';
 import { signCheckpoint, SignedCheckpoint, encodeCheckpoint, publicKeyId } from './checkpoint';
-import { AuditEntry, AuditEntryInput, buildEntry, buildKeyEntry, encodeEntry, hmacKeyFingerprint, KeyEntryInput } from './entry';
+import { AuditEntry, AuditEntryInput, buildEntry, buildKeyEntry, encodeEntry, hmacKeyFingerprint, isKeyAction, KeyEntryInput } from './entry';
 import { CHECKPOINT_FILE, LOG_FILE, PUBLIC_KEY_FILE, TORN_TAIL_FILE } from './files';
 import { appendLine, readIfExists, splitLines, withLock } from './jsonl';
 import { KeyStore, SigningKeyPair } from './keys';
@@ -140,6 +140,36 @@ function keyEntriesNeeded(
 }
 
 /**
+ * A crash between a key entry and the entry it was written for leaves the log ahead of the
+ * caller's recorded head, or with the key entry not yet signed. When everything after the
+ * recorded head (and after the last checkpoint) is a key entry for one of the caller's own keys,
+ * that is our own unfinished work: sign it if needed and continue, instead of blocking forever.
+ * Returns the report to continue with, or null when the problems are anything else.
+ */
+function resumeOwnKeyEntries(dir: string, report: VerifyReport, keys: readonly SigningKeyPair[], expectedHead: TreeHead | undefined, time: string): VerifyReport | null {
+  if (report.problems.some((p) => p.kind !== 'unanchored' && p.kind !== 'beyond-head')) return null;
+  const parsed = parseLog(readIfExists(join(dir, LOG_FILE)));
+  const head = headOf(parsed);
+  const covered = report.latestCheckpoint?.checkpoint.size ?? 0;
+  const tail = parsed.entries.slice(Math.min(covered, expectedHead?.size ?? covered));
+  const ownIds = new Set(keys.map((k) => publicKeyId(k.publicKeyPem)));
+  if (tail.length === 0 || !tail.every((e) => e !== null && isKeyAction(e.action) && e.key !== undefined && ownIds.has(e.key.signingKeyId))) return null;
+  if (covered < head.size) {
+    // A key-reset's key is trusted once its entry exists; a key-add needs the countersigning key, which trustedKeyIds excludes until then.
+    const trusted = new Set(report.trustedKeyIds);
+    const signer = keys.find((k) => trusted.has(publicKeyId(k.publicKeyPem)));
+    if (signer === undefined) return null;
+    const checkpoint = signCheckpoint({ ...head, time }, signer.privateKeyPem, signer.publicKeyPem);
+    appendLine(join(dir, CHECKPOINT_FILE), encodeCheckpoint(checkpoint));
+  }
+  return verifyForWrite(
+    dir,
+    keys.map((k) => k.publicKeyPem),
+    expectedHead === undefined ? undefined : head,
+  );
+}
+
+/**
  * Appends one entry and signs a checkpoint over the new tree head. The entry's `time` is also
  * the checkpoint's time (the caller's clock; core never reads one). If the log does not know the
  * caller's keys yet, a key entry goes first (see keyEntriesNeeded), under the same lock.
@@ -150,7 +180,9 @@ export async function appendEntry(dir: string, input: AuditEntryInput, opts: App
   const others = (await opts.keyStore.otherSigningKeys?.()) ?? [];
   mkdirSync(dir, { recursive: true });
   return withLock(dir, async () => {
-    const report = verifyForWrite(dir, [signing.publicKeyPem, ...others.map((o) => o.publicKeyPem)], opts.expectedHead);
+    const callerPems = [signing.publicKeyPem, ...others.map((o) => o.publicKeyPem)];
+    let report = verifyForWrite(dir, callerPems, opts.expectedHead);
+    if (!report.ok) report = resumeOwnKeyEntries(dir, report, [signing, ...others], opts.expectedHead, input.time) ?? report;
     if (!report.ok) throw new UserError(`the audit log does not verify, so nothing was appended: ${describe(report)}`, 'check');
     // Fails here on a bad entry, before any key entry is written.
     buildEntry(input, report.size, report.rootHash, hmacKey);
