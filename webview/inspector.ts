@@ -75,6 +75,8 @@ export class Inspector {
     no.addEventListener('click', () => box.remove());
     yes.addEventListener('click', async () => {
       yes.setAttribute('disabled', '');
+      status.className = 'muted';
+      status.removeAttribute('role');
       status.textContent = 'Erasing…';
       try {
         const r = await request('erase', { ids: [...this.ids], requester: requester.value || undefined, reason: reason.value || undefined });
@@ -82,7 +84,10 @@ export class Inspector {
         box.remove();
         this.onErased(r);
       } catch (e) {
-        status.textContent = `Failed: ${(e as Error).message}`;
+        // in place, as an alert: the host also shows it as a notification with what to do
+        status.className = 'error';
+        status.setAttribute('role', 'alert');
+        status.textContent = `Erasure failed: ${(e as Error).message}`;
         yes.removeAttribute('disabled');
       }
     });

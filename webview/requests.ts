@@ -140,6 +140,8 @@ export class DeletionRequests {
     no.addEventListener('click', () => box.remove());
     yes.addEventListener('click', async () => {
       yes.setAttribute('disabled', '');
+      status.className = 'muted';
+      status.removeAttribute('role');
       status.textContent = 'Erasing…';
       try {
         const r = await request('runRequest', { requestId: rec.requestId });
@@ -154,7 +156,10 @@ export class DeletionRequests {
         );
         this.onErased(r.receipt);
       } catch (e) {
-        status.textContent = `Failed: ${(e as Error).message}`;
+        // in place, as an alert: the host also shows it as a notification with what to do
+        status.className = 'error';
+        status.setAttribute('role', 'alert');
+        status.textContent = `Erasure failed: ${(e as Error).message}`;
         yes.removeAttribute('disabled');
       }
     });

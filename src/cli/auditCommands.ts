@@ -27,9 +27,13 @@ export const auditCommand: Command = async (argv, mk) => {
   switch (sub) {
     case 'verify': {
       const r = await verifyLog(dir, { expectedHead });
+      const keys = r.keyChanges.map(
+        (c) => `key change at entry ${c.seq}: ${c.action} of signing key ${c.signingKeyId.slice(0, 16)}…${c.vouchedBy ? ` (countersigned by ${c.vouchedBy.slice(0, 16)}…)` : ''}`,
+      );
+      const notes = [...keys, ...r.warnings.map((w) => `note: ${w}`)].map((l) => `\n${l}`).join('');
       const human = r.ok
-        ? `audit log OK: ${r.size} entries, root ${r.rootHash}${r.warnings.length ? `\n${r.warnings.map((w) => `note: ${w}`).join('\n')}` : ''}`
-        : `audit log FAILED verification:\n${r.problems.map((p) => `- ${p.kind}${p.seq !== undefined ? ` (entry ${p.seq})` : ''}: ${p.message}`).join('\n')}`;
+        ? `audit log OK: ${r.size} entries, root ${r.rootHash}${notes}`
+        : `audit log FAILED verification:\n${r.problems.map((p) => `- ${p.kind}${p.seq !== undefined ? ` (entry ${p.seq})` : ''}: ${p.message}`).join('\n')}${notes}`;
       out.result(r, human);
       return r.ok ? EXIT_OK : EXIT_CHECK;
     }

@@ -41,7 +41,7 @@ export type { Example } from './dataset/types';
 export { writeFileAtomic } from './storage/atomicWrite';
 
 // The audit log: verification, proofs, reports, keys.
-export { consistency, exportReport, proveRequest, readLog, verifyLog } from './audit';
+export { consistency, exportReport, genesisPems, proveRequest, readLog, verifyLog } from './audit';
 export type { ReportFormat } from './audit';
 export { HMAC_KEY_FILE, SIGNING_KEY_FILE, SIGNING_PUBLIC_FILE, derivePublicPem, generateSigningKeyPair } from './audit';
 export type { KeyStore, SigningKeyPair } from './audit';

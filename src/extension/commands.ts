@@ -2,13 +2,14 @@
 // under cancellable progress, report. Handlers also return their result so scripts can use them.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { verifyLog, streamCompletion, type EraseWorkspace, loadMeta, previewRequest, refuseRequest } from '../core';
+import { genesisPems, verifyLog, streamCompletion, type EraseWorkspace, loadMeta, previewRequest, refuseRequest } from '../core';
 import type { EraseService } from './eraseService';
 import { eraseWithReceipt, executeRequestWithReceipt, matchingIds, type EraseMeta } from './eraseFlow';
+import { notifyFailure } from './failures';
 import { importTable } from './importFlow';
 import { log } from './log';
 import { currentModel, ensureModel, ensureReachable, pickModel } from './ollama';
-import { isCancelled, withCancellableProgress } from './progress';
+import { withCancellableProgress } from './progress';
 import { scanScope, type ResidualsTree } from './residuals';
 import { revealExample } from './reveal';
 import { readSettings } from './settings';
@@ -48,13 +49,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       try {
         return await fn(...args);
       } catch (e) {
-        if (isCancelled(e)) {
-          log.info(`${id} cancelled`);
-          return undefined;
-        }
-        const msg = e instanceof Error ? e.message : String(e);
-        log.error(`${id} failed: ${msg}`);
-        void vscode.window.showErrorMessage(msg);
+        notifyFailure(vscode.l10n.t('ERASE'), e, id);
         return undefined;
       }
     });
@@ -176,14 +171,26 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
 
     reg('erase.verifyAuditLog', () =>
       service.run(async (ws) => {
-        // the public key comes from the key store, not from the copy stored beside the log
-        const pair = await ws.keyStore.getOrCreateSigningKey();
+        // The genesis key comes from the key store when it holds it (not from the copy stored beside the log);
+        // keys added later come from the log's own key entries.
+        const own = [(await ws.keyStore.getOrCreateSigningKey()).publicKeyPem, ...((await ws.keyStore.otherSigningKeys?.()) ?? []).map((k) => k.publicKeyPem)];
         const head = loadMeta(ws.paths)?.auditHead;
-        const r = await verifyLog(ws.paths.auditDir, { keys: { publicKeyPem: pair.publicKeyPem }, ...(head ? { expectedHead: head } : {}) });
-        log.info(`audit verify: ok=${r.ok} size=${r.size} problems=${r.problems.length}`);
-        if (r.ok) void vscode.window.showInformationMessage(vscode.l10n.t('Audit log intact: {0} entries, root {1}.', r.size, r.rootHash.slice(0, 16)));
+        const r = await verifyLog(ws.paths.auditDir, { keys: { publicKeyPem: genesisPems(ws.paths.auditDir, own) }, ...(head ? { expectedHead: head } : {}) });
+        const resets = r.keyChanges.filter((c) => c.action === 'key-reset').length;
+        log.info(`audit verify: ok=${r.ok} size=${r.size} problems=${r.problems.length} key changes=${r.keyChanges.length}`);
+        if (r.ok && resets > 0)
+          void vscode.window.showWarningMessage(
+            vscode.l10n.t(
+              'Audit log intact: {0} entries, root {1}. It records {2} key reset(s) (a signer with none of the earlier keys); the audit export lists them.',
+              r.size,
+              r.rootHash.slice(0, 16),
+              resets,
+            ),
+          );
+        else if (r.ok) void vscode.window.showInformationMessage(vscode.l10n.t('Audit log intact: {0} entries, root {1}.', r.size, r.rootHash.slice(0, 16)));
         else void vscode.window.showErrorMessage(vscode.l10n.t('Audit log check failed: {0} problem(s). See the ERASE log.', r.problems.length));
         for (const p of r.problems) log.warn(`audit problem: ${JSON.stringify(p)}`);
+        for (const w of r.warnings) log.info(`audit note: ${w}`);
         return r;
       }, false),
     ),

@@ -5,10 +5,10 @@
 import * as vscode from 'vscode';
 import { type RequestMatch, type DeletionRequestRecord, eraseRequest, findMatches, type DeletionReceipt, type EraseSelector, type EraseWorkspace } from '../core';
 import type { EraseService } from './eraseService';
+import { notifyFailure } from './failures';
 import { log } from './log';
 import { withCancellableProgress } from './progress';
 import { scanAfterEraseEnabled, scanScope, type ResidualsTree } from './residuals';
-import { describeError } from './remedies';
 
 export type Receipt = DeletionReceipt;
 
@@ -67,10 +67,8 @@ async function runErasure(
       }),
     );
   } catch (e) {
-    // never only in the log: the user asked for an erasure and must see why it did not happen
-    const text = describeError(e);
-    log.error(`erasure failed: ${text}`);
-    void vscode.window.showErrorMessage(vscode.l10n.t('The erasure did not happen: {0}', text));
+    // shown here, whoever started it (webview, command, script); the caller still gets the error
+    notifyFailure(vscode.l10n.t('Erasure failed'), e, title);
     throw e;
   }
   const { receipt, record, scanResiduals: runScan, scope } = outcome;

@@ -3,6 +3,9 @@
 // the CLI, which keeps 0600 files in .erase/keys/: key files that exist are adopted (they win, so
 // both tools keep signing with the same keys); the extension itself never creates key files,
 // except through the explicit "Export audit keys for the CLI" command.
+// Keys never block an erasure: with empty SecretStorage and no key files (a new browser profile,
+// machine or colleague) new keys are made and the audit log adds them by a key entry. A key that
+// adopting replaces is kept (not deleted): it still countersigns (key-add) and checks old commitments.
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,7 +16,13 @@ interface StoredKeys {
   format: 'erase-audit-keys/1';
   hmacKeyHex?: string;
   privateKeyPem?: string;
+  /** Keys replaced by adopted key files, newest last (optional fields: older versions ignore them). */
+  previousHmacKeyHexes?: string[];
+  previousPrivateKeyPems?: string[];
 }
+
+const HMAC_HEX = /^[0-9a-f]{64,}$/;
+const keep = (list: string[] | undefined, old: string | undefined): string[] | undefined => (old === undefined || list?.includes(old) ? list : [...(list ?? []), old]);
 
 /** The secret name for a workspace: stable for a path, reveals nothing about it. */
 export function secretNameFor(workspaceRoot: string): string {
@@ -40,7 +49,7 @@ export class SecretStorageKeyStore implements KeyStore {
       const stored = await this.read();
       const fromFile = this.fileHmacHex();
       if (fromFile && fromFile !== stored.hmacKeyHex) {
-        await this.write({ ...stored, hmacKeyHex: fromFile });
+        await this.write({ ...stored, hmacKeyHex: fromFile, previousHmacKeyHexes: keep(stored.previousHmacKeyHexes, stored.hmacKeyHex) });
         this.info(`adopted the audit HMAC key from ${path.join(this.keysDir, HMAC_KEY_FILE)} into SecretStorage`);
         return Buffer.from(fromFile, 'hex');
       }
@@ -59,14 +68,23 @@ export class SecretStorageKeyStore implements KeyStore {
       let pem = stored.privateKeyPem;
       if (fromFile && fromFile !== pem) {
         pem = fromFile;
-        await this.write({ ...stored, privateKeyPem: pem });
+        await this.write({ ...stored, privateKeyPem: pem, previousPrivateKeyPems: keep(stored.previousPrivateKeyPems, stored.privateKeyPem) });
         this.info(`adopted the audit signing key from ${path.join(this.keysDir, SIGNING_KEY_FILE)} into SecretStorage`);
       } else if (!pem) {
         pem = generateSigningKeyPair().privateKeyPem;
         await this.write({ ...stored, privateKeyPem: pem });
-        this.info('created a new audit signing key in SecretStorage');
+        this.info('created a new audit signing key in SecretStorage; the audit log will add it by a key entry');
       }
       return { privateKeyPem: pem, publicKeyPem: derivePublicPem(pem) };
+    });
+  }
+
+  /** Signing keys this store replaced by adopting key files: one the log trusts countersigns the current key. */
+  otherSigningKeys(): Promise<SigningKeyPair[]> {
+    return this.locked(async () => {
+      const stored = await this.read();
+      const current = this.fileSigningPem() ?? stored.privateKeyPem;
+      return (stored.previousPrivateKeyPems ?? []).filter((pem) => pem !== current).flatMap((pem) => pairOf(pem));
     });
   }
 
@@ -112,10 +130,15 @@ export class SecretStorageKeyStore implements KeyStore {
     if (!raw) return { format: 'erase-audit-keys/1' };
     try {
       const v = JSON.parse(raw) as StoredKeys;
+      const strings = (x: unknown, ok: (t: string) => boolean) => (Array.isArray(x) ? x.filter((t): t is string => typeof t === 'string' && ok(t)) : undefined);
+      const prevHmac = strings(v.previousHmacKeyHexes, (t) => HMAC_HEX.test(t));
+      const prevPem = strings(v.previousPrivateKeyPems, () => true);
       return {
         format: 'erase-audit-keys/1',
-        ...(typeof v.hmacKeyHex === 'string' && /^[0-9a-f]{64,}$/.test(v.hmacKeyHex) ? { hmacKeyHex: v.hmacKeyHex } : {}),
+        ...(typeof v.hmacKeyHex === 'string' && HMAC_HEX.test(v.hmacKeyHex) ? { hmacKeyHex: v.hmacKeyHex } : {}),
         ...(typeof v.privateKeyPem === 'string' ? { privateKeyPem: v.privateKeyPem } : {}),
+        ...(prevHmac?.length ? { previousHmacKeyHexes: prevHmac } : {}),
+        ...(prevPem?.length ? { previousPrivateKeyPems: prevPem } : {}),
       };
     } catch {
       throw new Error('the audit keys in SecretStorage are damaged; export a backup copy of .erase/keys/ into place and reload the window');
@@ -137,5 +160,14 @@ export class SecretStorageKeyStore implements KeyStore {
   private fileSigningPem(): string | undefined {
     const file = path.join(this.keysDir, SIGNING_KEY_FILE);
     return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  }
+}
+
+/** A stored private key as a pair; a damaged one is skipped (it can only ever help as a countersigner). */
+function pairOf(privateKeyPem: string): SigningKeyPair[] {
+  try {
+    return [{ privateKeyPem, publicKeyPem: derivePublicPem(privateKeyPem) }];
+  } catch {
+    return [];
   }
 }

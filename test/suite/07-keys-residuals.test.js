@@ -1,6 +1,7 @@
 // Audit keys in SecretStorage (no key files unless exported) and the residual-copy scan after an
 // erasure. Runs last: it erases from the workspace and writes key files at the end.
 const assert = require('assert');
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const vscode = require('vscode');
@@ -111,5 +112,32 @@ suite('audit keys and residual copies', () => {
     assert.strictEqual(fs.readFileSync(path.join(keysDir(), 'audit-signing-key.pub.pem'), 'utf8'), fs.readFileSync(path.join(auditDir, pubBeside), 'utf8'));
     const r = await vscode.commands.executeCommand('erase.verifyAuditLog');
     assert.strictEqual(r.ok, true);
+  });
+
+  test('keys never block an erasure: new CLI key files are adopted and the log adds them by a countersigned key entry', async () => {
+    const a = await api();
+    // As if the CLI on another machine made its own keys and they were copied in: a signing key the log has never seen.
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519', {
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    fs.writeFileSync(path.join(keysDir(), 'audit-signing-key.pem'), privateKey, { mode: 0o600 });
+    fs.writeFileSync(path.join(keysDir(), 'audit-signing-key.pub.pem'), publicKey, { mode: 0o644 });
+    fs.writeFileSync(path.join(keysDir(), 'audit-hmac.key'), crypto.randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+    const r = await a.handleWebviewMessage({ kind: 'request', id: 7001, method: 'erase', params: { ids: ['neg-9'], requester: 'key test' } });
+    assert.strictEqual(r.ok, true, r.error);
+    const lines = fs
+      .readFileSync(path.join(root(), '.erase', 'audit', 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const keyEntry = lines[lines.length - 2];
+    assert.strictEqual(keyEntry.action, 'key-add', 'the SecretStorage key (trusted) countersigned the adopted one');
+    assert.strictEqual(keyEntry.key.publicKeyPem, publicKey);
+    assert.ok(!JSON.stringify(keyEntry).includes('PRIVATE'), 'never a private key in the log');
+    const v = await vscode.commands.executeCommand('erase.verifyAuditLog');
+    assert.strictEqual(v.ok, true, JSON.stringify(v.problems));
+    assert.ok(v.keyChanges.some((c) => c.action === 'key-add' && c.vouchedBy));
+    assert.ok(!v.keyChanges.some((c) => c.action === 'key-reset'), 'no reset was needed');
   });
 });

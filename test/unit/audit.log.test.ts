@@ -69,9 +69,18 @@ test('appendEntry refuses to extend a log that does not verify, and writes nothi
   await assert.rejects(appendEntry(dir, entryInput(4), { keyStore, expectedHead: { size: 5, rootHash: head.rootHash } }), UserError);
   appendFileSync(logPath, '{"half":');
   await assert.rejects(appendEntry(dir, entryInput(4), { keyStore, expectedHead: head }), /incomplete line/);
-  // A different signing key (e.g. the wrong workspace's key store) is refused too.
+  // A different signing key (another device, or the wrong workspace's key store) is not refused:
+  // it is added by a key-reset entry first, which verification always reports.
   writeFileSync(logPath, bytes);
-  await assert.rejects(appendEntry(dir, entryInput(4), { keyStore: new MemoryKeyStore(), expectedHead: head }), /signing key that is not the log's key/);
+  const other = await appendEntry(dir, entryInput(4), { keyStore: new MemoryKeyStore(), expectedHead: head });
+  assert.deepEqual(
+    other.keyEntries.map((e) => [e.seq, e.action]),
+    [[4, 'key-reset']],
+  );
+  assert.equal(other.entry.seq, 5);
+  const after = await verifyLog(dir, { expectedHead: other.head });
+  assert.equal(after.ok, true, JSON.stringify(after.problems));
+  assert.ok(after.warnings.some((w) => w.includes('entry 4 is a KEY RESET')));
 });
 
 test('concurrent appends in one process are serialised', async () => {

@@ -6,13 +6,38 @@
  * "example X was erased in entry N"; the log alone reveals nothing about X, and without the
  * key one cannot even test guesses (plain hashes of short texts could be brute-forced).
  */
+import { createPublicKey } from 'node:crypto';
 import { canonicalJson, hmacSha256Hex } from '../hash';
 import { UserError } from '../errors';
+import { publicKeyId } from './checkpoint';
 
+/** Version of ordinary entries: unchanged, so logs written before key entries existed still verify byte for byte. */
 export const AUDIT_ENTRY_VERSION = 1;
+/** Version of key entries (key-add, key-reset, hmac-key): they carry the `key` field, which v1 readers do not know. */
+export const AUDIT_KEY_ENTRY_VERSION = 2;
 
-export const AUDIT_ACTIONS = ['init', 'erase', 'verify', 'refuse', 'reconcile', 'retrain', 'forget-set-export', 'note'] as const;
+export const AUDIT_ACTIONS = ['init', 'erase', 'verify', 'refuse', 'reconcile', 'retrain', 'forget-set-export', 'note', 'key-add', 'key-reset', 'hmac-key'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/**
+ * Key entries, written by the log itself (appendEntry), never by callers:
+ * - key-add: a new signing key, countersigned — the checkpoint covering the entry is signed by a key the log already trusted;
+ * - key-reset: a new signing key that no trusted key vouched for (none was at hand); accepted, but always reported;
+ * - hmac-key: a signer now makes its commitments with a different HMAC key (the old one was lost).
+ */
+export const KEY_ACTIONS = ['key-add', 'key-reset', 'hmac-key'] as const;
+export type KeyAction = (typeof KEY_ACTIONS)[number];
+export const isKeyAction = (a: unknown): a is KeyAction => (KEY_ACTIONS as readonly unknown[]).includes(a);
+
+/** What a key entry records. Public material and fingerprints only: never a secret key. */
+export interface KeyRecord {
+  /** The signing key added (key-add, key-reset) or whose HMAC key changed (hmac-key): SHA-256 of its DER SPKI, hex. */
+  signingKeyId: string;
+  /** key-add / key-reset: the new public key (Ed25519 SPKI PEM, not secret), so verification needs no side file. */
+  publicKeyPem?: string;
+  /** hmacKeyFingerprint() of the HMAC key this signer's commitments use from this entry on. */
+  hmacKeyFingerprint: string;
+}
 
 export interface Commitments {
   /** HMAC of each erased example id, hex; index i pairs with contents[i]. Sorted by ids. */
@@ -28,7 +53,7 @@ export interface Verification {
 }
 
 export interface AuditEntry {
-  v: typeof AUDIT_ENTRY_VERSION;
+  v: typeof AUDIT_ENTRY_VERSION | typeof AUDIT_KEY_ENTRY_VERSION;
   /** 0-based position in the log; equals the Merkle leaf index. */
   seq: number;
   /**
@@ -55,6 +80,8 @@ export interface AuditEntry {
   verification?: Verification;
   toolVersion: string;
   notes?: string;
+  /** Key entries only (v 2). */
+  key?: KeyRecord;
 }
 
 /** One erased example, as the caller knows it. Used only to compute commitments. */
@@ -65,12 +92,13 @@ export interface ErasedExample {
 }
 
 /** What the caller supplies; seq, prevRoot and commitments are filled in by the log. */
-export type AuditEntryInput = Omit<AuditEntry, 'v' | 'seq' | 'prevRoot' | 'commitments' | 'erasedCount'> & {
+export type AuditEntryInput = Omit<AuditEntry, 'v' | 'seq' | 'prevRoot' | 'commitments' | 'erasedCount' | 'key'> & {
   erased?: readonly ErasedExample[];
 };
 
 const ID_DOMAIN = 'erase-workbench/audit/v1/id\0';
 const CONTENT_DOMAIN = 'erase-workbench/audit/v1/content\0';
+const FINGERPRINT_DOMAIN = 'erase-workbench/audit/v1/hmac-key-fingerprint\0';
 const MIN_KEY_BYTES = 32;
 
 function checkKey(key: Uint8Array): void {
@@ -90,6 +118,15 @@ export function commitId(key: Uint8Array, id: string): string {
 export function commitContent(key: Uint8Array, content: string | Uint8Array): string {
   checkKey(key);
   return hmacSha256Hex(key, withDomain(CONTENT_DOMAIN, content));
+}
+
+/**
+ * Names an HMAC key without revealing it (an HMAC under the key itself, in its own domain, so it
+ * can never equal a commitment). Recorded in key entries so an auditor can tell which key made which commitments.
+ */
+export function hmacKeyFingerprint(key: Uint8Array): string {
+  checkKey(key);
+  return hmacSha256Hex(key, Buffer.from(FINGERPRINT_DOMAIN, 'utf8'));
 }
 
 /** Commitments for a batch, pairs sorted by id commitment so the order leaks nothing. */
@@ -142,6 +179,7 @@ function assertNoLeak(input: AuditEntryInput): void {
 
 /** Builds the record the log will store; throws UserError on invalid input. */
 export function buildEntry(input: AuditEntryInput, seq: number, prevRoot: string, hmacKey: Uint8Array): AuditEntry {
+  if (isKeyAction(input.action)) throw new UserError(`audit action ${input.action} is written by the log itself when a key changes`, 'input');
   assertNoLeak(input);
   const erased = input.erased ?? [];
   const entry: AuditEntry = {
@@ -170,13 +208,46 @@ export function buildEntry(input: AuditEntryInput, seq: number, prevRoot: string
   return entry;
 }
 
+export interface KeyEntryInput {
+  action: KeyAction;
+  time: string;
+  toolVersion: string;
+  key: KeyRecord;
+  notes?: string;
+}
+
+/** A key entry: no commitments, no state change; its request id names the key, so it groups apart from deletion requests. */
+export function buildKeyEntry(input: KeyEntryInput, seq: number, prevRoot: string): AuditEntry {
+  const entry: AuditEntry = {
+    v: AUDIT_KEY_ENTRY_VERSION,
+    seq,
+    prevRoot,
+    requestId: `audit-key-${input.key.signingKeyId.slice(0, 16)}`,
+    time: input.time,
+    action: input.action,
+    commitments: { ids: [], contents: [] },
+    erasedCount: 0,
+    stateHashBefore: '',
+    stateHashAfter: '',
+    certified: false,
+    retrained: false,
+    promptChanged: false,
+    toolVersion: input.toolVersion,
+    notes: input.notes,
+    key: { ...input.key },
+  };
+  const problems = validateEntry(entry);
+  if (problems.length > 0) throw new UserError(`invalid audit key entry: ${problems.join('; ')}`, 'input');
+  return entry;
+}
+
 /** The entry's one line in audit.jsonl (without the newline) and its Merkle leaf bytes. */
 export function encodeEntry(entry: AuditEntry): string {
   return canonicalJson(entry);
 }
 
 const FIELDS: Record<string, (v: unknown) => string | null> = {
-  v: (v) => (v === AUDIT_ENTRY_VERSION ? null : `unsupported version ${String(v)}`),
+  v: (v) => (v === AUDIT_ENTRY_VERSION || v === AUDIT_KEY_ENTRY_VERSION ? null : `unsupported version ${String(v)}`),
   seq: (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? null : 'seq must be a non-negative integer'),
   prevRoot: (v) => (typeof v === 'string' && HEX64.test(v) ? null : 'prevRoot must be 64 hex digits'),
   requestId: (v) => (typeof v === 'string' && v.length > 0 && v.length <= 200 ? null : 'requestId must be a non-empty string (max 200)'),
@@ -212,7 +283,33 @@ const FIELDS: Record<string, (v: unknown) => string | null> = {
   },
   toolVersion: (v) => (typeof v === 'string' && v.length > 0 && v.length <= 100 ? null : 'toolVersion must be a non-empty string'),
   notes: optionalString,
+  key: (v) => {
+    if (v === undefined) return null;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'key must be an object';
+    const k = v as Record<string, unknown>;
+    if (Object.keys(k).some((f) => f !== 'signingKeyId' && f !== 'publicKeyPem' && f !== 'hmacKeyFingerprint')) return 'key has unknown fields';
+    if (typeof k.signingKeyId !== 'string' || !HEX64.test(k.signingKeyId)) return 'key.signingKeyId must be 64 hex digits';
+    if (typeof k.hmacKeyFingerprint !== 'string' || !HEX64.test(k.hmacKeyFingerprint)) return 'key.hmacKeyFingerprint must be 64 hex digits';
+    if (k.publicKeyPem === undefined) return null;
+    return checkPublicKeyPem(k.publicKeyPem, k.signingKeyId);
+  },
 };
+
+const MAX_PEM = 400;
+
+/** The PEM must be exactly the canonical SPKI export of an Ed25519 key with the stated id (no room to hide anything). */
+function checkPublicKeyPem(pem: unknown, keyId: string): string | null {
+  if (typeof pem !== 'string' || pem.length > MAX_PEM) return 'key.publicKeyPem must be a PEM public key';
+  try {
+    const key = createPublicKey(pem);
+    if (key.asymmetricKeyType !== 'ed25519') return 'key.publicKeyPem must be an Ed25519 key';
+    if (key.export({ type: 'spki', format: 'pem' }).toString() !== pem) return 'key.publicKeyPem is not in canonical SPKI PEM form';
+    return publicKeyId(key) === keyId ? null : 'key.publicKeyPem does not match key.signingKeyId';
+  } catch {
+    return 'key.publicKeyPem is not a valid PEM public key';
+  }
+}
+
 const REQUIRED = [
   'v',
   'seq',
@@ -258,6 +355,23 @@ export function validateEntry(value: unknown): string[] {
     if (e.erasedCount !== e.commitments.ids.length) problems.push(`erasedCount ${e.erasedCount} differs from the ${e.commitments.ids.length} commitments`);
     const ids = e.commitments.ids;
     if (ids.some((h, i) => i > 0 && ids[i - 1] > h)) problems.push('commitments are not in canonical (sorted) order');
+    problems.push(...keyEntryProblems(e));
   }
+  return problems;
+}
+
+/** Version 2 is exactly "a key entry": a v1 line can never claim a key change, and a key entry can never erase anything. */
+function keyEntryProblems(e: AuditEntry): string[] {
+  if (!isKeyAction(e.action)) {
+    if (e.key !== undefined) return ['only key entries (key-add, key-reset, hmac-key) carry a key field'];
+    return e.v === AUDIT_ENTRY_VERSION ? [] : [`action ${e.action} needs version ${AUDIT_ENTRY_VERSION}`];
+  }
+  const problems: string[] = [];
+  if (e.v !== AUDIT_KEY_ENTRY_VERSION) problems.push(`a ${e.action} entry needs version ${AUDIT_KEY_ENTRY_VERSION}`);
+  if (e.key === undefined) return [...problems, `a ${e.action} entry needs a key field`];
+  if (e.action === 'hmac-key' ? e.key.publicKeyPem !== undefined : e.key.publicKeyPem === undefined) {
+    problems.push(e.action === 'hmac-key' ? 'an hmac-key entry adds no signing key (no publicKeyPem)' : `a ${e.action} entry needs key.publicKeyPem`);
+  }
+  if (e.erasedCount !== 0) problems.push('a key entry erases nothing');
   return problems;
 }

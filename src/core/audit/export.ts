@@ -11,7 +11,7 @@ import { csvRow, escapeMarkdown, html, SafeHtml } from './escape';
 import { LOG_FILE, PUBLIC_KEY_FILE } from './files';
 import { readIfExists } from './jsonl';
 import { parseLog, Problem, TreeHead } from './parse';
-import { verifyLog, VerifyOptions } from './verify';
+import { KeyChange, verifyLog, VerifyOptions } from './verify';
 
 export type ReportFormat = 'md' | 'html' | 'json' | 'csv';
 
@@ -38,6 +38,15 @@ export interface Receipt {
   scratchHash: string;
   toolVersion: string;
   notes: string;
+  /** Key entries: the signing key added (key-add, key-reset) or whose HMAC key changed (hmac-key). */
+  keyId: string;
+  /** Key entries: fingerprint of the HMAC key the signer uses from this entry on (never the key). */
+  hmacKeyFingerprint: string;
+}
+
+/** A key change as the auditor reads it: what happened and what it means for checking the log. */
+export interface KeyChangeView extends KeyChange {
+  meaning: string;
 }
 
 export interface ReportModel {
@@ -48,6 +57,10 @@ export interface ReportModel {
   /** The exact bytes the checkpoint signature covers, for checking with other tools. */
   checkpointMessage: string | null;
   publicKeyId: string | null;
+  /** Every signing- or HMAC-key change in the log, in order. Empty for a log with one signer and one HMAC key. */
+  keyChanges: KeyChangeView[];
+  /** The signing keys the log trusts after replaying its key entries (genesis first). */
+  trustedKeyIds: string[];
   requests: { requestId: string; receipts: Receipt[] }[];
   howToVerify: string[];
 }
@@ -70,7 +83,25 @@ function receipt(e: AuditEntry): Receipt {
     scratchHash: e.verification?.scratchHash ?? '',
     toolVersion: e.toolVersion,
     notes: e.notes ?? '',
+    keyId: e.key?.signingKeyId ?? '',
+    hmacKeyFingerprint: e.key?.hmacKeyFingerprint ?? '',
   };
+}
+
+const HMAC_NOTE = 'commitments in earlier entries stay checkable only with the HMAC key used then';
+
+function meaningOf(c: KeyChange): string {
+  const key = `signing key ${c.signingKeyId.slice(0, 16)}…`;
+  switch (c.action) {
+    case 'key-add':
+      return c.vouchedBy
+        ? `${key} added, countersigned by trusted key ${c.vouchedBy.slice(0, 16)}…; its commitments use HMAC key ${c.hmacKeyFingerprint.slice(0, 16)}… (${HMAC_NOTE})`
+        : `${key} claims to be added but no trusted key countersigned it: verification fails`;
+    case 'key-reset':
+      return `KEY RESET: ${key} was added without a countersignature by any key the log trusted (a new device, browser profile, colleague or tool with none of the earlier keys); what it signed rests on that key alone — confirm with its holder.${c.vouchedBy ? ` A checkpoint by earlier key ${c.vouchedBy.slice(0, 16)}… covered it later (that signer appended after it).` : ''} Its commitments use HMAC key ${c.hmacKeyFingerprint.slice(0, 16)}…; ${HMAC_NOTE}`;
+    case 'hmac-key':
+      return `the HMAC key of ${key} was replaced (new fingerprint ${c.hmacKeyFingerprint.slice(0, 16)}…): ${HMAC_NOTE}`;
+  }
 }
 
 const HOW_TO_VERIFY = [
@@ -81,6 +112,7 @@ const HOW_TO_VERIFY = [
   'Compare the tree head (size and root) with the one recorded in the workspace state: a log shorter than the recorded head had entries removed from its end.',
   'For a single request, an inclusion proof (leaf index, tree size, audit path, signed root) shows its entries are in the signed tree without revealing the rest of the log; verify it with the RFC 9162 §2.1.3.2 algorithm.',
   'Erased examples appear only as keyed commitments: HMAC-SHA256(workspace key, "erase-workbench/audit/v1/id" + NUL + example id). Only the holder of the workspace key can confirm that a given example was erased in a given entry.',
+  `More than one signer: the key of the first checkpoint (the published ${PUBLIC_KEY_FILE}) is trusted from the start. A key-add entry (version 2) carries a new public key (its PEM and key id) and counts only once a checkpoint signed by an already-trusted key covers it. A key-reset entry adds a key no trusted key vouched for: it is accepted but always reported, and everything after it rests on that key. An hmac-key entry records a signer's new HMAC key by its fingerprint HMAC-SHA256(key, "erase-workbench/audit/v1/hmac-key-fingerprint" + NUL), never the key.`,
 ];
 
 export async function buildReportModel(dir: string, opts: ExportOptions = {}): Promise<ReportModel> {
@@ -112,6 +144,8 @@ export async function buildReportModel(dir: string, opts: ExportOptions = {}): P
     checkpoint: cp,
     checkpointMessage: cp ? checkpointMessage(cp.checkpoint).toString('utf8') : null,
     publicKeyId: keyId,
+    keyChanges: report.keyChanges.map((c) => ({ ...c, meaning: meaningOf(c) })),
+    trustedKeyIds: report.trustedKeyIds,
     requests: [...requests].map(([requestId, receipts]) => ({ requestId, receipts })),
     howToVerify: HOW_TO_VERIFY,
   };
@@ -150,6 +184,8 @@ const CSV_COLUMNS: (keyof Receipt)[] = [
   'scratchHash',
   'toolVersion',
   'notes',
+  'keyId',
+  'hmacKeyFingerprint',
 ];
 
 /** One row per entry; the tree head and checkpoint go in the JSON/MD/HTML forms. */
@@ -182,6 +218,16 @@ export function renderMarkdown(m: ReportModel): string {
       `- Signature (base64): ${md(c.signature)}`,
     );
   } else lines.push('', 'No signed checkpoint.');
+  lines.push('', '## Signing and HMAC keys', '', `- Trusted signing keys after replaying the log: ${m.trustedKeyIds.map((k) => `\`${md(k)}\``).join(', ') || 'none'}`);
+  if (m.keyChanges.length === 0) lines.push('- No key changes: one signing key and one HMAC key throughout.');
+  else {
+    lines.push('', '| entry | time | change | signing key | HMAC key fingerprint | countersigned / later covered by | meaning |', '|---|---|---|---|---|---|---|');
+    for (const c of m.keyChanges) {
+      lines.push(
+        `| ${[c.seq, md(c.time), c.action === 'key-reset' ? '**KEY RESET**' : md(c.action), md(c.signingKeyId), md(c.hmacKeyFingerprint), md(c.vouchedBy ?? '—'), md(c.meaning)].join(' | ')} |`,
+      );
+    }
+  }
   lines.push('', '## Receipts by request', '');
   for (const r of m.requests) {
     lines.push(
@@ -227,6 +273,35 @@ export function renderHtml(m: ReportModel): string {
         <dd><code>${cp.signature}</code></dd>
       </dl>`
     : html`<p>No signed checkpoint.</p>`;
+  const keyChanges = m.keyChanges.length
+    ? html`<table>
+        <thead>
+          <tr>
+            <th>entry</th>
+            <th>time</th>
+            <th>change</th>
+            <th>signing key</th>
+            <th>HMAC key fingerprint</th>
+            <th>countersigned / later covered by</th>
+            <th>meaning</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${m.keyChanges.map(
+            (c) =>
+              html`<tr>
+                <td>${c.seq}</td>
+                <td>${c.time}</td>
+                <td>${c.action === 'key-reset' ? html`<strong class="bad">KEY RESET</strong>` : c.action}</td>
+                <td><code>${c.signingKeyId}</code></td>
+                <td><code>${c.hmacKeyFingerprint}</code></td>
+                <td><code>${c.vouchedBy ?? '—'}</code></td>
+                <td>${c.meaning}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>`
+    : html`<p>No key changes: one signing key and one HMAC key throughout.</p>`;
   const requests = m.requests.map(
     (r) =>
       html`<section>
@@ -299,6 +374,9 @@ export function renderHtml(m: ReportModel): string {
         </dl>
         <h2>Latest signed checkpoint</h2>
         ${checkpoint}
+        <h2>Signing and HMAC keys</h2>
+        <p>Trusted signing keys after replaying the log: ${m.trustedKeyIds.map((k) => html`<code>${k}</code> `)}</p>
+        ${keyChanges}
         <h2>Receipts by request</h2>
         ${requests}
         <h2>How to verify</h2>

@@ -16,7 +16,14 @@ export interface SigningKeyPair {
 
 export interface KeyStore {
   getOrCreateHmacKey(): Promise<Uint8Array>;
+  /** The key this store signs with. If the log does not trust it yet, appendEntry adds it by a key entry. */
   getOrCreateSigningKey(): Promise<SigningKeyPair>;
+  /**
+   * Other signing keys this store can also use (e.g. the CLI's key files beside the extension's
+   * own key, or a key it replaced). One the log already trusts countersigns the new key (key-add)
+   * instead of a key-reset. Optional: a store without it can only reset.
+   */
+  otherSigningKeys?(): Promise<SigningKeyPair[]>;
 }
 
 export const HMAC_KEY_FILE = 'audit-hmac.key';
@@ -138,7 +145,11 @@ export class MemoryKeyStore implements KeyStore {
   constructor(
     private readonly hmacKey: Uint8Array = randomBytes(HMAC_KEY_BYTES),
     private readonly pair: SigningKeyPair = generateSigningKeyPair(),
+    private readonly others: readonly SigningKeyPair[] = [],
   ) {}
+  async otherSigningKeys(): Promise<SigningKeyPair[]> {
+    return [...this.others];
+  }
   async getOrCreateHmacKey(): Promise<Uint8Array> {
     return this.hmacKey;
   }

@@ -23,6 +23,7 @@ export type ProblemKind =
   | 'checkpoint-torn'
   | 'checkpoint-malformed'
   | 'checkpoint-key'
+  | 'key-unauthorized'
   | 'checkpoint-signature'
   | 'checkpoint-root'
   | 'checkpoint-order'

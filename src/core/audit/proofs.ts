@@ -105,9 +105,11 @@ const unhexAll = (list: unknown): Buffer[] | null =>
 
 /**
  * Standalone check of an inclusion proof (e.g. parsed from a JSON file an auditor received).
- * With the auditor's public key, also checks that the root was signed by the log's key.
+ * With the auditor's public key, also checks that the root was signed by the log's key. A log
+ * with several signers (key entries): pass the keys `erase audit verify` reports as trusted
+ * (their PEMs are in the key entries); the checkpoint must be signed by one of them.
  */
-export function verifyInclusionProof(proof: unknown, publicKeyPem?: string): { ok: boolean; problems: string[] } {
+export function verifyInclusionProof(proof: unknown, publicKeyPem?: string | readonly string[]): { ok: boolean; problems: string[] } {
   const problems: string[] = [];
   const p = proof as Partial<InclusionProof> | null;
   if (typeof p !== 'object' || p === null || p.format !== INCLUSION_PROOF_FORMAT || typeof p.entry !== 'string') {
@@ -139,13 +141,14 @@ export function verifyInclusionProof(proof: unknown, publicKeyPem?: string): { o
     if (!cp || typeof cp !== 'object' || !cp.checkpoint) problems.push('no signed checkpoint');
     else {
       if (cp.checkpoint.size !== p.treeSize || cp.checkpoint.rootHash !== p.rootHash) problems.push('the checkpoint signs a different tree head');
-      let keyOk = false;
-      try {
-        keyOk = cp.keyId === publicKeyId(publicKeyPem);
-      } catch {
-        /* bad key */
-      }
-      if (!keyOk || !verifyCheckpointSignature(cp, publicKeyPem)) problems.push('the checkpoint is not signed by the given key');
+      const signer = (typeof publicKeyPem === 'string' ? [publicKeyPem] : publicKeyPem).find((pem) => {
+        try {
+          return cp.keyId === publicKeyId(pem);
+        } catch {
+          return false; // bad key
+        }
+      });
+      if (signer === undefined || !verifyCheckpointSignature(cp, signer)) problems.push('the checkpoint is not signed by the given key');
     }
   }
   return { ok: problems.length === 0, problems };

@@ -103,7 +103,17 @@ export class AuditLogTree extends AuditTreeBase {
     item.id = `audit:${e.seq}`;
     item.description = `${e.time} · ${short(e.stateHashAfter)}`;
     item.tooltip = new vscode.MarkdownString().appendText(JSON.stringify(e, null, 2));
-    item.iconPath = new vscode.ThemeIcon(e.action === 'erase' ? 'trash' : e.action === 'verify' ? (e.verifiedEqual === false ? 'error' : 'verified') : 'note');
+    item.iconPath = new vscode.ThemeIcon(iconFor(e));
+    // a key reset is never hidden: it is what an auditor must look at first
+    if (e.action === 'key-reset') item.description = `${e.time} · ${vscode.l10n.t('key reset: a signer with none of the earlier keys')}`;
     return item;
   }
+}
+
+function iconFor(e: AuditEntryView): string {
+  if (e.action === 'erase') return 'trash';
+  if (e.action === 'verify') return e.verifiedEqual === false ? 'error' : 'verified';
+  if (e.action === 'key-reset') return 'warning';
+  if (e.action === 'key-add' || e.action === 'hmac-key') return 'key';
+  return 'note';
 }

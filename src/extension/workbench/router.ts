@@ -12,6 +12,10 @@ import { exampleDetail, previewView, receiptView, requestView } from '../views';
 import { revealExample } from '../reveal';
 import { eraseWithReceipt, executeRequestWithReceipt, matchingIds } from '../eraseFlow';
 import { confirmModal } from '../confirm';
+import { notifyFailure } from '../failures';
+
+/** Requests that change the data set or its records: their failures are shown, not only logged. */
+const USER_ACTIONS: ReadonlySet<string> = new Set(['erase', 'runRequest', 'refuseRequest']);
 
 export class WorkbenchRouter implements vscode.Disposable {
   private readonly streams = new Map<string, AbortController>();
@@ -44,7 +48,7 @@ export class WorkbenchRouter implements vscode.Disposable {
       return undefined;
     }
     if (m.kind === 'command') {
-      await this.command(m).catch((e) => log.error(`webview command ${m.method} failed: ${String(e?.message ?? e)}`));
+      await this.command(m).catch((e) => notifyFailure(vscode.l10n.t('ERASE'), e, `webview command ${m.method}`));
       return undefined;
     }
     try {
@@ -53,6 +57,9 @@ export class WorkbenchRouter implements vscode.Disposable {
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       log.warn(`webview request ${m.method} failed: ${msg}`);
+      // The webview shows it in place too; an erasure's failure must also reach the user when the panel is hidden.
+      if (USER_ACTIONS.has(m.method))
+        notifyFailure(m.method === 'refuseRequest' ? vscode.l10n.t('Refusing the request failed') : vscode.l10n.t('Erasure failed'), e, `webview request ${m.method}`);
       return this.reply({ kind: 'reply', id: m.id, ok: false, error: msg });
     }
   }
