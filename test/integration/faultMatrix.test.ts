@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, erase, tempDir } from './cliHarness';
@@ -53,6 +53,15 @@ function dropLines(dir: string, pred: (line: string, i: number) => boolean): voi
   writeFileSync(file, lines.filter((l, i) => !pred(l, i)).join('\n'));
 }
 
+function editLine(dir: string, marker: string, from: string, to: string): void {
+  const file = join(dir, 'data.jsonl');
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(marker));
+  assert.ok(i >= 0, marker);
+  lines[i] = lines[i].replace(from, to);
+  writeFileSync(file, lines.join('\n'));
+}
+
 function addLines(dir: string, texts: string[]): void {
   const file = join(dir, 'data.jsonl');
   writeFileSync(file, readFileSync(file, 'utf8') + texts.map((t) => JSON.stringify({ input: t, output: 'positive' }) + '\n').join(''));
@@ -85,6 +94,7 @@ function actions(ids: string[]): Action[] {
     { name: 'reconcile (lines removed by hand)', setup: (d) => dropLines(d, (_, i) => i === 3 || i === 17), args: ['reconcile'] },
     { name: 'reconcile (lines added by hand)', setup: (d) => addLines(d, ['a freshly added example about a film', 'another new line about a plot']), args: ['reconcile'] },
     { name: 'cluster after a hand removal', setup: (d) => dropLines(d, (_, i) => i === 23), args: ['cluster'] },
+    { name: 'reconcile (an explicit-id text edited by hand)', setup: (d) => editLine(d, '"id":"ex-18"', 'number 18', 'number eighteen, edited'), args: ['reconcile'] },
   ];
 }
 
@@ -119,6 +129,49 @@ async function auditOk(ws: EraseWorkspace): Promise<void> {
   assert.ok(report.ok, JSON.stringify(report.problems));
 }
 
+/**
+ * After a kill: the next start recovers; nothing the action does not erase is lost, and what it
+ * erases is gone all or nothing; the audit log verifies; the action run again completes; the state
+ * equals a brand-new workspace's; a later erasure works and stays exact.
+ */
+async function checkAfterKill(dir: string, action: Action, before: Buffer, where: string): Promise<'completed' | 'rolled back or nothing pending'> {
+  const ws = EraseWorkspace.open(dir);
+  const rec = await recoverPending(ws, ws.keyStore);
+  await auditOk(ws);
+  // Nothing lost: every line of the file before the action is still there unless it was erased.
+  const after = readFileSync(join(dir, 'data.jsonl'), 'utf8').split('\n');
+  const kept = new Set(after);
+  const missing = before
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => !kept.has(l));
+  const lost = missing.filter((l) => !action.erases?.(l));
+  assert.equal(lost.length, 0, `${where}: ${lost.length} line(s) lost that the action does not erase`);
+  // All or nothing: either every line the action erases is gone, or none is.
+  if (action.erases) {
+    const erasedNow = missing.length;
+    const erasable = before
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => action.erases!(l)).length;
+    assert.ok(erasedNow === 0 || erasedNow === erasable, `${where}: ${erasedNow} of ${erasable} lines erased (partial)`);
+  }
+  assert.ok(after.includes('{"input": a malformed line kept byte for byte'), `${where}: the malformed line was lost`);
+  // The action again: completes it (or finds it done), then the state equals a fresh workspace's.
+  const again = spawnSync(process.execPath, [CLI, ...action.args], { cwd: dir, encoding: 'utf8' });
+  if (action.name !== 'request refuse' || again.status !== 2) assert.equal(again.status, 0, `${where}: re-run failed: ${again.stderr}`);
+  const ws2 = EraseWorkspace.open(dir);
+  assert.equal((await reconcile(ws2, {}, ws2.keyStore)).changed, false, `${where}: hand edits left unreconciled after the re-run`);
+  assert.equal(ws2.status().stateHash, await freshHash(dir), `${where}: state differs from a brand-new workspace`);
+  await auditOk(ws2);
+  // A later erasure works and stays exact.
+  const another = ws2.loadDataset().examples.find((e) => e.input.includes('number 7'))!;
+  await eraseRequest(ws2, { kind: 'ids', ids: [another.id] }, { scan: false, unloadModel: false });
+  assert.equal(ws2.status().stateHash, await freshHash(dir), `${where}: state after a later erasure differs from a brand-new workspace`);
+  await auditOk(ws2);
+  return rec?.outcome === 'completed' ? 'completed' : 'rolled back or nothing pending';
+}
+
 test('fault matrix: every action killed at every write step recovers, loses nothing, verifies and equals a brand-new workspace', async () => {
   const base = baseWorkspace();
   const totals: Record<string, { steps: number; completed: number; rolledBackOrNothingPending: number }> = {};
@@ -140,42 +193,9 @@ test('fault matrix: every action killed at every write step recovers, loses noth
       const where = `${action.name}, killed at step ${at}/${steps}`;
       try {
         assert.equal(r.signal, 'SIGKILL', `${where}: expected a kill (exit ${r.status}: ${r.stderr})`);
-        const ws = EraseWorkspace.open(dir);
-        const rec = await recoverPending(ws, ws.keyStore);
-        if (rec?.outcome === 'completed') totals[action.name].completed++;
+        const outcome = await checkAfterKill(dir, action, before, where);
+        if (outcome === 'completed') totals[action.name].completed++;
         else totals[action.name].rolledBackOrNothingPending++;
-        await auditOk(ws);
-        // Nothing lost: every line of the file before the action is still there unless it was erased.
-        const after = readFileSync(join(dir, 'data.jsonl'), 'utf8').split('\n');
-        const kept = new Set(after);
-        const missing = before
-          .toString('utf8')
-          .split('\n')
-          .filter((l) => !kept.has(l));
-        const lost = missing.filter((l) => !action.erases?.(l));
-        assert.equal(lost.length, 0, `${where}: ${lost.length} line(s) lost that the action does not erase`);
-        // All or nothing: either every line the action erases is gone, or none is.
-        if (action.erases) {
-          const erasedNow = missing.length;
-          const erasable = before
-            .toString('utf8')
-            .split('\n')
-            .filter((l) => action.erases!(l)).length;
-          assert.ok(erasedNow === 0 || erasedNow === erasable, `${where}: ${erasedNow} of ${erasable} lines erased (partial)`);
-        }
-        assert.ok(after.includes('{"input": a malformed line kept byte for byte'), `${where}: the malformed line was lost`);
-        // The action again: completes it (or finds it done), then the state equals a fresh workspace's.
-        const again = spawnSync(process.execPath, [CLI, ...action.args], { cwd: dir, encoding: 'utf8' });
-        if (action.name !== 'request refuse' || again.status !== 2) assert.equal(again.status, 0, `${where}: re-run failed: ${again.stderr}`);
-        const ws2 = EraseWorkspace.open(dir);
-        await reconcile(ws2, {}, ws2.keyStore); // an interrupted 'request refuse' leaves no drift; others are done
-        assert.equal(ws2.status().stateHash, await freshHash(dir), `${where}: state differs from a brand-new workspace`);
-        await auditOk(ws2);
-        // A later erasure works and stays exact.
-        const another = ws2.loadDataset().examples.find((e) => e.input.includes('number 7'))!;
-        await eraseRequest(ws2, { kind: 'ids', ids: [another.id] }, { scan: false, unloadModel: false });
-        assert.equal(ws2.status().stateHash, await freshHash(dir), `${where}: state after a later erasure differs from a brand-new workspace`);
-        await auditOk(ws2);
       } catch (e) {
         violations++;
         throw e;
@@ -187,5 +207,59 @@ test('fault matrix: every action killed at every write step recovers, loses noth
   console.log(
     `fault matrix: ${JSON.stringify({ actions: Object.keys(totals).length, stride: STRIDE, stepsPerAction: Object.values(totals).map((t) => t.steps), kills: Object.values(totals).reduce((s, t) => s + t.completed + t.rolledBackOrNothingPending, 0), violations, totals })}`,
   );
+  rmSync(base.dir, { recursive: true, force: true });
+});
+
+/** A tiny seeded generator (test scheduling only; nothing here shapes product state). */
+function lcg(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+function runKilledAfter(dir: string, args: string[], ms: number): Promise<boolean> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, stdio: 'ignore' });
+    let killed = false;
+    const timer = setTimeout(() => (killed = child.kill('SIGKILL')), ms);
+    child.on('close', () => {
+      clearTimeout(timer);
+      done(killed);
+    });
+  });
+}
+
+const RANDOM_TRIALS = Number(process.env.FAULT_TRIALS ?? 14);
+
+test(`random SIGKILL trials across every action (${RANDOM_TRIALS})`, { timeout: 60 * 60 * 1000 }, async () => {
+  const base = baseWorkspace();
+  const list = actions(base.ids);
+  const rnd = lcg(20261130);
+  // How long each action runs here, to spread the kills over it.
+  const spans = new Map<string, number>();
+  for (const action of list) {
+    const probe = tempDir('random-probe');
+    cpSync(base.dir, probe, { recursive: true });
+    await action.setup(probe);
+    const t0 = performance.now();
+    assert.equal(spawnSync(process.execPath, [CLI, ...action.args], { cwd: probe }).status, 0, action.name);
+    spans.set(action.name, performance.now() - t0);
+    rmSync(probe, { recursive: true, force: true });
+  }
+  const stats = { trials: 0, killed: 0, completed: 0, rolledBackOrNothingPending: 0 };
+  for (let t = 0; t < RANDOM_TRIALS; t++) {
+    const action = list[t % list.length];
+    const dir = tempDir('random');
+    cpSync(base.dir, dir, { recursive: true });
+    await action.setup(dir);
+    const before = readFileSync(join(dir, 'data.jsonl'));
+    const killed = await runKilledAfter(dir, action.args, rnd() * spans.get(action.name)! * 1.1);
+    stats.trials++;
+    if (killed) stats.killed++;
+    const outcome = await checkAfterKill(dir, action, before, `${action.name}, random trial ${t}${killed ? '' : ' (finished before the kill)'}`);
+    if (outcome === 'completed') stats.completed++;
+    else stats.rolledBackOrNothingPending++;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`random kills across actions: ${JSON.stringify({ ...stats, violations: 0 })}`);
   rmSync(base.dir, { recursive: true, force: true });
 });

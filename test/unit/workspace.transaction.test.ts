@@ -196,3 +196,20 @@ test('the erase use case hands back a residual scan that searches .erase/ as wel
   );
   assert.ok(!JSON.stringify(report).includes(target.input), 'the report names places, never the text');
 });
+
+test('an erasure with verify says NOT EQUAL when the stored state was tampered with (the check can fail)', async () => {
+  const { file } = workspace();
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  // Nudge the last digit of the first phase coordinate: quantization is unchanged, so the certified
+  // path carries the tampered value forward, and only a comparison with a retrain can notice.
+  const text = readFileSync(ws.paths.state, 'utf8');
+  const tampered = text.replace(/"phase":\[(\d\.\d*?)(\d),/, (_m, head: string, last: string) => `"phase":[${head}${(Number(last) + 1) % 10},`);
+  assert.notEqual(tampered, text);
+  writeFileSync(ws.paths.state, tampered);
+  const target = ws.loadDataset().examples[11];
+  const { receipt } = await eraseRequest(ws, { kind: 'ids', ids: [target.id] }, { verify: true, scan: false, unloadModel: false });
+  assert.ok(receipt.verification, 'a verification was made');
+  assert.equal(receipt.verification.equal, false, 'the retrain from scratch differs from the tampered state');
+  assert.equal((await ws.verify()).equal, false, 'verify says NOT EQUAL too');
+});
