@@ -213,3 +213,36 @@ test('an erasure with verify says NOT EQUAL when the stored state was tampered w
   assert.equal(receipt.verification.equal, false, 'the retrain from scratch differs from the tampered state');
   assert.equal((await ws.verify()).equal, false, 'verify says NOT EQUAL too');
 });
+
+test('hostile requests files: duplicates, a failing request in the middle, an oversized line, many lines that match nothing', async () => {
+  const { dir, file } = workspace();
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  const ex = ws.loadDataset().examples;
+  const requests = join(dir, 'requests.jsonl');
+  const dup = JSON.stringify({ requester: 'a@example.com', ids: [ex[2].id] });
+  writeFileSync(requests, [dup, dup, JSON.stringify({ regex: '(?=lookahead)' }), JSON.stringify({ match: '(44)' })].join('\n') + '\n');
+  // A lookahead is refused when the file is read: nothing at all is erased, and the line is named.
+  await assert.rejects(eraseRequestsFile(ws, requests, { scan: false, unloadModel: false }), /requests\.jsonl:3:/);
+  assert.equal((await readLog(ws.paths.auditDir)).entries.length, 0);
+  writeFileSync(requests, [dup, dup, JSON.stringify({ match: 'no such text anywhere' }), JSON.stringify({ match: '(44)' })].join('\n') + '\n');
+  const results = await eraseRequestsFile(ws, requests, { scan: false, unloadModel: false });
+  assert.deepEqual(
+    results.map((r) => ('error' in r ? 'failed' : 'erased')),
+    ['erased', 'failed', 'failed', 'erased'],
+  );
+  assert.match((results[1] as { error: Error }).error.message, /not in the data set/, 'the duplicate names why');
+  assert.match((results[2] as { error: Error }).error.message, /no example matched/);
+  // An oversized line: a clear error naming it, before anything is erased.
+  writeFileSync(requests, JSON.stringify({ match: 'x'.repeat(2 << 20) }) + '\n');
+  const entries = (await readLog(ws.paths.auditDir)).entries.length;
+  await assert.rejects(eraseRequestsFile(ws, requests, { scan: false, unloadModel: false }), /requests\.jsonl:1/);
+  assert.equal((await readLog(ws.paths.auditDir)).entries.length, entries);
+  // Many requests that match nothing: each is reported, none erases anything, the run ends.
+  writeFileSync(requests, Array.from({ length: 2000 }, (_, i) => JSON.stringify({ match: `absent text ${i}` })).join('\n') + '\n');
+  const many = await eraseRequestsFile(ws, requests, { scan: false, unloadModel: false });
+  assert.equal(many.length, 2000);
+  assert.ok(many.every((r) => 'error' in r));
+  assert.equal((await readLog(ws.paths.auditDir)).entries.length, entries);
+  assert.equal(ws.status().stateHash, await freshHash(ws));
+});
