@@ -68,7 +68,7 @@ export class RequestStore {
 
   require(requestId: string): DeletionRequestRecord {
     const r = this.get(requestId);
-    if (!r) throw new UserError(`no deletion request ${requestId}: see \`erase request list\``, 'input');
+    if (!r) throw new UserError(`no deletion request ${requestId}`, 'input');
     return r;
   }
 

@@ -85,9 +85,9 @@ export function readConfig(paths: WorkspacePaths): WorkspaceConfig {
   try {
     raw = JSON.parse(readFileSync(paths.config, 'utf8'));
   } catch {
-    throw new UserError(`${paths.config} is not valid JSON: fix it or run \`erase init\` again`, 'input');
+    throw new UserError(`${paths.config} is not valid JSON: fix it, or create the workspace again`, 'input', 'init');
   }
-  if (typeof raw.dataFile !== 'string') throw new UserError(`${paths.config} names no dataFile: run \`erase init --data FILE.jsonl\` again`, 'input');
+  if (typeof raw.dataFile !== 'string') throw new UserError(`${paths.config} names no data file`, 'input', 'init');
   const cfg = { ...DEFAULT_CONFIG, ...raw, template: { ...DEFAULT_TEMPLATE, ...(raw.template ?? {}) } } as WorkspaceConfig;
   validateConfig(cfg);
   return cfg;

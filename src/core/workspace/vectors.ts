@@ -56,7 +56,7 @@ export async function projectedVectors(
     else missing.set(it.content, it.input);
   }
   if (lost > 0) {
-    throw new UserError(`${lost} examples were removed or edited by hand and the vectors of their old text are no longer stored: run \`erase cluster\` to retrain`, 'check');
+    throw new UserError(`${lost} examples were removed or edited by hand and the vectors of their old text are no longer stored`, 'check', 'reconcile');
   }
   if (missing.size > 0) {
     const embedder = await getEmbedder();
