@@ -124,7 +124,14 @@ suite('audit keys and residual copies', () => {
     fs.writeFileSync(path.join(keysDir(), 'audit-signing-key.pem'), privateKey, { mode: 0o600 });
     fs.writeFileSync(path.join(keysDir(), 'audit-signing-key.pub.pem'), publicKey, { mode: 0o644 });
     fs.writeFileSync(path.join(keysDir(), 'audit-hmac.key'), crypto.randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
-    const r = await a.handleWebviewMessage({ kind: 'request', id: 7001, method: 'erase', params: { ids: ['neg-9'], requester: 'key test' } });
+    // a webview erasure is confirmed by a modal in the host: answer it for the test
+    a.answerConfirmations(() => true);
+    let r;
+    try {
+      r = await a.handleWebviewMessage({ kind: 'request', id: 7001, method: 'erase', params: { ids: ['neg-9'], requester: 'key test' } });
+    } finally {
+      a.answerConfirmations(undefined);
+    }
     assert.strictEqual(r.ok, true, r.error);
     const lines = fs
       .readFileSync(path.join(root(), '.erase', 'audit', 'audit.jsonl'), 'utf8')
