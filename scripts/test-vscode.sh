@@ -27,8 +27,9 @@ OLLAMA_PID=$!
 for i in $(seq 1 100); do [ -s "$RUN/ollama.url" ] && break; sleep 0.1; done
 OLLAMA_URL=$(head -1 "$RUN/ollama.url")
 
-# Two copies of the fixture workspace: the mocha suite erases from its copy, the UI checks use theirs.
-for ws in ws ws-ui; do
+# Copies of the fixture workspace: the mocha suite erases from its copy, the UI checks use theirs,
+# and the untrusted-profile suite its own.
+for ws in ws ws-ui ws-untrusted; do
   cp -r "$ROOT/test/fixtures/workspace" "$RUN/$ws"
   node -e 'const f=process.argv[1], s=JSON.parse(require("fs").readFileSync(f,"utf8")); s["erase.ollamaHost"]=process.argv[2]; s["erase.ollamaModel"]="fake-llm:latest"; require("fs").writeFileSync(f, JSON.stringify(s,null,2))' "$RUN/$ws/.vscode/settings.json" "$OLLAMA_URL"
   # each copy is its own git repository (as a user's project would be), so the residual-copy scan
@@ -47,16 +48,31 @@ T0=$(date +%s%N)
   --disable-telemetry --disable-update-check --disable-workspace-trust --disable-getting-started-override \
   > "$RUN/code-server.log" 2>&1 &
 CS_PID=$!
-trap 'kill $CS_PID $OLLAMA_PID 2>/dev/null || true; wait $CS_PID $OLLAMA_PID 2>/dev/null || true' EXIT
+CS2_PID=
+trap 'kill $CS_PID $OLLAMA_PID $CS2_PID 2>/dev/null || true; wait $CS_PID $OLLAMA_PID $CS2_PID 2>/dev/null || true' EXIT
 for i in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.1; done
 echo "code-server up after $(( ($(date +%s%N) - T0) / 1000000 )) ms (logs: $RUN; ollama stand-in: $OLLAMA_URL)"
 
 rc=0
-if [ "${SKIP_EXTHOST:-}" != 1 ]; then
+if [ "${SKIP_EXTHOST:-}" != 1 ] && [ "${SKIP_MAIN_SUITE:-}" != 1 ]; then
   node test/e2e/exthost.js "http://127.0.0.1:$PORT/?folder=$RUN/ws" "$EXT_TESTS_RESULT" || rc=$?
 fi
 if [ "${SKIP_UI:-}" != 1 ]; then
   node test/e2e/ui.js "http://127.0.0.1:$PORT" "$RUN/ws-ui" "$OUT_DIR" "$OLLAMA_URL" || rc=$?
+fi
+# A second profile with workspace trust ON (a fresh user data dir, as a colleague or a new browser
+# would have): the folder opens in restricted mode, and test/suite-untrusted checks that the
+# residual scan asks before it runs git there.
+if [ "${SKIP_UNTRUSTED:-}" != 1 ] && [ "${SKIP_EXTHOST:-}" != 1 ]; then
+  PORT2=$((PORT + 1))
+  EXT_TESTS_PATH=$ROOT/test/suite-untrusted/index.js EXT_TESTS_RESULT=$RUN/out/untrusted-result.json \
+    "$CS" --auth none --bind-addr "127.0.0.1:$PORT2" --user-data-dir "$RUN/ud-untrusted" --extensions-dir "$RUN/exts" \
+    --disable-telemetry --disable-update-check --disable-getting-started-override \
+    > "$RUN/code-server-untrusted.log" 2>&1 &
+  CS2_PID=$!
+  for i in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$PORT2/healthz" && break; sleep 0.1; done
+  node test/e2e/exthost.js "http://127.0.0.1:$PORT2/?folder=$RUN/ws-untrusted" "$RUN/out/untrusted-result.json" || rc=$?
+  kill $CS2_PID 2>/dev/null || true
 fi
 cp "$RUN/code-server.log" "$OUT_DIR/code-server.log" 2>/dev/null || true
 exit $rc

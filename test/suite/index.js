@@ -15,13 +15,14 @@ Mocha.Runner.prototype._uncaught = function (err) {
   return origUncaught.call(this, err);
 };
 
-function run() {
+/** Runs every *.test.js of `dir` in name order. */
+function runDir(dir) {
   const logFile = process.env.EXT_TESTS_LOG;
   const out = (...a) => (logFile ? fs.appendFileSync(logFile, util.format(...a) + '\n') : console.log(...a));
   Mocha.reporters.Base.consoleLog = out;
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 30000, grep: process.env.EXT_TESTS_GREP || undefined });
   // files run in name order: activation first, erasure (which changes the workspace) last
-  for (const f of fs.readdirSync(__dirname).sort()) if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
+  for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.test.js')) mocha.addFile(path.join(dir, f));
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       out(`vscode: ${runner.stats.passes} passed, ${runner.stats.failures} failed`);
@@ -29,4 +30,7 @@ function run() {
     });
   });
 }
-module.exports = { run };
+function run() {
+  return runDir(__dirname);
+}
+module.exports = { run, runDir };

@@ -246,3 +246,24 @@ test('hostile requests files: duplicates, a failing request in the middle, an ov
   assert.equal((await readLog(ws.paths.auditDir)).entries.length, entries);
   assert.equal(ws.status().stateHash, await freshHash(ws));
 });
+
+test('one process, two handles on one workspace (the extension re-opens it): recovery never rolls back an erasure in flight', async () => {
+  const { file } = workspace();
+  const first = EraseWorkspace.init(file, { k: 4 });
+  await first.cluster();
+  const second = EraseWorkspace.open(file);
+  const ex = first.loadDataset().examples;
+  // An erasure on one handle while the other handle opens (and recovers) and erases too.
+  const [a, rec, b] = await Promise.all([
+    eraseRequest(first, { kind: 'ids', ids: [ex[5].id] }, { scan: false, unloadModel: false }),
+    recoverPending(second, second.keyStore),
+    eraseRequest(second, { kind: 'ids', ids: [ex[6].id] }, { scan: false, unloadModel: false }),
+  ]);
+  assert.equal(rec, null, 'nothing to recover: the erasure in flight is not "interrupted"');
+  assert.equal(a.receipt.alreadyDone, false);
+  assert.equal(b.receipt.alreadyDone, false);
+  assert.equal(existsSync(first.paths.intent), false);
+  assert.equal(requestStore(first).list().length, 2);
+  assert.equal(first.status().stateHash, await freshHash(first));
+  await auditOk(first);
+});
