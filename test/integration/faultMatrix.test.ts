@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, erase, tempDir } from './cliHarness';
 import { EraseWorkspace, recoverPending, reconcile, eraseRequest } from '../../src/core/workspace';
@@ -124,6 +125,25 @@ async function freshHash(dir: string): Promise<string> {
   return r.stateHash;
 }
 
+/** Every regular file below `dir`, except git's object store (history is the residual scan's job). */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== '.git') out.push(...filesUnder(p));
+    } else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+/** Files directly in the OS temp folder (where older releases left search-pattern files). */
+function looseTempFiles(): string[] {
+  return readdirSync(tmpdir(), { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(tmpdir(), e.name));
+}
+
 async function auditOk(ws: EraseWorkspace): Promise<void> {
   const report = await verifyLog(ws.paths.auditDir, { expectedHead: loadMeta(ws.paths)?.auditHead });
   assert.ok(report.ok, JSON.stringify(report.problems));
@@ -164,6 +184,19 @@ async function checkAfterKill(dir: string, action: Action, before: Buffer, where
   assert.equal((await reconcile(ws2, {}, ws2.keyStore)).changed, false, `${where}: hand edits left unreconciled after the re-run`);
   assert.equal(ws2.status().stateHash, await freshHash(dir), `${where}: state differs from a brand-new workspace`);
   await auditOk(ws2);
+  // Erased means gone, even after a kill: no file of the workspace (a killed writer's temp file,
+  // a cache, a log) and no loose file in the temp folder holds an erased text.
+  if (action.erases) {
+    const texts = before
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => action.erases!(l))
+      .map((l) => Buffer.from(JSON.parse(l).input as string));
+    for (const f of [...filesUnder(dir), ...looseTempFiles()]) {
+      const bytes = readFileSync(f);
+      assert.ok(!texts.some((t) => bytes.includes(t)), `${where}: ${f} still holds an erased text`);
+    }
+  }
   // A later erasure works and stays exact.
   const another = ws2.loadDataset().examples.find((e) => e.input.includes('number 7'))!;
   await eraseRequest(ws2, { kind: 'ids', ids: [another.id] }, { scan: false, unloadModel: false });

@@ -185,11 +185,8 @@ test('a signer whose HMAC key was lost records the new fingerprint by an hmac-ke
   assert.match(md, /the HMAC key of signing key .* was replaced .*stay checkable only with the HMAC key used then/);
 });
 
-test('a key-add countersigned only by the new (untrusted) key is rejected, and appends refuse to build on it', async () => {
-  const dir = tempDir('key-add-forged');
-  const { head, keyStore } = await buildLog(dir, 4);
-  const attacker = generateSigningKeyPair();
-  const attackerId = publicKeyId(attacker.publicKeyPem);
+/** Appends a key-add for the attacker's key, signed (checkpointed) by the attacker alone. */
+function appendForgedKeyAdd(dir: string, attacker: ReturnType<typeof generateSigningKeyPair>, attackerId: string): void {
   appendForged(
     dir,
     (seq, prevRoot) =>
@@ -205,6 +202,14 @@ test('a key-add countersigned only by the new (untrusted) key is rejected, and a
       ),
     attacker,
   );
+}
+
+test('a key-add countersigned only by the new (untrusted) key is rejected, and appends refuse to build on it', async () => {
+  const dir = tempDir('key-add-forged');
+  const { head, keyStore } = await buildLog(dir, 4);
+  const attacker = generateSigningKeyPair();
+  const attackerId = publicKeyId(attacker.publicKeyPem);
+  appendForgedKeyAdd(dir, attacker, attackerId);
   appendForged(dir, (seq, prevRoot) => buildEntry({ ...entryInput(5), requestId: 'REQ-FORGED' }, seq, prevRoot, randomBytes(32)), attacker);
   const r = await verifyLog(dir);
   assert.equal(r.ok, false);
@@ -344,21 +349,7 @@ test('a writer checks the signature of a checkpoint that countersigns a key entr
   const attacker = generateSigningKeyPair();
   const attackerId = publicKeyId(attacker.publicKeyPem);
   // key-add for the attacker's key, "countersigned" by a checkpoint that names the log's key but is signed by the attacker
-  appendForged(
-    dir,
-    (seq, prevRoot) =>
-      buildKeyEntry(
-        {
-          action: 'key-add',
-          time: '2026-05-01T00:00:00.000Z',
-          toolVersion: 'x',
-          key: { signingKeyId: attackerId, publicKeyPem: attacker.publicKeyPem, hmacKeyFingerprint: 'a'.repeat(64) },
-        },
-        seq,
-        prevRoot,
-      ),
-    attacker,
-  );
+  appendForgedKeyAdd(dir, attacker, attackerId);
   const cps = lines(dir, CHECKPOINT_FILE);
   const fake = JSON.parse(cps[cps.length - 1]);
   fake.keyId = publicKeyId(publicKeyPem);

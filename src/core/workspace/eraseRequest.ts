@@ -11,7 +11,7 @@ import { hmacSha256Hex } from '../hash';
 import type { ResidualReport } from '../residual';
 import { readRequestsFile, type RequestLine } from '../requests/requestsFile';
 import type { DeletionRequestRecord, RequestMatch } from '../requests/store';
-import { eraseExamples, keyStoreFor, type DeletionReceipt } from './erasure';
+import { eraseExamples, keyStoreFor, type DeletionReceipt, type ErasureRequest } from './erasure';
 import { findMatches } from './matching';
 import { requestStore } from './requestRecords';
 import { previewRequest } from './requests';
@@ -25,14 +25,7 @@ export type EraseSelector =
   /** A recorded deletion request: what it matches now. */
   | { readonly kind: 'record'; readonly requestId: string };
 
-export interface EraseRequestOptions extends WorkOptions {
-  readonly requestId?: string;
-  readonly requester?: string;
-  readonly subjectRef?: string;
-  readonly reason?: string;
-  /** Retrain from scratch before committing and record the comparison. */
-  readonly verify?: boolean;
-  readonly unloadModel?: boolean;
+export interface EraseRequestOptions extends WorkOptions, Pick<ErasureRequest, 'requestId' | 'requester' | 'subjectRef' | 'reason' | 'verify' | 'unloadModel'> {
   /** Prepare a residual-copy scan of the erased texts (default on); a scope narrows or widens where it looks. */
   readonly scan?: boolean | ScanScope;
 }
