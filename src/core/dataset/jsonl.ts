@@ -161,6 +161,22 @@ export function removeExampleLines(bytes: Uint8Array, file: string, idsToErase: 
   return { bytes: removeLines(bytes, a.spans, a.bomLength, (n) => gone.has(n)), removedLines };
 }
 
+/**
+ * 1-based numbers of the lines of `text` (an editor's copy of the data file) that hold an example
+ * whose id is in `ids`: the lines an erasure of those ids removes. Each line is read on its own, as
+ * the rewrite does, so a buffer with duplicate explicit ids (mid-edit) still maps; blank and
+ * malformed lines are never named.
+ */
+export function linesToErase(text: string, ids: Iterable<string>): number[] {
+  const want = new Set(ids);
+  const out: number[] = [];
+  splitTextLines(text).forEach((t, i) => {
+    const r = parseLineText(t);
+    if (r.kind === 'record' && want.has(r.id)) out.push(i + 1);
+  });
+  return out;
+}
+
 /** `path:line:col: message`, the form editors and terminals turn into links. */
 export function formatMalformed(file: string, m: MalformedLine): string {
   return `${file}:${m.line}:${m.column}: ${m.message}`;
