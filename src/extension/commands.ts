@@ -216,6 +216,8 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       return r;
     }),
 
+    reg('erase.removeLocalHistoryCopies', () => d.residuals.removeLocalHistory()),
+
     reg('erase.verify', () =>
       withCancellableProgress(vscode.l10n.t('Verifying exactness: retraining from scratch'), async (signal) => {
         const r = await service.run((ws) => ws.verify({ signal }), false);
