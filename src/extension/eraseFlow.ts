@@ -41,6 +41,21 @@ export interface EraseMeta {
   match?: RequestMatch;
 }
 
+/**
+ * Refuses before the user is asked anything (who requested it, a confirmation) when the data file
+ * has unsaved changes; runErasure checks again under the service queue, where it counts.
+ */
+export function refuseWhileDataFileDirty(service: EraseService): void {
+  const ws = service.current();
+  if (!ws) return;
+  try {
+    refuseIfDirty(ws.dataFile);
+  } catch (e) {
+    notifyFailure(vscode.l10n.t('Erasure failed'), e);
+    throw e;
+  }
+}
+
 /** Erases ids directly (map, inspector, commands); core keeps a request record of it. */
 export async function eraseWithReceipt(service: EraseService, ids: string[], meta: EraseMeta): Promise<Receipt> {
   const { receipt } = await runErasure(service, vscode.l10n.t('Erasing {0} example(s)', ids.length), { kind: 'ids', ids }, meta);

@@ -1,10 +1,11 @@
 // Residual-copy scan: after an erasure, are there copies of the erased texts elsewhere in the
-// workspace (other files, .erase/, git history)? Core's scanResiduals does the work; this file
+// workspace (other files, .erase/, git history) or in VS Code's Local History of the data file?
+// Core's scanWorkspace does the work; this file
 // holds the texts only in memory for the scan, and shows places only (path, line, commit, which
 // text by number), never the text itself — not in the view, the log or a message.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type EraseWorkspace, type LocalHistoryCopy, removeLocalHistoryCopies, scanResiduals, type ResidualHit, type ResidualReport } from '../core';
+import { type EraseWorkspace, type LocalHistoryCopy, removeLocalHistoryCopies, type ResidualHit, type ResidualReport } from '../core';
 import { log } from './log';
 import { Keys, SECTION } from './settings';
 import { withCancellableProgress } from './progress';
@@ -186,14 +187,6 @@ export class ResidualsTree implements vscode.TreeDataProvider<Node>, vscode.Disp
         return item;
       }
     }
-  }
-
-  /**
-   * Scans for `needles` (kept only in this call) and shows the report. Never throws: a failed
-   * scan is logged and reported as a warning (the erasure itself already happened).
-   */
-  scan(needles: readonly string[], scope: { root: string; extraDirs: string[] }, trigger: string): Promise<ResidualResult | undefined> {
-    return this.show((signal) => scanResiduals({ root: scope.root, needles, extraDirs: scope.extraDirs, signal }), needles.length, scope, trigger);
   }
 
   /** Runs a scan that holds its texts itself (core's erase use case hands one back) and shows the report. */
