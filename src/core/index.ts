@@ -38,7 +38,8 @@ export { importTabular } from './dataset/tabular';
 export { importTableFile } from './dataset/importFile';
 export { checkDataFile } from './dataset/load';
 export { rootForDataFile, workspacePaths } from './workspace/config';
-export { linesToErase, serializeRecord } from './dataset/jsonl';
+export { lineDeletions, linesToErase, serializeRecord } from './dataset/jsonl';
+export type { LineDeletion } from './dataset/jsonl';
 export type { Example } from './dataset/types';
 export { writeFileAtomic } from './storage/atomicWrite';
 

@@ -13,7 +13,7 @@
 // lines from it (the buffer then matches the file; saving it writes no erased line).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { linesToErase, UserError } from '../core';
+import { lineDeletions, linesToErase, UserError } from '../core';
 import { log } from './log';
 
 /** How long VS Code gets to reload a clean buffer after the file changed on disk. */
@@ -45,21 +45,9 @@ export function refuseIfDirty(file: string): void {
 
 export type EditorCopyOutcome = 'not-open' | 'reflects-file' | 'lines-removed' | 'stale';
 
-/** The ranges that delete the given 1-based lines, consecutive lines as one range (ranges must not overlap). */
+/** The ranges that delete the given 1-based lines, as the file rewrite does (core's lineDeletions). */
 function deletionRanges(doc: vscode.TextDocument, lines: readonly number[]): vscode.Range[] {
-  const out: vscode.Range[] = [];
-  const sorted = [...lines].sort((a, b) => a - b);
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    const first = sorted[i] - 1; // 0-based
-    const last = sorted[j] - 1;
-    if (last + 1 < doc.lineCount) out.push(new vscode.Range(first, 0, last + 1, 0));
-    else if (first > 0) out.push(new vscode.Range(first - 1, doc.lineAt(first - 1).text.length, last, doc.lineAt(last).text.length));
-    else out.push(new vscode.Range(0, 0, last, doc.lineAt(last).text.length));
-    i = j + 1;
-  }
-  return out;
+  return lineDeletions(lines, doc.lineCount).map((d) => new vscode.Range(d.startLine, 0, d.endLine, d.toLineEnd ? doc.lineAt(d.endLine).text.length : 0));
 }
 
 /** Resolves when `doc` no longer holds any of `ids`, or after `ms`; returns the lines still holding them. */

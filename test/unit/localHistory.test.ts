@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { canonicalJson, sha256Hex } from '../../src/core/hash';
-import { linesToErase } from '../../src/core/dataset/jsonl';
+import { lineDeletions, linesToErase, removeExampleLines, type LineDeletion } from '../../src/core/dataset/jsonl';
 import { parseLocalHistoryIndex, removeLocalHistoryCopies, resourcePath, scanLocalHistory } from '../../src/core/residual/localHistory';
 import { scanWorkspace } from '../../src/core/workspace/residuals';
 import type { EraseWorkspace } from '../../src/core/workspace/workspace';
@@ -28,6 +28,41 @@ test('linesToErase names the lines holding the ids: CRLF, BOM, blank, malformed 
   assert.deepEqual(linesToErase(text, [sha256Hex(canonicalJson(noId))]), [5]);
   assert.deepEqual(linesToErase(text, ['zzz']), []);
   assert.deepEqual(linesToErase('', ['a']), []);
+});
+
+/** Applies deletions to a text as an editor does: lines split at the document's EOL, positions (line, char). */
+function applyInEditor(text: string, eol: string, dels: readonly LineDeletion[]): string {
+  const lines = text.split(eol);
+  const offset = (line: number, ch: number) => lines.slice(0, line).reduce((n, l) => n + l.length + eol.length, 0) + ch;
+  let out = text;
+  for (const d of [...dels].reverse()) {
+    const from = offset(d.startLine, 0);
+    const to = offset(d.endLine, d.toLineEnd ? lines[d.endLine].length : 0);
+    out = out.slice(0, from) + out.slice(to);
+  }
+  return out;
+}
+
+test('lineDeletions edits a buffer to exactly what the file rewrite writes (first, inner, last, all lines; with and without a final newline; LF and CRLF)', () => {
+  const rec = (id: string) => `{"id":"${id}","input":"text of ${id}"}`;
+  for (const eol of ['\n', '\r\n']) {
+    for (const finalNewline of [true, false]) {
+      const ids = ['a', 'b', 'c', 'd', 'e'];
+      const text = ids.map(rec).join(eol) + (finalNewline ? eol : '');
+      const lineCount = text.split(eol).length; // an editor's count: a final newline adds an empty line
+      for (const erase of [['a'], ['c'], ['e'], ['d', 'e'], ['a', 'b', 'd'], ['b', 'c', 'd'], ids]) {
+        const lines = linesToErase(text, erase);
+        const inEditor = applyInEditor(text, eol, lineDeletions(lines, lineCount));
+        const onDisk = Buffer.from(removeExampleLines(Buffer.from(text), 'd.jsonl', new Set(erase)).bytes).toString('utf8');
+        assert.equal(inEditor, onDisk, `eol ${JSON.stringify(eol)}, final newline ${finalNewline}, erase ${erase}`);
+      }
+    }
+  }
+  assert.deepEqual(lineDeletions([2, 3, 5], 6), [
+    { startLine: 1, endLine: 3, toLineEnd: false },
+    { startLine: 4, endLine: 5, toLineEnd: false },
+  ]);
+  assert.deepEqual(lineDeletions([3, 2, 2, 9], 3), [{ startLine: 1, endLine: 2, toLineEnd: true }], 'sorted, de-duplicated, out-of-range lines dropped');
 });
 
 test('parseLocalHistoryIndex reads VS Code entries.json and ignores entries that are not plain file names', () => {
