@@ -30,13 +30,16 @@ export { readRequestsFile } from './requests/requestsFile';
 export { erasedTexts, scanWorkspace } from './workspace/residuals';
 export { DEFAULT_MIN_LENGTH, formatResidualReport, scanResiduals } from './residual';
 export type { ResidualHit, ResidualReport } from './residual';
+export { removeLocalHistoryCopies, scanLocalHistory } from './residual';
+export type { LocalHistoryCopy } from './residual';
 
 // Data import.
 export { importTabular } from './dataset/tabular';
 export { importTableFile } from './dataset/importFile';
 export { checkDataFile } from './dataset/load';
 export { rootForDataFile, workspacePaths } from './workspace/config';
-export { serializeRecord } from './dataset/jsonl';
+export { lineDeletions, linesToErase, serializeRecord } from './dataset/jsonl';
+export type { LineDeletion } from './dataset/jsonl';
 export type { Example } from './dataset/types';
 export { writeFileAtomic } from './storage/atomicWrite';
 

@@ -2,9 +2,9 @@
 // under cancellable progress, report. Handlers also return their result so scripts can use them.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { genesisPems, verifyLog, streamCompletion, type EraseWorkspace, loadMeta, previewRequest, refuseRequest } from '../core';
+import { genesisPems, verifyLog, streamCompletion, type EraseWorkspace, loadMeta, previewRequest, refuseRequest, scanWorkspace } from '../core';
 import type { EraseService } from './eraseService';
-import { eraseWithReceipt, executeRequestWithReceipt, matchingIds, type EraseMeta } from './eraseFlow';
+import { eraseWithReceipt, executeRequestWithReceipt, matchingIds, refuseWhileDataFileDirty, type EraseMeta } from './eraseFlow';
 import { notifyFailure } from './failures';
 import { importTable } from './importFlow';
 import { log } from './log';
@@ -117,6 +117,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     reg('erase.runRequest', async (arg?: unknown) => {
       const a = asRequestArgs(arg);
       if (!a) return undefined;
+      refuseWhileDataFileDirty(service);
       if (a.confirm !== false) {
         const n = await service.run((ws) => previewCount(ws, a.requestId), false);
         const yes = vscode.l10n.t('Erase');
@@ -206,15 +207,19 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
           ignoreFocusOut: true,
         }));
       if (!text) return undefined;
-      const scope = await service.run((ws) => scanScope(ws), false);
-      const r = await d.residuals.scan([text], scope, vscode.l10n.t('manual scan'));
-      if (r && !r.report.hits.length)
+      const ws = await service.run((w) => w, false);
+      const scope = scanScope(ws);
+      // core's workspace scan: the folder, .erase/, git history and the data file's Local History
+      const r = await d.residuals.show((signal) => scanWorkspace(ws, [text], { ...scope, signal }), 1, scope, vscode.l10n.t('manual scan'));
+      if (r && !r.report.hits.length && !r.report.localHistory?.length)
         void vscode.window.showInformationMessage(
           vscode.l10n.t('No copy of that text was found ({0} file(s), {1} revision(s) scanned).', r.report.filesScanned, r.report.revisionsScanned),
         );
       if (r) void vscode.commands.executeCommand('erase.residuals.focus');
       return r;
     }),
+
+    reg('erase.removeLocalHistoryCopies', () => d.residuals.removeLocalHistory()),
 
     reg('erase.verify', () =>
       withCancellableProgress(vscode.l10n.t('Verifying exactness: retraining from scratch'), async (signal) => {
@@ -258,6 +263,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
 
   async function eraseIds(ids: string[], a: EraseArgs & { match?: EraseMeta['match'] }) {
     let meta: EraseMeta = { requester: a.requester, reason: a.reason, match: a.match };
+    refuseWhileDataFileDirty(service);
     if (a.confirm !== false) {
       const requester = await vscode.window.showInputBox({
         title: vscode.l10n.t('Deletion request'),

@@ -4,6 +4,7 @@
 // background into the Residual copies view. Any failure is shown to the user with what to do.
 import * as vscode from 'vscode';
 import { type RequestMatch, type DeletionRequestRecord, eraseRequest, findMatches, type DeletionReceipt, type EraseSelector, type EraseWorkspace } from '../core';
+import { reconcileEditorCopy, refuseIfDirty, type EditorCopyOutcome } from './editorCopy';
 import type { EraseService } from './eraseService';
 import { notifyFailure } from './failures';
 import { log } from './log';
@@ -16,6 +17,13 @@ export type Receipt = DeletionReceipt;
 let residuals: ResidualsTree | undefined;
 export function setResidualsTree(t: ResidualsTree | undefined): void {
   residuals = t;
+}
+
+/** The check of the data file's open editor after the last erasure. */
+let lastEditorCopy: Promise<EditorCopyOutcome> = Promise.resolve('not-open');
+/** What that check found (tests wait for it). */
+export function editorCopyChecked(): Promise<EditorCopyOutcome> {
+  return lastEditorCopy;
 }
 
 const erasedListeners = new Set<(ids: readonly string[]) => void>();
@@ -31,6 +39,21 @@ export interface EraseMeta {
   reason?: string;
   subjectRef?: string;
   match?: RequestMatch;
+}
+
+/**
+ * Refuses before the user is asked anything (who requested it, a confirmation) when the data file
+ * has unsaved changes; runErasure checks again under the service queue, where it counts.
+ */
+export function refuseWhileDataFileDirty(service: EraseService): void {
+  const ws = service.current();
+  if (!ws) return;
+  try {
+    refuseIfDirty(ws.dataFile);
+  } catch (e) {
+    notifyFailure(vscode.l10n.t('Erasure failed'), e);
+    throw e;
+  }
 }
 
 /** Erases ids directly (map, inspector, commands); core keeps a request record of it. */
@@ -61,9 +84,11 @@ async function runErasure(
   try {
     outcome = await withCancellableProgress(title, (signal) =>
       service.run(async (ws) => {
+        // before anything is erased: a dirty buffer of the data file would write erased lines back on save
+        refuseIfDirty(ws.dataFile);
         const scope = scanScope(ws);
         const o = await eraseRequest(ws, selector, { signal, verify, requester: meta.requester, reason: meta.reason, subjectRef: meta.subjectRef, scan: scan ? scope : false });
-        return { ...o, scope };
+        return { ...o, scope, dataFile: ws.dataFile };
       }),
     );
   } catch (e) {
@@ -72,6 +97,10 @@ async function runErasure(
     throw e;
   }
   const { receipt, record, scanResiduals: runScan, scope } = outcome;
+  lastEditorCopy = reconcileEditorCopy(outcome.dataFile, receipt.erasedIds).catch((e: unknown) => {
+    log.warn(`could not check the open editor of the data file: ${e instanceof Error ? e.message : String(e)}`);
+    return 'stale' as const;
+  });
   // ids and hashes only: the receipt never carries the erased text
   log.info(
     `erased ${receipt.erasedIds.length} example(s), request ${receipt.requestId}, certified=${receipt.certified}, retrained=${receipt.retrained}, ${receipt.ms.toFixed(1)} ms, state ${receipt.stateHashAfter.slice(0, 16)}`,

@@ -7,8 +7,9 @@ import { DataSetDiagnostics } from './diagnostics';
 import { EraseService } from './eraseService';
 import { initLog, log } from './log';
 import { readSettings, SECTION } from './settings';
-import { setResidualsTree } from './eraseFlow';
-import { ResidualsTree } from './residuals';
+import { editorCopyChecked, setResidualsTree } from './eraseFlow';
+import type { EditorCopyOutcome } from './editorCopy';
+import { getLocalHistoryDir, ResidualsTree, setLocalHistoryDir } from './residuals';
 import { EraseStatusBar } from './statusBar';
 import { AuditLogTree, DeletionRequestsTree } from './trees/auditTrees';
 import { DataSetTree } from './trees/dataSetTree';
@@ -26,6 +27,10 @@ export interface ExtensionApi {
   answerConfirmations(fn: ((message: string) => boolean) | undefined): void;
   /** Resolves after the data set was opened and the views/diagnostics were refreshed. */
   refreshed(): Promise<void>;
+  /** For tests: resolves with what the check of the data file's open editor after the last erasure found. */
+  editorCopyChecked(): Promise<EditorCopyOutcome>;
+  /** Where VS Code keeps its Local History (`<user data dir>/User/History`), undefined if unknown. */
+  readonly localHistoryDir: string | undefined;
   /** The tree providers, so tests and tools can read what the views show. */
   readonly views: { dataSet: DataSetTree; deletionRequests: DeletionRequestsTree; auditLog: AuditLogTree; residuals: ResidualsTree };
 }
@@ -40,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const deletionRequestsTree = new DeletionRequestsTree(service);
   const auditLogTree = new AuditLogTree(service);
   const residualsTree = new ResidualsTree();
+  setLocalHistoryDir(context.globalStorageUri);
   setResidualsTree(residualsTree);
   const dataSetView = vscode.window.createTreeView('erase.dataSet', { treeDataProvider: dataSetTree, canSelectMany: true, showCollapseAll: true });
   let ollamaReachable: boolean | null = null;
@@ -116,6 +122,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       return panel.router.handle(raw);
     },
     answerConfirmations,
+    editorCopyChecked,
+    localHistoryDir: getLocalHistoryDir(),
     refreshed: async () => {
       await new Promise((r) => setTimeout(r, 0));
       await lastRefresh;

@@ -161,6 +161,49 @@ export function removeExampleLines(bytes: Uint8Array, file: string, idsToErase: 
   return { bytes: removeLines(bytes, a.spans, a.bomLength, (n) => gone.has(n)), removedLines };
 }
 
+/**
+ * 1-based numbers of the lines of `text` (an editor's copy of the data file) that hold an example
+ * whose id is in `ids`: the lines an erasure of those ids removes. Each line is read on its own, as
+ * the rewrite does, so a buffer with duplicate explicit ids (mid-edit) still maps; blank and
+ * malformed lines are never named.
+ */
+export function linesToErase(text: string, ids: Iterable<string>): number[] {
+  const want = new Set(ids);
+  const out: number[] = [];
+  splitTextLines(text).forEach((t, i) => {
+    const r = parseLineText(t);
+    if (r.kind === 'record' && want.has(r.id)) out.push(i + 1);
+  });
+  return out;
+}
+
+/** A deletion in an editor buffer: from the start of `startLine` to the start of `endLine`, or to its end when `toLineEnd` (0-based lines). */
+export interface LineDeletion {
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly toLineEnd: boolean;
+}
+
+/**
+ * The buffer edits that remove the given 1-based lines of a text of `lineCount` lines (as an
+ * editor counts them: a final newline gives an empty last line) with the same result as the file
+ * rewrite: consecutive lines as one range (editors refuse overlapping ones); a run that reaches
+ * the last line keeps the newline before it, as removeLines keeps the new last line's newline.
+ */
+export function lineDeletions(lines: readonly number[], lineCount: number): LineDeletion[] {
+  const sorted = [...new Set(lines)].filter((l) => l >= 1 && l <= lineCount).sort((a, b) => a - b);
+  const out: LineDeletion[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    const first = sorted[i] - 1;
+    const last = sorted[j] - 1;
+    out.push(last + 1 < lineCount ? { startLine: first, endLine: last + 1, toLineEnd: false } : { startLine: first, endLine: last, toLineEnd: true });
+    i = j + 1;
+  }
+  return out;
+}
+
 /** `path:line:col: message`, the form editors and terminals turn into links. */
 export function formatMalformed(file: string, m: MalformedLine): string {
   return `${file}:${m.line}:${m.column}: ${m.message}`;

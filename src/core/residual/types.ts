@@ -1,4 +1,5 @@
 /** Public types of the residual-copy scan. Nothing here ever holds needle text except the options. */
+import type { LocalHistoryCopy } from './localHistory';
 
 export interface ResidualScanOptions {
   /** Workspace folder. */
@@ -47,6 +48,8 @@ export interface ResidualReport {
   revisionsScanned: number;
   skipped: ResidualSkip[];
   guidance: string[];
+  /** Saved copies in VS Code's Local History, when the caller asked for them (the editor does). */
+  localHistory?: LocalHistoryCopy[];
 }
 
 /** Path shown for a copy inside a commit message (it has no file path). */

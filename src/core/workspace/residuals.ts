@@ -1,5 +1,6 @@
-import { DEFAULT_MIN_LENGTH, scanResiduals, type ResidualReport } from '../residual';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MIN_LENGTH, scanLocalHistory, scanResiduals, type ResidualReport } from '../residual';
 import type { Example } from '../dataset/types';
+import { CancelledError } from '../errors';
 import { STATE_DIR } from './config';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 
@@ -22,13 +23,42 @@ export function erasedTexts(ws: EraseWorkspace, ids: readonly string[]): string[
   return residualNeedles(ids.map((id) => ws.example(id)).filter((e): e is Example => e !== undefined));
 }
 
-/** Where a scan looks: a folder (default the workspace root, respecting .gitignore), extra folders byte-wise (default `.erase/`), and git history. */
+/**
+ * Where a scan looks: a folder (default the workspace root, respecting .gitignore), extra folders
+ * byte-wise (default `.erase/`), git history, and — when an editor names its History folder — the
+ * editor's saved copies of the data file (VS Code's Local History).
+ */
 export interface ScanScope {
   readonly root?: string;
   readonly extraDirs?: readonly string[];
+  /** `<user data dir>/User/History`: its copies of the data file are searched too. */
+  readonly localHistoryDir?: string;
 }
 
-/** Looks for copies of the texts in the workspace folder (respecting .gitignore), in `.erase/`, and in git history. */
-export function scanWorkspace(ws: EraseWorkspace, needles: readonly string[], opts: WorkOptions & ScanScope = {}): Promise<ResidualReport> {
-  return scanResiduals({ root: opts.root ?? ws.paths.root, needles, extraDirs: [...(opts.extraDirs ?? [STATE_DIR])], signal: opts.signal });
+/** Looks for copies of the texts in the workspace folder (respecting .gitignore), in `.erase/`, in git history and, if asked, in the editor's Local History. */
+export async function scanWorkspace(ws: EraseWorkspace, needles: readonly string[], opts: WorkOptions & ScanScope = {}): Promise<ResidualReport> {
+  const report = await scanResiduals({ root: opts.root ?? ws.paths.root, needles, extraDirs: [...(opts.extraDirs ?? [STATE_DIR])], signal: opts.signal });
+  if (opts.localHistoryDir === undefined) return report;
+  try {
+    const h = await scanLocalHistory({
+      historyDir: opts.localHistoryDir,
+      file: ws.dataFile,
+      needles,
+      minLength: DEFAULT_MIN_LENGTH,
+      maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+      signal: opts.signal,
+    });
+    report.localHistory = h.copies;
+    report.filesScanned += h.entriesScanned;
+    for (const s of h.skipped) report.skipped.push({ path: `Local History/${s.path}`, reason: s.reason });
+    if (h.copies.length > 0)
+      report.guidance.push(
+        `The editor's Local History keeps ${h.copies.length} saved copy(ies) of the data file holding erased text: remove them (they are outside the workspace and outside git).`,
+      );
+  } catch (e) {
+    if (e instanceof CancelledError) throw e;
+    // Names no text: the History folder and an error code at most.
+    report.skipped.push({ path: 'Local History', reason: `not searched (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+  }
+  return report;
 }

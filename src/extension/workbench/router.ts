@@ -10,7 +10,7 @@ import { withCancellableProgress } from '../progress';
 import { openSettings, readSettings } from '../settings';
 import { exampleDetail, previewView, receiptView, requestView } from '../views';
 import { revealExample } from '../reveal';
-import { eraseWithReceipt, executeRequestWithReceipt, matchingIds } from '../eraseFlow';
+import { eraseWithReceipt, executeRequestWithReceipt, matchingIds, refuseWhileDataFileDirty } from '../eraseFlow';
 import { confirmModal } from '../confirm';
 import { notifyFailure } from '../failures';
 
@@ -97,6 +97,7 @@ export class WorkbenchRouter implements vscode.Disposable {
         return { ids: await this.service.run((ws) => matchingIds(ws, m.params.text), false) };
       case 'erase': {
         const n = m.params.ids.length;
+        refuseWhileDataFileDirty(this.service);
         const ok = await confirmModal(
           vscode.l10n.t('Erase {0} example(s) selected in the ERASE Workbench? Their lines are removed from the data file. This cannot be undone.', n),
           vscode.l10n.t('Erase'),
@@ -134,6 +135,7 @@ export class WorkbenchRouter implements vscode.Disposable {
         return previewView(await this.service.run((ws) => previewRequest(ws, m.params.requestId), false));
       case 'runRequest': {
         const n = (await this.service.run((ws) => previewRequest(ws, m.params.requestId), false)).length;
+        refuseWhileDataFileDirty(this.service);
         const ok = await confirmModal(vscode.l10n.t('Execute deletion request {0}? {1} example(s) are erased from the data file.', m.params.requestId, n), vscode.l10n.t('Erase'));
         if (!ok) throw new Error(vscode.l10n.t('Erasure cancelled: nothing was erased.'));
         const { record, receipt } = await executeRequestWithReceipt(this.service, m.params.requestId);
