@@ -114,11 +114,17 @@ suite("the editor's own copies of erased data", () => {
       assert.deepStrictEqual([...receipt.erasedIds], ['pos-10']);
       const res = await scanOf(a, receipt.requestId);
       const copies = res.report.localHistory || [];
-      assert.deepStrictEqual(
-        copies.map((c) => [path.basename(c.folder), c.entryId]),
-        [['erase-suite-data', 'Ab12.jsonl']],
-        `only the data file's copy with erased text: ${JSON.stringify(copies)}`,
+      // The planted copy is found; VS Code's own Local History may hold real copies of the data
+      // file too (earlier tests saved it in the editor): every listed copy must be of the data file.
+      assert.ok(
+        copies.some((c) => path.basename(c.folder) === 'erase-suite-data' && c.entryId === 'Ab12.jsonl'),
+        `the planted copy with erased text: ${JSON.stringify(copies)}`,
       );
+      assert.ok(!copies.some((c) => c.folder === other), "another file's history is not listed");
+      for (const c of copies) {
+        const resource = JSON.parse(fs.readFileSync(path.join(c.folder, 'entries.json'), 'utf8')).resource;
+        assert.strictEqual(vscode.Uri.parse(resource).fsPath, dataFile(), `${c.folder} is the data file's history`);
+      }
 
       const nodes = await residualNodes(a.views.residuals);
       const group = nodes.find((n) => n.node.kind === 'group' && n.node.group === 'local-history');
@@ -126,10 +132,9 @@ suite("the editor's own copies of erased data", () => {
       assert.strictEqual(group.item.label, 'VS Code Local History');
       assert.strictEqual(group.item.contextValue, 'residualLocalHistory', 'the remove action is offered on the group');
       const rows = await a.views.residuals.getChildren(group.node);
-      assert.deepStrictEqual(
-        rows.map((r) => a.views.residuals.getTreeItem(r).label),
-        ['History/erase-suite-data/Ab12.jsonl'],
-      );
+      const labels = rows.map((r) => a.views.residuals.getTreeItem(r).label);
+      assert.ok(labels.includes('History/erase-suite-data/Ab12.jsonl'), JSON.stringify(labels));
+      assert.strictEqual(labels.length, copies.length);
       const summary = nodes.find((n) => n.node.kind === 'summary');
       assert.match(summary.item.label, /residual copy\(ies\) found/);
       const all = nodes.map((n) => n.text).join('\n');
@@ -146,7 +151,7 @@ suite("the editor's own copies of erased data", () => {
         return true;
       });
       const removed = await vscode.commands.executeCommand('erase.removeLocalHistoryCopies');
-      assert.deepStrictEqual(removed, { removed: 1, folders: 1 });
+      assert.strictEqual(removed.removed, copies.length, JSON.stringify(removed));
       assert.match(asked, /Local History/);
       assert.ok(!fs.existsSync(path.join(mine, 'Ab12.jsonl')), 'the copy with erased text is gone');
       assert.ok(fs.existsSync(path.join(mine, 'Zz00.jsonl')), 'the older save without it is kept');
