@@ -16,7 +16,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
     "there's these they they'd they'll they're they've this those though through thus to too under until up upon us ve very was wasn't we " +
     "we'd we'll we're we've well were weren't what what's when when's where where's whether which while who who's whom whose why why's " +
     "will with within without won't would wouldn't yet you you'd you'll you're you've your yours yourself yourselves " +
-    "n't 's 're 've 'll 'd 'm lrb rrb -lrb- -rrb- s t d m"
+    "n't 's 're 've 'll 'd 'm wo ca lrb rrb -lrb- -rrb- s t d m"
   ).split(' '),
 );
 
