@@ -159,7 +159,11 @@ export function separation(x: ArrayLike<number>, y: ArrayLike<number>, cluster: 
   if (m === 0) return { ownNearest: 1, betweenShare: 1 };
   mx /= m;
   my /= m;
-  for (let j = 0; j < k; j++) if (cnt[j] > 0) ((cx[j] /= cnt[j]), (cy[j] /= cnt[j]));
+  for (let j = 0; j < k; j++) {
+    if (cnt[j] === 0) continue;
+    cx[j] /= cnt[j];
+    cy[j] /= cnt[j];
+  }
   let own = 0;
   let total = 0;
   let between = 0;
@@ -173,7 +177,10 @@ export function separation(x: ArrayLike<number>, y: ArrayLike<number>, cluster: 
     for (let c = 0; c < k; c++) {
       if (cnt[c] === 0) continue;
       const d = (x[i] - cx[c]) ** 2 + (y[i] - cy[c]) ** 2;
-      if (d < bestD) ((bestD = d), (best = c));
+      if (d < bestD) {
+        bestD = d;
+        best = c;
+      }
     }
     if (best === j) own++;
   }
