@@ -7,6 +7,7 @@ import {
   findNearDuplicates,
   findOutliers,
   exportSelection,
+  labelMix,
   DEFAULT_NEAR_DUPLICATE_THRESHOLD,
   type ClusterDescription,
   type ExportSelector,
@@ -16,13 +17,6 @@ import { openWorkspace } from './openWorkspace';
 import { intOption, parse, required } from './args';
 import { EXIT_OK } from './output';
 import type { Command } from './commands';
-
-/** "positive 70% / negative 30%": a cluster's label mix, largest first. */
-export function labelMix(labels: Readonly<Record<string, number>>): string {
-  const entries = Object.entries(labels).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const total = entries.reduce((s, [, n]) => s + n, 0);
-  return entries.map(([l, n]) => `${l} ${Math.round((100 * n) / total)}%`).join(' / ');
-}
 
 function describeTable(clusters: readonly ClusterDescription[]): string {
   return clusters

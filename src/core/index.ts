@@ -21,7 +21,7 @@ export type { EraseSelector, EraseRequestOptions, EraseOutcome, RequestsFileResu
 export { loadMeta } from './workspace/persisted';
 
 // Understanding the data: described clusters, search, near-duplicates, outliers, export of a selection.
-export { describeClusters, searchExamples, findNearDuplicates, findOutliers, exportSelection, DEFAULT_NEAR_DUPLICATE_THRESHOLD } from './workspace/explore';
+export { describeClusters, searchExamples, findNearDuplicates, findOutliers, exportSelection, labelMix, DEFAULT_NEAR_DUPLICATE_THRESHOLD } from './workspace/explore';
 export type { ClusterDescription, SearchHit, SearchQuery, ExportSelector } from './workspace/explore';
 export type { NearDuplicateGroup } from './explore/nearDuplicates';
 export type { IsolatedExample } from './explore/isolation';

@@ -173,3 +173,10 @@ export function exportSelection(ws: EraseWorkspace, selector: ExportSelector, ou
   writeFileAtomic(out, body);
   return { examples: selected.length, lines: wanted.length, bytes: body.length };
 }
+
+/** "positive 70% / negative 30%": a cluster's label mix, largest share first (ties: label ascending). */
+export function labelMix(labels: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(labels).sort((a, b) => b[1] - a[1] || compareIds(a[0], b[0]));
+  const total = entries.reduce((s, [, n]) => s + n, 0);
+  return entries.map(([l, n]) => `${l} ${Math.round((100 * n) / total)}%`).join(' / ');
+}
