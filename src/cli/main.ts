@@ -35,7 +35,7 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   reconcile               take hand edits of the data file into account (removed lines are audited erasures)
   describe [--keywords 5] [--outliers 3]   per cluster: size, label counts, keywords, representative, outliers
   search (--text T | --regex RE | --near T) [--ignore-case] [--limit N]   ids and line numbers (--near: by meaning, with distances)
-  near-duplicates [--threshold 0.1]       groups of examples whose projected vectors lie within the threshold
+  near-duplicates [--threshold 0.2]       groups of examples whose projected vectors lie within the threshold
   outliers [--limit 20]                   the examples farthest from their cluster's centroid, in cluster radii
   export-selection (--ids ID ... | --cluster N | --text T | --regex RE) --out FILE.jsonl
                           copies the selected examples' lines from the data file, byte for byte

@@ -9,7 +9,8 @@ import type { PointSet } from '../qkmeans/points';
  *    far apart in the projected space are far apart on screen.
  * 2. Members: their offsets from their centroid, projected on the two main axes of the pooled
  *    within-cluster scatter, then scaled per cluster so that nearly all of a cluster (its 90th
- *    percentile radius) fits within 40% of the gap to the nearest other centre.
+ *    percentile radius) fits within 40% of the gap to the nearest other centre; the rest is pulled in
+ *    to 45% of it, so every point is nearer its own centre than any other.
  */
 export function separatedLayout(points: PointSet, cluster: Int32Array, centroids: Float64Array, k: number): { x: Float32Array; y: Float32Array; centres: Float64Array } {
   const D = points.dims;
@@ -51,8 +52,12 @@ export function separatedLayout(points: PointSet, cluster: Int32Array, centroids
   for (let i = 0; i < n; i++) {
     const j = cluster[i];
     if (j < 0) continue;
-    x[i] = centres[2 * j] + scale[j] * ox[i];
-    y[i] = centres[2 * j + 1] + scale[j] * oy[i];
+    // The farthest tenth is pulled in to the rim (under half the gap): a stray point must not land in another cluster.
+    const r = scale[j] * Math.hypot(ox[i], oy[i]);
+    const rim = 0.45 * gap[j];
+    const shrink = gap[j] > 0 && r > rim ? rim / r : 1;
+    x[i] = centres[2 * j] + shrink * scale[j] * ox[i];
+    y[i] = centres[2 * j + 1] + shrink * scale[j] * oy[i];
   }
   return { x, y, centres };
 }
