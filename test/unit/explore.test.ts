@@ -9,6 +9,7 @@ import { describeClusters, exportSelection, findNearDuplicates, findOutliers, la
 import { clusterKeywords, contentWords } from '../../src/core/explore/keywords';
 import { mdsCentres, separatedLayout, separation } from '../../src/core/explore/layout';
 import { nearDuplicateGroups } from '../../src/core/explore/nearDuplicates';
+import { centroidDistances } from '../../src/core/explore/isolation';
 import { makePointSet } from '../../src/core/qkmeans/points';
 import { projectTo2d } from '../../src/core/workspace/map2d';
 import { gridPositions } from '../../src/core/qkmeans/grid';
@@ -182,8 +183,14 @@ test('describe, search, near-duplicates and outliers on a workspace', async () =
     clusters.reduce((s, c) => s + c.size, 0),
     62,
   );
-  const state = (await ws.loadModel()).state;
+  const { state, points } = await ws.loadModel();
+  const { cluster, distance } = centroidDistances(state, points);
   for (const c of clusters) {
+    // The outliers are the members farthest from the centroid: no other member is farther.
+    const far = Math.min(...c.outliers.map((id) => distance[points.ids.indexOf(id)]));
+    points.ids.forEach((id, i) => {
+      if (cluster[i] === c.index && !c.outliers.includes(id)) assert.ok(distance[i] <= far);
+    });
     assert.deepEqual(c.representatives, [state.representatives[c.index]]);
     assert.equal(c.outliers.length, 2);
     assert.equal(
