@@ -124,11 +124,17 @@ test('near-duplicates: sweep and prune finds exactly the pairs a comparison of a
   const input = [];
   for (let i = 0; i < 400; i++) {
     const v = new Int32Array(D);
-    for (let c = 0; c < D; c++) v[c] = Math.round((rnd() - 0.5) * 2 ** 20);
+    for (let c = 0; c < D; c++) v[c] = Math.round((rnd() - 0.5) * (c === 0 ? 4 : 1) * 2 ** 20); // axis 0 is the widest
     input.push({ id: `x${i}`, weight: 1, vector: v });
   }
   // Planted twins: copies moved by a tiny step.
-  for (const i of [5, 77, 301]) input.push({ id: `x${i}-twin`, weight: 1, vector: input[i].vector.map((x, c) => x + (c === 0 ? 900 : 0)) });
+  // Planted twins: copies moved by a small step along the swept axis (0.9 and 0.75 of the threshold).
+  for (const [i, step] of [
+    [5, 0.018],
+    [77, 0.015],
+    [301, 0.001],
+  ])
+    input.push({ id: `x${i}-twin`, weight: 1, vector: input[i].vector.map((x, c) => x + (c === 0 ? Math.round(step * 2 ** 20) : 0)) });
   const points = makePointSet(D, input);
   const threshold = 0.02;
   const groups = nearDuplicateGroups(points, threshold);
@@ -199,6 +205,11 @@ test('describe, search, near-duplicates and outliers on a workspace', async () =
     );
   }
   assert.deepEqual(await describeClusters(ws, { keywords: 4, outliers: 2 }), clusters, 'deterministic');
+  // Without outliers (the Data set tree) no vector is loaded; the rest is the same.
+  assert.deepEqual(
+    await describeClusters(ws, { keywords: 4, outliers: 0 }),
+    clusters.map((c) => ({ ...c, outliers: [] })),
+  );
 
   const text = await searchExamples(ws, { kind: 'text', text: 'ORBIT', ignoreCase: true }, 100);
   assert.equal(text.length, 15);

@@ -16,6 +16,7 @@ import { clusterOutliers, isolatedExamples, type IsolatedExample } from '../expl
 import { nearDuplicateGroups, type NearDuplicateGroup } from '../explore/nearDuplicates';
 import { writeFileAtomic } from '../storage/atomicWrite';
 import { findMatches } from './matching';
+import { loadState } from './persisted';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 
 export interface ClusterDescription {
@@ -37,9 +38,13 @@ export interface DescribeOptions extends WorkOptions {
 }
 
 export async function describeClusters(ws: EraseWorkspace, opts: DescribeOptions = {}): Promise<ClusterDescription[]> {
-  const model = await ws.loadModel(opts);
-  const { state } = model;
-  const byId = new Map(model.dataset.examples.map((e) => [e.id, e] as const));
+  const outlierCount = opts.outliers ?? 3;
+  // Without outliers no vector is needed: the tree's labels never wake an embedder.
+  const model = outlierCount > 0 ? await ws.loadModel(opts) : null;
+  const loaded = model ?? loadState(ws.paths);
+  if (!loaded) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
+  const { state } = loaded;
+  const byId = new Map(ws.loadDataset().examples.map((e) => [e.id, e] as const));
   const size = new Array<number>(state.k).fill(0);
   const labels: Map<string, number>[] = Array.from({ length: state.k }, () => new Map());
   const docs: { cluster: number; text: string; weight: number }[] = [];
@@ -51,7 +56,7 @@ export async function describeClusters(ws: EraseWorkspace, opts: DescribeOptions
     if (e.label !== undefined) labels[c].set(e.label, (labels[c].get(e.label) ?? 0) + w);
   }
   const keywords = clusterKeywords(docs, state.k, opts.keywords ?? 5);
-  const outliers = clusterOutliers(state, model.points, opts.outliers ?? 3);
+  const outliers = model ? clusterOutliers(state, model.points, outlierCount) : state.representatives.map(() => []);
   return Array.from({ length: state.k }, (_, j) => ({
     index: j,
     size: size[j],
