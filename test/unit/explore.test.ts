@@ -90,6 +90,9 @@ test('layout: deterministic, clusters kept apart, centres by classical MDS', () 
   const s = separation(a.x, a.y, cluster, 6);
   assert.equal(s.ownNearest, 1);
   assert.ok(s.betweenShare > 0.9, `between-cluster share ${s.betweenShare}`);
+  // One cluster: its members keep their spread around the centre (nothing to keep apart).
+  const one = separatedLayout(points, new Int32Array(points.ids.length), centres.subarray(0, 16), 1);
+  assert.ok(new Set(one.x).size > 100 && new Set(one.y).size > 100, 'one cluster is not collapsed to a point');
   // MDS of points that already lie in a plane reproduces their distances.
   const planar = Float64Array.from([0, 0, 0, 3, 0, 0, 0, 4, 0, 3, 4, 0]);
   const m = mdsCentres(planar, 4, 3);
