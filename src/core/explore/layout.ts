@@ -45,7 +45,8 @@ export function separatedLayout(points: PointSet, cluster: Int32Array, centroids
   const scale = new Float64Array(k);
   for (let j = 0; j < k; j++) {
     const r = percentile(radii[j], 0.9);
-    scale[j] = r > 0 && gap[j] > 0 ? (0.4 * gap[j]) / r : r > 0 ? 0 : 1;
+    // No other centre (k = 1) or one on top of it: nothing to keep apart, the offsets keep their size.
+    scale[j] = r > 0 && gap[j] > 0 && Number.isFinite(gap[j]) ? (0.4 * gap[j]) / r : 1;
   }
   const x = new Float32Array(n);
   const y = new Float32Array(n);
@@ -55,7 +56,7 @@ export function separatedLayout(points: PointSet, cluster: Int32Array, centroids
     // The farthest tenth is pulled in to the rim (under half the gap): a stray point must not land in another cluster.
     const r = scale[j] * Math.hypot(ox[i], oy[i]);
     const rim = 0.45 * gap[j];
-    const shrink = gap[j] > 0 && r > rim ? rim / r : 1;
+    const shrink = gap[j] > 0 && r > rim ? rim / r : 1; // an infinite rim never shrinks
     x[i] = centres[2 * j] + shrink * scale[j] * ox[i];
     y[i] = centres[2 * j + 1] + shrink * scale[j] * oy[i];
   }
@@ -127,7 +128,7 @@ function nearestCentreGaps(centres: Float64Array, k: number): Float64Array {
   for (let a = 0; a < k; a++) {
     let best = Infinity;
     for (let b = 0; b < k; b++) if (b !== a) best = Math.min(best, Math.hypot(centres[2 * a] - centres[2 * b], centres[2 * a + 1] - centres[2 * b + 1]));
-    gap[a] = Number.isFinite(best) ? best : 0;
+    gap[a] = best;
   }
   return gap;
 }
