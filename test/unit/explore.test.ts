@@ -161,6 +161,31 @@ test('near-duplicates: sweep and prune finds exactly the pairs a comparison of a
   );
 });
 
+test('near-duplicates bucketed by the two nearest centroids: twins across a cluster boundary are found', () => {
+  const { points, centres } = blobs(6, 60, 16);
+  const D = 16;
+  const input = points.ids.map((id, i) => ({ id, weight: 1, vector: points.fixed.subarray(i * D, (i + 1) * D) }));
+  // A twin pair on the bisector of the two closest centroids: one point on each side.
+  let [a, b, best] = [0, 1, Infinity];
+  for (let x = 0; x < 6; x++)
+    for (let y = x + 1; y < 6; y++) {
+      const d = Math.hypot(...Array.from({ length: D }, (_, c) => centres[x * D + c] - centres[y * D + c]));
+      if (d < best) [a, b, best] = [x, y, d];
+    }
+  const mid = (side: number) =>
+    Int32Array.from({ length: D }, (_, c) => Math.round(((centres[a * D + c] + centres[b * D + c]) / 2 + side * 0.002 * (centres[b * D + c] - centres[a * D + c])) * 2 ** 20));
+  input.push({ id: 'edge-a', weight: 1, vector: mid(-1) }, { id: 'edge-b', weight: 1, vector: mid(1) });
+  // And an ordinary twin inside cluster 2.
+  input.push({ id: 'inner-twin', weight: 1, vector: input[150].vector.map((x, c) => x + (c === 3 ? 5000 : 0)) });
+  const all = makePointSet(D, input);
+  const bucketed = nearDuplicateGroups(all, 0.05, { centroids: centres, k: 6 });
+  assert.deepEqual(bucketed, nearDuplicateGroups(all, 0.05), 'the same groups as the exact sweep');
+  assert.deepEqual(
+    bucketed.map((g) => g.ids),
+    [['edge-a', 'edge-b'], [input[150].id, 'inner-twin'].sort()],
+  );
+});
+
 /** A small data set: three topics, planted near-identical texts, one text far from the rest. */
 function smallDataSet(): string {
   const rows: object[] = [];

@@ -4,7 +4,6 @@
  * example text; only exportSelection writes, and only the file the user named.
  */
 import { readFileSync, realpathSync, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Example } from '../dataset/types';
 import { splitByteLines } from '../dataset/lines';
 import { UserError } from '../errors';
@@ -17,6 +16,8 @@ import { nearDuplicateGroups, type NearDuplicateGroup } from '../explore/nearDup
 import { writeFileAtomic } from '../storage/atomicWrite';
 import { findMatches } from './matching';
 import { loadState } from './persisted';
+import { gridPositions } from '../qkmeans/grid';
+import { finalGrid } from '../qkmeans/state';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 
 export interface ClusterDescription {
@@ -119,8 +120,8 @@ export function nearestPoints(points: PointSet, query: ArrayLike<number>, limit:
 export const DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.2;
 
 export async function findNearDuplicates(ws: EraseWorkspace, threshold = DEFAULT_NEAR_DUPLICATE_THRESHOLD, opts: WorkOptions = {}): Promise<NearDuplicateGroup[]> {
-  const model = await ws.loadModel(opts);
-  return nearDuplicateGroups(model.points, threshold);
+  const { state, points } = await ws.loadModel(opts);
+  return nearDuplicateGroups(points, threshold, { centroids: gridPositions(finalGrid(state), state.phase, state.params.eps), k: state.k });
 }
 
 export async function findOutliers(ws: EraseWorkspace, limit: number, opts: WorkOptions = {}): Promise<IsolatedExample[]> {
@@ -165,7 +166,8 @@ export function selectForExport(ws: EraseWorkspace, selector: ExportSelector): E
  */
 export function exportSelection(ws: EraseWorkspace, selector: ExportSelector, out: string): { examples: number; lines: number; bytes: number } {
   const dataFile = ws.dataFile;
-  const same = resolve(out) === resolve(dataFile) || (existsSync(out) && realpathSync(out) === realpathSync(dataFile));
+  // The same file under another name (a symlink, a relative path) is the same file.
+  const same = existsSync(out) && realpathSync(out) === realpathSync(dataFile);
   if (same) throw new UserError('--out is the data file itself: give another file', 'usage');
   const selected = selectForExport(ws, selector);
   if (selected.length === 0) throw new UserError('no example matches; nothing was exported', 'input');
