@@ -1,5 +1,6 @@
 import { auditCommand } from './auditCommands';
 import { requestCommand } from './requestCommands';
+import { describeCommand, exportSelectionCommand, nearDuplicatesCommand, outliersCommand, searchCommand } from './exploreCommands';
 import {
   clusterCommand,
   completeCommand,
@@ -32,6 +33,12 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   scan < texts.txt        look for copies of texts (one per line on stdin) in the workspace and git history
   verify                  retrain from scratch and compare state hashes (exit 1 when not equal)
   reconcile               take hand edits of the data file into account (removed lines are audited erasures)
+  describe [--keywords 5] [--outliers 3]   per cluster: size, label counts, keywords, representative, outliers
+  search (--text T | --regex RE | --near T) [--ignore-case] [--limit N]   ids and line numbers (--near: by meaning, with distances)
+  near-duplicates [--threshold 0.2]       groups of examples whose projected vectors lie within the threshold
+  outliers [--limit 20]                   the examples farthest from their cluster's centroid, in cluster radii
+  export-selection (--ids ID ... | --cluster N | --text T | --regex RE) --out FILE.jsonl
+                          copies the selected examples' lines from the data file, byte for byte
   audit verify | prove --request ID | consistency --from N --to M | export --format md|html|json|csv [--out FILE]
   request add (--id ID ... | --match TEXT | --regex RE) [--requester R] [--subject REF] [--deadline-days N]
           | list | show ID | run ID [--verify] [--skip-scan] | refuse ID --reason R     deletion requests with status and deadline
@@ -52,6 +59,11 @@ const COMMANDS: Record<string, Command> = {
   audit: auditCommand,
   request: requestCommand,
   scan: scanCommand,
+  describe: describeCommand,
+  search: searchCommand,
+  'near-duplicates': nearDuplicatesCommand,
+  outliers: outliersCommand,
+  'export-selection': exportSelectionCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

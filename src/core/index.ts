@@ -20,6 +20,12 @@ export { eraseRequest, eraseRequestsFile, selectExamples, residualNeedles } from
 export type { EraseSelector, EraseRequestOptions, EraseOutcome, RequestsFileResult } from './workspace';
 export { loadMeta } from './workspace/persisted';
 
+// Understanding the data: described clusters, search, near-duplicates, outliers, export of a selection.
+export { describeClusters, searchExamples, findNearDuplicates, findOutliers, exportSelection, labelMix, DEFAULT_NEAR_DUPLICATE_THRESHOLD } from './workspace/explore';
+export type { ClusterDescription, SearchHit, SearchQuery, ExportSelector } from './workspace/explore';
+export type { NearDuplicateGroup } from './explore/nearDuplicates';
+export type { IsolatedExample } from './explore/isolation';
+
 // Deletion requests: the use cases and their records.
 export { eraseAndRecord, executeRequest, listRequests, previewRequest, receiveRequest, refuseRequest } from './workspace/requests';
 export { isOverdue } from './requests/store';

@@ -36,7 +36,7 @@ import { deletionCount, loadMeta, loadState, OutdatedStateError, qualityIsStale,
 import { contentsInUse, itemsOf, projectedVectors, pruneVectors, scratchVectors, type PhaseProgress, type VectorItem } from './vectors';
 import { driftOf, hasDrift } from './drift';
 import { chooseEps, describe, trainAndMeasure, type TrainedModel } from './training';
-import { projectTo2d } from './map2d';
+import { separatedLayout } from '../explore/layout';
 import { runTransaction } from './transaction';
 import { pointKeyOf as pointKeyOfState } from './transaction';
 import { sha256Hex } from '../hash';
@@ -491,10 +491,15 @@ export class EraseWorkspace {
     return { ...renderPrompt(examples, query, this.config.template), mode: this.config.mode === 'query' && query !== undefined ? 'query' : 'dataset' };
   }
 
-  private async nearestCluster(state: QkmState, query: string, opts: WorkOptions): Promise<number> {
-    const [v] = await (await this.embedder()).embed([query], opts.signal);
+  /** A text as the state's points are: embedded by the workspace's embedder, projected with the state's seed (fixed-point, 2^20 = 1.0). */
+  async projectText(state: QkmState, text: string, opts: WorkOptions = {}): Promise<Int32Array> {
+    const [v] = await (await this.embedder()).embed([text], opts.signal);
     const fixed = toFixed(v);
-    const proj = new Projection(state.params.seed, fixed.length, state.params.dims).project(fixed);
+    return Int32Array.from(new Projection(state.params.seed, fixed.length, state.params.dims).project(fixed));
+  }
+
+  private async nearestCluster(state: QkmState, query: string, opts: WorkOptions): Promise<number> {
+    const proj = await this.projectText(state, query, opts);
     const D = state.params.dims;
     const c = gridPositions(finalGrid(state), state.phase, state.params.eps);
     let best = 0;
@@ -534,13 +539,12 @@ export class EraseWorkspace {
     return { equal: scratchHash === loaded.hash, stateHash: loaded.hash, scratchHash, ms: performance.now() - t0 };
   }
 
-  /** A 2-D picture of the clustered examples for the map (display only: not part of the state). */
+  /** A 2-D picture of the clustered examples for the map, clusters kept apart (display only: not part of the state). */
   async map2d(opts: WorkOptions = {}): Promise<{ ids: string[]; x: Float32Array; y: Float32Array; cluster: Int32Array; representatives: (string | null)[] }> {
     const model = await this.loadModel(opts);
     const { state } = model;
-    const last = state.iterations[state.iterations.length - 1];
-    const { x, y } = projectTo2d(model.points, { centroids: gridPositions(finalGrid(state), state.phase, state.params.eps), sizes: last?.counts ?? new Float64Array(0) });
     const cluster = Int32Array.from(model.points.ids, (id) => model.state.assignments.get(id)![0]);
+    const { x, y } = separatedLayout(model.points, cluster, gridPositions(finalGrid(state), state.phase, state.params.eps), state.k);
     return { ids: [...model.points.ids], x, y, cluster, representatives: [...state.representatives] };
   }
 

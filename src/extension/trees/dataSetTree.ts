@@ -1,7 +1,7 @@
 // Tree "Data set": clusters → examples. Representatives (the examples in the prompt) get a star;
 // duplicated lines and malformed lines are marked. Clicking an example reveals its line.
 import * as vscode from 'vscode';
-import type { ExampleView } from '../../core';
+import { describeClusters, labelMix, type ClusterDescription, type ExampleView } from '../../core';
 import type { EraseService } from '../eraseService';
 
 type Node =
@@ -22,6 +22,8 @@ export class DataSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   /** Examples by id, read once per refresh: core re-parses the data file on every examples() call. */
   private byId = new Map<string, ExampleView>();
   private malformedCount = 0;
+  /** Keywords and label mix per cluster index, computed once per refresh (empty when not clustered). */
+  private described = new Map<number, ClusterDescription>();
 
   constructor(private readonly service: EraseService) {
     this.sub = service.onDidChange(() => this.changed.fire(undefined));
@@ -49,6 +51,14 @@ export class DataSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
         list.push(e.id);
         byCluster.set(c, list);
       }
+      this.described = new Map();
+      if (!byCluster.has(-1)) {
+        try {
+          for (const d of await describeClusters(ws, { keywords: 3, outliers: 0 })) this.described.set(d.index, d);
+        } catch {
+          // Naming is a nicety: a state that cannot be loaded now still lists its clusters by number.
+        }
+      }
       const nodes: Node[] = [...byCluster.entries()].sort((a, b) => a[0] - b[0]).map(([cluster, ids]) => ({ kind: 'cluster', cluster, ids }));
       this.malformedCount = ws.status().malformed.length;
       if (this.malformedCount) nodes.push({ kind: 'malformedGroup' });
@@ -67,9 +77,12 @@ export class DataSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     const ws = this.service.current();
     switch (node.kind) {
       case 'cluster': {
-        const label = node.cluster < 0 ? vscode.l10n.t('Not clustered yet') : vscode.l10n.t('Cluster {0}', node.cluster);
+        const d = this.described.get(node.cluster);
+        const name = [d?.keywords.join(', '), d && Object.keys(d.labels).length ? labelMix(d.labels) : ''].filter(Boolean);
+        const label = node.cluster < 0 ? vscode.l10n.t('Not clustered yet') : [vscode.l10n.t('Cluster {0}', node.cluster), ...name].join(' · ');
         const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
         item.description = vscode.l10n.t('{0} examples', node.ids.length);
+        if (d) item.tooltip = vscode.l10n.t('Keywords that set this cluster apart: {0}', d.keywords.join(', ') || '-');
         item.iconPath = new vscode.ThemeIcon('symbol-namespace');
         item.contextValue = 'cluster';
         item.id = `cluster:${node.cluster}`;
