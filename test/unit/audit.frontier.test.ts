@@ -161,6 +161,41 @@ test('documented gap: an edit that keeps length, last line and file times (root,
   assert.ok(report.problems.some((p) => p.kind === 'chain' || p.kind === 'checkpoint-root'));
 });
 
+test('even with the frontier re-made under the HMAC key, a latest checkpoint with a bad signature is refused', async () => {
+  const dir = tempDir('frontier-badsig');
+  const { keyStore, head } = await buildLog(dir, 6);
+  const hmacKey = await keyStore.getOrCreateHmacKey();
+  const cps = join(dir, CHECKPOINT_FILE);
+  const lines = readFileSync(cps, 'utf8').split('\n').slice(0, -1);
+  const last = JSON.parse(lines[lines.length - 1]);
+  last.signature = Buffer.alloc(64, 7).toString('base64');
+  lines[lines.length - 1] = canonicalJson(last);
+  writeFileSync(cps, lines.map((l) => l + '\n').join(''));
+  const path = join(dir, FRONTIER_FILE);
+  const { mac: _mac, ...f } = JSON.parse(readFileSync(path, 'utf8'));
+  f.checkpoints = markFile(cps, lines[lines.length - 1]);
+  writeFileSync(path, JSON.stringify({ ...f, mac: hmacSha256Hex(hmacKey, 'erase-workbench/audit/v1/frontier\0' + canonicalJson(f)) }));
+  assert.equal(usableFrontier(dir, hmacKey, head), null, 'the signature is checked on the fast path too');
+  await assert.rejects(appendEntry(dir, entryInput(6), { keyStore, expectedHead: head }), /does not verify/);
+});
+
+test("a frontier whose last line or length is not the file's is not used, even with file times and MAC intact", async () => {
+  const dir = tempDir('frontier-tail');
+  const { keyStore, head } = await buildLog(dir, 4);
+  const hmacKey = await keyStore.getOrCreateHmacKey();
+  const path = join(dir, FRONTIER_FILE);
+  const { mac: _mac, ...f } = JSON.parse(readFileSync(path, 'utf8'));
+  const remac = (g: object): void => writeFileSync(path, JSON.stringify({ ...g, mac: hmacSha256Hex(hmacKey, 'erase-workbench/audit/v1/frontier\0' + canonicalJson(g)) }));
+  remac({ ...f, log: { ...f.log, lastLineHash: 'ab'.repeat(32) } });
+  assert.equal(usableFrontier(dir, hmacKey, head), null, 'another last line');
+  remac({ ...f, checkpoints: { ...f.checkpoints, lastLineOffset: f.checkpoints.lastLineOffset + 1 } });
+  assert.equal(usableFrontier(dir, hmacKey, head), null, 'not at a line start');
+  remac({ ...f, log: { ...f.log, bytes: f.log.bytes - 1 } });
+  assert.equal(usableFrontier(dir, hmacKey, head), null, 'another length');
+  remac(f);
+  assert.notEqual(usableFrontier(dir, hmacKey, head), null, 'the untouched frontier is used');
+});
+
 test('a failure at any write step of an append leaves a log that recovers, and the frontier never claims more than the files hold', async () => {
   const base = tempDir('frontier-steps-count');
   const keyStore = new MemoryKeyStore();
