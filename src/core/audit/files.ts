@@ -5,3 +5,5 @@ export const CHECKPOINT_FILE = 'checkpoints.jsonl';
 export const PUBLIC_KEY_FILE = 'audit-public-key.pem';
 /** Where a repaired torn tail is moved, so nothing is silently discarded. */
 export const TORN_TAIL_FILE = 'audit.jsonl.torn';
+/** The append frontier: tree head, compact range and file marks, so an append need not read the log (frontier.ts). */
+export const FRONTIER_FILE = 'frontier.json';

@@ -1,5 +1,6 @@
 /** Public surface of the audit log library. */
 export * from './merkle';
+export { compactAppend, compactRoot, compactRangeOf, isCompactRange } from './compact';
 export * from './entry';
 export * from './checkpoint';
 export * from './keys';

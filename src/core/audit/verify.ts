@@ -30,6 +30,8 @@ export interface VerifyReport {
   keyChanges: KeyChange[];
   /** Ids of the signing keys the log trusts after replaying it: the genesis key(s) first, then added ones. */
   trustedKeyIds: string[];
+  /** The public keys (SPKI PEM) of trustedKeyIds, index for index. */
+  trustedKeyPems: string[];
 }
 
 /** A key entry as verification saw it. */
@@ -318,6 +320,7 @@ export function verifyLogBytes(logBytes: Buffer | null, checkpointBytes: Buffer 
     latestCheckpoint,
     keyChanges: replay.changes,
     trustedKeyIds: [...replay.trusted.keys()],
+    trustedKeyPems: [...replay.trusted.values()].map((k) => k.export({ type: 'spki', format: 'pem' }).toString()),
   };
 }
 

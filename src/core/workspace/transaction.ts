@@ -116,7 +116,7 @@ export async function withWorkspaceLock<T>(ws: EraseWorkspace, keyStore: KeyStor
 async function commitAndApply(ws: EraseWorkspace, keyStore: KeyStore, p: Plan): Promise<Committed> {
   const requestId = p.requestId ?? `${p.action}-${randomUUID()}`;
   const meta = loadMeta(ws.paths);
-  const head = await currentHead(ws.paths.auditDir);
+  const head = await currentHead(ws.paths.auditDir, keyStore);
   const intent: Intent = {
     format: INTENT_FORMAT,
     action: p.action,
