@@ -38,7 +38,7 @@ export function isCheapEmbedder(embedderId: string): boolean {
  * The projected fixed-point vector of every given item, by id. A vector comes from the point store
  * when its content is there, else from the embedding cache, else from the embedder (then cached by
  * content). An item without text whose content is stored nowhere cannot be recomputed: a clear
- * error. Nothing is removed here (pruneVectors / forgetVectors do that).
+ * error. Nothing is removed here (pruneVectors does that, inside each transaction).
  */
 export async function projectedVectors(
   paths: WorkspacePaths,
@@ -109,30 +109,6 @@ export function contentsInUse(state: { readonly contents: ReadonlyMap<string, st
   const keep = new Set<string>(state ? state.contents.values() : []);
   for (const e of examples) keep.add(contentHash(e.input));
   return keep;
-}
-
-/**
- * Removes erased contents' vectors from the embedding cache and the point store — only those no
- * remaining example uses (two explicit ids may share one text).
- */
-export function forgetVectors(
-  paths: WorkspacePaths,
-  embedder: { id: string; dimension: number },
-  key: PointStoreKey,
-  erasedContents: Iterable<string>,
-  stillUsed: ReadonlySet<string>,
-): void {
-  const gone = [...new Set(erasedContents)].filter((c) => c !== '' && !stillUsed.has(c));
-  if (gone.length === 0) return;
-  const cache = EmbeddingCache.open(paths.cacheDir, embedder.id, embedder.dimension);
-  cache.deleteMany(gone);
-  cache.flush(); // writes when a row went, or when an unreadable / older-format file is to be replaced
-  const stored = loadPoints(paths.points, key);
-  if (stored) {
-    let removed = 0;
-    for (const c of gone) if (stored.delete(c)) removed++;
-    if (removed > 0) savePoints(paths.points, key, stored);
-  }
 }
 
 /** Keeps only the vectors of `keep` in the embedding cache and the point store (after a retrain on the data file). */
