@@ -5,26 +5,12 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const vscode = require('vscode');
-const { api, dataFile, waitFor } = require('./helpers');
+const { api, dataFile, waitFor, residualNodes } = require('./helpers');
 
 const root = () => path.dirname(dataFile());
 const keysDir = () => path.join(root(), '.erase', 'keys');
 const keyFiles = () => (fs.existsSync(keysDir()) ? fs.readdirSync(keysDir()) : []);
 const COPIED = 'a tedious exercise in style over substance'; // neg-7, quoted in notes/review-draft.md line 3
-
-/** Every label, description and tooltip the Residual copies view shows, flattened. */
-async function residualTreeText(tree) {
-  const out = [];
-  const walk = async (node) => {
-    for (const n of await tree.getChildren(node)) {
-      const it = tree.getTreeItem(n);
-      out.push({ node: n, item: it, text: [it.label, it.description, typeof it.tooltip === 'string' ? it.tooltip : it.tooltip && it.tooltip.value].join(' | ') });
-      await walk(n);
-    }
-  };
-  await walk(undefined);
-  return out;
-}
 
 suite('audit keys and residual copies', () => {
   test('erasures from the extension left no key files in .erase/keys', async () => {
@@ -65,7 +51,7 @@ suite('audit keys and residual copies', () => {
       'the committed data file is in history',
     );
 
-    const shown = await residualTreeText(a.views.residuals);
+    const shown = await residualNodes(a.views.residuals);
     const all = shown.map((s) => s.text).join('\n');
     assert.ok(!all.includes(COPIED) && !/tedious/i.test(all), 'the view never shows the erased text');
     const item = shown.find((s) => s.node.kind === 'hit' && s.node.hit.path === 'notes/review-draft.md').item;

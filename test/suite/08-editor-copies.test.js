@@ -5,23 +5,9 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const vscode = require('vscode');
-const { api, dataFile, waitFor } = require('./helpers');
+const { api, dataFile, waitFor, residualNodes } = require('./helpers');
 
 const POS_10 = 'charming, witty and surprisingly deep';
-
-/** Every node of the Residual copies view with its tree item, flattened. */
-async function residualNodes(tree) {
-  const out = [];
-  const walk = async (node) => {
-    for (const n of await tree.getChildren(node)) {
-      const it = tree.getTreeItem(n);
-      out.push({ node: n, item: it, text: [it.label, it.description, typeof it.tooltip === 'string' ? it.tooltip : it.tooltip && it.tooltip.value].join(' | ') });
-      await walk(n);
-    }
-  };
-  await walk(undefined);
-  return out;
-}
 
 /** The residual scan started by the erasure with this request id. */
 function scanOf(a, requestId) {

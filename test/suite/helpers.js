@@ -26,6 +26,20 @@ async function waitFor(fn, what, timeoutMs = 15000) {
   throw new Error(`timed out waiting for ${what} (last value: ${JSON.stringify(last)})`);
 }
 
+/** Every node of the Residual copies view with its tree item and its shown text, flattened. */
+async function residualNodes(tree) {
+  const out = [];
+  const walk = async (node) => {
+    for (const n of await tree.getChildren(node)) {
+      const it = tree.getTreeItem(n);
+      out.push({ node: n, item: it, text: [it.label, it.description, typeof it.tooltip === 'string' ? it.tooltip : it.tooltip && it.tooltip.value].join(' | ') });
+      await walk(n);
+    }
+  };
+  await walk(undefined);
+  return out;
+}
+
 /** Flattens the Data set tree into { clusters, examples, malformed } as the view shows them. */
 async function readDataSetTree(tree) {
   const out = { clusters: [], examples: [], malformed: [] };
@@ -48,4 +62,4 @@ async function setFault(fault) {
   await fetch(`${url}/__test/fault`, { method: 'POST', body: JSON.stringify(fault || {}) });
 }
 
-module.exports = { EXT_ID, api, dataFile, waitFor, readDataSetTree, setFault };
+module.exports = { EXT_ID, api, dataFile, waitFor, readDataSetTree, setFault, residualNodes };
