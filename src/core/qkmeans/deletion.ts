@@ -1,8 +1,8 @@
-import { gridIndex, gridPositions, nearestCentroid } from './grid';
+import { gridIndex, gridPositionsInto, nearestCentroid } from './grid';
 import { indexOfId, withoutWeights, type PointSet } from './points';
 import { finishState, runLloyd, train, type TrainOptions } from './train';
 import { representativeOf } from './representatives';
-import { gridAt, seedIterations, type IterationRecord, type QkmState } from './state';
+import { gridAt, type IterationRecord, type QkmState } from './state';
 import { UserError } from '../errors';
 
 export interface DeletionResult {
@@ -22,8 +22,9 @@ export interface DeletionResult {
  * whole batch at once; when it fails, retrains from the first failing iteration (everything
  * before it is provably unchanged), so the result always equals a retrain from scratch.
  *
- * Ownership: the input state is consumed — on the certified path its assignment map is updated in
- * place, so that path costs O(T·k·D·|removal| + |removal|·log n) and copies nothing of size n.
+ * Ownership: the input state is consumed — on the certified path its assignment map and its
+ * iterations' sums and counts are updated in place, so that path costs O(T·k·D·|removal| +
+ * |removal|·log n) and copies nothing of size n (nor of size T·k·D).
  */
 export function deleteFromState(state: QkmState, points: PointSet, removalIn: ReadonlyMap<string, number>, opts: TrainOptions = {}): DeletionResult {
   const { eps } = state.params;
@@ -31,12 +32,14 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
   const D = points.dims;
   const removal = new Map<string, number>();
   const removedIdx: number[] = [];
+  const removedWeight: number[] = [];
   for (const [id, w] of removalIn) {
     const i = indexOfId(points, id);
     if (i < 0) throw new UserError(`no example with id ${id} in the clustered data`, 'input');
     if (!(Number.isInteger(w) && w >= 1)) throw new RangeError(`weight to remove for ${id} must be a positive integer`);
     removal.set(id, Math.min(w, points.weight[i]));
     removedIdx.push(i);
+    removedWeight.push(Math.min(w, points.weight[i]));
   }
   let newPoints: PointSet | null = null;
   const remaining = () => (newPoints ??= withoutWeights(points, removal));
@@ -46,36 +49,42 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
   let reason: string | null = null;
   // k_eff = min(k, distinct examples) is a function of the data: a deletion that lowers it changes every iteration.
   let fullyRemoved = 0;
-  for (const [id, w] of removal) if (w >= points.weight[indexOfId(points, id)]) fullyRemoved++;
+  for (let r = 0; r < removedIdx.length; r++) if (removedWeight[r] >= points.weight[removedIdx[r]]) fullyRemoved++;
   if (Math.min(state.params.k, points.ids.length - fullyRemoved) !== k) {
     failedAt = 0;
     reason = 'fewer distinct examples than k would remain (k_eff drops)';
   }
-  const seeds = seedIterations(state);
   for (const id of removal.keys()) {
-    const t = seeds.get(id);
-    if (t !== undefined && t < failedAt) {
+    const t = seedIteration(state, id);
+    if (t !== null && t < failedAt) {
       failedAt = t;
       reason = t === 0 ? 'an initial seed was deleted' : `an empty-cluster reseed of iteration ${t} was deleted`;
     }
   }
 
-  // Walk the path of the deleted points through the stored iterations.
+  // Walk the path of the deleted points through the stored iterations. The loop allocates nothing:
+  // centroid positions and the removed sums live in scratch buffers reused across calls.
   const stop = state.iterations.length;
-  const subtract: { sums: Float64Array; counts: Float64Array }[] = [];
+  const kd = k * D;
+  const scratch = scratchFor(stop, k, D);
+  const { centroids, dSums, dCounts } = scratch;
+  dSums.fill(0, 0, stop * kd);
+  dCounts.fill(0, 0, stop * k);
+  let walked = 0; // iterations whose removed sums are in the scratch buffers
   for (let t = 1; t <= stop && t < failedAt; t++) {
-    const centroids = gridPositions(gridAt(state, t - 1), state.phase, eps);
+    gridPositionsInto(gridAt(state, t - 1), state.phase, eps, centroids);
     const it = state.iterations[t - 1];
-    const dSums = new Float64Array(k * D);
-    const dCounts = new Float64Array(k);
-    for (const i of removedIdx) {
+    const sOff = (t - 1) * kd;
+    const cOff = (t - 1) * k;
+    for (let r = 0; r < removedIdx.length; r++) {
+      const i = removedIdx[r];
       const j = nearestCentroid(points.real, i, centroids, k, D);
-      const w = removal.get(points.ids[i])!;
-      dCounts[j] += w;
-      for (let c = 0; c < D; c++) dSums[j * D + c] += w * points.fixed[i * D + c];
+      const w = removedWeight[r];
+      dCounts[cOff + j] += w;
+      for (let c = 0, f = i * D, o = sOff + j * D; c < D; c++) dSums[o + c] += w * points.fixed[f + c];
     }
-    subtract.push({ sums: dSums, counts: dCounts });
-    const problem = checkIteration(it, dSums, dCounts, state.phase, eps, k, D);
+    walked = t;
+    const problem = checkIteration(it, dSums, sOff, dCounts, cOff, state.phase, eps, k, D);
     if (problem) {
       failedAt = t;
       reason = `iteration ${t}: ${problem}`;
@@ -84,10 +93,12 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
   }
 
   const subtracted = (t: number): IterationRecord => {
+    if (t > walked) throw new Error(`internal: iteration ${t} was not walked`);
     const it = state.iterations[t - 1];
-    const s = subtract[t - 1];
-    const sums = Float64Array.from(it.sums, (x, i) => x - s.sums[i]);
-    const counts = Float64Array.from(it.counts, (x, i) => x - s.counts[i]);
+    const sums = new Float64Array(kd);
+    const counts = new Float64Array(k);
+    for (let x = 0, o = (t - 1) * kd; x < kd; x++) sums[x] = it.sums[x] - dSums[o + x];
+    for (let j = 0, o = (t - 1) * k; j < k; j++) counts[j] = it.counts[j] - dCounts[o + j];
     return { grid: it.grid, sums, counts, reseeds: it.reseeds };
   };
 
@@ -105,13 +116,27 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
         if (state.representatives[c] === id) lostRepresentative.add(c);
       }
     }
-    const iterations = state.iterations.map((_, i) => subtracted(i + 1));
-    const reps = [...state.representatives];
+    // The input state is consumed: its sums and counts are updated in place (only the clusters the
+    // removed points passed through), so a certified deletion allocates nothing of size T·k·D.
+    for (let t = 1; t <= stop; t++) {
+      const it = state.iterations[t - 1];
+      const sums = it.sums as Float64Array;
+      const counts = it.counts as Float64Array;
+      for (let j = 0, sOff = (t - 1) * kd, cOff = (t - 1) * k; j < k; j++) {
+        if (dCounts[cOff + j] === 0) continue;
+        counts[j] -= dCounts[cOff + j];
+        for (let c = 0, x = j * D; c < D; c++, x++) sums[x] -= dSums[sOff + x];
+      }
+    }
+    const iterations = state.iterations;
+    let reps = state.representatives;
     if (lostRepresentative.size > 0) {
+      const updated = [...state.representatives];
       // Only a cluster that lost its representative gets a new one: every other member kept its cluster and distance.
       const grid = gridAt(state, state.iterations.length);
       const index = membersIndex(assignments);
-      for (const j of lostRepresentative) reps[j] = representativeOf(points, indicesOf(index.get(j), points), grid, state.phase, eps, j);
+      for (const j of lostRepresentative) updated[j] = representativeOf(points, indicesOf(index.get(j), points), grid, state.phase, eps, j);
+      reps = updated;
     }
     return {
       state: { ...state, iterations, n: state.n - sumValues(removal), assignments, contents, representatives: reps },
@@ -141,17 +166,44 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
 }
 
 /** Returns why the iteration's quantized centroids would change without the removed weight, or null. */
-function checkIteration(it: IterationRecord, dSums: Float64Array, dCounts: Float64Array, phase: Float64Array, eps: number, k: number, D: number): string | null {
+function checkIteration(
+  it: IterationRecord,
+  dSums: Float64Array,
+  sOff: number,
+  dCounts: Float64Array,
+  cOff: number,
+  phase: Float64Array,
+  eps: number,
+  k: number,
+  D: number,
+): string | null {
   for (let j = 0; j < k; j++) {
-    if (dCounts[j] === 0) continue;
-    const count = it.counts[j] - dCounts[j];
+    if (dCounts[cOff + j] === 0) continue;
+    const count = it.counts[j] - dCounts[cOff + j];
     if (count <= 0) return `cluster ${j} would become empty`;
     for (let c = 0; c < D; c++) {
-      const g = gridIndex(it.sums[j * D + c] - dSums[j * D + c], count, phase[c], eps);
+      const g = gridIndex(it.sums[j * D + c] - dSums[sOff + j * D + c], count, phase[c], eps);
       if (g !== it.grid[j * D + c]) return `the quantized centroid of cluster ${j} would move`;
     }
   }
   return null;
+}
+
+/** The iteration that chose `id` as a seed (0 = initial seeds, t = reseed at t), or null. No allocation. */
+function seedIteration(state: QkmState, id: string): number | null {
+  if (state.initSeeds.includes(id)) return 0;
+  for (let t = 0; t < state.iterations.length; t++) for (const r of state.iterations[t].reseeds) if (r.id === id) return t + 1;
+  return null;
+}
+
+/** Scratch buffers of the certificate check, grown on demand and reused (the engine is single-threaded per isolate). */
+const scratchBuffers = { centroids: new Float64Array(0), dSums: new Float64Array(0), dCounts: new Float64Array(0) };
+
+function scratchFor(T: number, k: number, D: number): typeof scratchBuffers {
+  if (scratchBuffers.centroids.length < k * D) scratchBuffers.centroids = new Float64Array(k * D);
+  if (scratchBuffers.dSums.length < T * k * D) scratchBuffers.dSums = new Float64Array(T * k * D);
+  if (scratchBuffers.dCounts.length < T * k) scratchBuffers.dCounts = new Float64Array(T * k);
+  return scratchBuffers;
 }
 
 /**

@@ -33,9 +33,13 @@ export function gridPosition(index: number, phase: number, eps: number): number 
 
 /** Real positions (k × D) of quantized centroids given by grid indices. */
 export function gridPositions(grid: Int32Array, phase: Float64Array, eps: number): Float64Array {
+  return gridPositionsInto(grid, phase, eps, new Float64Array(grid.length));
+}
+
+/** gridPositions into a caller's buffer (length ≥ grid.length): the hot loops reuse one buffer. */
+export function gridPositionsInto(grid: Int32Array, phase: Float64Array, eps: number, out: Float64Array): Float64Array {
   const D = phase.length;
-  const out = new Float64Array(grid.length);
-  for (let i = 0; i < grid.length; i++) out[i] = gridPosition(grid[i], phase[i % D], eps);
+  for (let j = 0, i = 0; i < grid.length; j++) for (let c = 0; c < D; c++, i++) out[i] = (grid[i] - phase[c] + 0.5) * eps;
   return out;
 }
 
