@@ -174,10 +174,13 @@ async function applyCommitted(
     if (next.auditHead?.size !== head.size || next.auditHead?.rootHash !== head.rootHash || next !== meta || precomputed?.meta) saveMeta(ws.paths, { ...next, auditHead: head });
   }
   if (intent.forgetIds.length > 0) {
-    // Vectors are keyed by content: keep exactly the contents the saved state and the file still use.
-    const m = loadMeta(ws.paths);
-    const s = loadState(ws.paths);
-    if (m && s) pruneVectors(ws.paths, { id: m.embedderId, dimension: m.embedderDimension }, pointKeyOf(s.state), contentsInUse(s.state, ws.loadDataset().examples));
+    // Vectors are keyed by content: keep exactly the contents the new state uses. Every action
+    // that forgets vectors leaves a state covering the whole data file (hand edits are folded in),
+    // so the file need not be parsed again; a vector dropped for a line added by hand meanwhile
+    // would only be embedded again.
+    const m = precomputed?.meta ?? loadMeta(ws.paths);
+    const state = precomputed?.state ?? loadState(ws.paths)?.state;
+    if (m && state) pruneVectors(ws.paths, { id: m.embedderId, dimension: m.embedderDimension }, pointKeyOf(state), contentsInUse(state, []));
   }
   if (intent.recordUpdate) applyRecordUpdate(ws, intent.recordUpdate, entry);
 }
