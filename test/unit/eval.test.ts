@@ -183,3 +183,17 @@ test('runEval --split: held-out examples never reach a prompt, and the user work
     await server.close();
   }
 });
+
+test('runEval refuses a results file of another run instead of mixing its lines in', async () => {
+  const { dir, ws } = workspace();
+  await ws.cluster();
+  const server = scriptedStandIn();
+  const host = await server.listen();
+  try {
+    const resultsFile = join(dir, 'results.jsonl');
+    await runEval(ws, { split: 0.25, model: 'fake-llm', host, seeds: 1, limit: 2, resultsFile });
+    await assert.rejects(runEval(ws, { split: 0.3, model: 'fake-llm', host, seeds: 1, limit: 2, resultsFile }), /another run/);
+  } finally {
+    await server.close();
+  }
+});

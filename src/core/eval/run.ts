@@ -10,6 +10,7 @@ import { loadDataset } from '../dataset/load';
 import type { Example } from '../dataset/types';
 import { renderPrompt } from '../erase/prompt';
 import { UserError, throwIfAborted } from '../errors';
+import { sha256Hex } from '../hash';
 import { streamCompletion } from '../ollama/client';
 import { EraseWorkspace } from '../workspace/workspace';
 import { firstLabelParser, type AnswerParser } from './answer';
@@ -39,6 +40,8 @@ export interface EvalOptions {
 
 /** One line of the results file: ids and figures only, never example or query text. */
 export interface TrialResult {
+  /** Fingerprint of the run (model, held-out query ids, the selectors' clustered state): a re-run only reuses its own lines. */
+  readonly run: string;
   readonly selector: SelectorName;
   readonly seed: number;
   readonly query: number;
@@ -80,7 +83,7 @@ interface Query {
 const labelOf = (e: Example): string => e.label ?? e.output;
 const trialKey = (selector: string, seed: number, query: number) => `${selector}\0${seed}\0${query}`;
 
-export function readTrials(file: string): Map<string, TrialResult> {
+export function readTrials(file: string, run: string): Map<string, TrialResult> {
   const done = new Map<string, TrialResult>();
   if (!existsSync(file)) return done;
   const lines = readFileSync(file, 'utf8').split('\n');
@@ -94,6 +97,7 @@ export function readTrials(file: string): Map<string, TrialResult> {
       if (i === lines.length - 1 || lines.slice(i + 1).every((l) => !l.trim())) return;
       throw new UserError(`results file ${file} line ${i + 1} is not JSON: give a new --results file`, 'input');
     }
+    if (t.run !== run) throw new UserError(`results file ${file} is from another run (model, held-out set or clustering differ): give a new --results file`, 'input');
     done.set(trialKey(t.selector, t.seed, t.query), t);
   });
   return done;
@@ -165,7 +169,8 @@ export async function runEval(ws: EraseWorkspace, opts: EvalOptions): Promise<Ev
     const labels = [...new Set([...pool.map((e) => e.label), ...queries.map((q) => q.label)])].sort();
     const model = await promptWs.loadModel({ signal: opts.signal });
     const template = promptWs.config.template;
-    const done = opts.resultsFile ? readTrials(opts.resultsFile) : new Map<string, TrialResult>();
+    const run = sha256Hex(JSON.stringify([opts.model, queries.map((q) => q.id), model.stateHash, ws.config.seed])).slice(0, 16);
+    const done = opts.resultsFile ? readTrials(opts.resultsFile, run) : new Map<string, TrialResult>();
     const trials: TrialResult[] = [];
     const total = queries.length * (3 + 2 * seeds);
     let count = 0;
@@ -221,6 +226,7 @@ export async function runEval(ws: EraseWorkspace, opts: EvalOptions): Promise<Ev
           });
           const answer = parser(r.text, labels);
           trial = {
+            run,
             selector: step.selector,
             seed: step.seed,
             query: q,
