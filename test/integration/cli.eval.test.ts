@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, DATASETS, erase, tempDir } from './cliHarness';
 import { createOllamaStandIn } from '../fixtures/ollama-stand-in';
@@ -53,6 +53,31 @@ test("erase eval --split on 300 rows of SST-2 dev prints the issue's JSON, score
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^erase\s+\d+\.\d%/m, 'a readable table');
     assert.equal(server.log.filter((e) => e.path === '/api/generate').length, 20 * 7, 'the re-run resumed from the results file');
+
+    // Ctrl-C: exit 1 "cancelled", the finished trials stay in the results file, a re-run resumes.
+    server.setDelay(20);
+    const child = spawn(process.execPath, [CLI, 'eval', '--split', '0.25', '--limit', '20', '--seeds', '2', '--model', 'fake-llm', '--host', host, '--results', 'c.jsonl'], {
+      cwd: dir,
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const lines = () => (existsSync(join(dir, 'c.jsonl')) ? readFileSync(join(dir, 'c.jsonl'), 'utf8').trim().split('\n').length : 0);
+    while (lines() < 5) await new Promise((ok) => setTimeout(ok, 20));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((ok) => child.on('close', ok));
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /cancelled/);
+    const kept = lines();
+    assert.ok(kept >= 5 && kept < 140, `${kept} trials kept`);
+    server.setDelay(0);
+    const sentBefore = server.log.filter((e) => e.path === '/api/generate').length;
+    const resumed = await eraseAsync(dir, 'eval', '--split', '0.25', '--limit', '20', '--seeds', '2', '--model', 'fake-llm', '--host', host, '--results', 'c.jsonl', '--json');
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(
+      Object.fromEntries(Object.entries<{ accuracy: number }>(JSON.parse(resumed.stdout).modes).map(([k, m]) => [k, m.accuracy])),
+      Object.fromEntries(Object.entries<{ accuracy: number }>(out.modes).map(([k, m]) => [k, m.accuracy])),
+    );
+    assert.ok(server.log.filter((e) => e.path === '/api/generate').length - sentBefore <= 140 - kept, 'the finished trials were not asked again');
 
     const bad = await eraseAsync(dir, 'eval', '--model', 'fake-llm', '--host', host);
     assert.equal(bad.code, 2);
