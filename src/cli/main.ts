@@ -1,4 +1,5 @@
 import { auditCommand } from './auditCommands';
+import { evalCommand } from './evalCommands';
 import { requestCommand } from './requestCommands';
 import { describeCommand, exportSelectionCommand, nearDuplicatesCommand, outliersCommand, searchCommand } from './exploreCommands';
 import {
@@ -27,6 +28,9 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   status                  n, k, state hash and every example id
   prompt [--query TEXT]   the ERASE prompt and the ids in it
   complete --query TEXT [--model M] [--host URL]   stream an answer from Ollama with the ERASE prompt
+  eval (--heldout FILE.jsonl | --split 0.2) [--model M] [--host URL] [--seeds 3] [--limit N] [--results FILE.jsonl]
+                          accuracy (95% CI), prompt tokens and ms per query of the ERASE prompt against random,
+                          label-balanced, k-nearest and zero-shot prompts; --results resumes an interrupted run
   delete (--id ID ... | --match TEXT | --regex RE | --requests FILE.jsonl) [--requester R] [--subject REF]
          [--reason R] [--request-id ID] [--dry-run] [--verify] [--keep-model] [--skip-scan]
                           after erasing, looks for residual copies (workspace files, .erase/, git history)
@@ -53,6 +57,7 @@ const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   prompt: promptCommand,
   complete: completeCommand,
+  eval: evalCommand,
   delete: deleteCommand,
   verify: verifyCommand,
   reconcile: reconcileCommand,

@@ -57,3 +57,7 @@ export type { KeyStore, SigningKeyPair } from './audit';
 
 // The local Ollama model.
 export { displayHost, isReachable, listModels, pullModel, streamCompletion } from './ollama/client';
+
+// Evaluation: does the ERASE prompt help (accuracy of ERASE against random, balanced, kNN and zero-shot prompts).
+export { runEval, firstLabelParser, wilsonInterval, SELECTORS } from './eval';
+export type { EvalOptions, EvalReport, ModeReport, SelectorName, AnswerParser } from './eval';

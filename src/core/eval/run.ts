@@ -1,0 +1,270 @@
+/**
+ * `erase eval`: does the ERASE prompt help? Each held-out query is answered by the model with the
+ * few-shot examples of each selector (ERASE, random, label-balanced, k nearest, none), and the
+ * parsed answers are scored against the held-out labels.
+ */
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { loadDataset } from '../dataset/load';
+import type { Example } from '../dataset/types';
+import { renderPrompt } from '../erase/prompt';
+import { UserError, throwIfAborted } from '../errors';
+import { sha256Hex } from '../hash';
+import { streamCompletion } from '../ollama/client';
+import { EraseWorkspace } from '../workspace/workspace';
+import { firstLabelParser, type AnswerParser } from './answer';
+import { balancedSelect, knnSelect, randomSelect, SELECTORS, type PoolExample, type SelectorName } from './selectors';
+import { splitIds } from './split';
+import { wilsonInterval } from './wilson';
+
+export interface EvalOptions {
+  /** Labelled held-out records (data-set format), or … */
+  readonly heldoutFile?: string;
+  /** … the fraction of the data set held out by a seeded split (the rest is the selectors' pool). */
+  readonly split?: number;
+  readonly model: string;
+  readonly host?: string;
+  /** Seeds for the random and balanced selectors (their figures are pooled over seeds). */
+  readonly seeds?: number;
+  /** At most this many held-out queries. */
+  readonly limit?: number;
+  /** JSONL of finished trials: read to skip them, appended to as trials finish. */
+  readonly resultsFile?: string;
+  readonly parser?: AnswerParser;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Passed to the model (default temperature 0, at most 16 tokens: a label is short). */
+  readonly generation?: { readonly temperature?: number; readonly numPredict?: number };
+}
+
+/** One line of the results file: ids and figures only, never example or query text. */
+export interface TrialResult {
+  /** Fingerprint of the run (model, held-out query ids, the selectors' clustered state): a re-run only reuses its own lines. */
+  readonly run: string;
+  readonly selector: SelectorName;
+  readonly seed: number;
+  readonly query: number;
+  readonly ids: readonly string[];
+  readonly answer: string | null;
+  readonly correct: boolean;
+  readonly promptTokens: number;
+  readonly ms: number;
+}
+
+export interface ModeReport {
+  readonly accuracy: number;
+  readonly ci95: [number, number];
+  /** Trials scored (queries × seeds for random and balanced). */
+  readonly n: number;
+  /** Mean prompt tokens per query, as counted by the server (prompt_eval_count). */
+  readonly promptTokens: number;
+  readonly promptTokensOverZeroShot: number;
+  readonly msPerQuery: number;
+  readonly examplesUsed: readonly { readonly query: number; readonly seed: number; readonly ids: readonly string[] }[];
+}
+
+export interface EvalReport {
+  readonly model: string;
+  /** Held-out queries evaluated. */
+  readonly n: number;
+  readonly poolSize: number;
+  readonly labels: readonly string[];
+  readonly seeds: number;
+  readonly modes: Record<SelectorName, ModeReport>;
+}
+
+interface Query {
+  readonly id: string;
+  readonly input: string;
+  readonly label: string;
+}
+
+const labelOf = (e: Example): string => e.label ?? e.output;
+const trialKey = (selector: string, seed: number, query: number) => `${selector}\0${seed}\0${query}`;
+
+export function readTrials(file: string, run: string): Map<string, TrialResult> {
+  const done = new Map<string, TrialResult>();
+  if (!existsSync(file)) return done;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    let t: TrialResult;
+    try {
+      t = JSON.parse(line) as TrialResult;
+    } catch {
+      // A run killed mid-write leaves a partial last line: that trial is simply run again.
+      if (i === lines.length - 1 || lines.slice(i + 1).every((l) => !l.trim())) return;
+      throw new UserError(`results file ${file} line ${i + 1} is not JSON: give a new --results file`, 'input');
+    }
+    if (t.run !== run) throw new UserError(`results file ${file} is from another run (model, held-out set or clustering differ): give a new --results file`, 'input');
+    done.set(trialKey(t.selector, t.seed, t.query), t);
+  });
+  return done;
+}
+
+/**
+ * With --split, ERASE and kNN must not see the held-out examples: the pool's lines are copied into
+ * a scratch workspace in a private temp folder, clustered there with the same settings, and the
+ * folder is removed afterwards. The user's data file, state and audit log are never touched.
+ */
+async function scratchWorkspace(ws: EraseWorkspace, pool: readonly Example[], opts: EvalOptions): Promise<{ ws: EraseWorkspace; dispose: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'erase-eval-'));
+  const dispose = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const keep = new Set(pool.flatMap((e) => e.lines));
+    const lines = readFileSync(ws.dataFile, 'utf8').split('\n');
+    const file = join(dir, 'pool.jsonl');
+    writeFileSync(file, lines.filter((_, i) => keep.has(i + 1)).join('\n') + '\n', { mode: 0o600 });
+    const { dataFile: _omit, ...settings } = ws.config;
+    void _omit;
+    // A transformers embedder's folder is relative to the user's workspace.
+    const m = /^transformers:(.+)$/.exec(settings.embedder);
+    const embedder = m && !isAbsolute(m[1]) ? `transformers:${resolve(ws.paths.root, m[1])}` : settings.embedder;
+    const scratch = EraseWorkspace.init(file, { ...settings, embedder });
+    await scratch.cluster({ signal: opts.signal });
+    return { ws: scratch, dispose };
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+}
+
+async function prepare(ws: EraseWorkspace, opts: EvalOptions): Promise<{ queries: Query[]; promptWs: EraseWorkspace; dispose: () => void }> {
+  if ((opts.heldoutFile === undefined) === (opts.split === undefined)) throw new UserError('give exactly one of --heldout FILE.jsonl or --split FRACTION', 'usage');
+  if (opts.heldoutFile !== undefined) {
+    const held = loadDataset(opts.heldoutFile).examples;
+    if (held.length === 0) throw new UserError(`the held-out file ${opts.heldoutFile} has no examples`, 'input');
+    return { queries: held.map((e) => ({ id: e.id, input: e.input, label: labelOf(e) })), promptWs: ws, dispose: () => {} };
+  }
+  const split = opts.split!;
+  if (!(split > 0 && split < 1)) throw new UserError(`--split must be a fraction between 0 and 1, got ${split}`, 'usage');
+  const examples = ws.loadDataset().examples;
+  const { heldOut } = splitIds(
+    examples.map((e) => e.id),
+    split,
+    ws.config.seed,
+  );
+  const held = new Set(heldOut);
+  if (held.size === 0 || held.size === examples.length)
+    throw new UserError(`--split ${split} leaves no ${held.size === 0 ? 'held-out examples' : 'pool'}: choose another fraction`, 'usage');
+  const scratch = await scratchWorkspace(
+    ws,
+    examples.filter((e) => !held.has(e.id)),
+    opts,
+  );
+  const queries = examples.filter((e) => held.has(e.id)).map((e) => ({ id: e.id, input: e.input, label: labelOf(e) }));
+  return { queries, promptWs: scratch.ws, dispose: scratch.dispose };
+}
+
+export async function runEval(ws: EraseWorkspace, opts: EvalOptions): Promise<EvalReport> {
+  const seeds = opts.seeds ?? 3;
+  const parser = opts.parser ?? firstLabelParser;
+  const { queries: allQueries, promptWs, dispose } = await prepare(ws, opts);
+  try {
+    const queries = opts.limit !== undefined ? allQueries.slice(0, opts.limit) : allQueries;
+    const poolExamples = promptWs.loadDataset().examples;
+    const byId = new Map(poolExamples.map((e) => [e.id, e] as const));
+    const pool: PoolExample[] = poolExamples.map((e) => ({ id: e.id, label: labelOf(e) }));
+    const labels = [...new Set([...pool.map((e) => e.label), ...queries.map((q) => q.label)])].sort();
+    const model = await promptWs.loadModel({ signal: opts.signal });
+    const template = promptWs.config.template;
+    const run = sha256Hex(JSON.stringify([opts.model, queries.map((q) => q.id), model.stateHash, ws.config.seed])).slice(0, 16);
+    const done = opts.resultsFile ? readTrials(opts.resultsFile, run) : new Map<string, TrialResult>();
+    const trials: TrialResult[] = [];
+    const total = queries.length * (3 + 2 * seeds);
+    let count = 0;
+
+    for (let q = 0; q < queries.length; q++) {
+      const query = queries[q];
+      const erase = await promptWs.prompt(query.input, { signal: opts.signal });
+      const k = erase.ids.length;
+      let knnIds: string[] | null = null;
+      const plan: { selector: SelectorName; seed: number; ids: () => Promise<readonly string[]> }[] = [
+        { selector: 'erase', seed: 0, ids: async () => erase.ids },
+        ...Array.from({ length: seeds }, (_, s) => ({ selector: 'random' as const, seed: s, ids: async () => randomSelect(pool, k, `${ws.config.seed}:${s}`, q) })),
+        ...Array.from({ length: seeds }, (_, s) => ({ selector: 'balanced' as const, seed: s, ids: async () => balancedSelect(pool, k, `${ws.config.seed}:${s}`, q) })),
+        {
+          selector: 'knn',
+          seed: 0,
+          ids: async () =>
+            (knnIds ??= knnSelect(
+              model.points.ids,
+              model.points.fixed,
+              model.points.dims,
+              await promptWs.projectText(model.state, query.input, { signal: opts.signal }),
+              k,
+              new Set(byId.keys()),
+            )),
+        },
+        { selector: 'zeroShot', seed: 0, ids: async () => [] },
+      ];
+      for (const step of plan) {
+        throwIfAborted(opts.signal);
+        const key = trialKey(step.selector, step.seed, q);
+        let trial = done.get(key);
+        if (!trial) {
+          const ids = await step.ids();
+          const text =
+            step.selector === 'erase'
+              ? erase.text
+              : renderPrompt(
+                  ids.map((id) => {
+                    const e = byId.get(id)!;
+                    return { id, input: e.input, output: e.output };
+                  }),
+                  query.input,
+                  template,
+                ).text;
+          const t0 = performance.now();
+          const r = await streamCompletion({
+            host: opts.host,
+            model: opts.model,
+            prompt: text,
+            signal: opts.signal,
+            options: { temperature: opts.generation?.temperature ?? 0, num_predict: opts.generation?.numPredict ?? 16 },
+          });
+          const answer = parser(r.text, labels);
+          trial = {
+            run,
+            selector: step.selector,
+            seed: step.seed,
+            query: q,
+            ids: [...ids],
+            answer,
+            correct: answer === query.label,
+            promptTokens: r.promptEvalCount,
+            ms: performance.now() - t0,
+          };
+          if (opts.resultsFile) appendFileSync(opts.resultsFile, JSON.stringify(trial) + '\n', { mode: 0o600 });
+        }
+        trials.push(trial);
+        opts.onProgress?.(++count, total);
+      }
+    }
+    return { model: opts.model, n: queries.length, poolSize: pool.length, labels, seeds, modes: summarize(trials) };
+  } finally {
+    dispose();
+  }
+}
+
+export function summarize(trials: readonly TrialResult[]): Record<SelectorName, ModeReport> {
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  const zeroTokens = mean(trials.filter((t) => t.selector === 'zeroShot').map((t) => t.promptTokens));
+  const out = {} as Record<SelectorName, ModeReport>;
+  for (const s of SELECTORS) {
+    const ts = trials.filter((t) => t.selector === s);
+    const correct = ts.filter((t) => t.correct).length;
+    const promptTokens = mean(ts.map((t) => t.promptTokens));
+    out[s] = {
+      accuracy: ts.length ? correct / ts.length : 0,
+      ci95: wilsonInterval(correct, ts.length),
+      n: ts.length,
+      promptTokens,
+      promptTokensOverZeroShot: promptTokens - zeroTokens,
+      msPerQuery: mean(ts.map((t) => t.ms)),
+      examplesUsed: ts.map((t) => ({ query: t.query, seed: t.seed, ids: t.ids })),
+    };
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, DATASETS, erase, tempDir } from './cliHarness';
+import { createOllamaStandIn } from '../fixtures/ollama-stand-in';
+
+/** Async run: the stand-in server lives in this process, so the CLI must not block its event loop. */
+function eraseAsync(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((ok) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => ok({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+test("erase eval --split on 300 rows of SST-2 dev prints the issue's JSON, scored against the stand-in", async () => {
+  const dir = tempDir('eval');
+  const tsv =
+    readFileSync(join(DATASETS, 'sst2', 'dev.tsv'), 'utf8')
+      .split('\n')
+      .slice(0, 301)
+      .join('\n') + '\n';
+  writeFileSync(join(dir, 'dev.tsv'), tsv);
+  assert.equal(erase(dir, 'import', 'dev.tsv', '--text-col', 'sentence', '--label-col', 'label', '--header', '--out', 'd.jsonl').code, 0);
+  assert.equal(erase(dir, 'init', '--data', 'd.jsonl', '--k', '4').code, 0);
+  assert.equal(erase(dir, 'cluster').code, 0);
+  // The scripted model answers the label of the first example, and "2" (no label) without examples.
+  const server = createOllamaStandIn({ models: ['fake-llm:latest'], reply: (p) => [...p.matchAll(/\nOutput: (\S+)/g)].map((m) => m[1])[0] ?? '2' });
+  const host = await server.listen();
+  try {
+    const r = await eraseAsync(dir, 'eval', '--split', '0.25', '--limit', '20', '--seeds', '2', '--model', 'fake-llm', '--host', host, '--results', 'r.jsonl', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.model, 'fake-llm');
+    assert.equal(out.n, 20);
+    assert.deepEqual(Object.keys(out.modes).sort(), ['balanced', 'erase', 'knn', 'random', 'zeroShot']);
+    for (const [name, m] of Object.entries<Record<string, unknown>>(out.modes)) {
+      for (const f of ['accuracy', 'n', 'promptTokens', 'msPerQuery']) assert.equal(typeof m[f], 'number', `${name}.${f}`);
+      const [lo, hi] = m.ci95 as number[];
+      assert.ok(lo <= (m.accuracy as number) && (m.accuracy as number) <= hi, name);
+    }
+    assert.equal(out.modes.zeroShot.accuracy, 0, 'the scripted zero-shot answer is no label');
+    assert.equal(out.modes.random.n, 40, 'two seeds');
+    assert.ok(out.modes.erase.promptTokens > out.modes.zeroShot.promptTokens);
+    assert.equal(readFileSync(join(dir, 'r.jsonl'), 'utf8').trim().split('\n').length, 20 * 7);
+
+    const again = await eraseAsync(dir, 'eval', '--split', '0.25', '--limit', '20', '--seeds', '2', '--model', 'fake-llm', '--host', host, '--results', 'r.jsonl');
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^erase\s+\d+\.\d%/m, 'a readable table');
+    assert.equal(server.log.filter((e) => e.path === '/api/generate').length, 20 * 7, 'the re-run resumed from the results file');
+
+    // Ctrl-C: exit 1 "cancelled", the finished trials stay in the results file, a re-run resumes.
+    server.setDelay(20);
+    const child = spawn(process.execPath, [CLI, 'eval', '--split', '0.25', '--limit', '20', '--seeds', '2', '--model', 'fake-llm', '--host', host, '--results', 'c.jsonl'], {
+      cwd: dir,
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const lines = () => (existsSync(join(dir, 'c.jsonl')) ? readFileSync(join(dir, 'c.jsonl'), 'utf8').trim().split('\n').length : 0);
+    while (lines() < 5) await new Promise((ok) => setTimeout(ok, 20));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((ok) => child.on('close', ok));
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /cancelled/);
+    const kept = lines();
+    assert.ok(kept >= 5 && kept < 140, `${kept} trials kept`);
+    server.setDelay(0);
+    const sentBefore = server.log.filter((e) => e.path === '/api/generate').length;
+    const resumed = await eraseAsync(dir, 'eval', '--split', '0.25', '--limit', '20', '--seeds', '2', '--model', 'fake-llm', '--host', host, '--results', 'c.jsonl', '--json');
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(
+      Object.fromEntries(Object.entries<{ accuracy: number }>(JSON.parse(resumed.stdout).modes).map(([k, m]) => [k, m.accuracy])),
+      Object.fromEntries(Object.entries<{ accuracy: number }>(out.modes).map(([k, m]) => [k, m.accuracy])),
+    );
+    assert.ok(server.log.filter((e) => e.path === '/api/generate').length - sentBefore <= 140 - kept, 'the finished trials were not asked again');
+
+    const bad = await eraseAsync(dir, 'eval', '--model', 'fake-llm', '--host', host);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--heldout.*--split/);
+  } finally {
+    await server.close();
+  }
+});
