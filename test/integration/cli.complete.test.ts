@@ -1,22 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, erase, tempDir } from './cliHarness';
+import { erase, tempDir, eraseAsync } from './cliHarness';
 import { createOllamaStandIn } from '../fixtures/ollama-stand-in';
-
-/** Async run: the stand-in server lives in this process, so the CLI must not block its event loop. */
-function eraseAsync(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((ok) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => ok({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 function smallWorkspace(): string {
   const dir = tempDir('complete');

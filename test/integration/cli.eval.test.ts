@@ -3,20 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, DATASETS, erase, tempDir } from './cliHarness';
+import { CLI, DATASETS, erase, tempDir, eraseAsync } from './cliHarness';
 import { createOllamaStandIn } from '../fixtures/ollama-stand-in';
-
-/** Async run: the stand-in server lives in this process, so the CLI must not block its event loop. */
-function eraseAsync(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((ok) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => ok({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 test("erase eval --split on 300 rows of SST-2 dev prints the issue's JSON, scored against the stand-in", async () => {
   const dir = tempDir('eval');

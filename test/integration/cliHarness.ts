@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,4 +35,16 @@ export function erase(cwd: string, ...args: string[]): CliResult {
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `erase-${prefix}-`));
+}
+
+/** Async run: the stand-in server lives in this process, so the CLI must not block its event loop. */
+export function eraseAsync(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((ok) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => ok({ code: code ?? -1, stdout, stderr }));
+  });
 }
