@@ -1,6 +1,6 @@
 /**
  * Few-shot selectors other than ERASE, the baselines it is compared with. All are deterministic:
- * randomness is keyed by (seed, query index, example id), never Math.random.
+ * randomness is keyed by (seed, query index, example id), never an unseeded generator.
  */
 import { compareIds } from '../hash';
 import { keyedUniform } from '../qkmeans/keyedRandom';
