@@ -85,15 +85,24 @@ function scriptedStandIn() {
   });
 }
 
+/** Runs `fn` against the scripted stand-in, closing it afterwards. */
+async function withScriptedModel(fn: (host: string, server: ReturnType<typeof scriptedStandIn>) => Promise<void>): Promise<void> {
+  const server = scriptedStandIn();
+  const host = await server.listen();
+  try {
+    await fn(host, server);
+  } finally {
+    await server.close();
+  }
+}
+
 test('runEval: each selector scored as scripted, with server token counts and no text in the results file', async () => {
   const { dir, ws, records } = workspace();
   await ws.cluster();
   const held = records.slice(0, 12).map((r) => ({ id: `h-${r.id}`, input: r.input, output: r.output }));
   const heldoutFile = join(dir, 'held.jsonl');
   writeFileSync(heldoutFile, held.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const server = scriptedStandIn();
-  const host = await server.listen();
-  try {
+  await withScriptedModel(async (host, server) => {
     const resultsFile = join(dir, 'results.jsonl');
     const r = await runEval(ws, { heldoutFile, model: 'fake-llm', host, seeds: 2, resultsFile });
     assert.equal(r.n, 12);
@@ -126,17 +135,13 @@ test('runEval: each selector scored as scripted, with server token counts and no
     const lines = readFileSync(resultsFile, 'utf8');
     assert.equal(lines.trim().split('\n').length, 12 * 7);
     for (const rec of records) assert.ok(!lines.includes(rec.input), 'no example text in the results file');
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('runEval: cancel keeps the finished trials; a re-run resumes and skips them', async () => {
   const { dir, ws } = workspace();
   await ws.cluster();
-  const server = scriptedStandIn();
-  const host = await server.listen();
-  try {
+  await withScriptedModel(async (host, server) => {
     const resultsFile = join(dir, 'results.jsonl');
     const controller = new AbortController();
     const opts = { split: 0.25, model: 'fake-llm', host, seeds: 1, limit: 4, resultsFile };
@@ -147,9 +152,7 @@ test('runEval: cancel keeps the finished trials; a re-run resumes and skips them
     assert.equal(server.log.filter((e) => e.path === '/api/generate').length - before, 4 * 5 - 7, 'only the missing trials ran');
     const fresh = await runEval(ws, { ...opts, resultsFile: undefined });
     for (const m of ['erase', 'random', 'balanced', 'knn', 'zeroShot'] as const) assert.equal(resumed.modes[m].accuracy, fresh.modes[m].accuracy, m);
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('runEval --split: held-out examples never reach a prompt, and the user workspace is untouched', async () => {
@@ -162,9 +165,7 @@ test('runEval --split: held-out examples never reach a prompt, and the user work
   const before = snapshot();
   const dataBefore = readFileSync(join(dir, 'd.jsonl'), 'utf8');
   const tempsBefore = readdirSync(tmpdir()).filter((n) => n.startsWith('erase-eval-')).length;
-  const server = scriptedStandIn();
-  const host = await server.listen();
-  try {
+  await withScriptedModel(async (host) => {
     const r = await runEval(ws, { split: 0.25, model: 'fake-llm', host, seeds: 1 });
     const heldOut = new Set(
       splitIds(
@@ -179,21 +180,15 @@ test('runEval --split: held-out examples never reach a prompt, and the user work
     assert.deepEqual(snapshot(), before, 'state, audit log and caches unchanged');
     assert.equal(readFileSync(join(dir, 'd.jsonl'), 'utf8'), dataBefore);
     assert.equal(readdirSync(tmpdir()).filter((n) => n.startsWith('erase-eval-')).length, tempsBefore, 'scratch workspace removed');
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('runEval refuses a results file of another run instead of mixing its lines in', async () => {
   const { dir, ws } = workspace();
   await ws.cluster();
-  const server = scriptedStandIn();
-  const host = await server.listen();
-  try {
+  await withScriptedModel(async (host) => {
     const resultsFile = join(dir, 'results.jsonl');
     await runEval(ws, { split: 0.25, model: 'fake-llm', host, seeds: 1, limit: 2, resultsFile });
     await assert.rejects(runEval(ws, { split: 0.3, model: 'fake-llm', host, seeds: 1, limit: 2, resultsFile }), /another run/);
-  } finally {
-    await server.close();
-  }
+  });
 });
