@@ -26,7 +26,24 @@ function table(r: EvalReport): string {
     `model ${r.model}: ${r.n} held-out queries, pool of ${r.poolSize}, labels ${r.labels.join(' ')}, ${r.seeds} seed(s) for random and balanced`,
     line(head),
     ...rows.map(line),
+    ...(r.afterErasures ? ['', erasureTable(r)] : []),
   ].join('\n');
+}
+
+/** Accuracy per selector after each number of erasures, and how often an erasure changed the ERASE prompt. */
+function erasureTable(r: EvalReport): string {
+  const head = ['erased', 'prompt changed', 'pool', ...SELECTORS];
+  const rows = r.afterErasures!.map((s) => [String(s.erased), `${s.promptChanges} of ${s.erased}`, String(s.poolSize), ...SELECTORS.map((m) => pct(s.modes[m].accuracy))]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+  return ['accuracy after erasures (seeded random examples erased one request at a time in a scratch copy of the workspace):', line(head), ...rows.map(line)].join('\n');
+}
+
+function erasureCounts(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const counts = text.split(',').map((p) => p.trim());
+  if (counts.some((c) => !/^\d{1,9}$/.test(c))) throw new UserError(`--after-erasures takes counts separated by commas, e.g. 0,10,50,200, got "${text}"`, 'usage');
+  return counts.map(Number);
 }
 
 export const evalCommand: Command = async (argv, mk) => {
@@ -39,6 +56,7 @@ export const evalCommand: Command = async (argv, mk) => {
     seeds: { type: 'string' },
     limit: { type: 'string' },
     results: { type: 'string' },
+    'after-erasures': { type: 'string' },
   });
   const out = mk(!!values.json);
   let split: number | undefined;
@@ -47,6 +65,7 @@ export const evalCommand: Command = async (argv, mk) => {
     if (!(split > 0 && split < 1)) throw new UserError(`--split must be a fraction between 0 and 1, e.g. 0.2, got "${values.split}"`, 'usage');
   }
   if ((values.heldout === undefined) === (split === undefined)) throw new UserError('give exactly one of --heldout FILE.jsonl or --split FRACTION (e.g. --split 0.2)', 'usage');
+  const afterErasures = erasureCounts(values['after-erasures']);
   const ws = await openWorkspace(values.data, out);
   const model = values.model ?? ws.config.ollamaModel;
   const controller = new AbortController();
@@ -62,6 +81,7 @@ export const evalCommand: Command = async (argv, mk) => {
       seeds: intOption(values.seeds, 'seeds', 1, 100),
       limit: intOption(values.limit, 'limit', 1, 1_000_000),
       resultsFile: values.results,
+      afterErasures,
       signal: controller.signal,
       onProgress: (done, total) => progress('eval', done, total),
     });

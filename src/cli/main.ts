@@ -29,8 +29,11 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   prompt [--query TEXT]   the ERASE prompt and the ids in it
   complete --query TEXT [--model M] [--host URL]   stream an answer from Ollama with the ERASE prompt
   eval (--heldout FILE.jsonl | --split 0.2) [--model M] [--host URL] [--seeds 3] [--limit N] [--results FILE.jsonl]
+       [--after-erasures 0,10,50,200]
                           accuracy (95% CI), prompt tokens and ms per query of the ERASE prompt against random,
-                          label-balanced, k-nearest and zero-shot prompts; --results resumes an interrupted run
+                          label-balanced, k-nearest and zero-shot prompts; --results resumes an interrupted run;
+                          --after-erasures evaluates again after erasing that many seeded-random examples in a
+                          scratch copy (never your workspace) and counts how often the ERASE prompt changed
   delete (--id ID ... | --match TEXT | --regex RE | --requests FILE.jsonl) [--requester R] [--subject REF]
          [--reason R] [--request-id ID] [--dry-run] [--verify] [--keep-model] [--skip-scan]
                           after erasing, looks for residual copies (workspace files, .erase/, git history)

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, DATASETS, erase, tempDir, eraseAsync } from './cliHarness';
 import { createOllamaStandIn } from '../fixtures/ollama-stand-in';
@@ -66,6 +66,35 @@ test("erase eval --split on 300 rows of SST-2 dev prints the issue's JSON, score
       Object.fromEntries(Object.entries<{ accuracy: number }>(out.modes).map(([k, m]) => [k, m.accuracy])),
     );
     assert.ok(server.log.filter((e) => e.path === '/api/generate').length - sentBefore <= 140 - kept, 'the finished trials were not asked again');
+
+    // Accuracy across erasures: a step per count, in a scratch copy; the user's audit log does not grow.
+    const stateFiles = () =>
+      readdirSync(join(dir, '.erase'), { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => [join(d.parentPath, d.name), readFileSync(join(d.parentPath, d.name), 'hex')]);
+    const stateBefore = stateFiles();
+    const steps = await eraseAsync(dir, 'eval', '--split', '0.25', '--limit', '5', '--seeds', '1', '--model', 'fake-llm', '--host', host, '--after-erasures', '10,3', '--json');
+    assert.equal(steps.code, 0, steps.stderr);
+    const stepped = JSON.parse(steps.stdout);
+    assert.deepEqual(
+      stepped.afterErasures.map((s: { erased: number }) => s.erased),
+      [0, 3, 10],
+    );
+    for (const s of stepped.afterErasures) {
+      assert.equal(typeof s.promptChanges, 'number');
+      assert.ok(s.promptChanges <= s.erased);
+      assert.deepEqual(Object.keys(s.modes).sort(), ['balanced', 'erase', 'knn', 'random', 'zeroShot']);
+      assert.equal(s.modes.erase.n, 5);
+    }
+    assert.equal(stepped.afterErasures[2].poolSize, stepped.poolSize - 10);
+    assert.deepEqual(stateFiles(), stateBefore, 'no erasure reached the user workspace (state, audit log, keys)');
+    const stepTable = await eraseAsync(dir, 'eval', '--split', '0.25', '--limit', '2', '--seeds', '1', '--model', 'fake-llm', '--host', host, '--after-erasures', '2');
+    assert.equal(stepTable.code, 0, stepTable.stderr);
+    assert.match(stepTable.stdout, /accuracy after erasures/);
+    assert.match(stepTable.stdout, /^\s+2\s+\d of 2\s+/m);
+    const badSteps = await eraseAsync(dir, 'eval', '--split', '0.25', '--model', 'fake-llm', '--host', host, '--after-erasures', '5,x');
+    assert.equal(badSteps.code, 2);
+    assert.match(badSteps.stderr, /--after-erasures takes counts/);
 
     const bad = await eraseAsync(dir, 'eval', '--model', 'fake-llm', '--host', host);
     assert.equal(bad.code, 2);

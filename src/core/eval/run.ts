@@ -11,10 +11,12 @@ import type { Example } from '../dataset/types';
 import { renderPrompt } from '../erase/prompt';
 import { UserError, throwIfAborted } from '../errors';
 import { sha256Hex } from '../hash';
+import { MemoryKeyStore } from '../audit/keys';
 import { streamCompletion } from '../ollama/client';
+import { eraseExamples } from '../workspace/erasure';
 import { EraseWorkspace } from '../workspace/workspace';
 import { firstLabelParser, type AnswerParser } from './answer';
-import { balancedSelect, knnSelect, randomSelect, SELECTORS, type PoolExample, type SelectorName } from './selectors';
+import { balancedSelect, erasureOrder, knnSelect, randomSelect, SELECTORS, type PoolExample, type SelectorName } from './selectors';
 import { splitIds } from './split';
 import { wilsonInterval } from './wilson';
 
@@ -36,6 +38,11 @@ export interface EvalOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Passed to the model (default temperature 0, at most 16 tokens: a label is short). */
   readonly generation?: { readonly temperature?: number; readonly numPredict?: number };
+  /**
+   * Accuracy across erasures: after erasing this many seeded-random pool examples (one request
+   * each, in a scratch copy of the workspace), evaluate again. 0 (the baseline) is always evaluated.
+   */
+  readonly afterErasures?: readonly number[];
 }
 
 /** One line of the results file: ids and figures only, never example or query text. */
@@ -50,6 +57,8 @@ export interface TrialResult {
   readonly correct: boolean;
   readonly promptTokens: number;
   readonly ms: number;
+  /** --after-erasures: how many pool examples the scratch workspace had erased before this trial. */
+  readonly erased?: number;
 }
 
 export interface ModeReport {
@@ -71,7 +80,20 @@ export interface EvalReport {
   readonly poolSize: number;
   readonly labels: readonly string[];
   readonly seeds: number;
+  /** At 0 erasures (with --after-erasures, the baseline step). */
   readonly modes: Record<SelectorName, ModeReport>;
+  /** --after-erasures only: one entry per step, fewest erasures first. */
+  readonly afterErasures?: readonly ErasureStepReport[];
+}
+
+export interface ErasureStepReport {
+  /** Pool examples erased so far (one erasure request each). */
+  readonly erased: number;
+  /** Of those erasures, how many changed the ERASE prompt (its representatives). */
+  readonly promptChanges: number;
+  /** Examples left in the pool. */
+  readonly poolSize: number;
+  readonly modes: Record<SelectorName, Omit<ModeReport, 'examplesUsed'>>;
 }
 
 interface Query {
@@ -81,7 +103,7 @@ interface Query {
 }
 
 const labelOf = (e: Example): string => e.label ?? e.output;
-const trialKey = (selector: string, seed: number, query: number) => `${selector}\0${seed}\0${query}`;
+const trialKey = (selector: string, seed: number, query: number, erased?: number) => `${selector}\0${seed}\0${query}\0${erased ?? ''}`;
 
 export function readTrials(file: string, run: string): Map<string, TrialResult> {
   const done = new Map<string, TrialResult>();
@@ -98,7 +120,7 @@ export function readTrials(file: string, run: string): Map<string, TrialResult> 
       throw new UserError(`results file ${file} line ${i + 1} is not JSON: give a new --results file`, 'input');
     }
     if (t.run !== run) throw new UserError(`results file ${file} is from another run (model, held-out set or clustering differ): give a new --results file`, 'input');
-    done.set(trialKey(t.selector, t.seed, t.query), t);
+    done.set(trialKey(t.selector, t.seed, t.query, t.erased), t);
   });
   return done;
 }
@@ -121,7 +143,9 @@ async function scratchWorkspace(ws: EraseWorkspace, pool: readonly Example[], op
     // A transformers embedder's folder is relative to the user's workspace.
     const m = /^transformers:(.+)$/.exec(settings.embedder);
     const embedder = m && !isAbsolute(m[1]) ? `transformers:${resolve(ws.paths.root, m[1])}` : settings.embedder;
-    const scratch = EraseWorkspace.init(file, { ...settings, embedder });
+    const scratch = EraseWorkspace.init(file, { ...settings, embedder, unloadOnPromptChange: false });
+    // Its audit log is signed by throwaway keys held in memory, never by the user's.
+    scratch.keyStore = new MemoryKeyStore();
     await scratch.cluster({ signal: opts.signal });
     return { ws: scratch, dispose };
   } catch (e) {
@@ -130,12 +154,16 @@ async function scratchWorkspace(ws: EraseWorkspace, pool: readonly Example[], op
   }
 }
 
+/** The held-out queries and the workspace whose prompts answer them (a scratch copy with --split, and with --after-erasures, which erases in it). */
 async function prepare(ws: EraseWorkspace, opts: EvalOptions): Promise<{ queries: Query[]; promptWs: EraseWorkspace; dispose: () => void }> {
   if ((opts.heldoutFile === undefined) === (opts.split === undefined)) throw new UserError('give exactly one of --heldout FILE.jsonl or --split FRACTION', 'usage');
   if (opts.heldoutFile !== undefined) {
     const held = loadDataset(opts.heldoutFile).examples;
     if (held.length === 0) throw new UserError(`the held-out file ${opts.heldoutFile} has no examples`, 'input');
-    return { queries: held.map((e) => ({ id: e.id, input: e.input, label: labelOf(e) })), promptWs: ws, dispose: () => {} };
+    const queries = held.map((e) => ({ id: e.id, input: e.input, label: labelOf(e) }));
+    if (!opts.afterErasures) return { queries, promptWs: ws, dispose: () => {} };
+    const scratch = await scratchWorkspace(ws, ws.loadDataset().examples, opts);
+    return { queries, promptWs: scratch.ws, dispose: scratch.dispose };
   }
   const split = opts.split!;
   if (!(split > 0 && split < 1)) throw new UserError(`--split must be a fraction between 0 and 1, got ${split}`, 'usage');
@@ -157,95 +185,163 @@ async function prepare(ws: EraseWorkspace, opts: EvalOptions): Promise<{ queries
   return { queries, promptWs: scratch.ws, dispose: scratch.dispose };
 }
 
+/** Erasure counts to evaluate at: ascending, unique, with the 0 baseline. */
+function erasureSteps(steps: readonly number[], poolSize: number): number[] {
+  for (const c of steps) if (!(Number.isSafeInteger(c) && c >= 0)) throw new UserError(`--after-erasures takes whole numbers of erasures, e.g. 0,10,50, got ${c}`, 'usage');
+  const sorted = [...new Set([0, ...steps])].sort((a, b) => a - b);
+  const last = sorted[sorted.length - 1];
+  if (last >= poolSize) throw new UserError(`--after-erasures ${last} would erase the whole pool of ${poolSize} examples: give fewer`, 'usage');
+  return sorted;
+}
+
+const SCRATCH_TIME = '1970-01-01T00:00:00Z';
+
+interface RunContext {
+  readonly ws: EraseWorkspace;
+  readonly opts: EvalOptions;
+  readonly queries: readonly Query[];
+  readonly labels: readonly string[];
+  readonly seeds: number;
+  readonly parser: AnswerParser;
+  readonly run: string;
+  readonly done: ReadonlyMap<string, TrialResult>;
+  readonly total: number;
+  count: number;
+}
+
 export async function runEval(ws: EraseWorkspace, opts: EvalOptions): Promise<EvalReport> {
   const seeds = opts.seeds ?? 3;
-  const parser = opts.parser ?? firstLabelParser;
   const { queries: allQueries, promptWs, dispose } = await prepare(ws, opts);
   try {
     const queries = opts.limit !== undefined ? allQueries.slice(0, opts.limit) : allQueries;
-    const poolExamples = promptWs.loadDataset().examples;
-    const byId = new Map(poolExamples.map((e) => [e.id, e] as const));
-    const pool: PoolExample[] = poolExamples.map((e) => ({ id: e.id, label: labelOf(e) }));
-    const labels = [...new Set([...pool.map((e) => e.label), ...queries.map((q) => q.label)])].sort();
+    const pool = promptWs.loadDataset().examples;
+    const steps = opts.afterErasures ? erasureSteps(opts.afterErasures, pool.length) : null;
+    const labels = [...new Set([...pool.map(labelOf), ...queries.map((q) => q.label)])].sort();
     const model = await promptWs.loadModel({ signal: opts.signal });
-    const template = promptWs.config.template;
-    const run = sha256Hex(JSON.stringify([opts.model, queries.map((q) => q.id), model.stateHash, ws.config.seed])).slice(0, 16);
-    const done = opts.resultsFile ? readTrials(opts.resultsFile, run) : new Map<string, TrialResult>();
-    const trials: TrialResult[] = [];
-    const total = queries.length * (3 + 2 * seeds);
-    let count = 0;
+    // Trials after erasures depend on the state they started from and the erasure count (the erasures are seeded).
+    const run = sha256Hex(JSON.stringify([opts.model, queries.map((q) => q.id), model.stateHash, ws.config.seed, ...(steps ? ['after-erasures'] : [])])).slice(0, 16);
+    const ctx: RunContext = {
+      ws,
+      opts,
+      queries,
+      labels,
+      seeds,
+      parser: opts.parser ?? firstLabelParser,
+      run,
+      done: opts.resultsFile ? readTrials(opts.resultsFile, run) : new Map(),
+      total: queries.length * (3 + 2 * seeds) * (steps?.length ?? 1),
+      count: 0,
+    };
+    const report = { model: opts.model, n: queries.length, poolSize: pool.length, labels, seeds };
+    if (!steps) return { ...report, modes: summarize(await evaluateAll(ctx, promptWs)) };
 
-    for (let q = 0; q < queries.length; q++) {
-      const query = queries[q];
-      const erase = await promptWs.prompt(query.input, { signal: opts.signal });
-      const k = erase.ids.length;
-      let knnIds: string[] | null = null;
-      const plan: { selector: SelectorName; seed: number; ids: () => Promise<readonly string[]> }[] = [
-        { selector: 'erase', seed: 0, ids: async () => erase.ids },
-        ...Array.from({ length: seeds }, (_, s) => ({ selector: 'random' as const, seed: s, ids: async () => randomSelect(pool, k, `${ws.config.seed}:${s}`, q) })),
-        ...Array.from({ length: seeds }, (_, s) => ({ selector: 'balanced' as const, seed: s, ids: async () => balancedSelect(pool, k, `${ws.config.seed}:${s}`, q) })),
-        {
-          selector: 'knn',
-          seed: 0,
-          ids: async () =>
-            (knnIds ??= knnSelect(
-              model.points.ids,
-              model.points.fixed,
-              model.points.dims,
-              await promptWs.projectText(model.state, query.input, { signal: opts.signal }),
-              k,
-              new Set(byId.keys()),
-            )),
-        },
-        { selector: 'zeroShot', seed: 0, ids: async () => [] },
-      ];
-      for (const step of plan) {
+    // One erasure request per example, in a keyed-random order, in the scratch workspace only.
+    const order = erasureOrder(
+      pool.map((e) => e.id),
+      ws.config.seed,
+    );
+    const stepReports: ErasureStepReport[] = [];
+    let baseline: Record<SelectorName, ModeReport> | null = null;
+    let erased = 0;
+    let promptChanges = 0;
+    for (const step of steps) {
+      for (; erased < step; erased++) {
         throwIfAborted(opts.signal);
-        const key = trialKey(step.selector, step.seed, q);
-        let trial = done.get(key);
-        if (!trial) {
-          const ids = await step.ids();
-          const text =
-            step.selector === 'erase'
-              ? erase.text
-              : renderPrompt(
-                  ids.map((id) => {
-                    const e = byId.get(id)!;
-                    return { id, input: e.input, output: e.output };
-                  }),
-                  query.input,
-                  template,
-                ).text;
-          const t0 = performance.now();
-          const r = await streamCompletion({
-            host: opts.host,
-            model: opts.model,
-            prompt: text,
-            signal: opts.signal,
-            options: { temperature: opts.generation?.temperature ?? 0, num_predict: opts.generation?.numPredict ?? 16 },
-          });
-          const answer = parser(r.text, labels);
-          trial = {
-            run,
-            selector: step.selector,
-            seed: step.seed,
-            query: q,
-            ids: [...ids],
-            answer,
-            correct: answer === query.label,
-            promptTokens: r.promptEvalCount,
-            ms: performance.now() - t0,
-          };
-          if (opts.resultsFile) appendFileSync(opts.resultsFile, JSON.stringify(trial) + '\n', { mode: 0o600 });
-        }
-        trials.push(trial);
-        opts.onProgress?.(++count, total);
+        const r = await eraseExamples(promptWs, { ids: [order[erased]], unloadModel: false, time: SCRATCH_TIME }, { signal: opts.signal }, promptWs.keyStore);
+        if (r.promptChanged) promptChanges++;
       }
+      const modes = summarize(await evaluateAll(ctx, promptWs, step));
+      baseline ??= modes;
+      stepReports.push({
+        erased: step,
+        promptChanges,
+        poolSize: pool.length - step,
+        modes: Object.fromEntries(SELECTORS.map((s) => [s, (({ examplesUsed: _e, ...m }) => m)(modes[s])])) as ErasureStepReport['modes'],
+      });
     }
-    return { model: opts.model, n: queries.length, poolSize: pool.length, labels, seeds, modes: summarize(trials) };
+    return { ...report, modes: baseline!, afterErasures: stepReports };
   } finally {
     dispose();
   }
+}
+
+/** Every held-out query with every selector's prompt from `promptWs` as it is now; finished trials are taken from the results file. */
+async function evaluateAll(ctx: RunContext, promptWs: EraseWorkspace, erased?: number): Promise<TrialResult[]> {
+  const { ws, opts, queries, seeds, labels } = ctx;
+  const poolExamples = promptWs.loadDataset().examples;
+  const byId = new Map(poolExamples.map((e) => [e.id, e] as const));
+  const pool: PoolExample[] = poolExamples.map((e) => ({ id: e.id, label: labelOf(e) }));
+  const model = await promptWs.loadModel({ signal: opts.signal });
+  const template = promptWs.config.template;
+  const trials: TrialResult[] = [];
+  for (let q = 0; q < queries.length; q++) {
+    const query = queries[q];
+    const erase = await promptWs.prompt(query.input, { signal: opts.signal });
+    const k = erase.ids.length;
+    let knnIds: string[] | null = null;
+    const plan: { selector: SelectorName; seed: number; ids: () => Promise<readonly string[]> }[] = [
+      { selector: 'erase', seed: 0, ids: async () => erase.ids },
+      ...Array.from({ length: seeds }, (_, s) => ({ selector: 'random' as const, seed: s, ids: async () => randomSelect(pool, k, `${ws.config.seed}:${s}`, q) })),
+      ...Array.from({ length: seeds }, (_, s) => ({ selector: 'balanced' as const, seed: s, ids: async () => balancedSelect(pool, k, `${ws.config.seed}:${s}`, q) })),
+      {
+        selector: 'knn',
+        seed: 0,
+        ids: async () =>
+          (knnIds ??= knnSelect(
+            model.points.ids,
+            model.points.fixed,
+            model.points.dims,
+            await promptWs.projectText(model.state, query.input, { signal: opts.signal }),
+            k,
+            new Set(byId.keys()),
+          )),
+      },
+      { selector: 'zeroShot', seed: 0, ids: async () => [] },
+    ];
+    for (const step of plan) {
+      throwIfAborted(opts.signal);
+      let trial = ctx.done.get(trialKey(step.selector, step.seed, q, erased));
+      if (!trial) {
+        const ids = await step.ids();
+        const text =
+          step.selector === 'erase'
+            ? erase.text
+            : renderPrompt(
+                ids.map((id) => {
+                  const e = byId.get(id)!;
+                  return { id, input: e.input, output: e.output };
+                }),
+                query.input,
+                template,
+              ).text;
+        const t0 = performance.now();
+        const r = await streamCompletion({
+          host: opts.host,
+          model: opts.model,
+          prompt: text,
+          signal: opts.signal,
+          options: { temperature: opts.generation?.temperature ?? 0, num_predict: opts.generation?.numPredict ?? 16 },
+        });
+        const answer = ctx.parser(r.text, labels);
+        trial = {
+          run: ctx.run,
+          selector: step.selector,
+          seed: step.seed,
+          query: q,
+          ids: [...ids],
+          answer,
+          correct: answer === query.label,
+          promptTokens: r.promptEvalCount,
+          ms: performance.now() - t0,
+          ...(erased === undefined ? {} : { erased }),
+        };
+        if (opts.resultsFile) appendFileSync(opts.resultsFile, JSON.stringify(trial) + '\n', { mode: 0o600 });
+      }
+      trials.push(trial);
+      opts.onProgress?.(++ctx.count, ctx.total);
+    }
+  }
+  return trials;
 }
 
 export function summarize(trials: readonly TrialResult[]): Record<SelectorName, ModeReport> {

@@ -25,6 +25,15 @@ export function randomSelect(pool: readonly PoolExample[], k: number, seed: stri
     .map((e) => e.id);
 }
 
+/** Every pool id in a keyed-random order (seed alone): the order `erase eval --after-erasures` erases them in. */
+export function erasureOrder(ids: readonly string[], seed: string): string[] {
+  return keyedOrder(
+    ids.map((id) => ({ id })),
+    seed,
+    'eval-erasure-order',
+  ).map((e) => e.id);
+}
+
 /**
  * k random examples with every label represented when k allows: labels take turns (in a keyed
  * order), each giving its next keyed-random example; the result is shown in a keyed order.
