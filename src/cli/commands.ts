@@ -12,12 +12,15 @@ import {
   selectExamples,
   type DeletionReceipt,
   type EraseSelector,
+  type EraseOutcome,
+  type ErasureCheckReport,
   scanWorkspace,
   formatResidualReport,
   streamCompletion,
   readRequestsFile,
 } from '../core';
 import { openWorkspace } from './openWorkspace';
+import { CHECK_OPTIONS, checksFrom, checkText } from './erasureChecks';
 import { columnOption, epsOption, intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK, progressPrinter, setStateDir, type Output } from './output';
 
@@ -212,8 +215,10 @@ export const deleteCommand: Command = async (argv, mk) => {
     'unload-model': { type: 'boolean' },
     'keep-model': { type: 'boolean' },
     'skip-scan': { type: 'boolean' },
+    ...CHECK_OPTIONS,
   });
   const out = mk(!!values.json);
+  const checks = checksFrom(values);
   const ways = [values.id?.length ? 1 : 0, values.match !== undefined ? 1 : 0, values.regex !== undefined ? 1 : 0, values.requests !== undefined ? 1 : 0].reduce(
     (a, b) => a + b,
     0,
@@ -222,6 +227,7 @@ export const deleteCommand: Command = async (argv, mk) => {
   const ws = await openWorkspace(values.data, out);
   const common = { verify: !!values.verify, unloadModel: values['keep-model'] ? false : values['unload-model'] ? true : undefined, scan: !values['skip-scan'] };
   if (values.requests !== undefined) {
+    if (checks) throw new UserError('--leakage-check and --near-duplicates check one erasure: use them with --id, --match or --regex, not --requests', 'usage');
     if (values['dry-run']) {
       for (const rq of readRequestsFile(values.requests)) {
         const selector: EraseSelector = rq.ids
@@ -271,21 +277,39 @@ export const deleteCommand: Command = async (argv, mk) => {
     );
     return EXIT_OK;
   }
-  const { receipt: r, scanResiduals } = await eraseRequest(ws, selector, {
+  const {
+    receipt: r,
+    scanResiduals,
+    checkErasure,
+  } = await eraseRequest(ws, selector, {
     ...common,
     requestId: values['request-id'],
     requester: values.requester,
     subjectRef: values.subject,
     reason: values.reason,
+    checks,
   });
-  if (!scanResiduals) {
-    out.result(r, receiptText(r));
-  } else {
-    const residuals = await scanResiduals();
-    out.result({ ...r, residuals }, `${receiptText(r)}\n${formatResidualReport(residuals)}`);
-  }
+  const residuals = scanResiduals ? await scanResiduals() : undefined;
+  const checked = checkErasure ? await runChecks(checkErasure, !out.json) : undefined;
+  out.result(
+    { ...r, ...(residuals ? { residuals } : {}), ...(checked ? { checks: checked } : {}) },
+    [receiptText(r), residuals ? formatResidualReport(residuals) : null, checked ? checkText(checked, r.erasedIds) : null].filter((x) => x !== null).join('\n'),
+  );
   return r.verification && !r.verification.equal ? EXIT_CHECK : EXIT_OK;
 };
+
+/** Runs the follow-up checks with progress; Ctrl-C cancels them (the erasure itself is already done). */
+async function runChecks(check: NonNullable<EraseOutcome['checkErasure']>, showProgress: boolean): Promise<ErasureCheckReport> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  const progress = progressPrinter(showProgress);
+  try {
+    return await check({ signal: controller.signal, onProgress: (done, total) => progress('leakage check', done, total) });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
 
 export const verifyCommand: Command = async (argv, mk) => {
   const { values } = parse(argv, { data: { type: 'string' } });

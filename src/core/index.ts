@@ -61,3 +61,7 @@ export { displayHost, isReachable, listModels, pullModel, streamCompletion } fro
 // Evaluation: does the ERASE prompt help (accuracy of ERASE against random, balanced, kNN and zero-shot prompts).
 export { runEval, firstLabelParser, wilsonInterval, SELECTORS } from './eval';
 export type { EvalOptions, EvalReport, ModeReport, SelectorName, AnswerParser } from './eval';
+export type { ErasureStepReport, LeakageReport } from './eval';
+
+// Follow-up checks of an erasure: leakage (log-probability percentile among held-out examples) and near-duplicates left.
+export type { ErasureChecks, ErasureCheckReport, NearDuplicateLeft } from './workspace/erasureChecks';

@@ -1,7 +1,8 @@
 // Starts the project's Ollama stand-in (test/fixtures/ollama-stand-in.ts) on a free 127.0.0.1 port
 // for the code-server tests and prints the URL. Run with `node --import tsx`.
 // Tests switch fault modes over HTTP: POST /__test/fault {"mode":"http500",...} or {} to clear;
-// POST /__test/delay {"ms":300} sets the delay between streamed tokens; GET /__test/log returns the
+// POST /__test/delay {"ms":300} sets the delay between streamed tokens; POST /__test/logprobs
+// {"enabled":false} makes it answer without log-probabilities (as a server without them does); GET /__test/log returns the
 // request log (path, tokens sent, whether the client closed the connection, whether it ended).
 import { createOllamaStandIn, type Fault } from '../fixtures/ollama-stand-in';
 
@@ -33,6 +34,13 @@ fake.server.on('request', async (req, res) => {
     let body = '';
     for await (const c of req) body += c;
     fake.setDelay(Number((JSON.parse(body || '{}') as { ms?: number }).ms ?? 20));
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    return;
+  }
+  if (req.url === '/__test/logprobs' && req.method === 'POST') {
+    let body = '';
+    for await (const c of req) body += c;
+    fake.setLogprobs((JSON.parse(body || '{}') as { enabled?: boolean }).enabled !== false);
     res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
     return;
   }

@@ -1,6 +1,8 @@
 export { runEval, readTrials, summarize } from './run';
-export type { EvalOptions, EvalReport, ModeReport, TrialResult } from './run';
-export { balancedSelect, knnSelect, randomSelect, SELECTORS } from './selectors';
+export type { ErasureStepReport, EvalOptions, EvalReport, ModeReport, TrialResult } from './run';
+export { labelProbability, leakageCheck, percentileAmong } from './leakage';
+export type { LabelledText, LeakageOptions, LeakageReport } from './leakage';
+export { balancedSelect, erasureOrder, knnSelect, randomSelect, SELECTORS } from './selectors';
 export type { SelectorName, PoolExample } from './selectors';
 export { firstLabelParser } from './answer';
 export type { AnswerParser } from './answer';

@@ -42,11 +42,7 @@ export function nearDuplicateGroups(points: PointSet, threshold: number, buckets
   const linkMax = new Map<number, number>();
   const t2 = threshold * threshold;
   const link = (i: number, j: number) => {
-    let d = 0;
-    for (let c = 0; c < D && d <= t2; c++) {
-      const x = points.real[i * D + c] - points.real[j * D + c];
-      d += x * x;
-    }
+    const d = squaredWithin(points.real, i, points.real, j, D, t2);
     if (d > t2) return;
     const ri = find(i);
     const rj = find(j);
@@ -74,7 +70,7 @@ export function nearDuplicateGroups(points: PointSet, threshold: number, buckets
       () => false,
     );
   else {
-    const { home, second } = twoNearest(points, buckets);
+    const { home, second } = twoNearest(points.real, n, D, buckets);
     for (let b = 0; b < buckets.k; b++) {
       const members: number[] = [];
       for (let i = 0; i < n; i++) if (home[i] === b || second[i] === b) members.push(i);
@@ -93,10 +89,72 @@ export function nearDuplicateGroups(points: PointSet, threshold: number, buckets
   return out.sort((a, b) => b.ids.length - a.ids.length || compareIds(a.ids[0], b.ids[0]));
 }
 
-/** Each point's nearest and second-nearest centroid (ties: the lower index). */
-function twoNearest(points: PointSet, { centroids, k }: Buckets): { home: Int32Array; second: Int32Array } {
+/** Squared distance of row i of `a` and row j of `b`, or any value above t2 once it exceeds t2 (early exit). */
+function squaredWithin(a: Float64Array, i: number, b: Float64Array, j: number, D: number, t2: number): number {
+  let d = 0;
+  for (let c = 0; c < D && d <= t2; c++) {
+    const x = a[i * D + c] - b[j * D + c];
+    d += x * x;
+  }
+  return d;
+}
+
+export interface Neighbour {
+  /** Index of the query vector it is near. */
+  readonly query: number;
+  readonly id: string;
+  /** Euclidean distance in projected units (≤ the threshold). */
+  readonly distance: number;
+  /** Cosine similarity of the two projected vectors. */
+  readonly similarity: number;
+}
+
+/**
+ * The points within `threshold` of each query vector (`queries`: m × D, e.g. the vectors of
+ * examples just erased, taken before the erasure). With `buckets`, a query and a point are
+ * compared under the same rule as nearDuplicateGroups (one's nearest centroid is one of the
+ * other's two nearest), so a point found here is one the near-duplicate panel would have grouped
+ * with the query; m × n integer checks, distances only for bucket mates. Sorted by distance, then id.
+ */
+export function neighboursWithin(points: PointSet, queries: Float64Array, threshold: number, buckets?: Buckets): Neighbour[] {
   const D = points.dims;
   const n = points.ids.length;
+  const m = Math.floor(queries.length / D);
+  if (m === 0 || n === 0 || !(threshold >= 0)) return [];
+  const t2 = threshold * threshold;
+  const bucketed = buckets && buckets.k >= 3 ? { p: twoNearest(points.real, n, D, buckets), q: twoNearest(queries, m, D, buckets) } : null;
+  const out: Neighbour[] = [];
+  for (let q = 0; q < m; q++) {
+    for (let i = 0; i < n; i++) {
+      if (bucketed) {
+        const { p, q: b } = bucketed;
+        const mates = p.home[i] === b.home[q] || p.home[i] === b.second[q] || p.second[i] === b.home[q];
+        if (!mates) continue;
+      }
+      const d = squaredWithin(queries, q, points.real, i, D, t2);
+      if (d > t2) continue;
+      out.push({ query: q, id: points.ids[i], distance: Math.sqrt(d), similarity: cosine(queries, q, points.real, i, D) });
+    }
+  }
+  return out.sort((a, b) => a.distance - b.distance || compareIds(a.id, b.id) || a.query - b.query);
+}
+
+function cosine(a: Float64Array, i: number, b: Float64Array, j: number, D: number): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let c = 0; c < D; c++) {
+    const x = a[i * D + c];
+    const y = b[j * D + c];
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+}
+
+/** Each row's nearest and second-nearest centroid (ties: the lower index). `real` is n × D. */
+function twoNearest(real: Float64Array, n: number, D: number, { centroids, k }: Buckets): { home: Int32Array; second: Int32Array } {
   const home = new Int32Array(n);
   const second = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -107,7 +165,7 @@ function twoNearest(points: PointSet, { centroids, k }: Buckets): { home: Int32A
     for (let j = 0; j < k; j++) {
       let d = 0;
       for (let c = 0; c < D; c++) {
-        const x = points.real[i * D + c] - centroids[j * D + c];
+        const x = real[i * D + c] - centroids[j * D + c];
         d += x * x;
       }
       if (d < d1) {

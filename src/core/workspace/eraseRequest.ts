@@ -12,6 +12,7 @@ import type { ResidualReport } from '../residual';
 import { readRequestsFile, type RequestLine } from '../requests/requestsFile';
 import type { DeletionRequestRecord, RequestMatch } from '../requests/store';
 import { eraseExamples, keyStoreFor, type DeletionReceipt, type ErasureRequest } from './erasure';
+import { prepareErasureChecks, type CheckRunOptions, type ErasureCheckReport, type ErasureChecks } from './erasureChecks';
 import { findMatches } from './matching';
 import { requestStore } from './requestRecords';
 import { previewRequest } from './requests';
@@ -28,6 +29,8 @@ export type EraseSelector =
 export interface EraseRequestOptions extends WorkOptions, Pick<ErasureRequest, 'requestId' | 'requester' | 'subjectRef' | 'reason' | 'verify' | 'unloadModel'> {
   /** Prepare a residual-copy scan of the erased texts (default on); a scope narrows or widens where it looks. */
   readonly scan?: boolean | ScanScope;
+  /** Follow-up checks after the erasure (leakage, near-duplicates left); what they need of the erased examples is taken before, in memory. */
+  readonly checks?: ErasureChecks;
 }
 
 export interface EraseOutcome {
@@ -35,6 +38,8 @@ export interface EraseOutcome {
   readonly record: DeletionRequestRecord | undefined;
   /** Runs the residual-copy scan (texts in memory only); null when scanning is off or nothing was erased now. */
   readonly scanResiduals: ((opts?: WorkOptions) => Promise<ResidualReport>) | null;
+  /** Runs the follow-up checks and records their figures in the audit log; null when none were asked for or nothing was erased now. */
+  readonly checkErasure: ((opts?: CheckRunOptions) => Promise<ErasureCheckReport>) | null;
 }
 
 /** The examples a selector matches now (the preview shown before anything is erased). */
@@ -85,7 +90,9 @@ export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, 
   }
   // Read before they are gone; memory only.
   const wantScan = opts.scan !== false;
-  const needles = wantScan ? residualNeedles(selectExamples(ws, { kind: 'ids', ids })) : [];
+  const erasing = selectExamples(ws, { kind: 'ids', ids });
+  const needles = wantScan ? residualNeedles(erasing) : [];
+  const checks = opts.checks && erasing.length > 0 ? await prepareErasureChecks(ws, erasing, opts.checks, opts) : null;
   const receipt = await eraseExamples(
     ws,
     {
@@ -109,6 +116,7 @@ export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, 
     receipt,
     record: requestStore(ws).get(receipt.requestId),
     scanResiduals: wantScan && !receipt.alreadyDone && needles.length > 0 ? (o: WorkOptions = {}) => scanWorkspace(ws, needles, { ...scope, ...o }) : null,
+    checkErasure: checks && !receipt.alreadyDone ? (o = {}) => checks(receipt.requestId, o) : null,
   };
 }
 

@@ -12,12 +12,12 @@ import { FIXED_ONE } from '../fixedpoint';
 import type { PointSet } from '../qkmeans/points';
 import { clusterKeywords } from '../explore/keywords';
 import { clusterOutliers, isolatedExamples, type IsolatedExample } from '../explore/isolation';
-import { nearDuplicateGroups, type NearDuplicateGroup } from '../explore/nearDuplicates';
+import { nearDuplicateGroups, neighboursWithin, type Buckets, type NearDuplicateGroup, type Neighbour } from '../explore/nearDuplicates';
 import { writeFileAtomic } from '../storage/atomicWrite';
 import { findMatches } from './matching';
 import { loadState } from './persisted';
 import { gridPositions } from '../qkmeans/grid';
-import { finalGrid } from '../qkmeans/state';
+import { finalGrid, type QkmState } from '../qkmeans/state';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 
 export interface ClusterDescription {
@@ -119,9 +119,20 @@ export function nearestPoints(points: PointSet, query: ArrayLike<number>, limit:
  */
 export const DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.2;
 
+/** The state's final quantized centroids, which near-duplicate searches bucket by. */
+function bucketsOf(state: QkmState): Buckets {
+  return { centroids: gridPositions(finalGrid(state), state.phase, state.params.eps), k: state.k };
+}
+
 export async function findNearDuplicates(ws: EraseWorkspace, threshold = DEFAULT_NEAR_DUPLICATE_THRESHOLD, opts: WorkOptions = {}): Promise<NearDuplicateGroup[]> {
   const { state, points } = await ws.loadModel(opts);
-  return nearDuplicateGroups(points, threshold, { centroids: gridPositions(finalGrid(state), state.phase, state.params.eps), k: state.k });
+  return nearDuplicateGroups(points, threshold, bucketsOf(state));
+}
+
+/** The workspace's examples within `threshold` of the given projected vectors (m × dims, e.g. of examples erased since), by the same rule as findNearDuplicates. */
+export async function findNeighboursOf(ws: EraseWorkspace, vectors: Float64Array, threshold = DEFAULT_NEAR_DUPLICATE_THRESHOLD, opts: WorkOptions = {}): Promise<Neighbour[]> {
+  const { state, points } = await ws.loadModel(opts);
+  return neighboursWithin(points, vectors, threshold, bucketsOf(state));
 }
 
 export async function findOutliers(ws: EraseWorkspace, limit: number, opts: WorkOptions = {}): Promise<IsolatedExample[]> {
