@@ -36,7 +36,11 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
                           scratch copy (never your workspace) and counts how often the ERASE prompt changed
   delete (--id ID ... | --match TEXT | --regex RE | --requests FILE.jsonl) [--requester R] [--subject REF]
          [--reason R] [--request-id ID] [--dry-run] [--verify] [--keep-model] [--skip-scan]
-                          after erasing, looks for residual copies (workspace files, .erase/, git history)
+         [--leakage-check --heldout FILE.jsonl [--model M] [--host URL] [--top-logprobs 20]] [--near-duplicates] [--threshold 0.2]
+                          after erasing, looks for residual copies (workspace files, .erase/, git history);
+                          --leakage-check: percentile of the erased example's own-label probability (first-token
+                          log-probabilities, post-erasure prompt) among held-out examples, "unavailable" without them;
+                          --near-duplicates (implied): remaining examples within the threshold, with the command to erase them
   scan < texts.txt        look for copies of texts (one per line on stdin) in the workspace and git history
   verify                  retrain from scratch and compare state hashes (exit 1 when not equal)
   reconcile               take hand edits of the data file into account (removed lines are audited erasures)

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, DATASETS, erase, tempDir, eraseAsync } from './cliHarness';
@@ -88,6 +89,18 @@ test("erase eval --split on 300 rows of SST-2 dev prints the issue's JSON, score
     }
     assert.equal(stepped.afterErasures[2].poolSize, stepped.poolSize - 10);
     assert.deepEqual(stateFiles(), stateBefore, 'no erasure reached the user workspace (state, audit log, keys)');
+    // The server drops a connection 100 ms after its last response while still announcing a 5 s
+    // keep-alive: the erasure phase must yield so the CLI sees the close and does not send the
+    // next request on that socket (as a real server's idle timeout would).
+    const dropIdle = (req: IncomingMessage, res: ServerResponse) =>
+      res.on('finish', () => {
+        const t = setTimeout(() => req.socket.destroy(), 100);
+        req.socket.once('data', () => clearTimeout(t));
+      });
+    server.server.on('request', dropIdle);
+    const idle = await eraseAsync(dir, 'eval', '--split', '0.25', '--limit', '1', '--seeds', '1', '--model', 'fake-llm', '--host', host, '--after-erasures', '20', '--json');
+    server.server.off('request', dropIdle);
+    assert.equal(idle.code, 0, idle.stderr);
     const stepTable = await eraseAsync(dir, 'eval', '--split', '0.25', '--limit', '2', '--seeds', '1', '--model', 'fake-llm', '--host', host, '--after-erasures', '2');
     assert.equal(stepTable.code, 0, stepTable.stderr);
     assert.match(stepTable.stdout, /accuracy after erasures/);

@@ -249,6 +249,9 @@ export async function runEval(ws: EraseWorkspace, opts: EvalOptions): Promise<Ev
         throwIfAborted(opts.signal);
         const r = await eraseExamples(promptWs, { ids: [order[erased]], unloadModel: false, time: SCRATCH_TIME }, { signal: opts.signal }, promptWs.keyStore);
         if (r.promptChanged) promptChanges++;
+        // An erasure runs on microtasks alone: yield so Ctrl-C, timers and socket closes are seen
+        // (a keep-alive socket the server closed meanwhile would otherwise carry the next request).
+        await new Promise<void>((ok) => setImmediate(ok));
       }
       const modes = summarize(await evaluateAll(ctx, promptWs, step));
       baseline ??= modes;
