@@ -93,6 +93,7 @@ export async function auditView(ws: EraseWorkspace): Promise<AuditEntryView[]> {
     stateHashBefore: e.stateHashBefore,
     stateHashAfter: e.stateHashAfter,
     ...(e.verification ? { verifiedEqual: e.verification.equal } : {}),
+    ...(e.notes ? { notes: e.notes } : {}),
   }));
 }
 

@@ -80,6 +80,8 @@ export interface AuditEntryView {
   stateHashBefore: string;
   stateHashAfter: string;
   verifiedEqual?: boolean;
+  /** The entry's notes (e.g. a refusal's reason, an erasure's follow-up check figures); never erased content (the log refuses it). */
+  notes?: string;
 }
 export interface ModelsView {
   models: string[];
