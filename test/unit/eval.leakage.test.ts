@@ -9,6 +9,7 @@ import { neighboursWithin, nearDuplicateGroups } from '../../src/core/explore/ne
 import { makePointSet } from '../../src/core/qkmeans/points';
 import { exportReport, readLog, verifyLog } from '../../src/core/audit';
 import { createOllamaStandIn } from '../fixtures/ollama-stand-in';
+import { firstTokenLogprobs } from '../../src/core/ollama/logprobs';
 
 test('labelProbability sums the listed first tokens that begin the label, and only those', () => {
   const labels = ['positive', 'negative', 'neutral'];
@@ -86,6 +87,39 @@ test('neighboursWithin: exactly the points within the threshold (brute force), a
   for (const pair of bucketed) {
     const [qi, id] = pair.split(':');
     assert.ok(grouped.find((g) => g.ids.includes(`zq${qi}`))?.ids.includes(id), `${id} is grouped with query ${qi}`);
+  }
+});
+
+test("the stand-in answers logprobs in Ollama's shape (streamed and not), and none when switched off; firstTokenLogprobs reads the first token's", async () => {
+  const server = createOllamaStandIn({ models: ['fake-llm:latest'], reply: () => 'yes indeed' });
+  const host = await server.listen();
+  try {
+    const post = async (body: object) => (await fetch(`${host}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'fake-llm', prompt: 'hi', ...body }) })).text();
+    const whole = JSON.parse(await post({ stream: false, logprobs: true, top_logprobs: 3 }));
+    assert.equal(whole.logprobs.length, 2, 'one entry per generated token');
+    assert.deepEqual(Object.keys(whole.logprobs[0]).sort(), ['bytes', 'logprob', 'token', 'top_logprobs']);
+    assert.equal(whole.logprobs[0].token, 'yes');
+    assert.equal(whole.logprobs[0].top_logprobs.length, 3);
+    assert.deepEqual(whole.logprobs[1].bytes, [...Buffer.from(' indeed')]);
+    const lines = (await post({ logprobs: true, top_logprobs: 2 }))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.equal(
+      lines.filter((l) => !l.done).every((l) => l.logprobs.length === 1 && l.logprobs[0].top_logprobs.length === 2),
+      true,
+      'each streamed token carries its own',
+    );
+    assert.equal(JSON.parse(await post({ stream: false, logprobs: true })).logprobs[0].top_logprobs, undefined, 'no top_logprobs unless asked');
+    assert.equal(JSON.parse(await post({ stream: false })).logprobs, undefined, 'none unless asked');
+    const top = await firstTokenLogprobs({ host, model: 'fake-llm', prompt: 'hi', topLogprobs: 4 });
+    assert.equal(top?.length, 4);
+    assert.equal(top?.[0].token, 'yes');
+    server.setLogprobs(false);
+    assert.equal(JSON.parse(await post({ stream: false, logprobs: true, top_logprobs: 3 })).logprobs, undefined);
+    assert.equal(await firstTokenLogprobs({ host, model: 'fake-llm', prompt: 'hi', topLogprobs: 4 }), null);
+  } finally {
+    await server.close();
   }
 });
 
