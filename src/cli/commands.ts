@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import {
   UserError,
+  CancelledError,
   importTableFile,
   checkDataFile,
   rootForDataFile,
@@ -290,12 +291,29 @@ export const deleteCommand: Command = async (argv, mk) => {
     checks,
   });
   const residuals = scanResiduals ? await scanResiduals() : undefined;
-  const checked = checkErasure ? await runChecks(checkErasure, !out.json) : undefined;
+  // The erasure is committed: a failed or cancelled check must not hide its receipt.
+  let checked: ErasureCheckReport | undefined;
+  let checksError: string | undefined;
+  if (checkErasure) {
+    try {
+      checked = await runChecks(checkErasure, !out.json);
+    } catch (e) {
+      if (!(e instanceof UserError || e instanceof CancelledError)) throw e;
+      checksError = e instanceof CancelledError ? 'cancelled' : e.message;
+    }
+  }
   out.result(
-    { ...r, ...(residuals ? { residuals } : {}), ...(checked ? { checks: checked } : {}) },
-    [receiptText(r), residuals ? formatResidualReport(residuals) : null, checked ? checkText(checked, r.erasedIds) : null].filter((x) => x !== null).join('\n'),
+    { ...r, ...(residuals ? { residuals } : {}), ...(checked ? { checks: checked } : {}), ...(checksError ? { checksError } : {}) },
+    [
+      receiptText(r),
+      residuals ? formatResidualReport(residuals) : null,
+      checked ? checkText(checked, r.erasedIds) : null,
+      checksError ? `follow-up checks not done (${checksError}); the erasure itself is done and audited` : null,
+    ]
+      .filter((x) => x !== null)
+      .join('\n'),
   );
-  return r.verification && !r.verification.equal ? EXIT_CHECK : EXIT_OK;
+  return (r.verification && !r.verification.equal) || checksError ? EXIT_CHECK : EXIT_OK;
 };
 
 /** Runs the follow-up checks with progress; Ctrl-C cancels them (the erasure itself is already done). */

@@ -88,6 +88,13 @@ test('erase delete --leakage-check --heldout: the percentile known in advance, n
       for (const f of files) assert.ok(!readFileSync(f).includes(text), `erased text of ${id} in ${f.slice(dir.length)}`);
     }
 
+    // A check that fails (here: no such model) still shows the receipt of the erasure it follows.
+    const failed = await eraseAsync(dir, 'delete', '--id', 'e11', '--leakage-check', '--heldout', 'held.jsonl', '--model', 'nope', '--host', host, '--skip-scan');
+    assert.equal(failed.code, 1);
+    assert.match(failed.stdout, /^erased 1 example/m);
+    assert.match(failed.stdout, /follow-up checks not done \(Ollama model "nope" is not available.*\); the erasure itself is done and audited/);
+    assert.ok(!readFileSync(join(dir, 'd.jsonl'), 'utf8').includes(records[11].input), 'erased all the same');
+
     const usage = await eraseAsync(dir, 'delete', '--id', 'e7', '--leakage-check');
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--leakage-check needs --heldout/);
