@@ -101,6 +101,28 @@ test("erase eval --split on 300 rows of SST-2 dev prints the issue's JSON, score
     const idle = await eraseAsync(dir, 'eval', '--split', '0.25', '--limit', '1', '--seeds', '1', '--model', 'fake-llm', '--host', host, '--after-erasures', '20', '--json');
     server.server.off('request', dropIdle);
     assert.equal(idle.code, 0, idle.stderr);
+
+    // Ctrl-C in the middle of the erasure phase is seen at once (each erasure yields to the event
+    // loop; 200 erasures take tens of seconds here).
+    const erasing = spawn(
+      process.execPath,
+      [CLI, 'eval', '--split', '0.25', '--limit', '1', '--seeds', '1', '--model', 'fake-llm', '--host', host, '--after-erasures', '200', '--results', 's.jsonl'],
+      {
+        cwd: dir,
+      },
+    );
+    let erasingErr = '';
+    erasing.stderr.on('data', (d) => (erasingErr += d));
+    const stepLines = () => (existsSync(join(dir, 's.jsonl')) ? readFileSync(join(dir, 's.jsonl'), 'utf8').trim().split('\n').length : 0);
+    while (stepLines() < 5) await new Promise((ok) => setTimeout(ok, 20));
+    await new Promise((ok) => setTimeout(ok, 300));
+    const sigintAt = performance.now();
+    erasing.kill('SIGINT');
+    const erasingCode = await new Promise<number | null>((ok) => erasing.on('close', ok));
+    assert.equal(erasingCode, 1, erasingErr);
+    assert.match(erasingErr, /cancelled/);
+    assert.ok(performance.now() - sigintAt < 5000, `Ctrl-C took ${(performance.now() - sigintAt).toFixed(0)} ms to be seen`);
+    assert.equal(stepLines(), 5, 'no trial after the erasures began');
     const stepTable = await eraseAsync(dir, 'eval', '--split', '0.25', '--limit', '2', '--seeds', '1', '--model', 'fake-llm', '--host', host, '--after-erasures', '2');
     assert.equal(stepTable.code, 0, stepTable.stderr);
     assert.match(stepTable.stdout, /accuracy after erasures/);

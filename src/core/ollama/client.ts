@@ -1,6 +1,6 @@
 import type { AbortableAsyncIterator, ChatResponse, GenerateResponse, Options, ProgressResponse } from 'ollama';
 import { UserError, throwIfAborted } from '../errors';
-import { createClient, displayHost, toOllamaError } from './connection';
+import { createClient, displayHost, retryOnStaleSocket, toOllamaError } from './connection';
 
 export { DEFAULT_OLLAMA_HOST, displayHost } from './connection';
 
@@ -94,9 +94,12 @@ export async function streamCompletion(req: CompletionRequest): Promise<Completi
   try {
     if (req.messages) {
       const messages = req.system ? [{ role: 'system', content: req.system }, ...req.messages] : [...req.messages];
-      stream = await client.chat({ model, messages, stream: true, options: req.options, keep_alive: req.keepAlive });
+      stream = await retryOnStaleSocket(() => client.chat({ model, messages, stream: true, options: req.options, keep_alive: req.keepAlive }), signal);
     } else {
-      stream = await client.generate({ model, prompt: req.prompt ?? '', system: req.system, stream: true, options: req.options, keep_alive: req.keepAlive });
+      stream = await retryOnStaleSocket(
+        () => client.generate({ model, prompt: req.prompt ?? '', system: req.system, stream: true, options: req.options, keep_alive: req.keepAlive }),
+        signal,
+      );
     }
   } catch (e) {
     throw toOllamaError(e, { host, model, signal });

@@ -52,6 +52,22 @@ function errorCode(e: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Runs a request once more when its connection turned out to be closed before any answer came: a
+ * kept-alive socket the server dropped while this process was busy (its close not yet seen) would
+ * otherwise fail the first request after a long computation. Only the sending is retried — a
+ * stream cut after its answer began is never replayed. Asking a local model again is harmless.
+ */
+export async function retryOnStaleSocket<T>(send: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  try {
+    return await send();
+  } catch (e) {
+    const code = errorCode(e);
+    if (signal?.aborted || !code || !BROKEN_CODES.has(code)) throw e;
+    return send();
+  }
+}
+
 /** Server messages are shown on one line and kept short (they should never carry data-set text). */
 function shortMessage(s: string): string {
   const one = s.replace(/\s+/g, ' ').trim();

@@ -7,7 +7,7 @@
  */
 import type { GenerateResponse } from 'ollama';
 import { throwIfAborted } from '../errors';
-import { createClient, toOllamaError } from './connection';
+import { createClient, retryOnStaleSocket, toOllamaError } from './connection';
 
 export interface TokenLogprob {
   readonly token: string;
@@ -26,14 +26,19 @@ export async function firstTokenLogprobs(req: { host?: string; model: string; pr
   throwIfAborted(signal);
   let r: GenerateResponse;
   try {
-    r = await createClient(host, signal).generate({
-      model,
-      prompt: req.prompt,
-      stream: false,
-      logprobs: true,
-      top_logprobs: req.topLogprobs,
-      options: { temperature: 0, num_predict: 1 },
-    });
+    const client = createClient(host, signal);
+    r = await retryOnStaleSocket(
+      () =>
+        client.generate({
+          model,
+          prompt: req.prompt,
+          stream: false,
+          logprobs: true,
+          top_logprobs: req.topLogprobs,
+          options: { temperature: 0, num_predict: 1 },
+        }),
+      signal,
+    );
   } catch (e) {
     throw toOllamaError(e, { host, model, signal });
   }
