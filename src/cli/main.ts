@@ -1,4 +1,5 @@
 import { auditCommand } from './auditCommands';
+import { costCommand } from './costCommands';
 import { evalCommand } from './evalCommands';
 import { requestCommand } from './requestCommands';
 import { describeCommand, exportSelectionCommand, nearDuplicatesCommand, outliersCommand, searchCommand } from './exploreCommands';
@@ -31,6 +32,10 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   eval (--heldout FILE.jsonl | --split 0.2) [--model M] [--host URL] [--seeds 3] [--limit N] [--results FILE.jsonl]
                           accuracy (95% CI), prompt tokens and ms per query of the ERASE prompt against random,
                           label-balanced, k-nearest and zero-shot prompts; --results resumes an interrupted run
+  cost [--queries-per-day N] [--deletions-per-month N] [--months N] [--shards S] [--price-per-1k-tokens X]
+       [--gpu-per-hour X] [--cpu-per-hour X] [--fine-tune-seconds-per-example X] [--eval-results FILE] …
+                          total cost of ICL with ERASE against fine-tuning (a retrain per deletion) and SISA,
+                          every input shown with its source (measured here, estimated, assumed); prints the formula
   delete (--id ID ... | --match TEXT | --regex RE | --requests FILE.jsonl) [--requester R] [--subject REF]
          [--reason R] [--request-id ID] [--dry-run] [--verify] [--keep-model] [--skip-scan]
                           after erasing, looks for residual copies (workspace files, .erase/, git history)
@@ -58,6 +63,7 @@ const COMMANDS: Record<string, Command> = {
   prompt: promptCommand,
   complete: completeCommand,
   eval: evalCommand,
+  cost: costCommand,
   delete: deleteCommand,
   verify: verifyCommand,
   reconcile: reconcileCommand,

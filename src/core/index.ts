@@ -61,3 +61,7 @@ export { displayHost, isReachable, listModels, pullModel, streamCompletion } fro
 // Evaluation: does the ERASE prompt help (accuracy of ERASE against random, balanced, kNN and zero-shot prompts).
 export { runEval, firstLabelParser, wilsonInterval, SELECTORS } from './eval';
 export type { EvalOptions, EvalReport, ModeReport, SelectorName, AnswerParser } from './eval';
+
+// Holistic unlearning cost: ICL with ERASE against fine-tuning (retrain per deletion) and SISA.
+export { COST_ASSUMPTIONS, COST_FORMULA, COST_INPUT_INFO, WORKLOAD_DEFAULTS, computeCost, unlearningCost } from './cost';
+export type { CostInput, CostInputs, CostOptions, CostParams, CostReport, CostResult, InputSource } from './cost';

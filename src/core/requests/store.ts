@@ -21,6 +21,8 @@ export interface RequestReceipt {
   readonly promptChanged: boolean;
   readonly auditSeq: number;
   readonly verifiedEqual: boolean | null;
+  /** Milliseconds of the clustering update (the certificate check, or the retrain); absent in records written before it was kept. */
+  readonly updateMs?: number;
 }
 
 export interface DeletionRequestRecord {

@@ -23,7 +23,7 @@ export interface NewRecord {
 }
 
 export type RecordUpdate =
-  | { readonly kind: 'erased'; readonly requestId: string; readonly time: string; readonly create?: NewRecord; readonly erasedCount: number }
+  | { readonly kind: 'erased'; readonly requestId: string; readonly time: string; readonly create?: NewRecord; readonly erasedCount: number; readonly updateMs?: number }
   | { readonly kind: 'refused'; readonly requestId: string; readonly time: string; readonly reason: string };
 
 export const step = (r: DeletionRequestRecord, status: RequestStatus, time: string, changes: Partial<DeletionRequestRecord> = {}): DeletionRequestRecord => ({
@@ -52,7 +52,7 @@ export function newRecord(requestId: string, c: NewRecord): DeletionRequestRecor
 }
 
 /** The record after an erasure: the match text and ids are dropped (they may be personal data). */
-export function erasedRecord(r: DeletionRequestRecord, entry: AuditEntry, erasedCount: number, time: string): DeletionRequestRecord {
+export function erasedRecord(r: DeletionRequestRecord, entry: AuditEntry, erasedCount: number, time: string, updateMs?: number): DeletionRequestRecord {
   const erased = step(r, 'erased', time, {
     match: { kind: r.match.kind, ignoreCase: r.match.ignoreCase },
     matchedIds: undefined,
@@ -66,6 +66,7 @@ export function erasedRecord(r: DeletionRequestRecord, entry: AuditEntry, erased
       promptChanged: entry.promptChanged,
       auditSeq: entry.seq,
       verifiedEqual: entry.verification?.equal ?? null,
+      updateMs,
     },
   });
   return entry.verification?.equal ? step(erased, 'verified', time) : erased;
@@ -78,7 +79,7 @@ export function applyRecordUpdate(ws: EraseWorkspace, u: RecordUpdate, entry: Au
     if (!r && u.create) r = newRecord(u.requestId, u.create);
     if (!r) return undefined;
     if (r.status === 'erased' || r.status === 'verified') return r;
-    const done = erasedRecord(r, entry, u.erasedCount, u.time);
+    const done = erasedRecord(r, entry, u.erasedCount, u.time, u.updateMs);
     store.upsert(done);
     return done;
   }
