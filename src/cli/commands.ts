@@ -16,7 +16,9 @@ import {
   formatResidualReport,
   streamCompletion,
   readRequestsFile,
+  weightUnlearningStatus,
 } from '../core';
+import { weightUnlearningLines } from './forgetCommands';
 import { openWorkspace } from './openWorkspace';
 import { columnOption, epsOption, intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK, progressPrinter, setStateDir, type Output } from './output';
@@ -121,8 +123,9 @@ export const statusCommand: Command = async (argv, mk) => {
   const out = mk(!!values.json);
   const ws = await openWorkspace(values.data, out);
   const s = ws.status();
+  const weights = weightUnlearningStatus(ws).filter((v) => v.status === 'pending' || v.residualForgetFiles.length > 0);
   out.result(
-    s,
+    { ...s, weightUnlearning: weights },
     [
       `data: ${s.dataFile}: n=${s.n} (${s.distinct} distinct), ${s.malformed.length} malformed lines, ${s.duplicates} duplicated examples`,
       s.stateOutdated
@@ -136,6 +139,7 @@ export const statusCommand: Command = async (argv, mk) => {
         : s.clustered
           ? 'the state matches the data file'
           : '',
+      ...weightUnlearningLines(weights),
     ]
       .filter((line) => line !== '')
       .join('\n'),

@@ -65,3 +65,8 @@ export type { EvalOptions, EvalReport, ModeReport, SelectorName, AnswerParser } 
 // Holistic unlearning cost: ICL with ERASE against fine-tuning (retrain per deletion) and SISA.
 export { COST_ASSUMPTIONS, COST_FORMULA, COST_INPUT_INFO, WORKLOAD_DEFAULTS, computeCost, unlearningCost } from './cost';
 export type { CostInput, CostInputs, CostOptions, CostParams, CostReport, CostResult, InputSource } from './cost';
+
+// Forget/retain export for weight-based unlearning of a fine-tuned model (pending until marked done).
+export { exportForgetSet, markWeightsUnlearned, weightUnlearningStatus } from './workspace';
+export type { ForgetExportResult, WeightUnlearningView } from './workspace';
+export type { WeightUnlearning } from './requests/store';
