@@ -270,7 +270,15 @@ export function weightUnlearningStatus(ws: EraseWorkspace): WeightUnlearningView
  * ignored by git, and they hold exactly the texts a request erased. Each is searched as bytes.
  */
 export async function scanForgetSetFiles(ws: EraseWorkspace, root: string, needles: readonly string[], report: ResidualReport, signal?: AbortSignal): Promise<void> {
-  const files = weightUnlearningStatus(ws).flatMap((v) => v.files.filter((f) => f.kind === 'forget' && f.exists).map((f) => f.path));
+  let views: WeightUnlearningView[];
+  try {
+    views = weightUnlearningStatus(ws);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    report.skipped.push({ path: '.erase/requests.json', reason: 'damaged: exported forget sets were not searched' });
+    return;
+  }
+  const files = views.flatMap((v) => v.files.filter((f) => f.kind === 'forget' && f.exists).map((f) => f.path));
   if (files.length === 0) return;
   const rel = (abs: string) => relative(root, abs).split(sep).join('/');
   const seen = new Set(report.hits.map((h) => h.path));
