@@ -70,7 +70,11 @@ test('erase export-forget: forget and retain sets before the erasure only, audit
   const forgetRel = (h: { kind: string; path: string }) => h.kind === 'file' && h.path.endsWith('unlearning/forget.jsonl');
   assert.ok(run.json().residuals.hits.some(forgetRel), JSON.stringify(run.json().residuals.hits));
   assert.ok(run.json().residuals.guidance.some((g: string) => g.includes('forget set')));
-  assert.equal(erase(dir, 'export-forget', '--request', 'REQ-7', '--out', out).code, 2, 'no export after the erasure');
+  const late = join(tempDir('forget-late'), 'late');
+  const refused = erase(dir, 'export-forget', '--request', 'REQ-7', '--out', late);
+  assert.equal(refused.code, 2, 'no export after the erasure');
+  assert.match(refused.stderr, /export before running the request/);
+  assert.equal(existsSync(late), false, 'not even an empty folder');
   assert.match(erase(dir, 'status').stdout, /residual copy: the forget set .*forget\.jsonl holds the erased texts of request REQ-7/);
   const s1 = scan(dir);
   assert.equal(s1.status, 1);

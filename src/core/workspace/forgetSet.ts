@@ -121,21 +121,24 @@ function checkOutDir(ws: EraseWorkspace, outDir: string): { forgetFile: string; 
   return { forgetFile, retainFile };
 }
 
+function requireWaiting(r: DeletionRequestRecord): DeletionRequestRecord {
+  if (WAITING.includes(r.status)) return r;
+  throw new UserError(
+    r.status === 'refused'
+      ? `request ${r.requestId} was refused: nothing of it is to be forgotten`
+      : `request ${r.requestId} is ${r.status}: its examples are gone, so there is no forget set to export (export before running the request)`,
+    'input',
+  );
+}
+
 /** Writes the forget and retain sets of a waiting request, as one audited transaction. */
 export async function exportForgetSet(ws: EraseWorkspace, opts: ForgetExportOptions): Promise<ForgetExportResult> {
   if (opts.retain !== undefined && !(Number.isInteger(opts.retain) && opts.retain >= 0)) throw new UserError(`--retain must be a whole number ≥ 0, got ${opts.retain}`, 'usage');
   const time = opts.time ?? new Date().toISOString();
-  requestStore(ws).require(opts.requestId); // a clear error before any folder is made
+  requireWaiting(requestStore(ws).require(opts.requestId)); // a clear error before any folder is made
   const files = checkOutDir(ws, opts.outDir);
   return runTransaction(ws, keyStoreFor(ws), async () => {
-    const r = requestStore(ws).require(opts.requestId);
-    if (!WAITING.includes(r.status))
-      throw new UserError(
-        r.status === 'refused'
-          ? `request ${r.requestId} was refused: nothing of it is to be forgotten`
-          : `request ${r.requestId} is ${r.status}: its examples are gone, so there is no forget set to export (export before running the request)`,
-        'input',
-      );
+    const r = requireWaiting(requestStore(ws).require(opts.requestId)); // again under the lock: it may have run meanwhile
     const forget = previewRequest(ws, r.requestId);
     if (forget.length === 0) throw new UserError(`request ${r.requestId} matches no example now: there is nothing to export`, 'input');
     const loaded = loadState(ws.paths);
