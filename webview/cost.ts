@@ -98,7 +98,7 @@ export class UnlearningCost {
             { 'data-key': input.key },
             h('td', {}, input.label),
             h('td', {}, h('code', {}, input.symbol)),
-            h('td', {}, field, input.unit ? ` ${input.unit}` : ''),
+            h('td', { class: 'cost-value' }, field, input.unit ? ` ${input.unit}` : ''),
             row.source,
             row.note,
           ),
