@@ -1,16 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, erase, tempDir } from './cliHarness';
 
 const SECRET = 'Jane Roe from account 4417 hated the sequel';
 
 const auditLines = (dir: string) =>
-  readFileSync(join(dir, '.erase', 'audit', 'audit.jsonl'), 'utf8')
+  (existsSync(join(dir, '.erase', 'audit', 'audit.jsonl')) ? readFileSync(join(dir, '.erase', 'audit', 'audit.jsonl'), 'utf8') : '')
     .trim()
     .split('\n')
+    .filter(Boolean)
     .map((l) => JSON.parse(l) as { action: string; requestId: string; erasedCount: number; notes?: string });
 
 const scan = (dir: string) => spawnSync(process.execPath, [CLI, 'scan', '--json'], { cwd: dir, input: `${SECRET}\n`, encoding: 'utf8' });
@@ -99,4 +100,52 @@ test('erase export-forget: forget and retain sets before the erasure only, audit
   assert.deepEqual(erase(dir, 'status', '--json').json().weightUnlearning, []);
   assert.doesNotMatch(erase(dir, 'status').stdout, /residual copy|PENDING/);
   assert.equal(erase(dir, 'audit', 'verify').code, 0);
+});
+
+test('erase export-forget killed at every write step: the log and the request record agree after recovery, and a re-run exports', () => {
+  const template = tempDir('forget-fault');
+  const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({ input: i === 4 ? SECRET : `a plain review number ${i} of a film`, output: i % 2 ? 'positive' : 'negative' }));
+  writeFileSync(join(template, 'data.jsonl'), lines.join('\n') + '\n');
+  assert.equal(erase(template, 'init', '--data', 'data.jsonl', '--k', '2').code, 0);
+  assert.equal(erase(template, 'cluster').code, 0);
+  assert.equal(erase(template, 'request', 'add', '--match', 'Jane Roe', '--request-id', 'REQ-1').code, 0);
+  const copy = () => {
+    const dir = tempDir('forget-fault-run');
+    cpSync(template, dir, { recursive: true });
+    return dir;
+  };
+  const trace = join(tempDir('forget-trace'), 'trace');
+  const traced = spawnSync(process.execPath, [CLI, 'export-forget', '--request', 'REQ-1', '--out', 'export'], {
+    cwd: copy(),
+    env: { ...process.env, ERASE_FAULT_TRACE: trace },
+    encoding: 'utf8',
+  });
+  assert.equal(traced.status, 0, traced.stderr);
+  const steps = readFileSync(trace, 'utf8').trim().split('\n').length;
+  assert.ok(steps >= 6, `${steps} write steps`);
+  // Every step by default; npm test takes every FAULT_MATRIX_STRIDE-th, as the fault matrix does.
+  for (let at = 1; at <= steps; at += Math.max(1, Number(process.env.FAULT_MATRIX_STRIDE ?? 1))) {
+    const dir = copy();
+    const killed = spawnSync(process.execPath, [CLI, 'export-forget', '--request', 'REQ-1', '--out', 'export'], {
+      cwd: dir,
+      env: { ...process.env, ERASE_FAULT_AT: String(at) },
+      encoding: 'utf8',
+    });
+    assert.equal(killed.signal, 'SIGKILL', `step ${at}`);
+    const status = erase(dir, 'status', '--json'); // recovers first
+    assert.equal(status.code, 0, status.stderr);
+    const exported = auditLines(dir).filter((e) => e.action === 'forget-set-export').length;
+    const pending = status.json().weightUnlearning.map((v: { status: string }) => v.status);
+    assert.deepEqual(pending, exported ? ['pending'] : [], `step ${at}: the record says what the log says`);
+    assert.equal(erase(dir, 'audit', 'verify').code, 0, `step ${at}`);
+    const again = erase(dir, 'export-forget', '--request', 'REQ-1', '--out', 'export');
+    assert.equal(again.code, 0, `step ${at}: ${again.stderr}`);
+    assert.equal(readFileSync(join(dir, 'export', 'forget.jsonl'), 'utf8'), `${lines[4]}\n`, `step ${at}`);
+    assert.deepEqual(
+      erase(dir, 'status', '--json')
+        .json()
+        .weightUnlearning.map((v: { status: string }) => v.status),
+      ['pending'],
+    );
+  }
 });
