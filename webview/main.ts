@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { isSavedViewState, withoutErased, type ReceiptView, type SavedViewState, type StatusView } from '../src/shared/protocol';
 import { AuditLog } from './audit';
+import { UnlearningCost } from './cost';
 import { byId, h, replaceChildren } from './dom';
 import { Inspector } from './inspector';
 import { ClusterMap } from './map';
@@ -20,6 +21,7 @@ const TABS = [
   ['playground', 'Prompt playground'],
   ['requests', 'Deletion requests'],
   ['audit', 'Audit log'],
+  ['cost', 'Unlearning cost'],
 ] as const;
 const saved = vscodeApi.getState();
 const state: SavedViewState = isSavedViewState(saved) ? saved : { tab: 'map', view: { x: 0, y: 0, scale: 1 }, selected: [], withExamples: true };
@@ -43,6 +45,7 @@ function showTab(id: string): void {
   for (const [pid, p] of panels) p.classList.toggle('active', pid === id);
   for (const b of nav.querySelectorAll('button')) b.setAttribute('aria-selected', String(b.dataset.tab === id));
   if (id === 'playground') void playground.loadModels();
+  if (id === 'cost') void cost.load();
 }
 
 // map + inspector
@@ -117,6 +120,7 @@ canvas.addEventListener('dblclick', () => {
 const playground = new Playground(panels.get('playground')!);
 const requests = new DeletionRequests(panels.get('requests')!, onErased);
 const audit = new AuditLog(panels.get('audit')!);
+const cost = new UnlearningCost(panels.get('cost')!);
 
 function renderStatus(s: StatusView): void {
   const parts = s.dataFile
@@ -146,6 +150,9 @@ on('map', (m) => {
   app.dataset.state = 'ready';
 });
 on('erased', (p) => forgetErased(p.ids));
+on('status', () => {
+  if (state.tab === 'cost') void cost.load(); // an erasure or a new clustering changes the measured inputs
+});
 on('audit', (p) => audit.update(p.entries));
 on('requests', (p) => requests.update(p.requests));
 on('select', (p) => {

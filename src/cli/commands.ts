@@ -19,7 +19,9 @@ import {
   formatResidualReport,
   streamCompletion,
   readRequestsFile,
+  weightUnlearningStatus,
 } from '../core';
+import { weightUnlearningLines } from './forgetCommands';
 import { openWorkspace } from './openWorkspace';
 import { CHECK_OPTIONS, checksFrom, checkText } from './erasureChecks';
 import { columnOption, epsOption, intOption, parse, required } from './args';
@@ -125,8 +127,9 @@ export const statusCommand: Command = async (argv, mk) => {
   const out = mk(!!values.json);
   const ws = await openWorkspace(values.data, out);
   const s = ws.status();
+  const weights = weightUnlearningStatus(ws).filter((v) => v.status === 'pending' || v.residualForgetFiles.length > 0);
   out.result(
-    s,
+    { ...s, weightUnlearning: weights },
     [
       `data: ${s.dataFile}: n=${s.n} (${s.distinct} distinct), ${s.malformed.length} malformed lines, ${s.duplicates} duplicated examples`,
       s.stateOutdated
@@ -140,6 +143,7 @@ export const statusCommand: Command = async (argv, mk) => {
         : s.clustered
           ? 'the state matches the data file'
           : '',
+      ...weightUnlearningLines(weights),
     ]
       .filter((line) => line !== '')
       .join('\n'),

@@ -1,4 +1,6 @@
 import { auditCommand } from './auditCommands';
+import { costCommand } from './costCommands';
+import { exportForgetCommand } from './forgetCommands';
 import { evalCommand } from './evalCommands';
 import { requestCommand } from './requestCommands';
 import { describeCommand, exportSelectionCommand, nearDuplicatesCommand, outliersCommand, searchCommand } from './exploreCommands';
@@ -34,6 +36,10 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
                           label-balanced, k-nearest and zero-shot prompts; --results resumes an interrupted run;
                           --after-erasures evaluates again after erasing that many seeded-random examples in a
                           scratch copy (never your workspace) and counts how often the ERASE prompt changed
+  cost [--queries-per-day N] [--deletions-per-month N] [--months N] [--shards S] [--price-per-1k-tokens X]
+       [--gpu-per-hour X] [--cpu-per-hour X] [--fine-tune-seconds-per-example X] [--eval-results FILE] …
+                          total cost of ICL with ERASE against fine-tuning (a retrain per deletion) and SISA,
+                          every input shown with its source (measured here, estimated, assumed); prints the formula
   delete (--id ID ... | --match TEXT | --regex RE | --requests FILE.jsonl) [--requester R] [--subject REF]
          [--reason R] [--request-id ID] [--dry-run] [--verify] [--keep-model] [--skip-scan]
          [--leakage-check --heldout FILE.jsonl [--model M] [--host URL] [--top-logprobs 20]] [--near-duplicates] [--threshold 0.2]
@@ -50,9 +56,13 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   outliers [--limit 20]                   the examples farthest from their cluster's centroid, in cluster radii
   export-selection (--ids ID ... | --cluster N | --text T | --regex RE) --out FILE.jsonl
                           copies the selected examples' lines from the data file, byte for byte
+  export-forget --request ID --out DIR [--retain N]
+                          for a fine-tuned model: the request's matched examples (forget.jsonl, only before they are
+                          erased) and as many from the same clusters (retain.jsonl); audited as pending weight unlearning
   audit verify | prove --request ID | consistency --from N --to M | export --format md|html|json|csv [--out FILE]
   request add (--id ID ... | --match TEXT | --regex RE) [--requester R] [--subject REF] [--deadline-days N]
           | list | show ID | run ID [--verify] [--skip-scan] | refuse ID --reason R     deletion requests with status and deadline
+          | weights-done ID       the fine-tuned model's weight unlearning for the request is done (an audited note)
 
 Commands find the workspace (.erase/ beside the data file) from --data FILE or the current folder.
 `;
@@ -65,6 +75,7 @@ const COMMANDS: Record<string, Command> = {
   prompt: promptCommand,
   complete: completeCommand,
   eval: evalCommand,
+  cost: costCommand,
   delete: deleteCommand,
   verify: verifyCommand,
   reconcile: reconcileCommand,
@@ -76,6 +87,7 @@ const COMMANDS: Record<string, Command> = {
   'near-duplicates': nearDuplicatesCommand,
   outliers: outliersCommand,
   'export-selection': exportSelectionCommand,
+  'export-forget': exportForgetCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,8 +1,21 @@
-import { UserError, eraseRequest, formatResidualReport, listRequests, previewRequest, receiveRequest, refuseRequest, isOverdue, type DeletionRequestRecord } from '../core';
+import {
+  UserError,
+  markWeightsUnlearned,
+  weightUnlearningStatus,
+  eraseRequest,
+  formatResidualReport,
+  listRequests,
+  previewRequest,
+  receiveRequest,
+  refuseRequest,
+  isOverdue,
+  type DeletionRequestRecord,
+} from '../core';
 import { openWorkspace } from './openWorkspace';
 import { intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK } from './output';
 import type { Command } from './commands';
+import { weightUnlearningLines } from './forgetCommands';
 
 function line(r: DeletionRequestRecord, now: string): string {
   const due = isOverdue(r, now) ? 'OVERDUE' : `due ${r.deadline.slice(0, 10)}`;
@@ -64,9 +77,10 @@ export const requestCommand: Command = async (argv, mk) => {
       const r = (await listRequests(ws)).find((x) => x.requestId === id);
       if (!r) throw new UserError(`no deletion request ${id}: see \`erase request list\``, 'input');
       const preview = previewRequest(ws, id);
+      const weights = weightUnlearningStatus(ws).filter((v) => v.requestId === id);
       out.result(
-        { record: r, preview: preview.map((e) => ({ id: e.id, lines: e.lines, input: e.input })) },
-        `${line(r, now)}\n${preview.map((e) => `  line ${e.lines.join(',')}  ${e.input}`).join('\n')}`,
+        { record: r, preview: preview.map((e) => ({ id: e.id, lines: e.lines, input: e.input })), weightUnlearning: weights[0] ?? null },
+        [line(r, now), ...preview.map((e) => `  line ${e.lines.join(',')}  ${e.input}`), ...weightUnlearningLines(weights)].join('\n'),
       );
       return EXIT_OK;
     }
@@ -84,6 +98,13 @@ export const requestCommand: Command = async (argv, mk) => {
       );
       return receipt.verification && !receipt.verification.equal ? EXIT_CHECK : EXIT_OK;
     }
+    case 'weights-done': {
+      const id = positionals[0] ?? required(values['request-id'], 'request-id', 'erase request weights-done REQ-1');
+      const r = await markWeightsUnlearned(ws, id);
+      const views = weightUnlearningStatus(ws).filter((v) => v.requestId === id);
+      out.result({ record: r, weightUnlearning: views[0] ?? null }, [line(r, now), ...weightUnlearningLines(views)].join('\n'));
+      return EXIT_OK;
+    }
     case 'refuse': {
       const id = positionals[0] ?? required(values['request-id'], 'request-id', 'erase request refuse REQ-1 --reason "legal hold"');
       const reason = required(values.reason, 'reason', '--reason "legal hold until 2027"');
@@ -93,7 +114,7 @@ export const requestCommand: Command = async (argv, mk) => {
     }
     default:
       throw new UserError(
-        'usage: erase request add (--id ID … | --match TEXT | --regex RE) [--requester R] [--subject REF] [--deadline-days N] | list | show ID | run ID [--verify] | refuse ID --reason R',
+        'usage: erase request add (--id ID … | --match TEXT | --regex RE) [--requester R] [--subject REF] [--deadline-days N] | list | show ID | run ID [--verify] | refuse ID --reason R | weights-done ID',
         'usage',
       );
   }

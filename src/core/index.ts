@@ -65,3 +65,12 @@ export type { ErasureStepReport, LeakageReport } from './eval';
 
 // Follow-up checks of an erasure: leakage (log-probability percentile among held-out examples) and near-duplicates left.
 export type { ErasureChecks, ErasureCheckReport, NearDuplicateLeft } from './workspace/erasureChecks';
+
+// Holistic unlearning cost: ICL with ERASE against fine-tuning (retrain per deletion) and SISA.
+export { COST_ASSUMPTIONS, COST_FORMULA, COST_INPUT_INFO, WORKLOAD_DEFAULTS, computeCost, unlearningCost } from './cost';
+export type { CostInput, CostInputs, CostOptions, CostParams, CostReport, CostResult, InputSource } from './cost';
+
+// Forget/retain export for weight-based unlearning of a fine-tuned model (pending until marked done).
+export { exportForgetSet, markWeightsUnlearned, weightUnlearningStatus } from './workspace';
+export type { ForgetExportResult, WeightUnlearningView } from './workspace';
+export type { WeightUnlearning } from './requests/store';

@@ -122,6 +122,51 @@ export interface NewRequestParams {
   deadlineDays?: number;
 }
 
+/** The inputs of the unlearning-cost formula (core's CostParams), in the order the panel lists them. */
+export const COST_INPUT_KEYS = [
+  'queriesPerDay',
+  'deletionsPerMonth',
+  'months',
+  'shards',
+  'examples',
+  'extraPromptTokens',
+  'zeroShotPromptTokens',
+  'certifiedShare',
+  'certifiedErasureSeconds',
+  'retrainErasureSeconds',
+  'pricePer1kTokens',
+  'cpuPerHour',
+  'gpuPerHour',
+  'fineTuneSecondsPerExample',
+] as const;
+export type CostInputKey = (typeof COST_INPUT_KEYS)[number];
+/** One input as shown: its value and where it came from (set by you, measured here, estimated, or an assumption to replace). */
+export interface CostInputView {
+  key: CostInputKey;
+  symbol: string;
+  label: string;
+  unit: string;
+  value: number;
+  source: 'user' | 'measured' | 'estimated' | 'assumed';
+  note: string;
+}
+export interface CostMethodView {
+  total: number;
+  terms: { name: string; value: number }[];
+}
+export interface CostView {
+  inputs: CostInputView[];
+  queries: number;
+  deletions: number;
+  icl: CostMethodView;
+  fineTune: CostMethodView;
+  sisa: CostMethodView;
+  cheapest: 'icl' | 'fineTune' | 'sisa';
+  breakEvenQueriesPerDay: number | null;
+  formula: string[];
+}
+const isCostNumber = (v: unknown): v is number => isFiniteNumber(v) && v >= 0 && v <= 1e15;
+
 // ── webview → host ──────────────────────────────────────────────────────────────────────────
 
 export interface WebviewRequests {
@@ -139,6 +184,8 @@ export interface WebviewRequests {
   refuseRequest: { params: { requestId: string; reason: string }; result: { record: RequestView } };
   /** Starts a streamed completion; chunks arrive as `completionChunk` notifications with this streamId. */
   complete: { params: { streamId: string; query: string; model: string; withExamples: boolean }; result: { ids: string[] } };
+  /** The holistic unlearning cost with the inputs the user set (the others measured or assumed by the host). */
+  unlearningCost: { params: { overrides: Partial<Record<CostInputKey, number>> }; result: CostView };
 }
 export interface WebviewCommands {
   revealExample: { id: string };
@@ -170,6 +217,9 @@ const paramGuards = {
     previewRequest: object({ requestId: isId }),
     runRequest: object({ requestId: isId }),
     refuseRequest: object({ requestId: isId, reason: isNonEmptyString }),
+    unlearningCost: object({
+      overrides: object(Object.fromEntries(COST_INPUT_KEYS.map((k) => [k, optional(isCostNumber)])) as Record<CostInputKey, Guard<number | undefined>>),
+    }),
   } satisfies { [M in keyof WebviewRequests]: Guard<WebviewRequests[M]['params']> },
   command: {
     revealExample: object({ id: isId }),

@@ -260,6 +260,26 @@ let page;
       await page.screenshot({ path: path.join(OUT, '10-request-refused.png') });
     });
 
+    await check('the Unlearning cost tab shows the three totals, every input with its source, and recomputes on an edit', async () => {
+      await page.locator('.tabs-container .tab', { hasText: 'ERASE Workbench' }).first().click();
+      await wv.locator('#tab-cost').click();
+      await wv.locator('#cost-totals tr[data-method="icl"] .cost-total').waitFor({ timeout: 30000 });
+      for (const m of ['icl', 'fineTune', 'sisa']) assert(/^\$/.test(await wv.locator(`#cost-totals tr[data-method="${m}"] .cost-total`).textContent()), m);
+      assert((await wv.locator('#cost-inputs tr[data-key]').count()) === 14, 'fourteen inputs');
+      assert((await wv.locator('#cost-inputs tr[data-key="examples"] .cost-source').textContent()) === 'measured', 'N is measured');
+      assert((await wv.locator('#cost-inputs tr[data-key="gpuPerHour"] .cost-source').textContent()) === 'assumption', 'gpu/h is an assumption');
+      assert(/ICL \+ ERASE/.test(await wv.locator('#cost-formula').textContent()));
+      const before = await wv.locator('#cost-totals tr[data-method="fineTune"] .cost-total').textContent();
+      await wv.locator('#cost-gpuPerHour').evaluate((el) => {
+        el.value = '1000';
+        el.dispatchEvent(new Event('input'));
+      });
+      await wv.locator('#cost-inputs tr[data-key="gpuPerHour"] .cost-source', { hasText: 'set by you' }).waitFor({ timeout: 15000 });
+      const after = await wv.locator('#cost-totals tr[data-method="fineTune"] .cost-total').textContent();
+      assert(after !== before, `fine-tune total ${before} → ${after}`);
+      await page.screenshot({ path: path.join(OUT, '12-unlearning-cost.png') });
+    });
+
     await check('the ERASE side bar lists the request records and residual copies', async () => {
       await page.locator('.activitybar [aria-label="ERASE"]').first().click();
       const reqView = page.locator('.pane-header', { hasText: 'Deletion requests' }).first();

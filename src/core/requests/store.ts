@@ -21,6 +21,8 @@ export interface RequestReceipt {
   readonly promptChanged: boolean;
   readonly auditSeq: number;
   readonly verifiedEqual: boolean | null;
+  /** Milliseconds of the clustering update (the certificate check, or the retrain); absent in records written before it was kept. */
+  readonly updateMs?: number;
 }
 
 export interface DeletionRequestRecord {
@@ -38,7 +40,27 @@ export interface DeletionRequestRecord {
   readonly matchedCount: number;
   readonly refusedReason?: string;
   readonly receipt?: RequestReceipt;
+  /** Set when its forget set was exported for a fine-tuned model: pending until that model's weights are unlearned. */
+  readonly weightUnlearning?: WeightUnlearning;
   readonly history: readonly { readonly status: RequestStatus; readonly time: string }[];
+}
+
+/** A forget/retain export for weight-based unlearning, as the request record keeps it (paths and counts, never text). */
+export interface ForgetSetExport {
+  readonly time: string;
+  readonly auditSeq: number;
+  /** Absolute paths of the forget and retain files written. */
+  readonly forgetFile: string;
+  readonly retainFile: string;
+  readonly forgetCount: number;
+  readonly retainCount: number;
+}
+
+export interface WeightUnlearning {
+  readonly status: 'pending' | 'done';
+  readonly exports: readonly ForgetSetExport[];
+  readonly doneAt?: string;
+  readonly doneAuditSeq?: number;
 }
 
 /** Deletion request records in `.erase/requests.json`, rewritten atomically on every change. */

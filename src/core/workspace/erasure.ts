@@ -212,7 +212,7 @@ async function planErasure(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
       verification: verification ?? undefined,
       notes: notes || undefined,
     },
-    recordUpdate: { kind: 'erased', requestId, time, erasedCount: ids.length, create: req.record ? { ...req.record, receivedAt: time } : undefined },
+    recordUpdate: { kind: 'erased', requestId, time, erasedCount: ids.length, updateMs, create: req.record ? { ...req.record, receivedAt: time } : undefined },
   };
   return {
     plan,

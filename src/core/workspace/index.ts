@@ -18,3 +18,5 @@ export { recoverPending } from './transaction';
 export { driftOf, hasDrift } from './drift';
 export type { Drift } from './drift';
 export { OutdatedStateError, qualityIsStale } from './persisted';
+export { exportForgetSet, markWeightsUnlearned, selectRetainSet, weightUnlearningStatus, FORGET_FILE, RETAIN_FILE } from './forgetSet';
+export type { ForgetExportOptions, ForgetExportResult, WeightUnlearningView } from './forgetSet';

@@ -23,8 +23,18 @@ export interface NewRecord {
 }
 
 export type RecordUpdate =
-  | { readonly kind: 'erased'; readonly requestId: string; readonly time: string; readonly create?: NewRecord; readonly erasedCount: number }
-  | { readonly kind: 'refused'; readonly requestId: string; readonly time: string; readonly reason: string };
+  | { readonly kind: 'erased'; readonly requestId: string; readonly time: string; readonly create?: NewRecord; readonly erasedCount: number; readonly updateMs?: number }
+  | { readonly kind: 'refused'; readonly requestId: string; readonly time: string; readonly reason: string }
+  | {
+      readonly kind: 'forget-set-export';
+      readonly requestId: string;
+      readonly time: string;
+      readonly forgetFile: string;
+      readonly retainFile: string;
+      readonly forgetCount: number;
+      readonly retainCount: number;
+    }
+  | { readonly kind: 'weights-done'; readonly requestId: string; readonly time: string };
 
 export const step = (r: DeletionRequestRecord, status: RequestStatus, time: string, changes: Partial<DeletionRequestRecord> = {}): DeletionRequestRecord => ({
   ...r,
@@ -52,7 +62,7 @@ export function newRecord(requestId: string, c: NewRecord): DeletionRequestRecor
 }
 
 /** The record after an erasure: the match text and ids are dropped (they may be personal data). */
-export function erasedRecord(r: DeletionRequestRecord, entry: AuditEntry, erasedCount: number, time: string): DeletionRequestRecord {
+export function erasedRecord(r: DeletionRequestRecord, entry: AuditEntry, erasedCount: number, time: string, updateMs?: number): DeletionRequestRecord {
   const erased = step(r, 'erased', time, {
     match: { kind: r.match.kind, ignoreCase: r.match.ignoreCase },
     matchedIds: undefined,
@@ -66,6 +76,7 @@ export function erasedRecord(r: DeletionRequestRecord, entry: AuditEntry, erased
       promptChanged: entry.promptChanged,
       auditSeq: entry.seq,
       verifiedEqual: entry.verification?.equal ?? null,
+      updateMs,
     },
   });
   return entry.verification?.equal ? step(erased, 'verified', time) : erased;
@@ -78,12 +89,31 @@ export function applyRecordUpdate(ws: EraseWorkspace, u: RecordUpdate, entry: Au
     if (!r && u.create) r = newRecord(u.requestId, u.create);
     if (!r) return undefined;
     if (r.status === 'erased' || r.status === 'verified') return r;
-    const done = erasedRecord(r, entry, u.erasedCount, u.time);
+    const done = erasedRecord(r, entry, u.erasedCount, u.time, u.updateMs);
     store.upsert(done);
     return done;
+  }
+  if (u.kind === 'forget-set-export' || u.kind === 'weights-done') {
+    if (!r) return undefined;
+    const next = weightUnlearningUpdate(r, u, entry);
+    if (next !== r) store.upsert(next);
+    return next;
   }
   if (!r || r.status === 'refused') return r;
   const refused = step(r, 'refused', u.time, { refusedReason: u.reason, matchedIds: undefined });
   store.upsert(refused);
   return refused;
+}
+
+/** The record after a forget-set export (pending) or after the weights were unlearned (done); the same record again when already applied. */
+function weightUnlearningUpdate(r: DeletionRequestRecord, u: Extract<RecordUpdate, { kind: 'forget-set-export' | 'weights-done' }>, entry: AuditEntry): DeletionRequestRecord {
+  const w = r.weightUnlearning;
+  if (u.kind === 'weights-done') {
+    if (!w || w.doneAuditSeq === entry.seq) return r;
+    return { ...r, weightUnlearning: { ...w, status: 'done', doneAt: u.time, doneAuditSeq: entry.seq } };
+  }
+  const exports = w?.exports ?? [];
+  if (exports.some((e) => e.auditSeq === entry.seq)) return r;
+  const added = { time: u.time, auditSeq: entry.seq, forgetFile: u.forgetFile, retainFile: u.retainFile, forgetCount: u.forgetCount, retainCount: u.retainCount };
+  return { ...r, weightUnlearning: { status: 'pending', exports: [...exports, added] } };
 }

@@ -3,6 +3,7 @@ import type { Example } from '../dataset/types';
 import { CancelledError } from '../errors';
 import { STATE_DIR } from './config';
 import type { EraseWorkspace, WorkOptions } from './workspace';
+import { scanForgetSetFiles } from './forgetSet';
 
 /**
  * The texts a residual scan looks for after erasing these examples, read before they are gone and
@@ -37,7 +38,10 @@ export interface ScanScope {
 
 /** Looks for copies of the texts in the workspace folder (respecting .gitignore), in `.erase/`, in git history and, if asked, in the editor's Local History. */
 export async function scanWorkspace(ws: EraseWorkspace, needles: readonly string[], opts: WorkOptions & ScanScope = {}): Promise<ResidualReport> {
-  const report = await scanResiduals({ root: opts.root ?? ws.paths.root, needles, extraDirs: [...(opts.extraDirs ?? [STATE_DIR])], signal: opts.signal });
+  const root = opts.root ?? ws.paths.root;
+  const report = await scanResiduals({ root, needles, extraDirs: [...(opts.extraDirs ?? [STATE_DIR])], signal: opts.signal });
+  // Forget sets exported for weight-based unlearning, wherever they were written, until they are deleted.
+  await scanForgetSetFiles(ws, root, needles, report, opts.signal);
   if (opts.localHistoryDir === undefined) return report;
   try {
     const h = await scanLocalHistory({

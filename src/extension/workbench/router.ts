@@ -2,7 +2,8 @@
 // (parseWebviewMessage); malformed messages are logged and, if they carry a request id, answered
 // with an error reply. Requests call core through the EraseService; nothing is computed here.
 import * as vscode from 'vscode';
-import { streamCompletion, listRequests, previewRequest, receiveRequest, refuseRequest, listModels } from '../../core';
+import { streamCompletion, listRequests, previewRequest, receiveRequest, refuseRequest, listModels, unlearningCost } from '../../core';
+import { costView } from './costView';
 import { PROTOCOL_VERSION, parseWebviewMessage, type HostMessage, type WebviewCommandMessage, type WebviewRequestMessage, type WebviewRequests } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
 import { log } from '../log';
@@ -146,6 +147,9 @@ export class WorkbenchRouter implements vscode.Disposable {
         log.info(`refused deletion request ${record.requestId}`);
         return { record: requestView(record) };
       }
+      case 'unlearningCost':
+        // Measured inputs come from the workspace (a missing timing is measured once, then cached in .erase/).
+        return costView(await this.service.run((ws) => unlearningCost(ws, { overrides: m.params.overrides }), false));
     }
   }
 
