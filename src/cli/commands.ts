@@ -16,7 +16,12 @@ import {
   formatResidualReport,
   streamCompletion,
   readRequestsFile,
+  verifyAndRecord,
+  workspaceDashboard,
+  recordResidualScan,
+  listRequests,
 } from '../core';
+import { dashboardText } from './dashboardText';
 import { openWorkspace } from './openWorkspace';
 import { columnOption, epsOption, intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK, progressPrinter, setStateDir, type Output } from './output';
@@ -121,8 +126,9 @@ export const statusCommand: Command = async (argv, mk) => {
   const out = mk(!!values.json);
   const ws = await openWorkspace(values.data, out);
   const s = ws.status();
+  const compliance = await workspaceDashboard(ws);
   out.result(
-    s,
+    { ...s, compliance },
     [
       `data: ${s.dataFile}: n=${s.n} (${s.distinct} distinct), ${s.malformed.length} malformed lines, ${s.duplicates} duplicated examples`,
       s.stateOutdated
@@ -138,7 +144,9 @@ export const statusCommand: Command = async (argv, mk) => {
           : '',
     ]
       .filter((line) => line !== '')
-      .join('\n'),
+      .join('\n') +
+      '\n\n' +
+      dashboardText(compliance),
   );
   return EXIT_OK;
 };
@@ -291,8 +299,9 @@ export const verifyCommand: Command = async (argv, mk) => {
   const { values } = parse(argv, { data: { type: 'string' } });
   const out = mk(!!values.json);
   const ws = await openWorkspace(values.data, out);
-  const r = await ws.verify({ onProgress: progressPrinter(!out.json) });
-  out.result(r, `${r.equal ? 'equal' : 'NOT EQUAL'}: state ${r.stateHash}, retrain from scratch ${r.scratchHash} (${r.ms.toFixed(0)} ms)`);
+  // Recorded as a `verify` audit entry (the state is unchanged): the dashboard shows the last one.
+  const r = await verifyAndRecord(ws, { onProgress: progressPrinter(!out.json) });
+  out.result(r, `${r.equal ? 'equal' : 'NOT EQUAL'}: state ${r.stateHash}, retrain from scratch ${r.scratchHash} (${r.ms.toFixed(0)} ms); audit entry #${r.auditSeq}`);
   return r.equal ? EXIT_OK : EXIT_CHECK;
 };
 
@@ -312,15 +321,20 @@ export const reconcileCommand: Command = async (argv, mk) => {
 
 /** `erase scan`: reads the texts to look for from stdin (one per line), never from the command line. */
 export const scanCommand: Command = async (argv, mk) => {
-  const { values } = parse(argv, { data: { type: 'string' } });
+  const { values } = parse(argv, { data: { type: 'string' }, request: { type: 'string' } });
   const out = mk(!!values.json);
   const ws = await openWorkspace(values.data, out);
+  // Before reading stdin, so a mistyped id fails at once.
+  if (values.request !== undefined && !(await listRequests(ws)).some((q) => q.requestId === values.request))
+    throw new UserError(`no deletion request ${values.request} (see erase request list)`, 'input');
   if (process.stdin.isTTY) out.note('type the texts to look for, one per line, then Ctrl-D (they are not echoed to any log)');
   let input = '';
   for await (const chunk of process.stdin) input += chunk;
   const needles = input.split(/\r?\n/).filter((l) => l.trim() !== '');
   if (needles.length === 0) throw new UserError('nothing to look for: pipe the texts on stdin, one per line (e.g. erase scan < texts.txt)', 'usage');
   const r = await scanWorkspace(ws, needles);
-  out.result(r, formatResidualReport(r));
+  // With --request, the counts replace that request's last scan (how outstanding copies are cleared on the dashboard).
+  if (values.request !== undefined) await recordResidualScan(ws, values.request, r);
+  out.result(r, formatResidualReport(r) + (values.request !== undefined ? `\nrecorded as the residual-copy scan of request ${values.request}` : ''));
   return r.hits.length > 0 ? EXIT_CHECK : EXIT_OK;
 };

@@ -61,3 +61,12 @@ export { displayHost, isReachable, listModels, pullModel, streamCompletion } fro
 // Evaluation: does the ERASE prompt help (accuracy of ERASE against random, balanced, kNN and zero-shot prompts).
 export { runEval, firstLabelParser, wilsonInterval, SELECTORS } from './eval';
 export type { EvalOptions, EvalReport, ModeReport, SelectorName, AnswerParser } from './eval';
+
+// The compliance dashboard: requests by deadline, the last verify, the audit log's state, certified share, residual copies.
+export { computeDashboard, workspaceDashboard, DUE_SOON_DAYS } from './workspace/dashboard';
+export type { Dashboard, DashboardInput } from './workspace/dashboard';
+export { verifyAndRecord } from './workspace/verification';
+export type { RecordedVerifyReport } from './workspace/verification';
+export { lastAuditCheck, recordAuditCheck } from './workspace/auditCheck';
+export type { AuditCheckRecord } from './workspace/auditCheck';
+export { recordResidualScan } from './workspace/residuals';

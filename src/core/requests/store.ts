@@ -23,6 +23,19 @@ export interface RequestReceipt {
   readonly verifiedEqual: boolean | null;
 }
 
+/** The last residual-copy scan for a request's erased texts: counts only, never a text or a path. */
+export interface ResidualScanSummary {
+  readonly time: string;
+  /** Copies found (workspace files, git history and index). */
+  readonly copies: number;
+  /** Saved copies in the editor's Local History. */
+  readonly localHistory: number;
+  readonly filesScanned: number;
+  readonly revisionsScanned: number;
+  /** Places that could not be searched (too large, unreadable): a clean scan with skips is not proof. */
+  readonly skipped: number;
+}
+
 export interface DeletionRequestRecord {
   readonly requestId: string;
   readonly requester?: string;
@@ -38,6 +51,7 @@ export interface DeletionRequestRecord {
   readonly matchedCount: number;
   readonly refusedReason?: string;
   readonly receipt?: RequestReceipt;
+  readonly residualScan?: ResidualScanSummary;
   readonly history: readonly { readonly status: RequestStatus; readonly time: string }[];
 }
 

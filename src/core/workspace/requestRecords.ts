@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import type { AuditEntry } from '../audit';
-import { RequestStore, defaultDeadline, type DeletionRequestRecord, type RequestMatch, type RequestStatus } from '../requests/store';
+import type { ResidualReport } from '../residual';
+import { RequestStore, defaultDeadline, type DeletionRequestRecord, type RequestMatch, type RequestStatus, type ResidualScanSummary } from '../requests/store';
 import type { EraseWorkspace } from './workspace';
 
 export function requestStore(ws: EraseWorkspace): RequestStore {
@@ -86,4 +87,16 @@ export function applyRecordUpdate(ws: EraseWorkspace, u: RecordUpdate, entry: Au
   const refused = step(r, 'refused', u.time, { refusedReason: u.reason, matchedIds: undefined });
   store.upsert(refused);
   return refused;
+}
+
+/** Counts of a residual report, as kept in the request record (no text, no path). */
+export function residualSummary(report: ResidualReport, time: string): ResidualScanSummary {
+  return {
+    time,
+    copies: report.hits.length,
+    localHistory: report.localHistory?.length ?? 0,
+    filesScanned: report.filesScanned,
+    revisionsScanned: report.revisionsScanned,
+    skipped: report.skipped.length,
+  };
 }
