@@ -1,4 +1,4 @@
-import { runEval, SELECTORS, UserError, type EvalReport } from '../core';
+import { namingFile, renderEvalReportHtml, runEval, SELECTORS, UserError, writeFileAtomic, type EvalReport } from '../core';
 import { intOption, parse } from './args';
 import type { Command } from './commands';
 import { openWorkspace } from './openWorkspace';
@@ -39,6 +39,7 @@ export const evalCommand: Command = async (argv, mk) => {
     seeds: { type: 'string' },
     limit: { type: 'string' },
     results: { type: 'string' },
+    report: { type: 'string' },
   });
   const out = mk(!!values.json);
   let split: number | undefined;
@@ -47,6 +48,8 @@ export const evalCommand: Command = async (argv, mk) => {
     if (!(split > 0 && split < 1)) throw new UserError(`--split must be a fraction between 0 and 1, e.g. 0.2, got "${values.split}"`, 'usage');
   }
   if ((values.heldout === undefined) === (split === undefined)) throw new UserError('give exactly one of --heldout FILE.jsonl or --split FRACTION (e.g. --split 0.2)', 'usage');
+  if (values.report !== undefined && !/\.html?$/i.test(values.report))
+    throw new UserError(`--report names an HTML file (e.g. --report eval.html), got "${values.report}"`, 'usage');
   const ws = await openWorkspace(values.data, out);
   const model = values.model ?? ws.config.ollamaModel;
   const controller = new AbortController();
@@ -65,7 +68,9 @@ export const evalCommand: Command = async (argv, mk) => {
       signal: controller.signal,
       onProgress: (done, total) => progress('eval', done, total),
     });
-    out.result(report, table(report));
+    const page = values.report;
+    if (page !== undefined) namingFile(page, () => writeFileAtomic(page, renderEvalReportHtml(report, { generatedAt: new Date().toISOString() })));
+    out.result(page !== undefined ? { ...report, reportFile: page } : report, table(report) + (page !== undefined ? `\nreport: ${page}` : ''));
   } finally {
     process.off('SIGINT', onSigint);
   }

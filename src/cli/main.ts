@@ -25,17 +25,21 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   init --data FILE.jsonl [--k 8] [--eps 0.1|auto] [--seed S] [--dims 16] [--embedder hashing|ollama:MODEL|transformers:DIR]
                          [--mode dataset|query] [--shots 4] [--host URL] [--model M]
   cluster                 embed (cached) and cluster from scratch; prints quality and the predicted certified fraction
-  status                  n, k, state hash and every example id
+  status                  n, k, state hash, every example id, and the compliance dashboard (requests by deadline,
+                          last verify, audit log state, certified share, residual copies)
   prompt [--query TEXT]   the ERASE prompt and the ids in it
   complete --query TEXT [--model M] [--host URL]   stream an answer from Ollama with the ERASE prompt
   eval (--heldout FILE.jsonl | --split 0.2) [--model M] [--host URL] [--seeds 3] [--limit N] [--results FILE.jsonl]
+                          [--report FILE.html]
                           accuracy (95% CI), prompt tokens and ms per query of the ERASE prompt against random,
-                          label-balanced, k-nearest and zero-shot prompts; --results resumes an interrupted run
+                          label-balanced, k-nearest and zero-shot prompts; --results resumes an interrupted run;
+                          --report writes a self-contained HTML page with the chart (ids and figures only)
   delete (--id ID ... | --match TEXT | --regex RE | --requests FILE.jsonl) [--requester R] [--subject REF]
          [--reason R] [--request-id ID] [--dry-run] [--verify] [--keep-model] [--skip-scan]
                           after erasing, looks for residual copies (workspace files, .erase/, git history)
-  scan < texts.txt        look for copies of texts (one per line on stdin) in the workspace and git history
-  verify                  retrain from scratch and compare state hashes (exit 1 when not equal)
+  scan [--request ID] < texts.txt   look for copies of texts (one per line on stdin) in the workspace and git history;
+                          --request records the counts as that request's residual-copy scan
+  verify                  retrain from scratch and compare state hashes (exit 1 when not equal); recorded in the audit log
   reconcile               take hand edits of the data file into account (removed lines are audited erasures)
   describe [--keywords 5] [--outliers 3]   per cluster: size, label counts, keywords, representative, outliers
   search (--text T | --regex RE | --near T) [--ignore-case] [--limit N]   ids and line numbers (--near: by meaning, with distances)
