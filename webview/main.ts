@@ -7,6 +7,8 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { isSavedViewState, withoutErased, type ReceiptView, type SavedViewState, type StatusView } from '../src/shared/protocol';
 import { AuditLog } from './audit';
+import { Dashboard } from './dashboard';
+import { Evaluate } from './evaluate';
 import { byId, h, replaceChildren } from './dom';
 import { Inspector } from './inspector';
 import { ClusterMap } from './map';
@@ -16,13 +18,15 @@ import { command, on, saveState, start, vscodeApi } from './rpc';
 import { Tooltip, clearExampleCache } from './tooltip';
 
 const TABS = [
+  ['dashboard', 'Dashboard'],
   ['map', 'Cluster map'],
   ['playground', 'Prompt playground'],
   ['requests', 'Deletion requests'],
   ['audit', 'Audit log'],
+  ['evaluate', 'Evaluate'],
 ] as const;
 const saved = vscodeApi.getState();
-const state: SavedViewState = isSavedViewState(saved) ? saved : { tab: 'map', view: { x: 0, y: 0, scale: 1 }, selected: [], withExamples: true };
+const state: SavedViewState = isSavedViewState(saved) ? saved : { tab: 'dashboard', view: { x: 0, y: 0, scale: 1 }, selected: [], withExamples: true };
 const persist = () => saveState(state);
 
 const app = byId('app');
@@ -117,6 +121,8 @@ canvas.addEventListener('dblclick', () => {
 const playground = new Playground(panels.get('playground')!);
 const requests = new DeletionRequests(panels.get('requests')!, onErased);
 const audit = new AuditLog(panels.get('audit')!);
+const dashboard = new Dashboard(panels.get('dashboard')!, { showTab });
+new Evaluate(panels.get('evaluate')!);
 
 function renderStatus(s: StatusView): void {
   const parts = s.dataFile
@@ -147,6 +153,7 @@ on('map', (m) => {
 });
 on('erased', (p) => forgetErased(p.ids));
 on('audit', (p) => audit.update(p.entries));
+on('dashboard', (p) => dashboard.update(p));
 on('requests', (p) => requests.update(p.requests));
 on('select', (p) => {
   map.select(p.ids);
