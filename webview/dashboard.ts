@@ -56,6 +56,15 @@ export class Dashboard {
     }
   }
 
+  /** Asks the host for the dashboard now (no data set: it stays as it is). */
+  async refresh(): Promise<void> {
+    try {
+      this.update(await request('getDashboard', {}));
+    } catch {
+      // no data set yet, or the host is busy: the next push brings it
+    }
+  }
+
   update(d: DashboardView): void {
     const r = d.requests;
     const v = d.lastVerify;
@@ -91,6 +100,7 @@ export class Dashboard {
       this.button('dash-verify-now', 'Verify now', () => void this.verifyNow(), false),
     );
     verify.dataset.equal = v ? String(v.equal) : 'none';
+    verify.dataset.seq = v ? String(v.seq) : '';
 
     const check = a.lastCheck;
     const audit = this.card(

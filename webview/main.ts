@@ -47,6 +47,7 @@ function showTab(id: string): void {
   for (const [pid, p] of panels) p.classList.toggle('active', pid === id);
   for (const b of nav.querySelectorAll('button')) b.setAttribute('aria-selected', String(b.dataset.tab === id));
   if (id === 'playground') void playground.loadModels();
+  if (id === 'dashboard') void dashboard.refresh(); // deadlines pass and the CLI may have changed things: read afresh
 }
 
 // map + inspector
