@@ -32,7 +32,11 @@ suite('erase', () => {
     assert.ok(r, 'a verify report');
     assert.strictEqual(r.equal, true, `${r.stateHash} vs ${r.scratchHash}`);
     // recorded as a verify audit entry of its own, the state unchanged
-    const last = fs.readFileSync(path.join(path.dirname(dataFile()), '.erase', 'audit', 'audit.jsonl'), 'utf8').trim().split('\n').pop();
+    const last = fs
+      .readFileSync(path.join(path.dirname(dataFile()), '.erase', 'audit', 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .pop();
     const e = JSON.parse(last);
     assert.strictEqual(e.action, 'verify');
     assert.strictEqual(e.seq, r.auditSeq);
