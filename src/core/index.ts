@@ -70,5 +70,5 @@ export type { RecordedVerifyReport } from './workspace/verification';
 export { lastAuditCheck, recordAuditCheck } from './workspace/auditCheck';
 export type { AuditCheckRecord } from './workspace/auditCheck';
 export { recordResidualScan } from './workspace/residuals';
-export { accuracyChart, renderEvalReportHtml } from './eval';
+export { accuracyChart, renderEvalReportHtml, SELECTOR_LABELS } from './eval';
 export type { AccuracyChart, ChartBar, ChartTick } from './eval';

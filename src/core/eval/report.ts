@@ -95,7 +95,7 @@ ${html`<html lang="en">
     </p>
     <figure>
       ${chartSvg(chart)}
-      <figcaption class="muted">${chart.caption}. Whiskers: 95% Wilson score intervals.</figcaption>
+      <figcaption class="muted">${chart.caption}.</figcaption>
     </figure>
     <table>
       <tr>

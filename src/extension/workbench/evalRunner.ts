@@ -3,13 +3,11 @@
 // report into the view (figures and the chart geometry core computes; no example text, no ids).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { accuracyChart, runEval, SELECTORS, type EvalReport } from '../../core';
+import { accuracyChart, runEval, SELECTOR_LABELS, SELECTORS, type EvalReport } from '../../core';
 import type { EvalParams, EvalView, HostMessage } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
 import { log } from '../log';
 import { readSettings } from '../settings';
-
-const LABELS: Record<string, string> = { erase: 'ERASE', random: 'random', balanced: 'balanced', knn: 'kNN', zeroShot: 'zero-shot' };
 
 export function evalView(r: EvalReport): EvalView {
   return {
@@ -22,7 +20,7 @@ export function evalView(r: EvalReport): EvalView {
       const m = r.modes[s];
       return {
         selector: s,
-        label: LABELS[s] ?? s,
+        label: SELECTOR_LABELS[s],
         accuracy: m.accuracy,
         ci95: [m.ci95[0], m.ci95[1]],
         n: m.n,
