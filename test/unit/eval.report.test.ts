@@ -67,7 +67,7 @@ test('the HTML report holds the figures, escapes hostile labels, model names and
     const m = report.modes[s];
     assert.ok(page.includes(`${(100 * m.accuracy).toFixed(1)}%`), `${s} accuracy`);
     assert.ok(page.includes(`${(100 * m.ci95[0]).toFixed(1)}%–${(100 * m.ci95[1]).toFixed(1)}%`), `${s} interval`);
-    assert.match(page, new RegExp(`<g class="bar" data-selector="${s}">`));
+    assert.match(page, new RegExp(`<g class="bar" data-selector="${s}"\\s*>`));
   }
   assert.equal((page.match(/<rect /g) ?? []).length, 5);
   assert.equal((page.match(/class="whisker"/g) ?? []).length, 15, 'a stem and two caps per bar');
