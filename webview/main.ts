@@ -8,6 +8,8 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { isSavedViewState, withoutErased, type ReceiptView, type SavedViewState, type StatusView } from '../src/shared/protocol';
 import { AuditLog } from './audit';
 import { UnlearningCost } from './cost';
+import { Dashboard } from './dashboard';
+import { Evaluate } from './evaluate';
 import { byId, h, replaceChildren } from './dom';
 import { Inspector } from './inspector';
 import { ClusterMap } from './map';
@@ -17,14 +19,16 @@ import { command, on, saveState, start, vscodeApi } from './rpc';
 import { Tooltip, clearExampleCache } from './tooltip';
 
 const TABS = [
+  ['dashboard', 'Dashboard'],
   ['map', 'Cluster map'],
   ['playground', 'Prompt playground'],
   ['requests', 'Deletion requests'],
   ['audit', 'Audit log'],
+  ['evaluate', 'Evaluate'],
   ['cost', 'Unlearning cost'],
 ] as const;
 const saved = vscodeApi.getState();
-const state: SavedViewState = isSavedViewState(saved) ? saved : { tab: 'map', view: { x: 0, y: 0, scale: 1 }, selected: [], withExamples: true };
+const state: SavedViewState = isSavedViewState(saved) ? saved : { tab: 'dashboard', view: { x: 0, y: 0, scale: 1 }, selected: [], withExamples: true };
 const persist = () => saveState(state);
 
 const app = byId('app');
@@ -46,6 +50,7 @@ function showTab(id: string): void {
   for (const b of nav.querySelectorAll('button')) b.setAttribute('aria-selected', String(b.dataset.tab === id));
   if (id === 'playground') void playground.loadModels();
   if (id === 'cost') void cost.load();
+  if (id === 'dashboard') void dashboard.refresh(); // deadlines pass and the CLI may have changed things: read afresh
 }
 
 // map + inspector
@@ -121,6 +126,8 @@ const playground = new Playground(panels.get('playground')!);
 const requests = new DeletionRequests(panels.get('requests')!, onErased);
 const audit = new AuditLog(panels.get('audit')!);
 const cost = new UnlearningCost(panels.get('cost')!);
+const dashboard = new Dashboard(panels.get('dashboard')!, { showTab });
+new Evaluate(panels.get('evaluate')!);
 
 function renderStatus(s: StatusView): void {
   const parts = s.dataFile
@@ -154,6 +161,7 @@ on('status', () => {
   if (state.tab === 'cost') void cost.load(); // an erasure or a new clustering changes the measured inputs
 });
 on('audit', (p) => audit.update(p.entries));
+on('dashboard', (p) => dashboard.update(p));
 on('requests', (p) => requests.update(p.requests));
 on('select', (p) => {
   map.select(p.ids);

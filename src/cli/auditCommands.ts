@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { UserError, consistency, exportReport, proveRequest, verifyLog, type ReportFormat, loadMeta, namingFile } from '../core';
+import { UserError, consistency, exportReport, proveRequest, verifyLog, type ReportFormat, loadMeta, namingFile, recordAuditCheck } from '../core';
 import { openWorkspace } from './openWorkspace';
 import { intOption, parse, required } from './args';
 import { EXIT_CHECK, EXIT_OK, type Output } from './output';
@@ -27,6 +27,8 @@ export const auditCommand: Command = async (argv, mk) => {
   switch (sub) {
     case 'verify': {
       const r = await verifyLog(dir, { expectedHead });
+      // Kept beside the log (not in it): the dashboard's "last audit verify".
+      recordAuditCheck(ws.paths, r, new Date().toISOString());
       const keys = r.keyChanges.map(
         (c) => `key change at entry ${c.seq}: ${c.action} of signing key ${c.signingKeyId.slice(0, 16)}…${c.vouchedBy ? ` (countersigned by ${c.vouchedBy.slice(0, 16)}…)` : ''}`,
       );

@@ -20,8 +20,13 @@ import {
   streamCompletion,
   readRequestsFile,
   weightUnlearningStatus,
+  verifyAndRecord,
+  workspaceDashboard,
+  recordResidualScan,
+  listRequests,
 } from '../core';
 import { weightUnlearningLines } from './forgetCommands';
+import { dashboardText } from './dashboardText';
 import { openWorkspace } from './openWorkspace';
 import { CHECK_OPTIONS, checksFrom, checkText } from './erasureChecks';
 import { columnOption, epsOption, intOption, parse, required } from './args';
@@ -128,8 +133,9 @@ export const statusCommand: Command = async (argv, mk) => {
   const ws = await openWorkspace(values.data, out);
   const s = ws.status();
   const weights = weightUnlearningStatus(ws).filter((v) => v.status === 'pending' || v.residualForgetFiles.length > 0);
+  const compliance = await workspaceDashboard(ws);
   out.result(
-    { ...s, weightUnlearning: weights },
+    { ...s, weightUnlearning: weights, compliance },
     [
       `data: ${s.dataFile}: n=${s.n} (${s.distinct} distinct), ${s.malformed.length} malformed lines, ${s.duplicates} duplicated examples`,
       s.stateOutdated
@@ -146,7 +152,9 @@ export const statusCommand: Command = async (argv, mk) => {
       ...weightUnlearningLines(weights),
     ]
       .filter((line) => line !== '')
-      .join('\n'),
+      .join('\n') +
+      '\n\n' +
+      dashboardText(compliance),
   );
   return EXIT_OK;
 };
@@ -337,8 +345,9 @@ export const verifyCommand: Command = async (argv, mk) => {
   const { values } = parse(argv, { data: { type: 'string' } });
   const out = mk(!!values.json);
   const ws = await openWorkspace(values.data, out);
-  const r = await ws.verify({ onProgress: progressPrinter(!out.json) });
-  out.result(r, `${r.equal ? 'equal' : 'NOT EQUAL'}: state ${r.stateHash}, retrain from scratch ${r.scratchHash} (${r.ms.toFixed(0)} ms)`);
+  // Recorded as a `verify` audit entry (the state is unchanged): the dashboard shows the last one.
+  const r = await verifyAndRecord(ws, { onProgress: progressPrinter(!out.json) });
+  out.result(r, `${r.equal ? 'equal' : 'NOT EQUAL'}: state ${r.stateHash}, retrain from scratch ${r.scratchHash} (${r.ms.toFixed(0)} ms); audit entry #${r.auditSeq}`);
   return r.equal ? EXIT_OK : EXIT_CHECK;
 };
 
@@ -358,15 +367,20 @@ export const reconcileCommand: Command = async (argv, mk) => {
 
 /** `erase scan`: reads the texts to look for from stdin (one per line), never from the command line. */
 export const scanCommand: Command = async (argv, mk) => {
-  const { values } = parse(argv, { data: { type: 'string' } });
+  const { values } = parse(argv, { data: { type: 'string' }, request: { type: 'string' } });
   const out = mk(!!values.json);
   const ws = await openWorkspace(values.data, out);
+  // Before reading stdin, so a mistyped id fails at once.
+  if (values.request !== undefined && !(await listRequests(ws)).some((q) => q.requestId === values.request))
+    throw new UserError(`no deletion request ${values.request} (see erase request list)`, 'input');
   if (process.stdin.isTTY) out.note('type the texts to look for, one per line, then Ctrl-D (they are not echoed to any log)');
   let input = '';
   for await (const chunk of process.stdin) input += chunk;
   const needles = input.split(/\r?\n/).filter((l) => l.trim() !== '');
   if (needles.length === 0) throw new UserError('nothing to look for: pipe the texts on stdin, one per line (e.g. erase scan < texts.txt)', 'usage');
   const r = await scanWorkspace(ws, needles);
-  out.result(r, formatResidualReport(r));
+  // With --request, the counts replace that request's last scan (how outstanding copies are cleared on the dashboard).
+  if (values.request !== undefined) await recordResidualScan(ws, values.request, r);
+  out.result(r, formatResidualReport(r) + (values.request !== undefined ? `\nrecorded as the residual-copy scan of request ${values.request}` : ''));
   return r.hits.length > 0 ? EXIT_CHECK : EXIT_OK;
 };

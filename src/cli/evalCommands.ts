@@ -1,4 +1,4 @@
-import { runEval, SELECTORS, UserError, type EvalReport } from '../core';
+import { namingFile, renderEvalReportHtml, runEval, SELECTORS, UserError, writeFileAtomic, type EvalReport } from '../core';
 import { intOption, parse } from './args';
 import type { Command } from './commands';
 import { openWorkspace } from './openWorkspace';
@@ -57,6 +57,7 @@ export const evalCommand: Command = async (argv, mk) => {
     limit: { type: 'string' },
     results: { type: 'string' },
     'after-erasures': { type: 'string' },
+    report: { type: 'string' },
   });
   const out = mk(!!values.json);
   let split: number | undefined;
@@ -66,6 +67,8 @@ export const evalCommand: Command = async (argv, mk) => {
   }
   if ((values.heldout === undefined) === (split === undefined)) throw new UserError('give exactly one of --heldout FILE.jsonl or --split FRACTION (e.g. --split 0.2)', 'usage');
   const afterErasures = erasureCounts(values['after-erasures']);
+  if (values.report !== undefined && !/\.html?$/i.test(values.report))
+    throw new UserError(`--report names an HTML file (e.g. --report eval.html), got "${values.report}"`, 'usage');
   const ws = await openWorkspace(values.data, out);
   const model = values.model ?? ws.config.ollamaModel;
   const controller = new AbortController();
@@ -85,7 +88,9 @@ export const evalCommand: Command = async (argv, mk) => {
       signal: controller.signal,
       onProgress: (done, total) => progress('eval', done, total),
     });
-    out.result(report, table(report));
+    const page = values.report;
+    if (page !== undefined) namingFile(page, () => writeFileAtomic(page, renderEvalReportHtml(report, { generatedAt: new Date().toISOString() })));
+    out.result(page !== undefined ? { ...report, reportFile: page } : report, table(report) + (page !== undefined ? `\nreport: ${page}` : ''));
   } finally {
     process.off('SIGINT', onSigint);
   }

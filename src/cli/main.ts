@@ -27,15 +27,17 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   init --data FILE.jsonl [--k 8] [--eps 0.1|auto] [--seed S] [--dims 16] [--embedder hashing|ollama:MODEL|transformers:DIR]
                          [--mode dataset|query] [--shots 4] [--host URL] [--model M]
   cluster                 embed (cached) and cluster from scratch; prints quality and the predicted certified fraction
-  status                  n, k, state hash and every example id
+  status                  n, k, state hash, every example id, and the compliance dashboard (requests by deadline,
+                          last verify, audit log state, certified share, residual copies)
   prompt [--query TEXT]   the ERASE prompt and the ids in it
   complete --query TEXT [--model M] [--host URL]   stream an answer from Ollama with the ERASE prompt
   eval (--heldout FILE.jsonl | --split 0.2) [--model M] [--host URL] [--seeds 3] [--limit N] [--results FILE.jsonl]
-       [--after-erasures 0,10,50,200]
+       [--after-erasures 0,10,50,200] [--report FILE.html]
                           accuracy (95% CI), prompt tokens and ms per query of the ERASE prompt against random,
                           label-balanced, k-nearest and zero-shot prompts; --results resumes an interrupted run;
                           --after-erasures evaluates again after erasing that many seeded-random examples in a
-                          scratch copy (never your workspace) and counts how often the ERASE prompt changed
+                          scratch copy (never your workspace) and counts how often the ERASE prompt changed;
+                          --report writes a self-contained HTML page with the chart (ids and figures only)
   cost [--queries-per-day N] [--deletions-per-month N] [--months N] [--shards S] [--price-per-1k-tokens X]
        [--gpu-per-hour X] [--cpu-per-hour X] [--fine-tune-seconds-per-example X] [--eval-results FILE] …
                           total cost of ICL with ERASE against fine-tuning (a retrain per deletion) and SISA,
@@ -47,8 +49,9 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
                           --leakage-check: percentile of the erased example's own-label probability (first-token
                           log-probabilities, post-erasure prompt) among held-out examples, "unavailable" without them;
                           --near-duplicates (implied): remaining examples within the threshold, with the command to erase them
-  scan < texts.txt        look for copies of texts (one per line on stdin) in the workspace and git history
-  verify                  retrain from scratch and compare state hashes (exit 1 when not equal)
+  scan [--request ID] < texts.txt   look for copies of texts (one per line on stdin) in the workspace and git history;
+                          --request records the counts as that request's residual-copy scan
+  verify                  retrain from scratch and compare state hashes (exit 1 when not equal); recorded in the audit log
   reconcile               take hand edits of the data file into account (removed lines are audited erasures)
   describe [--keywords 5] [--outliers 3]   per cluster: size, label counts, keywords, representative, outliers
   search (--text T | --regex RE | --near T) [--ignore-case] [--limit N]   ids and line numbers (--near: by meaning, with distances)

@@ -74,3 +74,14 @@ export type { CostInput, CostInputs, CostOptions, CostParams, CostReport, CostRe
 export { exportForgetSet, markWeightsUnlearned, weightUnlearningStatus } from './workspace';
 export type { ForgetExportResult, WeightUnlearningView } from './workspace';
 export type { WeightUnlearning } from './requests/store';
+
+// The compliance dashboard: requests by deadline, the last verify, the audit log's state, certified share, residual copies.
+export { computeDashboard, workspaceDashboard, DUE_SOON_DAYS } from './workspace/dashboard';
+export type { Dashboard, DashboardInput } from './workspace/dashboard';
+export { verifyAndRecord } from './workspace/verification';
+export type { RecordedVerifyReport } from './workspace/verification';
+export { lastAuditCheck, recordAuditCheck } from './workspace/auditCheck';
+export type { AuditCheckRecord } from './workspace/auditCheck';
+export { recordResidualScan } from './workspace/residuals';
+export { accuracyChart, renderEvalReportHtml, SELECTOR_LABELS } from './eval';
+export type { AccuracyChart, ChartBar, ChartTick } from './eval';

@@ -2,7 +2,7 @@
 // under cancellable progress, report. Handlers also return their result so scripts can use them.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { genesisPems, verifyLog, streamCompletion, type EraseWorkspace, loadMeta, previewRequest, refuseRequest, scanWorkspace } from '../core';
+import { genesisPems, verifyLog, streamCompletion, type EraseWorkspace, loadMeta, previewRequest, refuseRequest, scanWorkspace, recordAuditCheck, verifyAndRecord } from '../core';
 import type { EraseService } from './eraseService';
 import { eraseWithReceipt, executeRequestWithReceipt, matchingIds, refuseWhileDataFileDirty, type EraseMeta } from './eraseFlow';
 import { notifyFailure } from './failures';
@@ -177,6 +177,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
         const own = [(await ws.keyStore.getOrCreateSigningKey()).publicKeyPem, ...((await ws.keyStore.otherSigningKeys?.()) ?? []).map((k) => k.publicKeyPem)];
         const head = loadMeta(ws.paths)?.auditHead;
         const r = await verifyLog(ws.paths.auditDir, { keys: { publicKeyPem: genesisPems(ws.paths.auditDir, own) }, ...(head ? { expectedHead: head } : {}) });
+        recordAuditCheck(ws.paths, r, new Date().toISOString()); // the dashboard's "last audit verify" (beside the log, not in it)
         const resets = r.keyChanges.filter((c) => c.action === 'key-reset').length;
         log.info(`audit verify: ok=${r.ok} size=${r.size} problems=${r.problems.length} key changes=${r.keyChanges.length}`);
         if (r.ok && resets > 0)
@@ -193,7 +194,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
         for (const p of r.problems) log.warn(`audit problem: ${JSON.stringify(p)}`);
         for (const w of r.warnings) log.info(`audit note: ${w}`);
         return r;
-      }, false),
+      }),
     ),
 
     reg('erase.scanResiduals', async (arg?: unknown) => {
@@ -223,7 +224,8 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
 
     reg('erase.verify', () =>
       withCancellableProgress(vscode.l10n.t('Verifying exactness: retraining from scratch'), async (signal) => {
-        const r = await service.run((ws) => ws.verify({ signal }), false);
+        // Recorded as a `verify` audit entry (the state is unchanged); a change, so the views refresh.
+        const r = await service.run((ws) => verifyAndRecord(ws, { signal }));
         log.info(`verify: equal=${r.equal} state ${r.stateHash.slice(0, 16)} scratch ${r.scratchHash.slice(0, 16)} in ${r.ms.toFixed(0)} ms`);
         if (r.equal) void vscode.window.showInformationMessage(vscode.l10n.t('Exact: the state equals a retrain from scratch ({0}).', r.stateHash.slice(0, 16)));
         else void vscode.window.showErrorMessage(vscode.l10n.t('Not exact: state {0} differs from retrain {1}.', r.stateHash.slice(0, 16), r.scratchHash.slice(0, 16)));

@@ -27,6 +27,13 @@ export function editorCopyChecked(): Promise<EditorCopyOutcome> {
 }
 
 const erasedListeners = new Set<(ids: readonly string[]) => void>();
+const scanListeners = new Set<() => void>();
+
+/** Called when an erasure's residual-copy scan has finished (its counts are in the request record). */
+export function onResidualScan(fn: () => void): vscode.Disposable {
+  scanListeners.add(fn);
+  return { dispose: () => scanListeners.delete(fn) };
+}
 
 /** Called after every erasure made in this window (the workbench tells its webview to forget those ids). */
 export function onErased(fn: (ids: readonly string[]) => void): vscode.Disposable {
@@ -111,7 +118,12 @@ async function runErasure(
       : vscode.l10n.t('Erased {0} example(s): the clustering was retrained. Request {1}.', receipt.erasedIds.length, receipt.requestId),
   );
   for (const fn of erasedListeners) fn(receipt.erasedIds);
-  if (runScan && residuals) void residuals.show((signal) => runScan({ signal }), receipt.erasedIds.length, scope, vscode.l10n.t('erasure {0}', receipt.requestId));
+  if (runScan && residuals)
+    void residuals
+      .show((signal) => runScan({ signal }), receipt.erasedIds.length, scope, vscode.l10n.t('erasure {0}', receipt.requestId))
+      .then(() => {
+        for (const fn of scanListeners) fn(); // core recorded the counts in the request: the dashboard re-reads them
+      });
   return { receipt, record };
 }
 

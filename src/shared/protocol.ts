@@ -166,6 +166,78 @@ export interface CostView {
   formula: string[];
 }
 const isCostNumber = (v: unknown): v is number => isFiniteNumber(v) && v >= 0 && v <= 1e15;
+/** The compliance dashboard (core's Dashboard, as plain JSON): counts, times and ids, never example text. */
+export interface DashboardView {
+  now: string;
+  requests: {
+    total: number;
+    waiting: number;
+    overdue: number;
+    dueSoon: number;
+    erased: number;
+    verified: number;
+    refused: number;
+    overdueIds: readonly string[];
+    dueSoonIds: readonly string[];
+    nextDeadline: { requestId: string; deadline: string } | null;
+  };
+  lastVerify: { time: string; equal: boolean; seq: number; stateHash: string; current: boolean } | null;
+  audit: {
+    entries: number;
+    rootHash: string;
+    lastCheckpoint: { size: number; time: string; coversAll: boolean } | null;
+    lastCheck: { time: string; ok: boolean; size: number; rootHash: string; problems: number; keyResets: number; stale: boolean } | null;
+  };
+  erasures: { total: number; certified: number; retrained: number; certifiedShare: number | null };
+  residuals: { outstanding: number; requestIds: readonly string[]; unscanned: number; incomplete: number };
+}
+/** One bar of the evaluation chart, in SVG user units (core's accuracyChart computes them). */
+export interface EvalChartBarView {
+  selector: string;
+  label: string;
+  accuracy: number;
+  ci95: readonly [number, number];
+  n: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  cx: number;
+  yLo: number;
+  yHi: number;
+  capWidth: number;
+  valueLabel: string;
+  valueY: number;
+  title: string;
+}
+export interface EvalChartView {
+  width: number;
+  height: number;
+  plot: { x: number; y: number; width: number; height: number };
+  ticks: readonly { value: number; y: number; label: string }[];
+  labelY: number;
+  bars: readonly EvalChartBarView[];
+  caption: string;
+}
+/** An evaluation's result as shown: figures per selector and the chart (ids of the examples used are left out). */
+export interface EvalView {
+  model: string;
+  n: number;
+  poolSize: number;
+  labels: string[];
+  seeds: number;
+  rows: { selector: string; label: string; accuracy: number; ci95: [number, number]; n: number; promptTokens: number; promptTokensOverZeroShot: number; msPerQuery: number }[];
+  chart: EvalChartView;
+}
+export interface EvalParams {
+  runId: string;
+  /** Hold out this fraction of the data set (seeded), or … */
+  split?: number;
+  /** … use the held-out file picked with pickHeldoutFile (the host keeps its path; the webview never sends one). */
+  heldout?: boolean;
+  seeds: number;
+  limit?: number;
+}
 
 // ── webview → host ──────────────────────────────────────────────────────────────────────────
 
@@ -186,13 +258,22 @@ export interface WebviewRequests {
   complete: { params: { streamId: string; query: string; model: string; withExamples: boolean }; result: { ids: string[] } };
   /** The holistic unlearning cost with the inputs the user set (the others measured or assumed by the host). */
   unlearningCost: { params: { overrides: Partial<Record<CostInputKey, number>> }; result: CostView };
+  /** The compliance dashboard now (it is also pushed after every change). */
+  getDashboard: { params: Record<string, never>; result: DashboardView };
+  /** Retrains from scratch and compares, recorded as a `verify` audit entry. */
+  verifyAndRecord: { params: Record<string, never>; result: VerifyView & { auditSeq: number } };
+  /** Opens a file dialog for a labelled held-out file; the host keeps the path, the webview gets its name. */
+  pickHeldoutFile: { params: Record<string, never>; result: { name: string | null } };
+  /** Runs an evaluation against the configured Ollama model; progress arrives as `evalProgress` notifications. */
+  runEval: { params: EvalParams; result: EvalView };
 }
 export interface WebviewCommands {
   revealExample: { id: string };
   cancelCompletion: { streamId: string };
   openSettings: { query: string };
   /** Runs one of a fixed list of the extension's own commands (buttons like "Cluster now"). */
-  runCommand: { command: 'erase.cluster' | 'erase.verify' | 'erase.importData' | 'erase.pickModel' };
+  runCommand: { command: 'erase.cluster' | 'erase.verify' | 'erase.importData' | 'erase.pickModel' | 'erase.verifyAuditLog' | 'erase.residuals.focus' };
+  cancelEval: { runId: string };
 }
 export interface WebviewNotifications {
   ready: { version: number };
@@ -220,12 +301,23 @@ const paramGuards = {
     unlearningCost: object({
       overrides: object(Object.fromEntries(COST_INPUT_KEYS.map((k) => [k, optional(isCostNumber)])) as Record<CostInputKey, Guard<number | undefined>>),
     }),
+    getDashboard: object({}),
+    verifyAndRecord: object({}),
+    pickHeldoutFile: object({}),
+    runEval: object({
+      runId: isId,
+      split: optional((v: unknown): v is number => isFiniteNumber(v) && v > 0 && v < 1),
+      heldout: optional(isBoolean),
+      seeds: (v: unknown): v is number => isInt(v) && v >= 1 && v <= 20,
+      limit: optional((v: unknown): v is number => isInt(v) && v >= 1 && v <= 100_000),
+    }),
   } satisfies { [M in keyof WebviewRequests]: Guard<WebviewRequests[M]['params']> },
   command: {
     revealExample: object({ id: isId }),
     cancelCompletion: object({ streamId: isId }),
     openSettings: object({ query: oneOf('erase.ollamaHost', 'erase.ollamaModel', 'erase') }),
-    runCommand: object({ command: oneOf('erase.cluster', 'erase.verify', 'erase.importData', 'erase.pickModel') }),
+    runCommand: object({ command: oneOf('erase.cluster', 'erase.verify', 'erase.importData', 'erase.pickModel', 'erase.verifyAuditLog', 'erase.residuals.focus') }),
+    cancelEval: object({ runId: isId }),
   } satisfies { [M in keyof WebviewCommands]: Guard<WebviewCommands[M]> },
   notification: {
     ready: object({ version: isInt }),
@@ -268,6 +360,8 @@ export interface HostNotifications {
   select: { ids: string[] };
   /** Examples just erased: the webview drops their ids and any text it holds about them. */
   erased: { ids: string[] };
+  dashboard: DashboardView;
+  evalProgress: { runId: string; done: number; total: number };
 }
 export type HostNotificationMessage = { [M in keyof HostNotifications]: { kind: 'notification'; method: M; params: HostNotifications[M] } }[keyof HostNotifications];
 export type ReplyMessage = { kind: 'reply'; id: number; ok: true; result: unknown } | { kind: 'reply'; id: number; ok: false; error: string };

@@ -5,6 +5,8 @@
 const { launch } = require('./browser');
 const fs = require('fs');
 const path = require('path');
+const { spawnSync } = require('child_process');
+const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const [BASE, FOLDER, OUT, OLLAMA] = process.argv.slice(2);
 const t0 = Date.now();
 const log = (...a) => console.log(`[ui ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
@@ -82,8 +84,14 @@ let page;
         .waitFor({ timeout: 30000 });
     });
 
-    await check('workbench opens and the map shows every example', async () => {
+    await check('workbench opens on the Dashboard, its first tab, and the map shows every example', async () => {
       await runCommand('ERASE: Open Workbench');
+      await wv.locator('#dash[data-state="ready"]').waitFor({ timeout: 30000 });
+      const tabs = await wv.locator('nav.tabs [role="tab"]').evaluateAll((els) => els.map((e) => e.id));
+      assert(tabs[0] === 'tab-dashboard', `first tab: ${tabs}`);
+      assert(tabs.includes('tab-evaluate'), `an Evaluate tab: ${tabs}`);
+      assert((await wv.locator('#tab-dashboard').getAttribute('aria-selected')) === 'true', 'the dashboard is shown first');
+      await wv.locator('#tab-map').click();
       await wv.locator(`#map[data-point-count="${N_EXAMPLES}"]`).waitFor({ timeout: 30000 });
       await page.waitForTimeout(300);
       await page.screenshot({ path: path.join(OUT, '01-workbench-map.png') });
@@ -292,6 +300,98 @@ let page;
         .first()
         .waitFor({ timeout: 20000 });
       await page.screenshot({ path: path.join(OUT, '11-sidebar.png') });
+    });
+
+    // The dashboard's figures against the CLI's on the same workspace (the CLI reads the same files).
+    const cli = (...args) => {
+      const r = spawnSync(process.execPath, [CLI, ...args, '--data', path.join(FOLDER, 'data.jsonl')], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`erase ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+      return r.stdout;
+    };
+    await check('the dashboard counts equal erase status --json on the same workspace; its cards lead to their tabs', async () => {
+      // One request already overdue and one due within 7 days, made by the CLI (the webview form allows no past deadline).
+      cli('request', 'add', '--match', 'no such text anywhere', '--requester', 'cli overdue', '--deadline-days', '0');
+      cli('request', 'add', '--match', 'no such text either', '--requester', 'cli soon', '--deadline-days', '3');
+      await wv.locator('#tab-dashboard').click();
+      await wv.locator('#dash-requests[data-overdue="1"]').waitFor({ timeout: 15000 });
+      await wv.locator('#dash-verify-now').click();
+      await wv.locator('#dash-verify[data-equal="true"]').waitFor({ timeout: 30000 });
+      const d = JSON.parse(cli('status', '--json')).compliance;
+      assert(d.lastVerify && d.lastVerify.equal, `the CLI sees the verify entry: ${JSON.stringify(d.lastVerify)}`);
+      // The dashboard is pushed after the verify commits: wait until it shows the log the CLI read.
+      await wv.locator(`#dash-audit[data-entries="${d.audit.entries}"]`).waitFor({ timeout: 15000 });
+      const attr = (sel, name) => wv.locator(sel).getAttribute(name);
+      const shown = {
+        waiting: await attr('#dash-requests', 'data-waiting'),
+        overdue: await attr('#dash-requests', 'data-overdue'),
+        dueSoon: await attr('#dash-requests', 'data-due-soon'),
+        verifySeq: await attr('#dash-verify', 'data-seq'),
+        entries: await attr('#dash-audit', 'data-entries'),
+        erasures: await attr('#dash-certified', 'data-total'),
+        certified: await attr('#dash-certified', 'data-certified'),
+        outstanding: await attr('#dash-residuals', 'data-outstanding'),
+      };
+      const expected = {
+        waiting: d.requests.waiting,
+        overdue: d.requests.overdue,
+        dueSoon: d.requests.dueSoon,
+        verifySeq: d.lastVerify.seq,
+        entries: d.audit.entries,
+        erasures: d.erasures.total,
+        certified: d.erasures.certified,
+        outstanding: d.residuals.outstanding,
+      };
+      for (const [k, v] of Object.entries(expected)) assert(shown[k] === String(v), `${k}: dashboard ${shown[k]}, CLI ${v}`);
+      assert(d.requests.overdue === 1 && d.requests.dueSoon >= 1 && d.erasures.total >= 2, `non-trivial figures: ${JSON.stringify(expected)}`);
+      await page.screenshot({ path: path.join(OUT, '12-dashboard.png') });
+      await wv.locator('#dash-open-requests').click();
+      await wv.locator('#tab-requests[aria-selected="true"]').waitFor({ timeout: 5000 });
+      await wv.locator('#tab-dashboard').click();
+      await wv.locator('#dash-open-audit').click();
+      await wv.locator('#tab-audit[aria-selected="true"]').waitFor({ timeout: 5000 });
+      await wv.locator('#audit-table tr[data-action="verify"]').first().waitFor({ timeout: 5000 });
+    });
+
+    await check('the Evaluate tab runs against the Ollama stand-in, shows the chart and the table, and cancels', async () => {
+      await wv.locator('#tab-evaluate').click();
+      const set = (sel, v) =>
+        wv.locator(sel).evaluate((el, v) => {
+          el.value = v;
+        }, v);
+      await set('#ev-split', '0.3');
+      await set('#ev-seeds', '1');
+      await set('#ev-limit', '3');
+      await wv.locator('#ev-run').click();
+      await wv.locator('#ev-chart[data-state="done"] svg').waitFor({ timeout: 60000 });
+      const bars = await wv
+        .locator('#ev-chart svg g.bar')
+        .evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-selector'), Number(g.getAttribute('data-accuracy')), g.querySelectorAll('line.whisker').length]));
+      assert(bars.length === 5, `bars: ${JSON.stringify(bars)}`);
+      assert(
+        bars.every(([, , w]) => w === 3),
+        'a whisker with two caps per bar',
+      );
+      const rows = await wv.locator('#ev-table tr[data-selector]').evaluateAll((trs) => trs.map((tr) => [tr.dataset.selector, tr.children[1].textContent]));
+      for (const [sel, acc] of bars) {
+        const row = rows.find((r) => r[0] === sel);
+        assert(row && row[1] === `${(100 * acc).toFixed(1)}%`, `${sel}: chart ${acc}, table ${row && row[1]}`);
+      }
+      // The stand-in always answers "positive": every selector scores the share of positive queries.
+      assert(new Set(bars.map(([, a]) => a)).size === 1, `one accuracy for all: ${JSON.stringify(bars)}`);
+      assert((await wv.locator('#ev-chart script, #ev-chart foreignObject').count()) === 0, 'the chart is plain SVG');
+      await page.screenshot({ path: path.join(OUT, '13-evaluate.png') });
+      // Cancel: slow answers, cancel after the first call finished.
+      await fetch(`${OLLAMA}/__test/delay`, { method: 'POST', body: JSON.stringify({ ms: 300 }) });
+      try {
+        await set('#ev-limit', '');
+        await wv.locator('#ev-run').click();
+        await wv.locator('#ev-progress-text', { hasText: /^[1-9]\d*\/\d+ model calls/ }).waitFor({ timeout: 30000 });
+        await wv.locator('#ev-cancel').click();
+        await wv.locator('#ev-chart[data-state="cancelled"]').waitFor({ timeout: 15000 });
+        assert(/Cancelled/.test(await wv.locator('#ev-error').textContent()), 'says it was cancelled');
+      } finally {
+        await fetch(`${OLLAMA}/__test/delay`, { method: 'POST', body: JSON.stringify({ ms: 20 }) });
+      }
     });
   } catch (e) {
     failed++;

@@ -2,6 +2,7 @@
 // audit views, and a hand edit reconciled by the file watcher. Runs last: it changes the workspace.
 const assert = require('assert');
 const fs = require('fs');
+const path = require('path');
 const vscode = require('vscode');
 const { api, dataFile, waitFor, readDataSetTree } = require('./helpers');
 
@@ -30,6 +31,17 @@ suite('erase', () => {
     const r = await vscode.commands.executeCommand('erase.verify');
     assert.ok(r, 'a verify report');
     assert.strictEqual(r.equal, true, `${r.stateHash} vs ${r.scratchHash}`);
+    // recorded as a verify audit entry of its own, the state unchanged
+    const last = fs
+      .readFileSync(path.join(path.dirname(dataFile()), '.erase', 'audit', 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .pop();
+    const e = JSON.parse(last);
+    assert.strictEqual(e.action, 'verify');
+    assert.strictEqual(e.seq, r.auditSeq);
+    assert.strictEqual(e.stateHashBefore, e.stateHashAfter);
+    assert.strictEqual(e.verification.equal, true);
   });
 
   test('the Deletion requests and Audit log views list the erasures, without erased text', async () => {

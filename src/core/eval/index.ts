@@ -8,3 +8,7 @@ export { firstLabelParser } from './answer';
 export type { AnswerParser } from './answer';
 export { splitIds } from './split';
 export { wilsonInterval } from './wilson';
+export { accuracyChart, SELECTOR_LABELS } from './chart';
+export type { AccuracyChart, ChartBar, ChartTick } from './chart';
+export { chartSvg, renderEvalReportHtml } from './report';
+export type { EvalReportPageOptions } from './report';

@@ -25,6 +25,19 @@ export interface RequestReceipt {
   readonly updateMs?: number;
 }
 
+/** The last residual-copy scan for a request's erased texts: counts only, never a text or a path. */
+export interface ResidualScanSummary {
+  readonly time: string;
+  /** Copies found (workspace files, git history and index). */
+  readonly copies: number;
+  /** Saved copies in the editor's Local History. */
+  readonly localHistory: number;
+  readonly filesScanned: number;
+  readonly revisionsScanned: number;
+  /** Places that could not be searched (too large, unreadable): a clean scan with skips is not proof. */
+  readonly skipped: number;
+}
+
 export interface DeletionRequestRecord {
   readonly requestId: string;
   readonly requester?: string;
@@ -42,6 +55,7 @@ export interface DeletionRequestRecord {
   readonly receipt?: RequestReceipt;
   /** Set when its forget set was exported for a fine-tuned model: pending until that model's weights are unlearned. */
   readonly weightUnlearning?: WeightUnlearning;
+  readonly residualScan?: ResidualScanSummary;
   readonly history: readonly { readonly status: RequestStatus; readonly time: string }[];
 }
 

@@ -16,7 +16,7 @@ import { prepareErasureChecks, type CheckRunOptions, type ErasureCheckReport, ty
 import { findMatches } from './matching';
 import { requestStore } from './requestRecords';
 import { previewRequest } from './requests';
-import { residualNeedles, scanWorkspace, type ScanScope } from './residuals';
+import { recordResidualScan, residualNeedles, scanWorkspace, type ScanScope } from './residuals';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 
 export type EraseSelector =
@@ -115,7 +115,15 @@ export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, 
   return {
     receipt,
     record: requestStore(ws).get(receipt.requestId),
-    scanResiduals: wantScan && !receipt.alreadyDone && needles.length > 0 ? (o: WorkOptions = {}) => scanWorkspace(ws, needles, { ...scope, ...o }) : null,
+    scanResiduals:
+      wantScan && !receipt.alreadyDone && needles.length > 0
+        ? async (o: WorkOptions = {}) => {
+            const report = await scanWorkspace(ws, needles, { ...scope, ...o });
+            // Counts only, kept with the request: the dashboard's "residual copies outstanding".
+            await recordResidualScan(ws, receipt.requestId, report, o.time);
+            return report;
+          }
+        : null,
     checkErasure: checks && !receipt.alreadyDone ? (o = {}) => checks(receipt.requestId, o) : null,
   };
 }

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import type { AuditEntry } from '../audit';
-import { RequestStore, defaultDeadline, type DeletionRequestRecord, type RequestMatch, type RequestStatus } from '../requests/store';
+import type { ResidualReport } from '../residual';
+import { RequestStore, defaultDeadline, type DeletionRequestRecord, type RequestMatch, type RequestStatus, type ResidualScanSummary } from '../requests/store';
 import type { EraseWorkspace } from './workspace';
 
 export function requestStore(ws: EraseWorkspace): RequestStore {
@@ -116,4 +117,16 @@ function weightUnlearningUpdate(r: DeletionRequestRecord, u: Extract<RecordUpdat
   if (exports.some((e) => e.auditSeq === entry.seq)) return r;
   const added = { time: u.time, auditSeq: entry.seq, forgetFile: u.forgetFile, retainFile: u.retainFile, forgetCount: u.forgetCount, retainCount: u.retainCount };
   return { ...r, weightUnlearning: { status: 'pending', exports: [...exports, added] } };
+}
+
+/** Counts of a residual report, as kept in the request record (no text, no path). */
+export function residualSummary(report: ResidualReport, time: string): ResidualScanSummary {
+  return {
+    time,
+    copies: report.hits.length,
+    localHistory: report.localHistory?.length ?? 0,
+    filesScanned: report.filesScanned,
+    revisionsScanned: report.revisionsScanned,
+    skipped: report.skipped.length,
+  };
 }

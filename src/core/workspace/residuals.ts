@@ -2,6 +2,9 @@ import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MIN_LENGTH, scanLocalHistory, scanResid
 import type { Example } from '../dataset/types';
 import { CancelledError } from '../errors';
 import { STATE_DIR } from './config';
+import type { DeletionRequestRecord } from '../requests/store';
+import { requestStore, residualSummary } from './requestRecords';
+import { withWorkspaceLock } from './transaction';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 import { scanForgetSetFiles } from './forgetSet';
 
@@ -65,4 +68,21 @@ export async function scanWorkspace(ws: EraseWorkspace, needles: readonly string
     report.skipped.push({ path: 'Local History', reason: `not searched (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
   }
   return report;
+}
+
+/** Keeps the latest residual scan's counts in the request's record, under the workspace lock (no audit entry: nothing about the data changes). */
+export async function recordResidualScan(
+  ws: EraseWorkspace,
+  requestId: string,
+  report: ResidualReport,
+  time = new Date().toISOString(),
+): Promise<DeletionRequestRecord | undefined> {
+  return withWorkspaceLock(ws, ws.keyStore, () => {
+    const store = requestStore(ws);
+    const r = store.get(requestId);
+    if (!r) return undefined;
+    const next = { ...r, residualScan: residualSummary(report, time) };
+    store.upsert(next);
+    return next;
+  });
 }

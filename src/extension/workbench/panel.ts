@@ -4,11 +4,11 @@ import * as vscode from 'vscode';
 import type { HostMessage } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
 import { log } from '../log';
-import { listRequests } from '../../core';
+import { listRequests, workspaceDashboard } from '../../core';
 import { auditView, mapView, requestView, statusView } from '../views';
 import { workbenchHtml, workbenchResourceRoots } from './html';
 import { WorkbenchRouter } from './router';
-import { onErased } from '../eraseFlow';
+import { onErased, onResidualScan } from '../eraseFlow';
 
 export const WORKBENCH_VIEW_TYPE = 'erase.workbench';
 
@@ -51,6 +51,7 @@ export class WorkbenchPanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
       service.onDidChange(() => void this.pushAll()),
       onErased((ids) => void this.post({ kind: 'notification', method: 'erased', params: { ids: [...ids] } })),
+      onResidualScan(() => void this.pushDashboard()),
     );
   }
 
@@ -69,8 +70,19 @@ export class WorkbenchPanel implements vscode.Disposable {
       await this.post({ kind: 'notification', method: 'audit', params: { entries: await auditView(ws) } });
       const records = await this.service.run((w) => listRequests(w), false);
       await this.post({ kind: 'notification', method: 'requests', params: { requests: records.map((r) => requestView(r)) } });
+      await this.pushDashboard();
     } catch (e) {
       log.error(`workbench refresh failed: ${String((e as Error)?.message ?? e)}`);
+    }
+  }
+
+  /** The compliance dashboard (also after a residual scan, which changes no state). */
+  async pushDashboard(): Promise<void> {
+    if (!this.router.ready || !this.service.current()) return;
+    try {
+      await this.post({ kind: 'notification', method: 'dashboard', params: await this.service.run((w) => workspaceDashboard(w), false) });
+    } catch (e) {
+      log.error(`dashboard refresh failed: ${String((e as Error)?.message ?? e)}`);
     }
   }
 

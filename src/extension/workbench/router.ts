@@ -2,8 +2,9 @@
 // (parseWebviewMessage); malformed messages are logged and, if they carry a request id, answered
 // with an error reply. Requests call core through the EraseService; nothing is computed here.
 import * as vscode from 'vscode';
-import { streamCompletion, listRequests, previewRequest, receiveRequest, refuseRequest, listModels, unlearningCost } from '../../core';
+import { streamCompletion, listRequests, previewRequest, receiveRequest, refuseRequest, listModels, unlearningCost, verifyAndRecord, workspaceDashboard } from '../../core';
 import { costView } from './costView';
+import { EvalRunner } from './evalRunner';
 import { PROTOCOL_VERSION, parseWebviewMessage, type HostMessage, type WebviewCommandMessage, type WebviewRequestMessage, type WebviewRequests } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
 import { log } from '../log';
@@ -20,6 +21,7 @@ const USER_ACTIONS: ReadonlySet<string> = new Set(['erase', 'runRequest', 'refus
 
 export class WorkbenchRouter implements vscode.Disposable {
   private readonly streams = new Map<string, AbortController>();
+  private readonly evals: EvalRunner;
   /** Set once the webview said `ready`; the host posts nothing before that. */
   ready = false;
 
@@ -27,9 +29,12 @@ export class WorkbenchRouter implements vscode.Disposable {
     private readonly service: EraseService,
     private readonly post: (m: HostMessage) => Thenable<boolean> | void,
     private readonly onReady: () => void,
-  ) {}
+  ) {
+    this.evals = new EvalRunner(service, post);
+  }
 
   dispose(): void {
+    this.evals.dispose();
     for (const c of this.streams.values()) c.abort();
     this.streams.clear();
   }
@@ -83,6 +88,9 @@ export class WorkbenchRouter implements vscode.Disposable {
       case 'runCommand':
         await vscode.commands.executeCommand(m.params.command);
         return;
+      case 'cancelEval':
+        this.evals.cancel(m.params.runId);
+        return;
     }
   }
 
@@ -108,7 +116,15 @@ export class WorkbenchRouter implements vscode.Disposable {
         return receiptView(receipt);
       }
       case 'verify':
-        return withCancellableProgress(vscode.l10n.t('Verifying exactness (retrain from scratch)'), (signal) => this.service.run((ws) => ws.verify({ signal }), false));
+      case 'verifyAndRecord':
+        // Recorded as a `verify` audit entry (state unchanged); run as a change so the views and the dashboard refresh.
+        return withCancellableProgress(vscode.l10n.t('Verifying exactness (retrain from scratch)'), (signal) => this.service.run((ws) => verifyAndRecord(ws, { signal })));
+      case 'getDashboard':
+        return this.service.run((ws) => workspaceDashboard(ws), false);
+      case 'pickHeldoutFile':
+        return this.evals.pickHeldoutFile();
+      case 'runEval':
+        return this.evals.run(m.params);
       case 'listModels': {
         const s = readSettings();
         const models = await listModels(s.ollamaHost, { timeoutMs: 5000 });
