@@ -55,7 +55,7 @@ export function workspacePaths(root: string) {
     config: join(dir, 'config.json'),
     state: join(dir, 'state.json'),
     meta: join(dir, 'meta.json'),
-    points: join(dir, 'points.bin'),
+    points: join(dir, 'points.slots'),
     cacheDir: join(dir, 'cache'),
     auditDir: join(dir, 'audit'),
     keysDir: join(dir, 'keys'),

@@ -34,7 +34,7 @@ import { loadPoints } from '../storage/pointStore';
 import { fsyncDir, writeFileAtomic } from '../storage/atomicWrite';
 import { writeStep } from '../storage/writeSteps';
 import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
-import { contentsInUse, pruneVectors } from './vectors';
+import { contentCounts, pruneVectors } from './vectors';
 import { describe } from './training';
 import { applyRecordUpdate, type RecordUpdate } from './requestRecords';
 import type { EraseWorkspace } from './workspace';
@@ -180,7 +180,7 @@ async function applyCommitted(
     // would only be embedded again.
     const m = precomputed?.meta ?? loadMeta(ws.paths);
     const state = precomputed?.state ?? loadState(ws.paths)?.state;
-    if (m && state) pruneVectors(ws.paths, { id: m.embedderId, dimension: m.embedderDimension }, pointKeyOf(state), contentsInUse(state, []));
+    if (m && state) pruneVectors(ws.paths, { id: m.embedderId, dimension: m.embedderDimension }, pointKeyOf(state), contentCounts(state, []));
   }
   if (intent.recordUpdate) applyRecordUpdate(ws, intent.recordUpdate, entry);
 }

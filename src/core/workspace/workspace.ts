@@ -33,7 +33,7 @@ import {
   type WorkspacePaths,
 } from './config';
 import { deletionCount, loadMeta, loadState, OutdatedStateError, qualityIsStale, saveMeta, saveState, type ClusterMeta } from './persisted';
-import { contentsInUse, itemsOf, projectedVectors, pruneVectors, scratchVectors, type PhaseProgress, type VectorItem } from './vectors';
+import { contentCounts, itemsOf, projectedVectors, pruneVectors, scratchVectors, type PhaseProgress, type VectorItem } from './vectors';
 import { driftOf, hasDrift } from './drift';
 import { chooseEps, describe, trainAndMeasure, type TrainedModel } from './training';
 import { separatedLayout } from '../explore/layout';
@@ -300,7 +300,7 @@ export class EraseWorkspace {
     saveState(this.paths, t.model.state);
     saveMeta(this.paths, t.meta);
     // The state now holds exactly the data file's contents: vectors of texts no longer in it go.
-    pruneVectors(this.paths, { id: t.meta.embedderId, dimension: t.meta.embedderDimension }, pointKeyOfState(t.model.state), contentsInUse(t.model.state, t.dataset.examples));
+    pruneVectors(this.paths, { id: t.meta.embedderId, dimension: t.meta.embedderDimension }, pointKeyOfState(t.model.state), contentCounts(t.model.state, t.dataset.examples));
   }
 
   /** Trains from scratch on the data file, in memory; nothing is written. */
