@@ -3,7 +3,8 @@
 // sizes of the files an erasure touches. Lighter than `npm run bench` (no in-process engine part).
 // The first erasure after `cluster` is reported apart (it pays one-off migrations, if any).
 //
-// usage: node bench/cli-delete.mjs [--data ../shared/datasets/sst2/train.tsv] [--n 5] [--verify]
+// usage: node bench/cli-delete.mjs [--data ../shared/datasets/sst2/train.tsv] [--n 5] [--verify] [--cli dist/cli.js]
+//   (--cli: another build, e.g. a copy of dist/ kept inside the worktree to compare two commits in one run)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -11,14 +12,15 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const root = resolve(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'cli.js');
 const { values } = parseArgs({
   options: {
     data: { type: 'string', default: resolve(root, '..', 'shared', 'datasets', 'sst2', 'train.tsv') },
     n: { type: 'string', default: '5' },
     verify: { type: 'boolean', default: false },
+    cli: { type: 'string', default: join(root, 'dist', 'cli.js') },
   },
 });
+const cli = resolve(values.cli);
 if (!existsSync(cli)) throw new Error('build first: npm run build');
 if (!existsSync(values.data)) {
   console.log(`skipped: ${values.data} is absent`);

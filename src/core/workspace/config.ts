@@ -56,6 +56,7 @@ export function workspacePaths(root: string) {
     state: join(dir, 'state.json'),
     meta: join(dir, 'meta.json'),
     points: join(dir, 'points.slots'),
+    datasetIndex: join(dir, 'dataset-index'),
     cacheDir: join(dir, 'cache'),
     auditDir: join(dir, 'audit'),
     keysDir: join(dir, 'keys'),

@@ -152,7 +152,7 @@ async function applyCommitted(
   head: { size: number; rootHash: string },
   precomputed?: { state: QkmState | null; meta: ClusterMeta | null },
 ): Promise<void> {
-  if (intent.dataFileIds.length > 0) eraseFromDatasetFile(ws.dataFile, new Set(intent.dataFileIds));
+  if (intent.dataFileIds.length > 0) eraseFromDatasetFile(ws.dataFile, new Set(intent.dataFileIds), ws.paths.datasetIndex);
   const stateChanged = intent.stateHashAfter !== intent.stateHashBefore;
   if (stateChanged && intent.stateHashAfter !== '') {
     if (precomputed?.state) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { ensurePrivateDir, removeStalePatternFiles, removeStaleTemps } from '../storage/atomicWrite';
 import { statSync } from 'node:fs';
 import { resolve, join } from 'node:path';
-import { loadDataset } from '../dataset/load';
+import { loadDataset, loadIndexedDataset } from '../dataset/load';
 import type { Example, ParsedDataset } from '../dataset/types';
 import { createEmbedder } from '../embed/registry';
 import type { Embedder } from '../embed/types';
@@ -34,7 +34,7 @@ import {
 } from './config';
 import { deletionCount, loadMeta, loadState, OutdatedStateError, qualityIsStale, saveMeta, saveState, type ClusterMeta } from './persisted';
 import { contentCounts, itemsOf, projectedVectors, pruneVectors, scratchVectors, type PhaseProgress, type VectorItem } from './vectors';
-import { driftOf, hasDrift } from './drift';
+import { datasetContents, driftOf, hasDrift, primeDatasetContents } from './drift';
 import { chooseEps, describe, trainAndMeasure, type TrainedModel } from './training';
 import { separatedLayout } from '../explore/layout';
 import { runTransaction } from './transaction';
@@ -205,11 +205,15 @@ export class EraseWorkspace {
     let key: string;
     try {
       const st = statSync(this.dataFile);
-      key = `${st.size}:${st.mtimeMs}:${st.ino}`;
+      key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
     } catch {
       return loadDataset(this.dataFile); // reports the missing file clearly
     }
-    if (this.examplesCache?.key !== key) this.examplesCache = { key, dataset: loadDataset(this.dataFile) };
+    if (this.examplesCache?.key !== key) {
+      const { dataset, contents } = loadIndexedDataset(this.dataFile, this.paths.datasetIndex);
+      if (contents) primeDatasetContents(dataset, contents);
+      this.examplesCache = { key, dataset };
+    }
     return this.examplesCache.dataset;
   }
 
@@ -374,11 +378,21 @@ export class EraseWorkspace {
     // A vector is taken by the content hash the state recorded; the current text is only used to
     // embed it again when it still hashes to that content (an id match alone proves nothing).
     const byId = new Map(dataset.examples.map((e) => [e.id, e] as const));
+    const current = datasetContents(dataset);
     const key = { embedderId: state.params.embedderId, seed: state.params.seed, dims: state.params.dims };
     const items: VectorItem[] = [...state.assignments.keys()].map((id) => {
       const content = state.contents.get(id)!;
       const e = byId.get(id);
-      return e && contentHash(e.input) === content ? { id, content, input: e.input } : { id, content };
+      // The text is read (from the file, through the index) only if its vector must be computed again.
+      return e && current.get(id) === content
+        ? {
+            id,
+            content,
+            get input() {
+              return e.input;
+            },
+          }
+        : { id, content };
     });
     const vectors = await projectedVectors(this.paths, () => this.embedder(), key, items, opts);
     const points = makePointSet(
