@@ -47,6 +47,7 @@ test('the indexed data set equals a full parse; the index is trusted while the s
   const second = loadIndexedDataset(file, index);
   assert.ok(second.contents, 'the second load comes from the index');
   assert.deepEqual(plain(second.dataset), plain(loadDataset(file)));
+  assert.deepEqual(JSON.parse(JSON.stringify(second.dataset.examples)), JSON.parse(JSON.stringify(loadDataset(file).examples)), 'JSON sees every field');
   for (const e of second.dataset.examples) assert.equal(second.contents!.get(e.id), contentHash(e.input));
   appendFileSync(file, '\n' + JSON.stringify({ input: 'added by hand', output: 'o' }) + '\n');
   assert.equal(readIndex(index, statSync(file)), null, 'a changed file does not match the index');

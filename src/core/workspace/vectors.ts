@@ -17,8 +17,8 @@ export interface VectorItem {
   readonly id: string;
   /** contentHash of the text the vector must come from. */
   readonly content: string;
-  /** The text itself, when it is still available (then contentHash(input) === content). */
-  readonly input?: string;
+  /** The text itself, when it is still available (then contentHash(input) === content); a function is called only if the vector must be computed. */
+  readonly input?: string | (() => string);
 }
 
 export type PhaseProgress = (phase: string, done: number, total: number) => void;
@@ -52,7 +52,7 @@ export async function projectedVectors(
   for (const it of items) {
     if (stored.has(it.content) || missing.has(it.content)) continue;
     if (it.input === undefined) lost++;
-    else missing.set(it.content, it.input);
+    else missing.set(it.content, typeof it.input === 'function' ? it.input() : it.input);
   }
   if (lost > 0) {
     throw new UserError(`${lost} examples were removed or edited by hand and the vectors of their old text are no longer stored`, 'check', 'reconcile');

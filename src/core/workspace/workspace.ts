@@ -227,7 +227,12 @@ export class EraseWorkspace {
 
   /** Vectors and weights for the given examples, as a point set. */
   async pointsFor(examples: readonly Example[], key: PointStoreKey, opts: WorkOptions = {}): Promise<PointSet> {
-    const items = itemsOf(examples);
+    // Examples of the current data set have their content hash in its index: no text is read
+    // unless a vector must be computed.
+    const dataset = this.loadDataset();
+    const contents = datasetContents(dataset);
+    const own = new Set(dataset.examples);
+    const items: VectorItem[] = examples.map((e) => (own.has(e) ? { id: e.id, content: contents.get(e.id)!, input: () => e.input } : itemsOf([e])[0]));
     const vectors = await projectedVectors(this.paths, () => this.embedder(), key, items, opts);
     return makePointSet(
       key.dims,
@@ -385,15 +390,7 @@ export class EraseWorkspace {
       const content = state.contents.get(id)!;
       const e = byId.get(id);
       // The text is read (from the file, through the index) only if its vector must be computed again.
-      return e && current.get(id) === content
-        ? {
-            id,
-            content,
-            get input() {
-              return e.input;
-            },
-          }
-        : { id, content };
+      return e && current.get(id) === content ? { id, content, input: () => e.input } : { id, content };
     });
     const vectors = await projectedVectors(this.paths, () => this.embedder(), key, items, opts);
     const points = makePointSet(
