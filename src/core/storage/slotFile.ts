@@ -115,9 +115,9 @@ function encodeKey(key: string): Buffer {
 }
 
 function decodeKey(b: Buffer, o: number): string {
-  let end = o;
-  while (end < o + SLOT_KEY_BYTES && b[end] !== 0) end++;
-  return b.toString('utf8', o, end);
+  // Native search for the padding (a byte loop here was the index read's hot spot at 60k keys).
+  const zero = b.indexOf(0, o);
+  return b.toString('utf8', o, zero < 0 || zero > o + SLOT_KEY_BYTES ? o + SLOT_KEY_BYTES : zero);
 }
 
 function openFile(path: string, create: boolean): number {
