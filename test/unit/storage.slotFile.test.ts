@@ -147,3 +147,23 @@ test('freed slots are reused lowest first, and another descriptor reads as empty
   other.put([['z', v(5)]]);
   assert.equal(readFileSync(path).length, SLOT_HEADER_BYTES + SLOT, 'replaced by the first write');
 });
+
+test('a batch with one bad row is refused whole: nothing written, nothing allocated', () => {
+  const path = tempPath();
+  const s = SlotFile.open(path, 'd', DIM);
+  s.put([['a', v(1)]]);
+  const before = readFileSync(path);
+  assert.throws(
+    () =>
+      s.put([
+        ['b', v(2)],
+        ['c', new Int32Array(DIM + 1)],
+      ]),
+    /expected 4/,
+  );
+  assert.throws(() => s.put([['x'.repeat(65), v(3)]]), /1\.\.64 UTF-8 bytes/);
+  assert.equal(s.size, 1);
+  assert.ok(readFileSync(path).equals(before));
+  s.put([['b', v(2)]]);
+  assert.deepEqual(SlotFile.open(path, 'd', DIM).readMany(['a', 'b']), [v(1), v(2)]);
+});

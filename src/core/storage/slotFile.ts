@@ -278,6 +278,11 @@ export class SlotFile {
    */
   put(rows: Iterable<readonly [string, Int32Array]>, refs = 1): void {
     const list = [...rows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    // Refused before anything is allocated or written.
+    for (const [key, v] of list) {
+      encodeKey(key);
+      if (!(v instanceof Int32Array) || v.length !== this.dimension) throw new RangeError(`vector has length ${v?.length}, expected ${this.dimension}`);
+    }
     if (list.length === 0 && this.stray.length === 0) return;
     this.initialise();
     this.clearStray();
@@ -286,7 +291,6 @@ export class SlotFile {
     const indexRows: [number, Uint8Array][] = [];
     const slotRows: [number, Uint8Array][] = [];
     for (const [key, v] of list) {
-      if (!(v instanceof Int32Array) || v.length !== this.dimension) throw new RangeError(`vector has length ${v?.length}, expected ${this.dimension}`);
       const k = encodeKey(key);
       let e = this.entries.get(key);
       if (!e) {
