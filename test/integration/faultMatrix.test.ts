@@ -9,6 +9,9 @@ import { EraseWorkspace, recoverPending, reconcile, eraseRequest } from '../../s
 import { loadMeta } from '../../src/core/workspace/persisted';
 import { receiveRequest } from '../../src/core/workspace/requests';
 import { verifyLog } from '../../src/core/audit';
+import { HashingEmbedder } from '../../src/core/embed/hashing';
+import { toFixed } from '../../src/core/fixedpoint';
+import { Projection } from '../../src/core/qkmeans/projection';
 
 /**
  * The fault matrix: every state-changing action, killed (SIGKILL) at every one of its write steps
@@ -187,14 +190,22 @@ async function checkAfterKill(dir: string, action: Action, before: Buffer, where
   // Erased means gone, even after a kill: no file of the workspace (a killed writer's temp file,
   // a cache, a log) and no loose file in the temp folder holds an erased text.
   if (action.erases) {
-    const texts = before
+    const erased = before
       .toString('utf8')
       .split('\n')
       .filter((l) => action.erases!(l))
-      .map((l) => Buffer.from(JSON.parse(l).input as string));
+      .map((l) => JSON.parse(l).input as string);
+    const texts = erased.map((t) => Buffer.from(t));
+    // Their vectors too (embedding cache and point store slots are zeroed in place).
+    const cfg = JSON.parse(readFileSync(join(dir, '.erase', 'config.json'), 'utf8'));
+    const vectors = erased.flatMap((t) => {
+      const raw = toFixed(new HashingEmbedder().embedText(t));
+      return [raw, new Projection(cfg.seed, raw.length, cfg.dims).project(raw)].map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+    });
     for (const f of [...filesUnder(dir), ...looseTempFiles()]) {
       const bytes = readFileSync(f);
       assert.ok(!texts.some((t) => bytes.includes(t)), `${where}: ${f} still holds an erased text`);
+      assert.ok(!vectors.some((v) => bytes.includes(v)), `${where}: ${f} still holds an erased vector`);
     }
   }
   // A later erasure works and stays exact.

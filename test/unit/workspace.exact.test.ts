@@ -9,7 +9,7 @@ import { contentHash } from '../../src/core/embed/contentHash';
 import { HashingEmbedder } from '../../src/core/embed/hashing';
 import { toFixed } from '../../src/core/fixedpoint';
 import { Projection } from '../../src/core/qkmeans/projection';
-import { loadPoints, savePoints } from '../../src/core/storage/pointStore';
+import { loadPoints, putPoints } from '../../src/core/storage/pointStore';
 import { loadMeta, OutdatedStateError } from '../../src/core/workspace/persisted';
 import { driftOf } from '../../src/core/workspace/drift';
 import { loadState } from '../../src/core/workspace/persisted';
@@ -142,11 +142,7 @@ test('verify says NOT EQUAL on a tampered state and on a state trained on a tamp
   const key = await ws.pointKey();
   const stored = loadPoints(ws.paths.points, key)!;
   const victim = contentHash(ws.example('e2')!.input);
-  stored.set(
-    victim,
-    stored.get(victim)!.map((x) => -x),
-  );
-  savePoints(ws.paths.points, key, stored);
+  putPoints(ws.paths.points, key, new Map([[victim, stored.get(victim)!.map((x) => -x)]]));
   await ws.cluster();
   assert.equal((await ws.verify()).equal, false, 'verify must not reuse the stored vector');
 });

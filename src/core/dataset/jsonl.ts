@@ -104,14 +104,15 @@ export function parseJsonl(text: string, file: string): ParsedDataset {
   return c.finish();
 }
 
-interface Analysis {
+export interface Analysis {
   readonly dataset: ParsedDataset;
   readonly bomLength: number;
   readonly spans: readonly LineSpan[];
   readonly lineIds: readonly (string | undefined)[];
 }
 
-function analyzeBytes(bytes: Uint8Array, file: string): Analysis {
+/** The parse of file bytes together with each line's span and example id (the data-file index is built from it). */
+export function analyzeBytes(bytes: Uint8Array, file: string): Analysis {
   const { bomLength, lines } = splitByteLines(bytes);
   const c = new Collector(file);
   for (const span of lines) {

@@ -3,7 +3,8 @@ import { chmodSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { UserError } from '../errors';
 import { ioUserError, isIoError, namingFile } from '../ioErrors';
 import { writeFileAtomic } from '../storage/atomicWrite';
-import { parseJsonlBytes, removeExampleLines } from './jsonl';
+import { parseJsonlBytes, removeExampleLines, removeLines } from './jsonl';
+import { analyzeBytes, buildIndex, datasetFromIndex, readIndex, sameFile, spansOf, updateIndexAfterRemoval } from './fileIndex';
 import type { ParsedDataset } from './types';
 
 /** Throws the UserError that reading `path` as the data file would give, without reading it. */
@@ -39,19 +40,65 @@ export function loadDataset(path: string): ParsedDataset {
 }
 
 /**
+ * The data set through its persistent index in `indexDir` (dataset/fileIndex.ts): no parse while
+ * the index matches the file's stat; otherwise a full parse, and the index is written afresh.
+ * `contents` is each example's content hash (from the index, or computed by the parse).
+ */
+export function loadIndexedDataset(path: string, indexDir: string): { dataset: ParsedDataset; contents: Map<string, string> | null } {
+  checkDataFile(path);
+  const st = readErrors(path, () => statSync(path));
+  const index = readIndex(indexDir, st);
+  if (index) return datasetFromIndex(path, path, index, st);
+  const analysis = analyzeBytes(readBytes(path), path);
+  try {
+    buildIndex(indexDir, path, st, analysis);
+  } catch {
+    // The index is derived data: if it cannot be written (read-only folder, disk full) the parse still serves.
+  }
+  return { dataset: analysis.dataset, contents: null };
+}
+
+/**
  * Removes every line holding an example in `ids` and keeps all other bytes. Idempotent: ids that
  * are no longer in the file are ignored and, if nothing matches, the file is not written at all.
  * Writes through a symlink to its target (a rename would otherwise replace the link) and keeps
  * the file's permission bits.
  */
-export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>): { removedLines: number[] } {
+export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, indexDir?: string): { removedLines: number[] } {
+  checkDataFile(path);
+  const st = readErrors(path, () => statSync(path));
+  const index = indexDir === undefined ? null : readIndex(indexDir, st);
   const bytes = readBytes(path);
-  const { bytes: out, removedLines } = removeExampleLines(bytes, path, ids);
-  if (removedLines.length === 0) return { removedLines };
-  const target = realpathSync(path);
-  const mode = statSync(target).mode & 0o7777;
-  namingFile(target, () => writeFileAtomic(target, out, mode));
-  // The temporary file was created under the umask; restore the exact bits.
-  if ((statSync(target).mode & 0o7777) !== mode) chmodSync(target, mode);
+  let out: Uint8Array;
+  let removedLines: number[] = [];
+  const trusted =
+    index !== null &&
+    sameFile(
+      readErrors(path, () => statSync(path)),
+      st,
+    );
+  if (trusted) {
+    // Through the index: which lines go is known without parsing; the rewrite copies byte ranges.
+    index.lines.forEach((l, i) => {
+      if (l.id !== undefined && ids.has(l.id)) removedLines.push(i + 1);
+    });
+    const gone = new Set(removedLines);
+    out = removedLines.length === 0 ? bytes : removeLines(bytes, spansOf(index), index.bomLength, (n) => gone.has(n));
+  } else {
+    ({ bytes: out, removedLines } = removeExampleLines(bytes, path, ids));
+  }
+  if (removedLines.length > 0) {
+    const target = realpathSync(path);
+    const mode = statSync(target).mode & 0o7777;
+    namingFile(target, () => writeFileAtomic(target, out, mode));
+    // The temporary file was created under the umask; restore the exact bits.
+    if ((statSync(target).mode & 0o7777) !== mode) chmodSync(target, mode);
+  }
+  if (indexDir !== undefined) {
+    // Leave an index that matches the file and names no erased line (a stale one may: rebuild it).
+    const now = statSync(path);
+    if (trusted && removedLines.length > 0) updateIndexAfterRemoval(indexDir, now, index.bomLength, new Set(removedLines));
+    else if (!trusted) buildIndex(indexDir, path, now, analyzeBytes(out, path));
+  }
   return { removedLines };
 }

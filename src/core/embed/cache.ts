@@ -1,27 +1,29 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sha256, sha256Hex } from '../hash';
-import { writeFileAtomic } from '../storage/atomicWrite';
+import { fsyncDir } from '../storage/atomicWrite';
+import { SlotFile } from '../storage/slotFile';
+import { writeStep } from '../storage/writeSteps';
 
 /**
- * The embedding cache: one binary file per embedder under the caller's state folder (`.erase/`),
- * holding fixed-point vectors (toFixed) keyed by the content hash of the embedded text
- * (contentHash: SHA-256 hex), never by example id and never by the text itself. A vector belongs
- * to a content, not to an id (ALGORITHMS.md §3 "Vector identity"): an explicit-id example whose
- * text was edited gets a new row, and two ids with the same text share one. Erasing removes a row
- * from memory and, at the next flush, from the file: the file is rewritten whole (temp + fsync +
- * rename), so the old bytes are not kept by this program anywhere.
+ * The embedding cache: one slot file per embedder under the caller's state folder (`.erase/cache/`,
+ * see storage/slotFile.ts), holding fixed-point vectors (toFixed) keyed by the content hash of the
+ * embedded text (contentHash: SHA-256 hex), never by example id and never by the text itself. A
+ * vector belongs to a content, not to an id (ALGORITHMS.md §3 "Vector identity"): an explicit-id
+ * example whose text was edited gets a new slot, and two ids with the same text share one.
+ * Erasing a content zeroes its slot in place at the next flush (or retain): nothing else is
+ * rewritten, and the bytes are physically gone.
  *
- * Layout, little endian:
+ * The cache is derived data: a missing, damaged or foreign file is never fatal. It is treated as
+ * empty (`loadStatus: 'rebuilt'`, with `warning` saying why) and replaced at the next flush; a
+ * single damaged slot reads as missing. The vectors are simply computed again.
+ *
+ * Migration: a cache of the previous format (one `.bin` file rewritten whole at every change,
+ * layout below) is read once, its rows are written into the slot file at the next flush, and the
+ * `.bin` file is then deleted.
  *   "ERASEEMB" | u32 version (2) | u32 dimension | u32 idLen | embedder id UTF-8 | u32 count |
  *   count × (u32 keyLen | content hash UTF-8 | dimension × i32) | SHA-256 of all preceding bytes.
- * Rows are sorted by key, so equal contents give equal files. Version 1 files (keyed by example
- * id) are discarded like any foreign file: the vectors are computed again.
- *
- * The cache is derived data: a missing, truncated, corrupt or foreign file is never fatal. It is
- * treated as empty (`loadStatus: 'rebuilt'`, with `warning` saying why) and replaced at the next
- * flush; the vectors are simply computed again.
  */
 const MAGIC = 'ERASEEMB';
 const VERSION = 2;
@@ -29,14 +31,19 @@ const LITTLE_ENDIAN = endianness() === 'LE';
 
 export type CacheLoadStatus = 'new' | 'loaded' | 'rebuilt';
 
-/** `embeddings-<first 16 hex of SHA-256(embedder id)>.bin`: ids may hold ':' '/' '@', file names may not. */
+/** `embeddings-<first 16 hex of SHA-256(embedder id)>.slots` (+ `.index`): ids may hold ':' '/' '@', file names may not. */
 export function cacheFileName(embedderId: string): string {
+  return `embeddings-${sha256Hex(embedderId).slice(0, 16)}.slots`;
+}
+
+/** The previous format's file name (migrated, then deleted). */
+export function legacyCacheFileName(embedderId: string): string {
   return `embeddings-${sha256Hex(embedderId).slice(0, 16)}.bin`;
 }
 
 class CorruptCache extends Error {}
 
-function parse(buf: Buffer, embedderId: string, dimension: number): Map<string, Int32Array> {
+function parseLegacy(buf: Buffer, embedderId: string, dimension: number): Map<string, Int32Array> {
   const need = (o: number, n: number) => {
     if (o + n > buf.length - 32) throw new CorruptCache('the file is truncated');
   };
@@ -75,83 +82,93 @@ function parse(buf: Buffer, embedderId: string, dimension: number): Map<string, 
   return rows;
 }
 
-function serialise(embedderId: string, dimension: number, rows: ReadonlyMap<string, Int32Array>): Buffer {
-  const idBytes = Buffer.from(embedderId, 'utf8');
-  const ids = [...rows.keys()].sort();
-  const keys = ids.map((id) => Buffer.from(id, 'utf8'));
-  const rowBytes = 4 * dimension;
-  let size = 8 + 12 + idBytes.length + 4;
-  for (const k of keys) size += 4 + k.length + rowBytes;
-  const buf = Buffer.alloc(size + 32);
-  let o = buf.write(MAGIC, 0, 'latin1');
-  o = buf.writeUInt32LE(VERSION, o);
-  o = buf.writeUInt32LE(dimension, o);
-  o = buf.writeUInt32LE(idBytes.length, o);
-  o += idBytes.copy(buf, o);
-  o = buf.writeUInt32LE(ids.length, o);
-  ids.forEach((id, n) => {
-    const v = rows.get(id)!;
-    o = buf.writeUInt32LE(keys[n].length, o);
-    o += keys[n].copy(buf, o);
-    if (LITTLE_ENDIAN) buf.set(new Uint8Array(v.buffer, v.byteOffset, rowBytes), o);
-    else for (let c = 0; c < dimension; c++) buf.writeInt32LE(v[c], o + 4 * c);
-    o += rowBytes;
-  });
-  sha256(buf.subarray(0, size)).copy(buf, size);
-  return buf;
-}
-
 export class EmbeddingCache {
-  private dirty = false;
+  /** Vectors added since the last flush (copies). */
+  private readonly pending = new Map<string, Int32Array>();
+  /** Stored contents forgotten since the last flush. */
+  private readonly forgotten = new Set<string>();
+  /** A damaged or foreign file is replaced at the next flush, even with nothing added. */
+  private replace: boolean;
 
   private constructor(
-    readonly path: string,
+    private readonly store: SlotFile,
     readonly embedderId: string,
     readonly dimension: number,
-    private readonly rows: Map<string, Int32Array>,
     readonly loadStatus: CacheLoadStatus,
     /** Why an existing file was discarded (one line, no data-set text). */
     readonly warning?: string,
-  ) {}
+    /** A previous-format file whose rows are in `pending`: deleted once they are flushed. */
+    private legacyPath?: string,
+  ) {
+    this.replace = loadStatus === 'rebuilt';
+  }
 
-  /** Opens (or starts) the cache of `embedderId` in `dir`. Never throws on a bad file: see the module comment. */
+  /** The slot file (its index is beside it, `.index`). */
+  get path(): string {
+    return this.store.path;
+  }
+
+  get indexPath(): string {
+    return this.store.indexPath;
+  }
+
+  /** Opens (or starts) the cache of `embedderId` in `dir`. Reads only the slot index; never throws on a bad file. */
   static open(dir: string, embedderId: string, dimension: number): EmbeddingCache {
     if (!Number.isInteger(dimension) || dimension <= 0) throw new RangeError(`bad embedding dimension ${dimension}`);
-    const path = join(dir, cacheFileName(embedderId));
-    if (!existsSync(path)) return new EmbeddingCache(path, embedderId, dimension, new Map(), 'new');
+    const store = SlotFile.open(join(dir, cacheFileName(embedderId)), `embedder:${embedderId}`, dimension);
+    const legacy = join(dir, legacyCacheFileName(embedderId));
+    if (store.status === 'rebuilt') {
+      const cache = new EmbeddingCache(store, embedderId, dimension, 'rebuilt', `The embedding cache ${store.warning}; embeddings will be computed again.`);
+      cache.legacyPath = existsSync(legacy) ? legacy : undefined;
+      return cache;
+    }
+    if (store.status === 'loaded' || !existsSync(legacy)) {
+      const cache = new EmbeddingCache(store, embedderId, dimension, store.status);
+      if (existsSync(legacy)) cache.legacyPath = legacy; // left by a crash after its migration: delete it
+      return cache;
+    }
     try {
-      const rows = parse(readFileSync(path), embedderId, dimension);
-      return new EmbeddingCache(path, embedderId, dimension, rows, 'loaded');
+      const rows = parseLegacy(readFileSync(legacy), embedderId, dimension);
+      const cache = new EmbeddingCache(store, embedderId, dimension, 'loaded', undefined, legacy);
+      for (const [k, v] of rows) cache.pending.set(k, v);
+      return cache;
     } catch (e) {
       const why = e instanceof CorruptCache ? e.message : `it could not be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
-      const cache = new EmbeddingCache(
-        path,
-        embedderId,
-        dimension,
-        new Map(),
-        'rebuilt',
-        `The embedding cache ${path} was discarded because ${why}; embeddings will be computed again.`,
-      );
-      cache.dirty = true; // replace the bad file at the next flush even if nothing is added
-      return cache;
+      return new EmbeddingCache(store, embedderId, dimension, 'rebuilt', `The embedding cache ${legacy} was discarded because ${why}; embeddings will be computed again.`, legacy);
     }
   }
 
   get size(): number {
-    return this.rows.size;
+    let n = this.store.size - this.forgotten.size;
+    for (const k of this.pending.keys()) if (!this.store.has(k) || this.forgotten.has(k)) n++;
+    return n;
   }
 
-  /** `key` is a content hash (contentHash of the embedded text). */
+  /** `key` is a content hash (contentHash of the embedded text). True when the index names it (its slot is checked on read). */
   has(key: string): boolean {
-    return this.rows.has(key);
+    return this.pending.has(key) || (this.store.has(key) && !this.forgotten.has(key));
   }
 
   get(key: string): Int32Array | undefined {
-    return this.rows.get(key);
+    return this.getMany([key])[0];
+  }
+
+  /** Vectors in the order of `keys`; undefined where not cached (or its slot is not intact). */
+  getMany(keys: readonly string[]): (Int32Array | undefined)[] {
+    const out: (Int32Array | undefined)[] = keys.map((k) => this.pending.get(k));
+    const stored = keys.map((k, i) => (out[i] === undefined && !this.forgotten.has(k) ? k : ''));
+    const read = this.store.readMany(stored.filter((k) => k !== ''));
+    let r = 0;
+    stored.forEach((k, i) => {
+      if (k !== '') out[i] = read[r++];
+    });
+    return out;
   }
 
   keys(): IterableIterator<string> {
-    return this.rows.keys();
+    const all = new Set<string>(this.pending.keys());
+    for (const k of this.store.keys()) if (!this.forgotten.has(k)) all.add(k);
+    return all.values();
   }
 
   /** Stores copies of the vectors (so later changes by the caller cannot leak in). */
@@ -160,24 +177,52 @@ export class EmbeddingCache {
       if (!(v instanceof Int32Array) || v.length !== this.dimension) {
         throw new RangeError(`embedding for a cached content has length ${v?.length}, expected ${this.dimension}`);
       }
-      this.rows.set(key, Int32Array.from(v));
-      this.dirty = true;
+      this.pending.set(key, Int32Array.from(v));
+      this.forgotten.delete(key);
     }
   }
 
-  /** Forgets these contents; returns how many were present. Call flush() to remove them from disk. */
+  /** Forgets these contents; returns how many were present. Call flush() to zero their slots on disk. */
   deleteMany(keys: Iterable<string>): number {
     let n = 0;
-    for (const key of keys) if (this.rows.delete(key)) n++;
-    if (n > 0) this.dirty = true;
+    for (const key of keys) {
+      const present = this.has(key);
+      this.pending.delete(key);
+      if (this.store.has(key)) this.forgotten.add(key);
+      if (present) n++;
+    }
     return n;
   }
 
-  /** Atomically rewrites the file if anything changed; returns whether it wrote. */
+  /** Writes what changed in place (new slots, zeroed slots); returns whether it wrote. */
   flush(): boolean {
-    if (!this.dirty) return false;
-    writeFileAtomic(this.path, serialise(this.embedderId, this.dimension, this.rows));
-    this.dirty = false;
+    const wrote = this.pending.size > 0 || this.forgotten.size > 0 || this.replace || this.legacyPath !== undefined;
+    if (!wrote) return false;
+    this.store.initialise();
+    this.store.erase(this.forgotten);
+    this.store.put(this.pending);
+    this.pending.clear();
+    this.forgotten.clear();
+    this.replace = false;
+    this.dropLegacy();
     return true;
+  }
+
+  /**
+   * Keeps exactly the contents `counts` names (with their reference counts) and zeroes every other
+   * slot in place: the prune of a transaction. Idempotent. Returns how many contents were dropped.
+   */
+  retain(counts: ReadonlyMap<string, number>): number {
+    for (const k of [...this.pending.keys()]) if (!counts.has(k)) this.pending.delete(k);
+    this.flush();
+    return this.store.retain(counts);
+  }
+
+  private dropLegacy(): void {
+    if (this.legacyPath === undefined || !existsSync(this.legacyPath)) return;
+    writeStep('unlink', this.legacyPath);
+    unlinkSync(this.legacyPath);
+    fsyncDir(dirname(this.legacyPath));
+    this.legacyPath = undefined;
   }
 }

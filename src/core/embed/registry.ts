@@ -69,12 +69,16 @@ export async function embedAll(
   throwIfAborted(signal);
   const total = examples.length;
   const keys = examples.map((ex) => contentHash(ex.input));
+  // Read what is cached (a slot that is not intact reads as missing and is embedded again).
+  const found = new Map<string, Int32Array>();
+  const distinct = [...new Set(keys)];
+  cache.getMany(distinct).forEach((v, i) => v && found.set(distinct[i], v));
   // Each missing content once, even if several examples hold it (counted in `occurrences`).
   const missing = new Map<string, string>();
   const occurrences = new Map<string, number>();
   examples.forEach((ex, i) => {
     const key = keys[i];
-    if (cache.has(key)) return;
+    if (found.has(key)) return;
     if (!missing.has(key)) missing.set(key, ex.input);
     occurrences.set(key, (occurrences.get(key) ?? 0) + 1);
   });
@@ -90,12 +94,12 @@ export async function embedAll(
       signal,
     );
     if (vectors.length !== batch.length) throw new Error(`embedder ${embedder.id} returned ${vectors.length} vectors for ${batch.length} texts`);
-    cache.setMany(
-      batch.map((key, k) => {
-        if (vectors[k].length !== embedder.dimension) throw new Error(`embedder ${embedder.id} returned a vector of length ${vectors[k].length}`);
-        return [key, toFixed(vectors[k])] as const;
-      }),
-    );
+    const rows = batch.map((key, k) => {
+      if (vectors[k].length !== embedder.dimension) throw new Error(`embedder ${embedder.id} returned a vector of length ${vectors[k].length}`);
+      return [key, toFixed(vectors[k])] as const;
+    });
+    cache.setMany(rows);
+    for (const [key, v] of rows) found.set(key, v);
     for (const key of batch) done += occurrences.get(key)!;
     onProgress?.(done, total);
     // Let abort handlers and progress UI run between batches of a synchronous embedder.
@@ -103,5 +107,5 @@ export async function embedAll(
   }
   throwIfAborted(signal);
   if (pending.length > 0 && opts.flush !== false) cache.flush();
-  return keys.map((key) => cache.get(key)!);
+  return keys.map((key) => found.get(key)!);
 }

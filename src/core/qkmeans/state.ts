@@ -94,16 +94,15 @@ export function serializeState(state: QkmState): string {
   const p = state.params;
   const ints = (a: ArrayLike<number>) => Array.from(a, (x) => String(x)).join(',');
   const iters = state.iterations.map(
-    (it) =>
-      `{"grid":[${ints(it.grid)}],"sums":[${ints(it.sums)}],"counts":[${ints(it.counts)}],"reseeds":[${it.reseeds
-        .map((r) => `[${r.cluster},${JSON.stringify(r.id)}]`)
-        .join(',')}]}`,
+    (it) => `{"grid":[${ints(it.grid)}],"sums":[${ints(it.sums)}],"counts":[${ints(it.counts)}],"reseeds":[${it.reseeds.map((r) => `[${r.cluster},${quote(r.id)}]`).join(',')}]}`,
   );
-  const ids = [...state.assignments.keys()].sort(compareIds);
-  const assign = ids.map((id) => {
+  const ids = sortedIds(state.assignments);
+  const assign = new Array<string>(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
     const [c, w] = state.assignments.get(id)!;
-    return `[${JSON.stringify(id)},${c},${w},${JSON.stringify(state.contents.get(id) ?? '')}]`;
-  });
+    assign[i] = `[${quote(id)},${c},${w},${quote(state.contents.get(id) ?? '')}]`;
+  }
   return (
     `{"format":"${STATE_FORMAT}",` +
     `"params":{"k":${p.k},"eps":${JSON.stringify(p.eps)},"dims":${p.dims},"maxIter":${p.maxIter},"seed":${JSON.stringify(p.seed)},"embedderId":${JSON.stringify(p.embedderId)}},` +
@@ -113,6 +112,21 @@ export function serializeState(state: QkmState): string {
     `"assignments":[${assign.join(',')}],` +
     `"representatives":[${state.representatives.map((r) => JSON.stringify(r)).join(',')}]}`
   );
+}
+
+/** Printable ASCII without '"' or '\\': JSON.stringify would add nothing but the quotes (ids and content hashes usually are). */
+const PLAIN_JSON_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON.stringify of a string, byte for byte, without its cost for the common plain case. */
+function quote(s: string): string {
+  return PLAIN_JSON_STRING.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
+/** The ids in compareIds order; the maps are kept sorted, so this is usually one check, not a sort. */
+function sortedIds(assignments: ReadonlyMap<string, unknown>): string[] {
+  const ids = [...assignments.keys()];
+  for (let i = 1; i < ids.length; i++) if (compareIds(ids[i - 1], ids[i]) > 0) return ids.sort(compareIds);
+  return ids;
 }
 
 export function stateHash(state: QkmState): string {
@@ -151,10 +165,20 @@ export function deserializeState(text: string): QkmState {
       reseeds: it.reseeds.map(([cluster, id]) => ({ cluster, id })),
     })),
     converged: raw.converged,
-    assignments: new Map(raw.assignments.map(([id, c, w]) => [id, [c, w] as const])),
-    contents: new Map(raw.assignments.map(([id, , , h]) => [id, h])),
+    ...rowsOf(raw.assignments),
     representatives: raw.representatives,
   };
+}
+
+/** The two maps of the assignment rows, in one pass. */
+function rowsOf(rows: readonly [string, number, number, string][]): Pick<QkmState, 'assignments' | 'contents'> {
+  const assignments = new Map<string, readonly [number, number]>();
+  const contents = new Map<string, string>();
+  for (const [id, c, w, h] of rows) {
+    assignments.set(id, [c, w]);
+    contents.set(id, h);
+  }
+  return { assignments, contents };
 }
 
 /** The format named by a state file's text, without loading it (null when it is not a state file at all). */

@@ -1,18 +1,23 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomicWrite';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fsyncDir } from './atomicWrite';
+import { SlotFile } from './slotFile';
+import { writeStep } from './writeSteps';
 
 /**
- * The projected fixed-point vectors (D per content) that the clustering runs on, kept in a small
- * binary file so a retrain does not re-read the full embeddings. Keyed in its header by what
- * produced the vectors (embedder id, seed, D), and per row by the content hash of the embedded
- * text (contentHash), never by example id: a row is only ever used for the very text it came
- * from. A header that does not match means the store is stale and is rebuilt by the caller.
- * Erased contents' rows are removed on save.
+ * The projected fixed-point vectors (D per content) that the clustering runs on, in a slot file
+ * (storage/slotFile.ts: `.erase/points.slots` + `points.index`) so a retrain does not re-read the
+ * full embeddings and an erasure zeroes one slot in place. Keyed in its header by what produced
+ * the vectors (embedder id, seed, D), and per slot by the content hash of the embedded text
+ * (contentHash), never by example id: a slot is only ever used for the very text it came from. A
+ * header that does not match means the store is stale: it reads as empty and is replaced at the
+ * next write.
  *
- * Layout (little endian): "ERASEPT2" | u32 headerLen | header JSON | u32 count |
- * count × (u16 keyLen | content hash UTF-8 | D × i32). ("ERASEPT1" files, keyed by id, are stale.)
+ * Migration: the previous format, `points.bin` (rewritten whole at every change: "ERASEPT2" |
+ * u32 headerLen | header JSON | u32 count | count × (u16 keyLen | content hash UTF-8 | D × i32)),
+ * is read while no slot file exists; the next write moves its rows into the slot file and deletes it.
  */
-const MAGIC = 'ERASEPT2';
+const LEGACY_MAGIC = 'ERASEPT2';
 
 export interface PointStoreKey {
   readonly embedderId: string;
@@ -24,34 +29,22 @@ export function keyString(k: PointStoreKey): string {
   return JSON.stringify([k.embedderId, k.seed, k.dims]);
 }
 
-export function savePoints(path: string, key: PointStoreKey, vectors: ReadonlyMap<string, Int32Array>): void {
-  const header = Buffer.from(keyString(key), 'utf8');
-  const ids = [...vectors.keys()].sort(); // content hashes
-  let size = 8 + 4 + header.length + 4;
-  const idBufs = ids.map((id) => Buffer.from(id, 'utf8'));
-  for (const b of idBufs) size += 2 + b.length + 4 * key.dims;
-  const buf = Buffer.alloc(size);
-  let o = buf.write(MAGIC, 0, 'latin1');
-  o = buf.writeUInt32LE(header.length, o);
-  o += header.copy(buf, o);
-  o = buf.writeUInt32LE(ids.length, o);
-  ids.forEach((id, n) => {
-    const v = vectors.get(id)!;
-    if (v.length !== key.dims) throw new Error('vector of wrong dimension in point store');
-    if (idBufs[n].length > 0xffff) throw new Error('point store key too long');
-    o = buf.writeUInt16LE(idBufs[n].length, o);
-    o += idBufs[n].copy(buf, o);
-    for (let c = 0; c < key.dims; c++) o = buf.writeInt32LE(v[c], o);
-  });
-  writeFileAtomic(path, buf);
+/** `points.bin` beside the slot file: the previous format. */
+export function legacyPointsPath(path: string): string {
+  return join(dirname(path), 'points.bin');
 }
 
-/** The stored vectors by content hash, or null when the file is missing, unreadable or was made for another key. */
-export function loadPoints(path: string, key: PointStoreKey): Map<string, Int32Array> | null {
-  if (!existsSync(path)) return null;
+function openStore(path: string, key: PointStoreKey): SlotFile {
+  return SlotFile.open(path, `points:${keyString(key)}`, key.dims);
+}
+
+/** The rows of a previous-format file for this key (null: none, stale or unreadable). */
+function loadLegacy(path: string, key: PointStoreKey): Map<string, Int32Array> | null {
+  const legacy = legacyPointsPath(path);
+  if (!existsSync(legacy)) return null;
   try {
-    const buf = readFileSync(path);
-    if (buf.toString('latin1', 0, 8) !== MAGIC) return null;
+    const buf = readFileSync(legacy);
+    if (buf.toString('latin1', 0, 8) !== LEGACY_MAGIC) return null;
     let o = 8;
     const hl = buf.readUInt32LE(o);
     o += 4;
@@ -69,9 +62,51 @@ export function loadPoints(path: string, key: PointStoreKey): Map<string, Int32A
       for (let c = 0; c < key.dims; c++, o += 4) v[c] = buf.readInt32LE(o);
       out.set(id, v);
     }
-    if (o !== buf.length) return null;
-    return out;
+    return o === buf.length ? out : null;
   } catch {
-    return null; // truncated or corrupt: the caller rebuilds it from the embedding cache
+    return null;
   }
+}
+
+/** Before a write: the legacy rows move into the slot file (only those `keep` accepts), then the old file goes. */
+function migrate(path: string, key: PointStoreKey, store: SlotFile, keep: (content: string) => boolean): void {
+  const legacy = legacyPointsPath(path);
+  if (!existsSync(legacy)) return;
+  if (store.status !== 'loaded') {
+    const rows = loadLegacy(path, key);
+    store.initialise();
+    if (rows) store.put([...rows].filter(([c]) => keep(c)));
+  }
+  writeStep('unlink', legacy);
+  unlinkSync(legacy);
+  fsyncDir(dirname(legacy));
+}
+
+/** The stored vectors by content hash (only intact slots), or null when there is no store for this key. */
+export function loadPoints(path: string, key: PointStoreKey): Map<string, Int32Array> | null {
+  const store = openStore(path, key);
+  if (store.status !== 'loaded') return loadLegacy(path, key);
+  const keys = [...store.keys()];
+  const out = new Map<string, Int32Array>();
+  store.readMany(keys).forEach((v, i) => v && out.set(keys[i], v));
+  return out;
+}
+
+/** Adds (or overwrites) these contents' vectors in place. */
+export function putPoints(path: string, key: PointStoreKey, vectors: ReadonlyMap<string, Int32Array>): void {
+  const store = openStore(path, key);
+  migrate(path, key, store, () => true);
+  for (const v of vectors.values()) if (v.length !== key.dims) throw new Error('vector of wrong dimension in point store');
+  store.put(vectors);
+}
+
+/**
+ * Keeps exactly the contents `counts` names (as their reference counts); every other slot is
+ * zeroed in place. A store of another key (stale) is replaced by an empty one. Idempotent.
+ */
+export function retainPoints(path: string, key: PointStoreKey, counts: ReadonlyMap<string, number>): number {
+  const store = openStore(path, key);
+  migrate(path, key, store, (c) => (counts.get(c) ?? 0) > 0);
+  store.initialise();
+  return store.retain(counts);
 }

@@ -23,6 +23,11 @@ interface ExamplesLike {
 
 const contentsCache = new WeakMap<object, Map<string, string>>();
 
+/** Records the content hashes a data set's index already holds (so they are not computed from the text). */
+export function primeDatasetContents(dataset: ExamplesLike, contents: Map<string, string>): void {
+  contentsCache.set(dataset, contents);
+}
+
 /** id → contentHash of the current text, memoised per parsed data set (status is called often). */
 export function datasetContents(dataset: ExamplesLike): Map<string, string> {
   let m = contentsCache.get(dataset);

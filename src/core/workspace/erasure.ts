@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Example, ParsedDataset } from '../dataset/types';
 import { driftOf } from './drift';
-import { canonicalJson } from '../hash';
+import { canonicalJson, sha256Hex } from '../hash';
 import { UserError } from '../errors';
 import { deleteFromState } from '../qkmeans/deletion';
-import { stateHash, type QkmState } from '../qkmeans/state';
+import { serializeState, stateHash, type QkmState } from '../qkmeans/state';
 import { train } from '../qkmeans/train';
 import { representatives } from '../erase/representatives';
 import { predictedCertifiedFraction } from '../qkmeans/quality';
@@ -122,7 +122,7 @@ async function planErasure(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
   let failedAt: number | null = 0;
   let reason: string | null = null;
   if (!drift) {
-    const model = await ws.loadModel(opts);
+    const model = await ws.loadModel(opts, { ...loaded, meta });
     const result = deleteFromState(model.state, model.points, removal, { signal: opts.signal });
     state = result.state;
     points = result.points;
@@ -137,7 +137,9 @@ async function planErasure(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
     reason = 'hand edits of the data file were reconciled in the same transaction';
   }
   const updateMs = performance.now() - tUpdate;
-  const after = stateHash(state);
+  // Serialised once: the hash for the plan, the same bytes for the state file.
+  const stateText = serializeState(state);
+  const after = sha256Hex(stateText);
   const oldReps = meta.representatives;
   // The representatives are part of the state (the certified path recomputes a lost one).
   const described = certified ? null : describe(state, points);
@@ -193,6 +195,7 @@ async function planErasure(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
     forgetIds: [...ids, ...handGone, ...edits.edited],
     stateHashBefore: loaded.hash,
     state,
+    stateText,
     stateHashAfter: after,
     meta: newMeta,
     certified,

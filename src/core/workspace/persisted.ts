@@ -62,9 +62,8 @@ export class OutdatedStateError extends UserError {
   }
 }
 
-/** The state text is canonical, so its file hash is the state hash. */
-export function saveState(paths: WorkspacePaths, state: QkmState): string {
-  const text = serializeState(state);
+/** The state text is canonical, so its file hash is the state hash. `text`: serializeState(state), when the caller has it. */
+export function saveState(paths: WorkspacePaths, state: QkmState, text: string = serializeState(state)): string {
   writeFileAtomic(paths.state, text);
   return sha256Hex(text);
 }

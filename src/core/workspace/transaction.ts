@@ -34,7 +34,7 @@ import { loadPoints } from '../storage/pointStore';
 import { fsyncDir, writeFileAtomic } from '../storage/atomicWrite';
 import { writeStep } from '../storage/writeSteps';
 import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
-import { contentsInUse, pruneVectors } from './vectors';
+import { contentCounts, pruneVectors } from './vectors';
 import { describe } from './training';
 import { applyRecordUpdate, type RecordUpdate } from './requestRecords';
 import type { EraseWorkspace } from './workspace';
@@ -69,6 +69,8 @@ export interface Plan {
   readonly stateHashBefore: string;
   /** The new state, computed in memory (null: the state does not change). */
   readonly state: QkmState | null;
+  /** Its canonical serialisation, when the planner already made it (saved as is; its hash is checked). */
+  readonly stateText?: string;
   readonly stateHashAfter: string;
   readonly meta?: ClusterMeta | null;
   readonly certified: boolean | null;
@@ -136,7 +138,7 @@ async function commitAndApply(ws: EraseWorkspace, keyStore: KeyStore, p: Plan): 
     { ...p.entry, requestId, action: p.action, stateHashBefore: p.stateHashBefore, stateHashAfter: p.stateHashAfter, toolVersion: TOOL_VERSION },
     { keyStore, expectedHead: meta?.auditHead },
   );
-  await applyCommitted(ws, intent, appended.entry, appended.head, { state: p.state, meta: p.meta ?? null });
+  await applyCommitted(ws, intent, appended.entry, appended.head, { state: p.state, stateText: p.stateText, meta: p.meta ?? null });
   removeIntent(ws);
   return { requestId, entry: appended.entry, appended };
 }
@@ -150,13 +152,13 @@ async function applyCommitted(
   intent: Intent,
   entry: AuditEntry,
   head: { size: number; rootHash: string },
-  precomputed?: { state: QkmState | null; meta: ClusterMeta | null },
+  precomputed?: { state: QkmState | null; stateText?: string; meta: ClusterMeta | null },
 ): Promise<void> {
-  if (intent.dataFileIds.length > 0) eraseFromDatasetFile(ws.dataFile, new Set(intent.dataFileIds));
+  if (intent.dataFileIds.length > 0) eraseFromDatasetFile(ws.dataFile, new Set(intent.dataFileIds), ws.paths.datasetIndex);
   const stateChanged = intent.stateHashAfter !== intent.stateHashBefore;
   if (stateChanged && intent.stateHashAfter !== '') {
     if (precomputed?.state) {
-      const h = saveState(ws.paths, precomputed.state);
+      const h = saveState(ws.paths, precomputed.state, precomputed.stateText);
       if (h !== intent.stateHashAfter) throw new Error(`internal: planned state ${intent.stateHashAfter.slice(0, 12)} but saved ${h.slice(0, 12)}`);
     } else {
       await reachState(ws, intent);
@@ -180,7 +182,7 @@ async function applyCommitted(
     // would only be embedded again.
     const m = precomputed?.meta ?? loadMeta(ws.paths);
     const state = precomputed?.state ?? loadState(ws.paths)?.state;
-    if (m && state) pruneVectors(ws.paths, { id: m.embedderId, dimension: m.embedderDimension }, pointKeyOf(state), contentsInUse(state, []));
+    if (m && state) pruneVectors(ws.paths, { id: m.embedderId, dimension: m.embedderDimension }, pointKeyOf(state), contentCounts(state, []));
   }
   if (intent.recordUpdate) applyRecordUpdate(ws, intent.recordUpdate, entry);
 }

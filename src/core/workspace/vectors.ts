@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { EmbeddingCache } from '../embed/cache';
 import { contentHash } from '../embed/contentHash';
 import { embedAll } from '../embed/registry';
@@ -6,7 +5,7 @@ import type { Embedder } from '../embed/types';
 import { UserError } from '../errors';
 import { toFixed } from '../fixedpoint';
 import { Projection } from '../qkmeans/projection';
-import { loadPoints, savePoints, type PointStoreKey } from '../storage/pointStore';
+import { loadPoints, putPoints, retainPoints, type PointStoreKey } from '../storage/pointStore';
 import type { WorkspacePaths } from './config';
 
 /**
@@ -18,8 +17,8 @@ export interface VectorItem {
   readonly id: string;
   /** contentHash of the text the vector must come from. */
   readonly content: string;
-  /** The text itself, when it is still available (then contentHash(input) === content). */
-  readonly input?: string;
+  /** The text itself, when it is still available (then contentHash(input) === content); a function is called only if the vector must be computed. */
+  readonly input?: string | (() => string);
 }
 
 export type PhaseProgress = (phase: string, done: number, total: number) => void;
@@ -53,7 +52,7 @@ export async function projectedVectors(
   for (const it of items) {
     if (stored.has(it.content) || missing.has(it.content)) continue;
     if (it.input === undefined) lost++;
-    else missing.set(it.content, it.input);
+    else missing.set(it.content, typeof it.input === 'function' ? it.input() : it.input);
   }
   if (lost > 0) {
     throw new UserError(`${lost} examples were removed or edited by hand and the vectors of their old text are no longer stored`, 'check', 'reconcile');
@@ -68,8 +67,9 @@ export async function projectedVectors(
       onProgress: (done, total) => opts.onProgress?.('embedding', done, total),
     });
     const projection = new Projection(key.seed, embedder.dimension, key.dims);
-    [...missing.keys()].forEach((content, i) => stored.set(content, projection.project(vectors[i])));
-    savePoints(paths.points, key, stored);
+    const added = new Map([...missing.keys()].map((content, i) => [content, projection.project(vectors[i])] as const));
+    putPoints(paths.points, key, added);
+    for (const [content, v] of added) stored.set(content, v);
   }
   return new Map(items.map((it) => [it.id, stored.get(it.content)!] as const));
 }
@@ -104,23 +104,29 @@ export async function scratchVectors(
   return out;
 }
 
-/** The contents still needed: those of the state's examples and of the data file's examples. */
-export function contentsInUse(state: { readonly contents: ReadonlyMap<string, string> } | null, examples: readonly { readonly input: string }[]): Set<string> {
-  const keep = new Set<string>(state ? state.contents.values() : []);
-  for (const e of examples) keep.add(contentHash(e.input));
-  return keep;
+/**
+ * The contents still needed, each with its reference count: how many example ids use it, in the
+ * state or in the data file (an id whose text was edited by hand counts for both its contents).
+ */
+export function contentCounts(
+  state: { readonly contents: ReadonlyMap<string, string> } | null,
+  examples: readonly { readonly id: string; readonly input: string }[],
+): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = (c: string) => counts.set(c, (counts.get(c) ?? 0) + 1);
+  if (state) for (const c of state.contents.values()) add(c);
+  for (const e of examples) {
+    const c = contentHash(e.input);
+    if (state?.contents.get(e.id) !== c) add(c);
+  }
+  return counts;
 }
 
-/** Keeps only the vectors of `keep` in the embedding cache and the point store (after a retrain on the data file). */
-export function pruneVectors(paths: WorkspacePaths, embedder: { id: string; dimension: number }, key: PointStoreKey, keep: ReadonlySet<string>): void {
-  const cache = EmbeddingCache.open(paths.cacheDir, embedder.id, embedder.dimension);
-  cache.deleteMany([...cache.keys()].filter((c) => !keep.has(c)));
-  cache.flush();
-  const stored = loadPoints(paths.points, key);
-  if (!stored && existsSync(paths.points)) savePoints(paths.points, key, new Map()); // an older-format or stale store: replace it
-  if (stored) {
-    const unused = [...stored.keys()].filter((c) => !keep.has(c));
-    for (const c of unused) stored.delete(c);
-    if (unused.length > 0) savePoints(paths.points, key, stored);
-  }
+/**
+ * Keeps only the vectors of the contents `counts` names in the embedding cache and the point
+ * store: every other slot is zeroed in place (nothing else is rewritten). Idempotent.
+ */
+export function pruneVectors(paths: WorkspacePaths, embedder: { id: string; dimension: number }, key: PointStoreKey, counts: ReadonlyMap<string, number>): void {
+  EmbeddingCache.open(paths.cacheDir, embedder.id, embedder.dimension).retain(counts);
+  retainPoints(paths.points, key, counts);
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { ensurePrivateDir, removeStalePatternFiles, removeStaleTemps } from '../storage/atomicWrite';
 import { statSync } from 'node:fs';
 import { resolve, join } from 'node:path';
-import { loadDataset } from '../dataset/load';
+import { loadDataset, loadIndexedDataset } from '../dataset/load';
 import type { Example, ParsedDataset } from '../dataset/types';
 import { createEmbedder } from '../embed/registry';
 import type { Embedder } from '../embed/types';
@@ -33,8 +33,8 @@ import {
   type WorkspacePaths,
 } from './config';
 import { deletionCount, loadMeta, loadState, OutdatedStateError, qualityIsStale, saveMeta, saveState, type ClusterMeta } from './persisted';
-import { contentsInUse, itemsOf, projectedVectors, pruneVectors, scratchVectors, type PhaseProgress, type VectorItem } from './vectors';
-import { driftOf, hasDrift } from './drift';
+import { contentCounts, itemsOf, projectedVectors, pruneVectors, scratchVectors, type PhaseProgress, type VectorItem } from './vectors';
+import { datasetContents, driftOf, hasDrift, primeDatasetContents } from './drift';
 import { chooseEps, describe, trainAndMeasure, type TrainedModel } from './training';
 import { separatedLayout } from '../explore/layout';
 import { runTransaction } from './transaction';
@@ -206,11 +206,15 @@ export class EraseWorkspace {
     let key: string;
     try {
       const st = statSync(this.dataFile);
-      key = `${st.size}:${st.mtimeMs}:${st.ino}`;
+      key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
     } catch {
       return loadDataset(this.dataFile); // reports the missing file clearly
     }
-    if (this.examplesCache?.key !== key) this.examplesCache = { key, dataset: loadDataset(this.dataFile) };
+    if (this.examplesCache?.key !== key) {
+      const { dataset, contents } = loadIndexedDataset(this.dataFile, this.paths.datasetIndex);
+      if (contents) primeDatasetContents(dataset, contents);
+      this.examplesCache = { key, dataset };
+    }
     return this.examplesCache.dataset;
   }
 
@@ -224,7 +228,12 @@ export class EraseWorkspace {
 
   /** Vectors and weights for the given examples, as a point set. */
   async pointsFor(examples: readonly Example[], key: PointStoreKey, opts: WorkOptions = {}): Promise<PointSet> {
-    const items = itemsOf(examples);
+    // Examples of the current data set have their content hash in its index: no text is read
+    // unless a vector must be computed.
+    const dataset = this.loadDataset();
+    const contents = datasetContents(dataset);
+    const own = new Set(dataset.examples);
+    const items: VectorItem[] = examples.map((e) => (own.has(e) ? { id: e.id, content: contents.get(e.id)!, input: () => e.input } : itemsOf([e])[0]));
     const vectors = await projectedVectors(this.paths, () => this.embedder(), key, items, opts);
     return makePointSet(
       key.dims,
@@ -301,7 +310,7 @@ export class EraseWorkspace {
     saveState(this.paths, t.model.state);
     saveMeta(this.paths, t.meta);
     // The state now holds exactly the data file's contents: vectors of texts no longer in it go.
-    pruneVectors(this.paths, { id: t.meta.embedderId, dimension: t.meta.embedderDimension }, pointKeyOfState(t.model.state), contentsInUse(t.model.state, t.dataset.examples));
+    pruneVectors(this.paths, { id: t.meta.embedderId, dimension: t.meta.embedderDimension }, pointKeyOfState(t.model.state), contentCounts(t.model.state, t.dataset.examples));
   }
 
   /** Trains from scratch on the data file, in memory; nothing is written. */
@@ -365,9 +374,10 @@ export class EraseWorkspace {
   }
 
   /** The saved state, its meta and the points it was trained on; throws a clear error when not clustered yet. */
-  async loadModel(opts: WorkOptions = {}): Promise<LoadedModel> {
-    const loaded = loadState(this.paths);
-    const meta = loadMeta(this.paths);
+  async loadModel(opts: WorkOptions = {}, preloaded?: { state: QkmState; hash: string; meta: ClusterMeta }): Promise<LoadedModel> {
+    // A caller that just read the state passes it (parsing 60k rows of JSON twice costs ~0.3 s).
+    const loaded = preloaded ?? loadState(this.paths);
+    const meta = preloaded?.meta ?? loadMeta(this.paths);
     if (!loaded || !meta) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
     const dataset = this.loadDataset();
     const { state } = loaded;
@@ -375,11 +385,13 @@ export class EraseWorkspace {
     // A vector is taken by the content hash the state recorded; the current text is only used to
     // embed it again when it still hashes to that content (an id match alone proves nothing).
     const byId = new Map(dataset.examples.map((e) => [e.id, e] as const));
+    const current = datasetContents(dataset);
     const key = { embedderId: state.params.embedderId, seed: state.params.seed, dims: state.params.dims };
     const items: VectorItem[] = [...state.assignments.keys()].map((id) => {
       const content = state.contents.get(id)!;
       const e = byId.get(id);
-      return e && contentHash(e.input) === content ? { id, content, input: e.input } : { id, content };
+      // The text is read (from the file, through the index) only if its vector must be computed again.
+      return e && current.get(id) === content ? { id, content, input: () => e.input } : { id, content };
     });
     const vectors = await projectedVectors(this.paths, () => this.embedder(), key, items, opts);
     const points = makePointSet(

@@ -1,0 +1,443 @@
+/**
+ * A persistent index of the data file, so that a command does not parse the whole data set again:
+ * per line its byte range, kind (blank, malformed, record) and, for a record, the example id and
+ * the content hash of its input (contentHash). It is trusted while the data file's size, mtime,
+ * ctime and inode equal the ones recorded (as git's index is) and every block's SHA-256 matches;
+ * otherwise it is rebuilt from a full parse. Examples loaded through it read their fields lazily,
+ * by byte range, only when asked.
+ *
+ * Layout, under `.erase/dataset-index/`:
+ *   table.json   { format, stat, bomLength, blocks: [{ file, base, firstLine, lines, sha256 }] }
+ *   b<N>.bin     one block of up to BLOCK_LINES lines: "ERASEDX1" | u32 count | count × line,
+ *                line = u32 start − base | u32 content length | u8 terminator length | u8 kind
+ *                | kind 2 (record): u16 id length | id UTF-8 | 32-byte content hash
+ *                | kind 1 (malformed): u32 column | u16 message length | message UTF-8
+ * Offsets inside a block are relative to its base, so erasing lines rewrites only the blocks that
+ * held them; every later block only gets a new base and first line number, in the table.
+ *
+ * Writes: new block files under fresh names, then the table (atomically), then the old blocks are
+ * deleted. A crash leaves either the old table (whose stat no longer matches a rewritten data
+ * file: rebuilt at the next use) or the new one; unreferenced blocks are deleted at the next write.
+ */
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { UserError } from '../errors';
+import { join } from 'node:path';
+import { sha256Hex } from '../hash';
+import { ensurePrivateDir, fsyncDir, O_NOFOLLOW, writeFileAtomic } from '../storage/atomicWrite';
+import { writeStep } from '../storage/writeSteps';
+import { contentHash } from '../embed/contentHash';
+import { analyzeBytes, type Analysis } from './jsonl';
+import type { LineSpan } from './lines';
+import { readRecord, type RecordFields } from './record';
+import type { Example, MalformedLine, ParsedDataset } from './types';
+import { decodeLine } from './utf8';
+
+const FORMAT = 'erase-dataset-index/1';
+const BLOCK_MAGIC = 'ERASEDX1';
+export const BLOCK_LINES = 4096;
+const TABLE = 'table.json';
+
+const KIND_BLANK = 0;
+const KIND_MALFORMED = 1;
+const KIND_RECORD = 2;
+
+export interface IndexedLine {
+  readonly start: number;
+  readonly end: number;
+  readonly next: number;
+  readonly kind: 0 | 1 | 2;
+  readonly id?: string;
+  /** contentHash of the record's input (hex). */
+  readonly content?: string;
+  readonly column?: number;
+  readonly message?: string;
+}
+
+interface FileStamp {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
+}
+
+interface BlockRef {
+  readonly file: string;
+  readonly base: number;
+  readonly firstLine: number;
+  readonly lines: number;
+  readonly sha256: string;
+}
+
+interface Table {
+  readonly format: typeof FORMAT;
+  readonly stat: FileStamp;
+  readonly bomLength: number;
+  readonly blocks: readonly BlockRef[];
+}
+
+/** The data file as the index sees it: every line, in order (line number = position + 1). */
+export interface FileIndex {
+  readonly bomLength: number;
+  readonly lines: readonly IndexedLine[];
+}
+
+function stampOf(st: Stats): FileStamp {
+  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
+}
+
+/** Whether two stats describe the same file version (size, mtime, ctime, inode). */
+export function sameFile(a: Stats, b: Stats): boolean {
+  return sameStamp(stampOf(a), stampOf(b));
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+}
+
+// ---- blocks
+
+function encodeBlock(lines: readonly IndexedLine[], base: number): Buffer {
+  // Sized first, written into one buffer (a buffer per line made this the erasure's hot spot).
+  const ids = lines.map((l) => (l.kind === KIND_RECORD ? Buffer.from(l.id!, 'utf8') : l.kind === KIND_MALFORMED ? Buffer.from(l.message!, 'utf8') : null));
+  let size = 12;
+  lines.forEach((l, i) => (size += 10 + (l.kind === KIND_RECORD ? 2 + ids[i]!.length + 32 : l.kind === KIND_MALFORMED ? 6 + ids[i]!.length : 0)));
+  const b = Buffer.alloc(size);
+  b.write(BLOCK_MAGIC, 0, 'latin1');
+  b.writeUInt32LE(lines.length, 8);
+  let o = 12;
+  lines.forEach((l, i) => {
+    b.writeUInt32LE(l.start - base, o);
+    b.writeUInt32LE(l.end - l.start, o + 4);
+    b[o + 8] = l.next - l.end;
+    b[o + 9] = l.kind;
+    o += 10;
+    const bytes = ids[i];
+    if (l.kind === KIND_RECORD) {
+      b.writeUInt16LE(bytes!.length, o);
+      bytes!.copy(b, o + 2);
+      o += 2 + bytes!.length;
+      o += b.write(l.content!, o, 'hex');
+    } else if (l.kind === KIND_MALFORMED) {
+      b.writeUInt32LE(l.column!, o);
+      b.writeUInt16LE(bytes!.length, o + 4);
+      bytes!.copy(b, o + 6);
+      o += 6 + bytes!.length;
+    }
+  });
+  return b;
+}
+
+function decodeBlock(b: Buffer, base: number, out: IndexedLine[]): void {
+  if (b.toString('latin1', 0, 8) !== BLOCK_MAGIC) throw new Error('not an index block');
+  const count = b.readUInt32LE(8);
+  let o = 12;
+  for (let i = 0; i < count; i++) {
+    const start = base + b.readUInt32LE(o);
+    const end = start + b.readUInt32LE(o + 4);
+    const next = end + b[o + 8];
+    const kind = b[o + 9] as 0 | 1 | 2;
+    o += 10;
+    if (kind === KIND_RECORD) {
+      const n = b.readUInt16LE(o);
+      const id = b.toString('utf8', o + 2, o + 2 + n);
+      o += 2 + n;
+      const content = b.toString('hex', o, o + 32);
+      o += 32;
+      out.push({ start, end, next, kind, id, content });
+    } else if (kind === KIND_MALFORMED) {
+      const column = b.readUInt32LE(o);
+      const n = b.readUInt16LE(o + 4);
+      const message = b.toString('utf8', o + 6, o + 6 + n);
+      o += 6 + n;
+      out.push({ start, end, next, kind, column, message });
+    } else out.push({ start, end, next, kind });
+  }
+  if (o !== b.length) throw new Error('index block has trailing bytes');
+}
+
+// ---- reading and writing the index
+
+function parseTable(text: string): Table | null {
+  try {
+    const t = JSON.parse(text) as Table;
+    return t.format === FORMAT && Array.isArray(t.blocks) ? t : null;
+  } catch {
+    return null;
+  }
+}
+
+function readTable(dir: string): Table | null {
+  try {
+    return parseTable(readFileSync(join(dir, TABLE), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** The last index read or written in this process, with the table it came from (a command reads it twice: load, then erase). */
+let recent: { dir: string; table: string; index: FileIndex } | null = null;
+
+/** The index when it is present and matches the data file's current stat; null otherwise (stale, missing or damaged). */
+export function readIndex(dir: string, st: Stats): FileIndex | null {
+  let tableText: string;
+  try {
+    tableText = readFileSync(join(dir, TABLE), 'utf8');
+  } catch {
+    return null;
+  }
+  const t = parseTable(tableText);
+  if (!t || !sameStamp(t.stat, stampOf(st))) return null;
+  if (recent?.dir === dir && recent.table === tableText) return recent.index;
+  const index = readBlocks(dir, t);
+  if (index) recent = { dir, table: tableText, index };
+  return index;
+}
+
+function readBlocks(dir: string, t: Table): FileIndex | null {
+  const lines: IndexedLine[] = [];
+  try {
+    for (const b of t.blocks) {
+      const bytes = readFileSync(join(dir, b.file));
+      if (sha256Hex(bytes) !== b.sha256) return null;
+      const before = lines.length;
+      decodeBlock(bytes, b.base, lines);
+      if (lines.length - before !== b.lines || before + 1 !== b.firstLine) return null;
+    }
+  } catch {
+    return null;
+  }
+  return { bomLength: t.bomLength, lines };
+}
+
+function blockName(dir: string): (n: number) => string {
+  // Names never reused while an older table may still point at them: a counter past every existing one.
+  let next = 0;
+  try {
+    for (const f of readdirSync(dir)) {
+      const m = /^b(\d+)\.bin$/.exec(f);
+      if (m) next = Math.max(next, Number(m[1]) + 1);
+    }
+  } catch {
+    /* no folder yet */
+  }
+  return () => `b${next++}.bin`;
+}
+
+/**
+ * Writes the index of a data file whose stat is `st`: blocks that `reuse` names are kept as they
+ * are (their table entries may carry a new base and first line), the others written afresh; then
+ * the table; then every block file the table does not name is deleted.
+ */
+function writeIndex(dir: string, st: Stats, bomLength: number, blocks: readonly (BlockRef | { lines: readonly IndexedLine[]; base: number; firstLine: number })[]): void {
+  ensurePrivateDir(dir);
+  const name = blockName(dir);
+  const refs: BlockRef[] = blocks.map((b) => {
+    if ('file' in b) return b;
+    const bytes = encodeBlock(b.lines, b.base);
+    const file = name(0);
+    writeFileAtomic(join(dir, file), bytes);
+    return { file, base: b.base, firstLine: b.firstLine, lines: b.lines.length, sha256: sha256Hex(bytes) };
+  });
+  const table: Table = { format: FORMAT, stat: stampOf(st), bomLength, blocks: refs };
+  writeFileAtomic(join(dir, TABLE), JSON.stringify(table));
+  removeUnreferenced(dir, new Set(refs.map((r) => r.file)));
+}
+
+function removeUnreferenced(dir: string, keep: ReadonlySet<string>): void {
+  let removed = false;
+  for (const f of readdirSync(dir)) {
+    if (!/^b\d+\.bin$/.test(f) || keep.has(f)) continue;
+    writeStep('unlink', join(dir, f));
+    unlinkSync(join(dir, f));
+    removed = true;
+  }
+  if (removed) fsyncDir(dir);
+}
+
+/** Index lines from a full parse. */
+export function linesOfAnalysis(a: Analysis): IndexedLine[] {
+  const malformed = new Map(a.dataset.malformed.map((m) => [m.line, m] as const));
+  const contents = new Map(a.dataset.examples.map((e) => [e.id, contentHash(e.input)] as const));
+  return a.spans.map((s) => {
+    const id = a.lineIds[s.number];
+    if (id !== undefined) return { start: s.start, end: s.end, next: s.next, kind: KIND_RECORD, id, content: contents.get(id)! };
+    const m = malformed.get(s.number);
+    if (m) return { start: s.start, end: s.end, next: s.next, kind: KIND_MALFORMED, column: m.column, message: m.message };
+    return { start: s.start, end: s.end, next: s.next, kind: KIND_BLANK };
+  });
+}
+
+function chunk(lines: readonly IndexedLine[], firstLine = 1): { lines: IndexedLine[]; base: number; firstLine: number }[] {
+  const out = [];
+  for (let i = 0; i < lines.length; i += BLOCK_LINES) {
+    const part = lines.slice(i, i + BLOCK_LINES);
+    out.push({ lines: part, base: part[0].start, firstLine: firstLine + i });
+  }
+  return out;
+}
+
+/** Writes a fresh index for the data file (`st`: its stat before it was read; nothing is written if it changed meanwhile). */
+export function buildIndex(dir: string, path: string, st: Stats, analysis: Analysis): FileIndex {
+  const lines = linesOfAnalysis(analysis);
+  const now = statSync(path);
+  if (sameStamp(stampOf(now), stampOf(st))) writeIndex(dir, st, analysis.bomLength, chunk(lines));
+  return { bomLength: analysis.bomLength, lines };
+}
+
+/**
+ * After the data file was rewritten without the lines `gone` (1-based), with `st` its new stat:
+ * rewrites only the blocks that held them; later blocks get a new base and first line in the table.
+ */
+export function updateIndexAfterRemoval(dir: string, st: Stats, bomLength: number, gone: ReadonlySet<number>): void {
+  const t = readTable(dir);
+  if (!t) return;
+  let shiftBytes = 0;
+  let shiftLines = 0;
+  const blocks: (BlockRef | { lines: IndexedLine[]; base: number; firstLine: number })[] = [];
+  for (const b of t.blocks) {
+    const hit = [...gone].some((n) => n >= b.firstLine && n < b.firstLine + b.lines);
+    if (!hit) {
+      blocks.push({ ...b, base: b.base - shiftBytes, firstLine: b.firstLine - shiftLines });
+      continue;
+    }
+    const old: IndexedLine[] = [];
+    decodeBlock(readFileSync(join(dir, b.file)), b.base, old);
+    const kept: IndexedLine[] = [];
+    old.forEach((l, i) => {
+      if (gone.has(b.firstLine + i)) {
+        shiftBytes += l.next - l.start;
+        shiftLines++;
+      } else kept.push({ ...l, start: l.start - shiftBytes, end: l.end - shiftBytes, next: l.next - shiftBytes });
+    });
+    if (kept.length > 0) blocks.push({ lines: kept, base: kept[0].start, firstLine: b.firstLine - (shiftLines - (old.length - kept.length)) });
+  }
+  writeIndex(dir, st, bomLength, blocks);
+}
+
+// ---- the data set through the index
+
+/**
+ * The parsed data set built from the index: ids, multiplicities, line numbers and content hashes
+ * without parsing; an example's fields are parsed from its first line's bytes when first asked
+ * (the file is read once, on the first such access). `st` is the stat the index was checked
+ * against: a field asked for after the file changed fails loudly rather than return another
+ * line's text.
+ */
+export function datasetFromIndex(path: string, file: string, index: FileIndex, st: Stats): { dataset: ParsedDataset; contents: Map<string, string> } {
+  const groups = new Map<string, { first: IndexedLine; lines: number[] }>();
+  const malformed: MalformedLine[] = [];
+  index.lines.forEach((l, i) => {
+    if (l.kind === KIND_RECORD) {
+      const g = groups.get(l.id!);
+      if (g) g.lines.push(i + 1);
+      else groups.set(l.id!, { first: l, lines: [i + 1] });
+    } else if (l.kind === KIND_MALFORMED) malformed.push({ line: i + 1, column: l.column!, message: l.message! });
+  });
+  const stamp = stampOf(st);
+  let bytes: Buffer | null = null;
+  const source = (): Buffer => {
+    if (bytes) return bytes;
+    const changed = () => !sameStamp(stampOf(statSync(path)), stamp);
+    if (changed()) throw new UserError('the data file changed while it was being read; run the command again', 'unavailable');
+    const b = readWhole(path);
+    if (changed()) throw new UserError('the data file changed while it was being read; run the command again', 'unavailable');
+    bytes = b;
+    return b;
+  };
+  const examples: Example[] = [];
+  const contents = new Map<string, string>();
+  const duplicates: { id: string; lines: number[] }[] = [];
+  for (const [id, g] of groups) {
+    contents.set(id, g.first.content!);
+    examples.push(lazyExample(source, id, g.first, g.lines));
+    if (g.lines.length > 1) duplicates.push({ id, lines: g.lines });
+  }
+  return { dataset: { file, examples, malformed, duplicates }, contents };
+}
+
+function readWhole(path: string): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
+  try {
+    const b = Buffer.alloc(fstatSync(fd).size);
+    let got = 0;
+    while (got < b.length) {
+      const n = readSync(fd, b, got, b.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return b.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * An example whose fields are parsed from its line on first access. Prototype getters, not
+ * per-object ones (defining four accessors on each of 60k objects cost more than the parse it
+ * saves); toJSON gives the plain example, so JSON.stringify still sees every field.
+ */
+class LazyExample implements Example {
+  private fields: RecordFields | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly multiplicity: number,
+    readonly lines: readonly number[],
+    private readonly source: () => Buffer,
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
+
+  private read(): RecordFields {
+    if (this.fields) return this.fields;
+    const decoded = decodeLine(this.source().subarray(this.start, this.end));
+    const rec = decoded.ok ? readRecord(JSON.parse(decoded.text)) : null;
+    if (!rec?.ok) throw new UserError('the data file changed while it was being read; run the command again', 'unavailable');
+    this.fields = rec.fields;
+    return this.fields;
+  }
+
+  get input(): string {
+    return this.read().input;
+  }
+
+  get output(): string {
+    return this.read().output;
+  }
+
+  get label(): string | undefined {
+    return this.read().label;
+  }
+
+  get meta(): unknown {
+    return this.read().meta;
+  }
+
+  toJSON(): Example {
+    const f = this.read();
+    return {
+      id: this.id,
+      input: f.input,
+      output: f.output,
+      ...(f.label !== undefined ? { label: f.label } : {}),
+      ...('meta' in f ? { meta: f.meta } : {}),
+      multiplicity: this.multiplicity,
+      lines: this.lines,
+    };
+  }
+}
+
+function lazyExample(source: () => Buffer, id: string, line: IndexedLine, lines: number[]): Example {
+  return new LazyExample(id, lines.length, lines, source, line.start, line.end);
+}
+
+/** The spans of the index, for the byte-range rewrite. */
+export function spansOf(index: FileIndex): LineSpan[] {
+  return index.lines.map((l, i) => ({ number: i + 1, start: l.start, end: l.end, next: l.next }));
+}
+
+export function indexExists(dir: string): boolean {
+  return existsSync(join(dir, TABLE));
+}
+
+export { analyzeBytes };

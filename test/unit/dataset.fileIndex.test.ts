@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eraseFromDatasetFile, loadDataset, loadIndexedDataset } from '../../src/core/dataset/load';
+import { analyzeBytes, BLOCK_LINES, linesOfAnalysis, readIndex } from '../../src/core/dataset/fileIndex';
+import { removeExampleLines } from '../../src/core/dataset/jsonl';
+import { contentHash } from '../../src/core/embed/contentHash';
+
+const dirs: string[] = [];
+test.after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function setup(text: string | Buffer): { file: string; index: string } {
+  const d = mkdtempSync(join(tmpdir(), 'erase-dsindex-'));
+  dirs.push(d);
+  writeFileSync(join(d, 'data.jsonl'), text);
+  return { file: join(d, 'data.jsonl'), index: join(d, '.erase', 'dataset-index') };
+}
+
+/** A file with every kind of line: BOM, CRLF, blank, malformed, invalid UTF-8, duplicates, explicit ids, no final newline. */
+function awkward(n: number): Buffer {
+  const parts: Buffer[] = [Buffer.from([0xef, 0xbb, 0xbf])];
+  for (let i = 0; i < n; i++) {
+    const rec = i % 5 === 0 ? { id: `x${i}`, input: `explicit ${i} ünïcode`, output: 'o', label: 'l' } : { input: `plain text ${i % 97}`, output: 'o' };
+    parts.push(Buffer.from(JSON.stringify(rec) + (i % 7 === 0 ? '\r\n' : '\n')));
+    if (i % 1000 === 3) parts.push(Buffer.from('\n'));
+    if (i % 1000 === 4) parts.push(Buffer.from('{"input": broken\n'));
+    if (i % 1000 === 5) parts.push(Buffer.from([0x7b, 0xff, 0x7d, 0x0a]));
+  }
+  parts.push(Buffer.from(JSON.stringify({ id: 'last', input: 'the last line has no newline', output: 'o' })));
+  return Buffer.concat(parts);
+}
+
+function plain(ds: ReturnType<typeof loadDataset>) {
+  return {
+    examples: ds.examples.map((e) => ({ id: e.id, input: e.input, output: e.output, label: e.label, meta: e.meta, multiplicity: e.multiplicity, lines: [...e.lines] })),
+    malformed: ds.malformed,
+    duplicates: ds.duplicates,
+  };
+}
+
+test('the indexed data set equals a full parse; the index is trusted while the stat matches, rebuilt after an edit', () => {
+  const { file, index } = setup(awkward(300));
+  const first = loadIndexedDataset(file, index);
+  assert.equal(first.contents, null, 'the first load parses and writes the index');
+  assert.ok(readIndex(index, statSync(file)), 'the index matches the file');
+  const second = loadIndexedDataset(file, index);
+  assert.ok(second.contents, 'the second load comes from the index');
+  assert.deepEqual(plain(second.dataset), plain(loadDataset(file)));
+  assert.deepEqual(JSON.parse(JSON.stringify(second.dataset.examples)), JSON.parse(JSON.stringify(loadDataset(file).examples)), 'JSON sees every field');
+  for (const e of second.dataset.examples) assert.equal(second.contents!.get(e.id), contentHash(e.input));
+  appendFileSync(file, '\n' + JSON.stringify({ input: 'added by hand', output: 'o' }) + '\n');
+  assert.equal(readIndex(index, statSync(file)), null, 'a changed file does not match the index');
+  const third = loadIndexedDataset(file, index);
+  assert.equal(third.contents, null);
+  assert.ok(third.dataset.examples.some((e) => e.input === 'added by hand'));
+  assert.deepEqual(plain(loadIndexedDataset(file, index).dataset), plain(loadDataset(file)));
+});
+
+test('a damaged index block is not trusted', () => {
+  const { file, index } = setup(awkward(50));
+  loadIndexedDataset(file, index);
+  const block = readdirSync(index).find((f) => f.endsWith('.bin'))!;
+  const b = readFileSync(join(index, block));
+  b[20] ^= 1;
+  writeFileSync(join(index, block), b);
+  assert.equal(readIndex(index, statSync(file)), null);
+  assert.equal(loadIndexedDataset(file, index).contents, null, 'rebuilt');
+});
+
+test('erasing through the index copies byte ranges: same bytes as the parsing rewrite, only the touched blocks rewritten, nothing erased left in the index', () => {
+  const n = BLOCK_LINES * 2 + 500;
+  const bytes = awkward(n);
+  const { file, index } = setup(bytes);
+  const ds = loadIndexedDataset(file, index).dataset;
+  // Lines in the first and the last block, among them the last line (no newline).
+  const victims = ['x10', 'x25', `x${Math.floor((n - 10) / 5) * 5}`, 'last'].map((id) => ds.examples.find((e) => e.id === id)!);
+  const ids = new Set(victims.map((e) => e.id));
+  const texts = victims.map((e) => e.input);
+  const blocksBefore = new Set(readdirSync(index));
+  const expected = removeExampleLines(bytes, file, ids);
+  const r = eraseFromDatasetFile(file, ids, index);
+  assert.deepEqual(r.removedLines, expected.removedLines);
+  assert.ok(readFileSync(file).equals(Buffer.from(expected.bytes)), 'the file equals the parsing rewrite byte for byte');
+  const idx = readIndex(index, statSync(file));
+  assert.ok(idx, 'the index was updated to the new file');
+  assert.deepEqual(idx.lines, linesOfAnalysis(analyzeBytes(readFileSync(file), file)), 'the updated index equals a fresh one');
+  const blocksAfter = readdirSync(index);
+  const kept = blocksAfter.filter((f) => blocksBefore.has(f) && f.endsWith('.bin'));
+  assert.equal(kept.length, 1, `only the untouched middle block is kept as it was (${blocksAfter.join(' ')})`);
+  for (const f of blocksAfter) {
+    const b = readFileSync(join(index, f));
+    for (const id of ids) {
+      // As the block stores it: u16 length, then the id (so x10 is not found inside x105).
+      const named = Buffer.concat([Buffer.from([Buffer.byteLength(id) & 255, Buffer.byteLength(id) >> 8]), Buffer.from(id)]);
+      assert.ok(!b.includes(named) && !b.includes(Buffer.from(`"${id}"`)), `${f} still names an erased id`);
+    }
+    for (const t of texts) {
+      assert.ok(!b.includes(Buffer.from(contentHash(t), 'hex')), `${f} still holds an erased content hash`);
+      assert.ok(!b.includes(Buffer.from(contentHash(t))), `${f} still holds an erased content hash`);
+    }
+  }
+  assert.deepEqual(plain(loadIndexedDataset(file, index).dataset), plain(loadDataset(file)));
+  // Idempotent: again, nothing to remove and nothing written.
+  const st = statSync(file);
+  assert.deepEqual(eraseFromDatasetFile(file, ids, index).removedLines, []);
+  assert.equal(statSync(file).mtimeMs, st.mtimeMs);
+});
+
+test('erasing with a stale index (the file edited by hand) parses instead, and leaves a fresh index', () => {
+  const { file, index } = setup(awkward(250));
+  loadIndexedDataset(file, index);
+  appendFileSync(file, '\n' + JSON.stringify({ id: 'hand', input: 'added by hand', output: 'o' }) + '\n');
+  const before = readFileSync(file);
+  const dup = loadDataset(file).examples.find((e) => e.multiplicity > 1)!.id;
+  const ids = new Set(['x5', 'hand', dup]);
+  const expected = removeExampleLines(before, file, ids);
+  assert.equal(expected.removedLines.length >= 4, true);
+  eraseFromDatasetFile(file, ids, index);
+  assert.ok(readFileSync(file).equals(Buffer.from(expected.bytes)));
+  const idx = readIndex(index, statSync(file));
+  assert.ok(idx);
+  assert.ok(!idx.lines.some((l) => l.id !== undefined && ids.has(l.id)));
+  assert.deepEqual(idx.lines, linesOfAnalysis(analyzeBytes(readFileSync(file), file)));
+});
