@@ -12,17 +12,26 @@ import { Inspector } from './inspector';
 import { ClusterMap } from './map';
 import { Playground } from './playground';
 import { DeletionRequests } from './requests';
-import { command, on, saveState, start, vscodeApi } from './rpc';
+import { DuplicatesPanel } from './duplicates';
+import { ExampleList } from './exampleList';
+import { exportToFile } from './exporting';
+import { MapLegend } from './legend';
+import { MapSearch } from './search';
+import { command, on, request, saveState, start, vscodeApi } from './rpc';
 import { Tooltip, clearExampleCache } from './tooltip';
 
 const TABS = [
   ['map', 'Cluster map'],
+  ['list', 'Examples (list)'],
+  ['explore', 'Duplicates & outliers'],
   ['playground', 'Prompt playground'],
   ['requests', 'Deletion requests'],
   ['audit', 'Audit log'],
 ] as const;
 const saved = vscodeApi.getState();
-const state: SavedViewState = isSavedViewState(saved) ? saved : { tab: 'map', view: { x: 0, y: 0, scale: 1 }, selected: [], withExamples: true };
+const state: SavedViewState = isSavedViewState(saved)
+  ? saved
+  : { tab: 'map', view: { x: 0, y: 0, scale: 1 }, selected: [], withExamples: true, colorBy: 'cluster', hiddenClusters: [] };
 const persist = () => saveState(state);
 
 const app = byId('app');
@@ -43,6 +52,8 @@ function showTab(id: string): void {
   for (const [pid, p] of panels) p.classList.toggle('active', pid === id);
   for (const b of nav.querySelectorAll('button')) b.setAttribute('aria-selected', String(b.dataset.tab === id));
   if (id === 'playground') void playground.loadModels();
+  if (id === 'list') void exampleList.load();
+  if (id === 'explore') void duplicates.refresh();
 }
 
 // map + inspector
@@ -60,6 +71,8 @@ function forgetErased(ids: readonly string[]): void {
   Object.assign(state, withoutErased(state, ids));
   persist();
   playground.forget(gone); // first: it looks for the erased ids in its own list
+  search.forget(gone);
+  exampleList.forget(gone);
   for (const el of document.querySelectorAll<HTMLElement>('[data-id]')) if (gone.has(el.dataset.id ?? '')) el.remove();
   void inspector.show(state.selected);
 }
@@ -67,7 +80,16 @@ const onErased = (r: ReceiptView) => {
   forgetErased(r.erasedIds);
   status.dataset.lastErasure = r.requestId;
 };
-const inspector = new Inspector(inspectorRoot, onErased);
+const exportStatus = h('div', { id: 'export-status', class: 'muted', 'aria-live': 'polite' });
+const inspector = new Inspector(inspectorRoot, onErased, (ids) => void exportToFile({ kind: 'ids', ids }, exportStatus));
+/** Selects examples from a list (search hits, the list view, a near-duplicate group) and shows them in the inspector. */
+function selectExamples(ids: string[]): void {
+  map.select(ids);
+  state.selected = map.selectedIds();
+  persist();
+  void inspector.show(state.selected);
+  if (state.tab !== 'map') showTab('map');
+}
 const map = new ClusterMap(canvas, {
   onHover: (id, x, y) => void tooltip.show(id, x, y),
   onClick: () => undefined,
@@ -82,6 +104,38 @@ const map = new ClusterMap(canvas, {
   },
 });
 map.setView(state.view);
+const legend = new MapLegend(map, {
+  onHiddenChange: (hidden) => {
+    state.hiddenClusters = hidden;
+    persist();
+    map.setHiddenClusters(hidden);
+    legend.render();
+  },
+  onColorByChange: (mode) => {
+    state.colorBy = mode;
+    persist();
+    map.setColorBy(mode);
+  },
+  onExportCluster: (cluster) => void exportToFile({ kind: 'cluster', cluster }, exportStatus),
+});
+legend.restore(state.colorBy ?? 'cluster', state.hiddenClusters ?? []);
+map.setColorBy(legend.mode);
+map.setHiddenClusters(state.hiddenClusters ?? []);
+const search = new MapSearch({
+  onHits: (ids) => map.setHits(ids),
+  onSelect: selectExamples,
+  onExport: (ids) => void exportToFile({ kind: 'ids', ids }, exportStatus),
+});
+/** Cluster names for the legend and the list view (core's describe; refreshed with every map). */
+async function refreshClusterNames(): Promise<void> {
+  try {
+    const { clusters } = await request('describeClusters', {});
+    legend.setClusters(clusters);
+    exampleList.setClusters(clusters);
+  } catch {
+    legend.setClusters([]); // not clustered (yet): no names to show
+  }
+}
 panels
   .get('map')!
   .append(
@@ -91,10 +145,11 @@ panels
       h(
         'div',
         { class: 'map-wrap' },
+        search.el,
         canvas,
         h('div', { class: 'legend muted' }, 'drag: pan · wheel: zoom · click: select · ctrl+click: add · shift+drag: lasso · ★ = in the prompt'),
       ),
-      inspectorRoot,
+      h('div', { class: 'map-side' }, legend.el, inspectorRoot),
     ),
     tooltip.el,
   );
@@ -108,7 +163,7 @@ const clusterNow = h('vscode-button', { id: 'map-cluster' }, 'Cluster now');
 clusterNow.addEventListener('click', () => command('runCommand', { command: 'erase.cluster' }));
 const verify = h('vscode-button', { id: 'map-verify', secondary: true }, 'Verify exactness');
 verify.addEventListener('click', () => command('runCommand', { command: 'erase.verify' }));
-panels.get('map')!.prepend(h('div', { class: 'toolbar' }, clusterNow, verify, reset));
+panels.get('map')!.prepend(h('div', { class: 'toolbar' }, clusterNow, verify, reset), exportStatus);
 canvas.addEventListener('dblclick', () => {
   const id = canvas.dataset.hoverId;
   if (id) command('revealExample', { id });
@@ -117,6 +172,15 @@ canvas.addEventListener('dblclick', () => {
 const playground = new Playground(panels.get('playground')!);
 const requests = new DeletionRequests(panels.get('requests')!, onErased);
 const audit = new AuditLog(panels.get('audit')!);
+const exampleList = new ExampleList(panels.get('list')!, selectExamples);
+const duplicates = new DuplicatesPanel(panels.get('explore')!, {
+  onSelect: selectExamples,
+  onExport: (ids, statusEl) => void exportToFile({ kind: 'ids', ids }, statusEl),
+  onErased: (r) => {
+    onErased(r);
+    duplicates.invalidate();
+  },
+});
 
 function renderStatus(s: StatusView): void {
   const parts = s.dataFile
@@ -143,6 +207,11 @@ on('map', (m) => {
   state.selected = map.selectedIds(); // ids no longer in the data (erased elsewhere) drop out here
   persist();
   void inspector.show(state.selected);
+  legend.render();
+  void refreshClusterNames();
+  exampleList.invalidate(state.tab === 'list');
+  duplicates.invalidate();
+  if (state.tab === 'explore') void duplicates.refresh();
   app.dataset.state = 'ready';
 });
 on('erased', (p) => forgetErased(p.ids));
@@ -156,7 +225,10 @@ on('select', (p) => {
 });
 
 // Read-only hook for UI tests: where a point is drawn (no data, no actions).
-(window as unknown as { eraseWorkbenchTest: object }).eraseWorkbenchTest = { pointPosition: (id: string) => map.pointPosition(id) };
+(window as unknown as { eraseWorkbenchTest: object }).eraseWorkbenchTest = {
+  pointPosition: (id: string) => map.pointPosition(id),
+  pointColour: (id: string) => map.pointColour(id),
+};
 
 showTab(state.tab);
 void inspector.show([]);

@@ -13,9 +13,10 @@ import { revealExample } from '../reveal';
 import { eraseWithReceipt, executeRequestWithReceipt, matchingIds, refuseWhileDataFileDirty } from '../eraseFlow';
 import { confirmModal } from '../confirm';
 import { notifyFailure } from '../failures';
+import { describeForLegend, exampleRows, exportSelectionFlow, nearDuplicatesView, outliersView, searchForMap } from './explore';
 
 /** Requests that change the data set or its records: their failures are shown, not only logged. */
-const USER_ACTIONS: ReadonlySet<string> = new Set(['erase', 'runRequest', 'refuseRequest']);
+const USER_ACTIONS: ReadonlySet<string> = new Set(['erase', 'runRequest', 'refuseRequest', 'exportSelection']);
 
 export class WorkbenchRouter implements vscode.Disposable {
   private readonly streams = new Map<string, AbortController>();
@@ -59,7 +60,15 @@ export class WorkbenchRouter implements vscode.Disposable {
       log.warn(`webview request ${m.method} failed: ${msg}`);
       // The webview shows it in place too; an erasure's failure must also reach the user when the panel is hidden.
       if (USER_ACTIONS.has(m.method))
-        notifyFailure(m.method === 'refuseRequest' ? vscode.l10n.t('Refusing the request failed') : vscode.l10n.t('Erasure failed'), e, `webview request ${m.method}`);
+        notifyFailure(
+          m.method === 'refuseRequest'
+            ? vscode.l10n.t('Refusing the request failed')
+            : m.method === 'exportSelection'
+              ? vscode.l10n.t('Export failed')
+              : vscode.l10n.t('Erasure failed'),
+          e,
+          `webview request ${m.method}`,
+        );
       return this.reply({ kind: 'reply', id: m.id, ok: false, error: msg });
     }
   }
@@ -146,6 +155,18 @@ export class WorkbenchRouter implements vscode.Disposable {
         log.info(`refused deletion request ${record.requestId}`);
         return { record: requestView(record) };
       }
+      case 'describeClusters':
+        return describeForLegend(this.service);
+      case 'searchExamples':
+        return searchForMap(this.service, m.params);
+      case 'nearDuplicates':
+        return nearDuplicatesView(this.service, m.params);
+      case 'outliers':
+        return outliersView(this.service, m.params);
+      case 'listExamples':
+        return exampleRows(this.service);
+      case 'exportSelection':
+        return exportSelectionFlow(this.service, m.params);
     }
   }
 
