@@ -80,9 +80,10 @@ export class MapLegend {
         else this.hidden.add(c.index);
         this.cb.onHiddenChange([...this.hidden].sort((a, b) => a - b));
       });
-      const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+      // in label colouring a cluster has no colour of its own: no swatch
+      const swatch = byLabel ? null : h('span', { class: 'swatch', 'aria-hidden': 'true' });
       // CSSOM, not a style attribute: allowed by the CSP
-      swatch.style.backgroundColor = byLabel ? 'transparent' : colourOf(palette, ClusterMap.slot(c.index));
+      if (swatch) swatch.style.backgroundColor = colourOf(palette, ClusterMap.slot(c.index));
       const exportBtn = h('button', { class: 'link-button', id: `legend-export-${c.index}`, title: `Export cluster ${c.index} as JSONL` }, 'export');
       exportBtn.addEventListener('click', () => this.cb.onExportCluster(c.index));
       const mix = Object.keys(c.labels).length ? labelMix(c.labels) : '';
@@ -92,8 +93,7 @@ export class MapLegend {
         h('label', { for: `legend-toggle-${c.index}` }, toggle, swatch, h('span', { class: 'legend-index' }, `Cluster ${c.index}`)),
         h('span', { class: 'legend-keywords' }, c.keywords.join(', ')),
         h('span', { class: 'legend-size muted', title: 'rows (duplicates counted)' }, String(c.size)),
-        mix ? h('span', { class: 'legend-mix muted' }, mix) : null,
-        exportBtn,
+        h('div', { class: 'legend-sub' }, mix ? h('span', { class: 'legend-mix muted' }, mix) : null, exportBtn),
       );
     });
     const labels = byLabel

@@ -26,6 +26,8 @@ export class ClusterMap {
   /** Distinct labels in ascending order: a label's colour is its place here. */
   private labelOrder: string[] = [];
   private labelIndex = new Map<string, number>();
+  /** id → point index (hits and selections of thousands of ids are looked up per frame). */
+  private indexOf = new Map<string, number>();
   private rep = new Set<string>();
   private selected = new Set<string>();
   private bounds = { minX: 0, minY: 0, w: 1, h: 1 };
@@ -55,7 +57,8 @@ export class ClusterMap {
   setData(d: MapView): void {
     this.data = d;
     this.rep = new Set(d.representatives);
-    const ids = new Set(d.ids);
+    this.indexOf = new Map(d.ids.map((id, i) => [id, i] as const));
+    const ids = this.indexOf;
     for (const id of [...this.selected]) if (!ids.has(id)) this.selected.delete(id);
     let minX = Infinity,
       minY = Infinity,
@@ -96,7 +99,7 @@ export class ClusterMap {
   }
 
   select(ids: string[]): void {
-    this.selected = new Set(ids.filter((id) => this.data.ids.includes(id)));
+    this.selected = new Set(ids.filter((id) => this.indexOf.has(id)));
     this.publishSelection(false);
     this.draw();
   }
@@ -121,8 +124,7 @@ export class ClusterMap {
 
   /** Search hits: ringed on the map (ids not on the map are ignored). */
   setHits(ids: readonly string[]): void {
-    const known = new Set(this.data.ids);
-    this.hits = new Set(ids.filter((id) => known.has(id)));
+    this.hits = new Set(ids.filter((id) => this.indexOf.has(id)));
     this.publishCounts();
     this.draw();
   }
@@ -158,7 +160,7 @@ export class ClusterMap {
 
   /** The colour a point is filled with, or undefined when it is hidden (for UI tests and tools). */
   pointColour(id: string): string | undefined {
-    const i = this.data.ids.indexOf(id);
+    const i = this.indexOf.get(id) ?? -1;
     if (i < 0 || !this.visible(i)) return undefined;
     return colourOf(themePalette(), this.colourSlot(i));
   }
@@ -386,7 +388,7 @@ export class ClusterMap {
     ctx.strokeStyle = palette.hit;
     ctx.beginPath();
     for (const id of this.hits) {
-      const i = this.data.ids.indexOf(id);
+      const i = this.indexOf.get(id) ?? -1;
       if (i < 0 || !this.visible(i)) continue;
       const [x, y] = this.toScreen(i);
       ctx.moveTo(x + r + 5, y);
