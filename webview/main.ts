@@ -74,20 +74,33 @@ function forgetErased(ids: readonly string[]): void {
   search.forget(gone);
   exampleList.forget(gone);
   for (const el of document.querySelectorAll<HTMLElement>('[data-id]')) if (gone.has(el.dataset.id ?? '')) el.remove();
-  void inspector.show(state.selected);
+  void showInspector(state.selected);
 }
 const onErased = (r: ReceiptView) => {
   forgetErased(r.erasedIds);
   status.dataset.lastErasure = r.requestId;
 };
 const exportStatus = h('div', { id: 'export-status', class: 'muted', 'aria-live': 'polite' });
-const inspector = new Inspector(inspectorRoot, onErased, (ids) => void exportToFile({ kind: 'ids', ids }, exportStatus));
+const inspector = new Inspector(
+  inspectorRoot,
+  onErased,
+  (ids) => void exportToFile({ kind: 'ids', ids }, exportStatus),
+  () => {
+    requests.useSelection();
+    showTab('requests');
+  },
+);
+/** Shows the selection in the inspector and offers it to the deletion-request form. */
+function showInspector(ids: string[]): Promise<void> {
+  requests.setSelection(ids);
+  return inspector.show(ids);
+}
 /** Selects examples from a list (search hits, the list view, a near-duplicate group) and shows them in the inspector. */
 function selectExamples(ids: string[]): void {
   map.select(ids);
   state.selected = map.selectedIds();
   persist();
-  void inspector.show(state.selected);
+  void showInspector(state.selected);
   if (state.tab !== 'map') showTab('map');
 }
 const map = new ClusterMap(canvas, {
@@ -96,7 +109,7 @@ const map = new ClusterMap(canvas, {
   onSelect: (ids) => {
     state.selected = ids;
     persist();
-    void inspector.show(ids);
+    void showInspector(ids);
   },
   onViewChange: (v) => {
     state.view = { ...v };
@@ -206,7 +219,7 @@ on('map', (m) => {
   map.setData(m);
   state.selected = map.selectedIds(); // ids no longer in the data (erased elsewhere) drop out here
   persist();
-  void inspector.show(state.selected);
+  void showInspector(state.selected);
   legend.render();
   void refreshClusterNames();
   exampleList.invalidate(state.tab === 'list');
@@ -221,7 +234,7 @@ on('select', (p) => {
   map.select(p.ids);
   state.selected = map.selectedIds();
   persist();
-  void inspector.show(state.selected);
+  void showInspector(state.selected);
 });
 
 // Read-only hook for UI tests: where a point is drawn (no data, no actions).
@@ -231,5 +244,5 @@ on('select', (p) => {
 };
 
 showTab(state.tab);
-void inspector.show([]);
+void showInspector([]);
 start();

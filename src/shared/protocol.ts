@@ -126,7 +126,8 @@ export interface NewRequestParams {
   requester: string;
   subjectRef?: string;
   reason?: string;
-  match: { kind: 'text' | 'regex'; value: string; ignoreCase: boolean };
+  /** A text or pattern, or the examples selected in the workbench (search hits, a lasso, a group). */
+  match: { kind: 'text' | 'regex'; value: string; ignoreCase: boolean } | { kind: 'ids'; ids: string[] };
   deadlineDays?: number;
 }
 
@@ -230,7 +231,8 @@ const paramGuards = {
       requester: isNonEmptyString,
       subjectRef: optional(isString),
       reason: optional(isString),
-      match: object({ kind: oneOf('text', 'regex'), value: isNonEmptyString, ignoreCase: isBoolean }),
+      match: (v: unknown): v is NewRequestParams['match'] =>
+        object({ kind: oneOf('text', 'regex'), value: isNonEmptyString, ignoreCase: isBoolean })(v) || object({ kind: oneOf('ids'), ids: nonEmpty(arrayOf(isId, MAX_IDS)) })(v),
       deadlineDays: optional((v: unknown): v is number => isInt(v) && v >= 1 && v <= 3650),
     }),
     previewRequest: object({ requestId: isId }),

@@ -263,6 +263,25 @@ let page;
       fs.rmSync(want);
     });
 
+    await check('search hits selected become a deletion request by ids, previewed before anything is erased', async () => {
+      await searchFor('text', 'triumph of imagination');
+      await wv.locator('#map[data-hit-count="1"]').waitFor({ timeout: 5000 });
+      await wv.locator('#search-select-all').click();
+      await wv.locator('#inspector[data-count="1"]').waitFor({ timeout: 5000 });
+      await wv.locator('#inspector-request').click();
+      await wv.locator('#tab-requests[aria-selected="true"]').waitFor({ timeout: 5000 });
+      assert((await wv.locator('#dr-kind').inputValue()) === 'selection', 'the form matches the selection');
+      await setValue('#dr-requester', 'ui explorer');
+      await wv.locator('#dr-create').click();
+      await wv.locator('#dr-preview[data-count="1"]').waitFor({ timeout: 10000 });
+      const texts = await wv.locator('#dr-preview-list .ex-input').allTextContents();
+      assert(JSON.stringify(texts) === JSON.stringify(['a triumph of imagination']), `preview ${JSON.stringify(texts)}`);
+      assert((await canvas.getAttribute('data-point-count')) === String(N_EXAMPLES), 'nothing erased');
+      await page.screenshot({ path: path.join(OUT, '17b-request-from-hits.png') });
+      await wv.locator('#dr-preview-close').click();
+      await wv.locator('#tab-map').click();
+    });
+
     await check('search by regex and by meaning match the CLI; a refused pattern is a one-line error', async () => {
       await searchFor('regex', 'flat|boring');
       const rx = cli('search', '--regex', 'flat|boring', '--ignore-case').hits.map((x) => x.id);

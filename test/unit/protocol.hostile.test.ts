@@ -133,3 +133,21 @@ test('keys named like Object.prototype members are unknown keys, not known ones'
       assert.equal(parseWebviewMessage(raw).ok, false, `${method} with ${key}`);
     }
 });
+
+test('a deletion request matches a text, a pattern or the selected ids, never a mix', () => {
+  const create = (match: unknown) => ({ requester: 'dpo', match });
+  assert.equal(accepted('createRequest', create({ kind: 'text', value: 'acme', ignoreCase: true })), true);
+  assert.equal(accepted('createRequest', create({ kind: 'ids', ids: ['a', 'b'] })), true);
+  assert.equal(accepted('createRequest', create({ kind: 'ids', ids: ids(200_000) })), true, 'a request may cover more than the inspector lists');
+  for (const bad of [
+    { kind: 'ids', ids: [] },
+    { kind: 'ids', ids: [''] },
+    { kind: 'ids', ids: ids(200_001) },
+    { kind: 'ids', ids: ['a'], value: 'acme', ignoreCase: true },
+    { kind: 'text', ids: ['a'] },
+    { kind: 'text', value: 'acme', ignoreCase: true, ids: ['a'] },
+    { kind: 'ids', value: 'a', ignoreCase: false },
+    { kind: 'all' },
+  ])
+    assert.equal(accepted('createRequest', create(bad)), false, JSON.stringify(bad).slice(0, 80));
+});

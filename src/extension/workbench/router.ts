@@ -133,7 +133,9 @@ export class WorkbenchRouter implements vscode.Disposable {
             requester: p.requester,
             subjectRef: p.subjectRef || undefined,
             reason: p.reason || undefined,
-            match: { kind: p.match.kind, value: p.match.value, ignoreCase: p.match.ignoreCase },
+            ...(p.match.kind === 'ids'
+              ? { match: { kind: 'ids' as const }, ids: p.match.ids }
+              : { match: { kind: p.match.kind, value: p.match.value, ignoreCase: p.match.ignoreCase } }),
             deadlineDays: p.deadlineDays,
           }),
         );
