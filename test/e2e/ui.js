@@ -76,6 +76,17 @@ function labelFixtureCopy() {
   });
   fs.writeFileSync(file, out.join('\n'));
 }
+/** [id, label] of every labelled example in the data file. */
+function labelledIds() {
+  const out = [];
+  for (const line of fs.readFileSync(path.join(FOLDER, 'data.jsonl'), 'utf8').split('\n')) {
+    try {
+      const r = JSON.parse(line);
+      if (typeof r.id === 'string' && typeof r.label === 'string') out.push([r.id, r.label]);
+    } catch {}
+  }
+  return out;
+}
 /** Distinct labelled examples per label in the data file (what the label legend must count). */
 function labelCounts() {
   const seen = new Map();
@@ -202,8 +213,14 @@ let page;
       const expected = labelCounts();
       const sorted = (o) => JSON.stringify(Object.entries(o).sort());
       assert(sorted(legend) === sorted(expected) && Object.keys(legend).length === 3, `label legend ${JSON.stringify(legend)}, data ${JSON.stringify(expected)}`);
-      const [pos1, pos2, neg1, neg2] = await Promise.all(['pos-1', 'pos-2', 'neg-1', 'neg-2'].map(colourOf));
-      assert(pos1 && pos1 === pos2 && neg1 === neg2 && pos1 !== neg1, `colours ${pos1} ${pos2} ${neg1} ${neg2}`);
+      // every labelled point has its label's colour (labels span several clusters), and labels differ
+      const colours = {};
+      for (const [id, label] of labelledIds()) (colours[label] ??= new Set()).add(await colourOf(id));
+      const perLabel = Object.entries(colours).map(([l, set]) => [l, [...set]]);
+      assert(
+        perLabel.length === 2 && perLabel.every(([, c]) => c.length === 1 && c[0]) && perLabel[0][1][0] !== perLabel[1][1][0],
+        `colours per label ${JSON.stringify(perLabel)}`,
+      );
       await page.screenshot({ path: path.join(OUT, '14-colour-by-label.png') });
       await wv.locator('#map-color-by').selectOption('cluster');
       await wv.locator('#map[data-color-by="cluster"]').waitFor({ timeout: 5000 });
