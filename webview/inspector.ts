@@ -11,6 +11,8 @@ export class Inspector {
   constructor(
     private readonly root: HTMLElement,
     private readonly onErased: (r: ReceiptView) => void,
+    private readonly onExport?: (ids: string[]) => void,
+    private readonly onRequest?: () => void,
   ) {}
 
   async show(ids: string[]): Promise<void> {
@@ -42,13 +44,19 @@ export class Inspector {
     }
     const reveal = h('vscode-button', { secondary: true, id: 'inspector-reveal' }, 'Reveal in file');
     reveal.addEventListener('click', () => command('revealExample', { id: this.ids[0] }));
+    // The whole selection (not only the listed part) is exported: core copies the lines, nothing is erased.
+    const exportBtn = h('vscode-button', { secondary: true, id: 'inspector-export' }, `Export ${ids.length}…`);
+    exportBtn.addEventListener('click', () => this.onExport?.([...this.ids]));
+    // Any number of examples: a deletion request records who asked and previews them before Run.
+    const requestBtn = h('vscode-button', { secondary: true, id: 'inspector-request' }, 'Deletion request…');
+    requestBtn.addEventListener('click', () => this.onRequest?.());
     // Only what is listed can be erased from here: the host refuses more ids than the list shows.
     const tooMany = ids.length > MAX_ERASE_IDS;
     const erase = h('vscode-button', { id: 'inspector-erase', disabled: tooMany }, `Erase ${ids.length} example${ids.length > 1 ? 's' : ''}…`);
     if (!tooMany) erase.addEventListener('click', () => this.confirm());
     replaceChildren(
       this.root,
-      h('div', { class: 'toolbar' }, erase, reveal),
+      h('div', { class: 'toolbar' }, erase, reveal, this.onExport ? exportBtn : null, this.onRequest ? requestBtn : null),
       tooMany
         ? h('p', { class: 'muted' }, `showing ${MAX_ERASE_IDS} of ${ids.length}; select at most ${MAX_ERASE_IDS} to erase them here, or record a deletion request for more`)
         : null,

@@ -15,12 +15,19 @@ import { Inspector } from './inspector';
 import { ClusterMap } from './map';
 import { Playground } from './playground';
 import { DeletionRequests } from './requests';
-import { command, on, saveState, start, vscodeApi } from './rpc';
+import { DuplicatesPanel } from './duplicates';
+import { ExampleList } from './exampleList';
+import { exportToFile } from './exporting';
+import { MapLegend } from './legend';
+import { MapSearch } from './search';
+import { command, on, request, saveState, start, vscodeApi } from './rpc';
 import { Tooltip, clearExampleCache } from './tooltip';
 
 const TABS = [
   ['dashboard', 'Dashboard'],
   ['map', 'Cluster map'],
+  ['list', 'Examples (list)'],
+  ['explore', 'Duplicates & outliers'],
   ['playground', 'Prompt playground'],
   ['requests', 'Deletion requests'],
   ['audit', 'Audit log'],
@@ -28,7 +35,9 @@ const TABS = [
   ['cost', 'Unlearning cost'],
 ] as const;
 const saved = vscodeApi.getState();
-const state: SavedViewState = isSavedViewState(saved) ? saved : { tab: 'dashboard', view: { x: 0, y: 0, scale: 1 }, selected: [], withExamples: true };
+const state: SavedViewState = isSavedViewState(saved)
+  ? saved
+  : { tab: 'dashboard', view: { x: 0, y: 0, scale: 1 }, selected: [], withExamples: true, colorBy: 'cluster', hiddenClusters: [] };
 const persist = () => saveState(state);
 
 const app = byId('app');
@@ -51,6 +60,8 @@ function showTab(id: string): void {
   if (id === 'playground') void playground.loadModels();
   if (id === 'cost') void cost.load();
   if (id === 'dashboard') void dashboard.refresh(); // deadlines pass and the CLI may have changed things: read afresh
+  if (id === 'list') void exampleList.load();
+  if (id === 'explore') void duplicates.refresh();
 }
 
 // map + inspector
@@ -68,21 +79,45 @@ function forgetErased(ids: readonly string[]): void {
   Object.assign(state, withoutErased(state, ids));
   persist();
   playground.forget(gone); // first: it looks for the erased ids in its own list
+  search.forget(gone);
+  exampleList.forget(gone);
   for (const el of document.querySelectorAll<HTMLElement>('[data-id]')) if (gone.has(el.dataset.id ?? '')) el.remove();
-  void inspector.show(state.selected);
+  void showInspector(state.selected);
 }
 const onErased = (r: ReceiptView) => {
   forgetErased(r.erasedIds);
   status.dataset.lastErasure = r.requestId;
 };
-const inspector = new Inspector(inspectorRoot, onErased);
+const exportStatus = h('div', { id: 'export-status', class: 'muted', 'aria-live': 'polite' });
+const inspector = new Inspector(
+  inspectorRoot,
+  onErased,
+  (ids) => void exportToFile({ kind: 'ids', ids }, exportStatus),
+  () => {
+    requests.useSelection();
+    showTab('requests');
+  },
+);
+/** Shows the selection in the inspector and offers it to the deletion-request form. */
+function showInspector(ids: string[]): Promise<void> {
+  requests.setSelection(ids);
+  return inspector.show(ids);
+}
+/** Selects examples from a list (search hits, the list view, a near-duplicate group) and shows them in the inspector. */
+function selectExamples(ids: string[]): void {
+  map.select(ids);
+  state.selected = map.selectedIds();
+  persist();
+  void showInspector(state.selected);
+  if (state.tab !== 'map') showTab('map');
+}
 const map = new ClusterMap(canvas, {
   onHover: (id, x, y) => void tooltip.show(id, x, y),
   onClick: () => undefined,
   onSelect: (ids) => {
     state.selected = ids;
     persist();
-    void inspector.show(ids);
+    void showInspector(ids);
   },
   onViewChange: (v) => {
     state.view = { ...v };
@@ -90,6 +125,38 @@ const map = new ClusterMap(canvas, {
   },
 });
 map.setView(state.view);
+const legend = new MapLegend(map, {
+  onHiddenChange: (hidden) => {
+    state.hiddenClusters = hidden;
+    persist();
+    map.setHiddenClusters(hidden);
+    legend.render();
+  },
+  onColorByChange: (mode) => {
+    state.colorBy = mode;
+    persist();
+    map.setColorBy(mode);
+  },
+  onExportCluster: (cluster) => void exportToFile({ kind: 'cluster', cluster }, exportStatus),
+});
+legend.restore(state.colorBy ?? 'cluster', state.hiddenClusters ?? []);
+map.setColorBy(legend.mode);
+map.setHiddenClusters(state.hiddenClusters ?? []);
+const search = new MapSearch({
+  onHits: (ids) => map.setHits(ids),
+  onSelect: selectExamples,
+  onExport: (ids) => void exportToFile({ kind: 'ids', ids }, exportStatus),
+});
+/** Cluster names for the legend and the list view (core's describe; refreshed with every map). */
+async function refreshClusterNames(): Promise<void> {
+  try {
+    const { clusters } = await request('describeClusters', {});
+    legend.setClusters(clusters);
+    exampleList.setClusters(clusters);
+  } catch {
+    legend.setClusters([]); // not clustered (yet): no names to show
+  }
+}
 panels
   .get('map')!
   .append(
@@ -99,10 +166,11 @@ panels
       h(
         'div',
         { class: 'map-wrap' },
+        search.el,
         canvas,
         h('div', { class: 'legend muted' }, 'drag: pan · wheel: zoom · click: select · ctrl+click: add · shift+drag: lasso · ★ = in the prompt'),
       ),
-      inspectorRoot,
+      h('div', { class: 'map-side' }, legend.el, inspectorRoot),
     ),
     tooltip.el,
   );
@@ -116,7 +184,7 @@ const clusterNow = h('vscode-button', { id: 'map-cluster' }, 'Cluster now');
 clusterNow.addEventListener('click', () => command('runCommand', { command: 'erase.cluster' }));
 const verify = h('vscode-button', { id: 'map-verify', secondary: true }, 'Verify exactness');
 verify.addEventListener('click', () => command('runCommand', { command: 'erase.verify' }));
-panels.get('map')!.prepend(h('div', { class: 'toolbar' }, clusterNow, verify, reset));
+panels.get('map')!.prepend(h('div', { class: 'toolbar' }, clusterNow, verify, reset), exportStatus);
 canvas.addEventListener('dblclick', () => {
   const id = canvas.dataset.hoverId;
   if (id) command('revealExample', { id });
@@ -128,6 +196,15 @@ const audit = new AuditLog(panels.get('audit')!);
 const cost = new UnlearningCost(panels.get('cost')!);
 const dashboard = new Dashboard(panels.get('dashboard')!, { showTab });
 new Evaluate(panels.get('evaluate')!);
+const exampleList = new ExampleList(panels.get('list')!, selectExamples);
+const duplicates = new DuplicatesPanel(panels.get('explore')!, {
+  onSelect: selectExamples,
+  onExport: (ids, statusEl) => void exportToFile({ kind: 'ids', ids }, statusEl),
+  onErased: (r) => {
+    onErased(r);
+    duplicates.invalidate();
+  },
+});
 
 function renderStatus(s: StatusView): void {
   const parts = s.dataFile
@@ -153,7 +230,12 @@ on('map', (m) => {
   map.setData(m);
   state.selected = map.selectedIds(); // ids no longer in the data (erased elsewhere) drop out here
   persist();
-  void inspector.show(state.selected);
+  void showInspector(state.selected);
+  legend.render();
+  void refreshClusterNames();
+  exampleList.invalidate(state.tab === 'list');
+  duplicates.invalidate();
+  if (state.tab === 'explore') void duplicates.refresh();
   app.dataset.state = 'ready';
 });
 on('erased', (p) => forgetErased(p.ids));
@@ -167,12 +249,15 @@ on('select', (p) => {
   map.select(p.ids);
   state.selected = map.selectedIds();
   persist();
-  void inspector.show(state.selected);
+  void showInspector(state.selected);
 });
 
 // Read-only hook for UI tests: where a point is drawn (no data, no actions).
-(window as unknown as { eraseWorkbenchTest: object }).eraseWorkbenchTest = { pointPosition: (id: string) => map.pointPosition(id) };
+(window as unknown as { eraseWorkbenchTest: object }).eraseWorkbenchTest = {
+  pointPosition: (id: string) => map.pointPosition(id),
+  pointColour: (id: string) => map.pointColour(id),
+};
 
 showTab(state.tab);
-void inspector.show([]);
+void showInspector([]);
 start();

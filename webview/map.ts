@@ -1,7 +1,13 @@
 // The cluster map: Canvas2D scatter for tens of thousands of points, pan (drag), zoom (wheel),
 // hover (nearest point via a uniform grid), click (reveal), lasso (shift+drag) selection.
-// The point count and selection size are exposed as data attributes for tests and tools.
+// Colour by cluster or by label; hidden clusters are neither drawn nor hit-tested; search hits are
+// ringed; while a selection (or else a search) is active, the other points stay visible, dimmed.
+// Counts and settings are exposed as data attributes for tests and tools.
 import type { MapView } from '../src/shared/protocol';
+
+export type ColorBy = 'cluster' | 'label';
+/** The label legend's entry for examples without a label. */
+export const NO_LABEL = null;
 
 export interface MapCallbacks {
   onHover(id: string | undefined, clientX: number, clientY: number): void;
@@ -13,7 +19,15 @@ export interface MapCallbacks {
 const GRID = 64;
 
 export class ClusterMap {
-  private data: MapView = { ids: [], x: [], y: [], cluster: [], representatives: [] };
+  private data: MapView = { ids: [], x: [], y: [], cluster: [], representatives: [], labels: [] };
+  private hidden = new Set<number>();
+  private colorBy: ColorBy = 'cluster';
+  private hits = new Set<string>();
+  /** Distinct labels in ascending order: a label's colour is its place here. */
+  private labelOrder: string[] = [];
+  private labelIndex = new Map<string, number>();
+  /** id → point index (hits and selections of thousands of ids are looked up per frame). */
+  private indexOf = new Map<string, number>();
   private rep = new Set<string>();
   private selected = new Set<string>();
   private bounds = { minX: 0, minY: 0, w: 1, h: 1 };
@@ -43,7 +57,8 @@ export class ClusterMap {
   setData(d: MapView): void {
     this.data = d;
     this.rep = new Set(d.representatives);
-    const ids = new Set(d.ids);
+    this.indexOf = new Map(d.ids.map((id, i) => [id, i] as const));
+    const ids = this.indexOf;
     for (const id of [...this.selected]) if (!ids.has(id)) this.selected.delete(id);
     let minX = Infinity,
       minY = Infinity,
@@ -67,8 +82,12 @@ export class ClusterMap {
       if (list) list.push(i);
       else this.grid.set(key, [i]);
     }
+    this.labelOrder = [...new Set(d.labels.filter((l): l is string => l !== null))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.labelIndex = new Map(this.labelOrder.map((l, j) => [l, j] as const));
+    for (const id of [...this.hits]) if (!ids.has(id)) this.hits.delete(id);
     this.canvas.dataset.pointCount = String(d.ids.length);
     this.canvas.dataset.clusterCount = String(new Set(d.cluster).size);
+    this.publishCounts();
     this.hoverIndex = -1;
     this.publishSelection(false);
     this.draw();
@@ -80,13 +99,86 @@ export class ClusterMap {
   }
 
   select(ids: string[]): void {
-    this.selected = new Set(ids.filter((id) => this.data.ids.includes(id)));
+    this.selected = new Set(ids.filter((id) => this.indexOf.has(id)));
     this.publishSelection(false);
     this.draw();
   }
 
   selectedIds(): string[] {
     return [...this.selected];
+  }
+
+  /** Clusters not drawn and not hit-tested. */
+  setHiddenClusters(clusters: readonly number[]): void {
+    this.hidden = new Set(clusters);
+    if (this.hoverIndex >= 0 && !this.visible(this.hoverIndex)) this.setHover(-1, 0, 0);
+    this.publishCounts();
+    this.draw();
+  }
+
+  setColorBy(mode: ColorBy): void {
+    this.colorBy = mode;
+    this.canvas.dataset.colorBy = mode;
+    this.draw();
+  }
+
+  /** Search hits: ringed on the map (ids not on the map are ignored). */
+  setHits(ids: readonly string[]): void {
+    this.hits = new Set(ids.filter((id) => this.indexOf.has(id)));
+    this.publishCounts();
+    this.draw();
+  }
+
+  /** Each label with its number of points (ascending; the unlabelled last, as null), for the legend. */
+  labelCounts(): { label: string | null; points: number }[] {
+    const counts = new Array<number>(this.labelOrder.length).fill(0);
+    let none = 0;
+    for (const l of this.data.labels) {
+      if (l === null) none++;
+      else counts[this.labelIndex.get(l)!]++;
+    }
+    const out: { label: string | null; points: number }[] = this.labelOrder.map((label, j) => ({ label, points: counts[j] }));
+    if (none) out.push({ label: NO_LABEL, points: none });
+    return out;
+  }
+
+  /** Points per cluster on the map (distinct examples: a duplicated line is one point). */
+  clusterPoints(): Map<number, number> {
+    const m = new Map<number, number>();
+    for (const c of this.data.cluster) m.set(c, (m.get(c) ?? 0) + 1);
+    return m;
+  }
+
+  /** The palette slot of a cluster or a label (−1: the muted colour of unassigned / unlabelled points). */
+  static slot(index: number): number {
+    return index < 0 ? -1 : index % CLUSTER_COLOURS.length;
+  }
+
+  labelSlot(label: string | null): number {
+    return label === null ? -1 : ClusterMap.slot(this.labelIndex.get(label) ?? -1);
+  }
+
+  /** The colour a point is filled with, or undefined when it is hidden (for UI tests and tools). */
+  pointColour(id: string): string | undefined {
+    const i = this.indexOf.get(id) ?? -1;
+    if (i < 0 || !this.visible(i)) return undefined;
+    return colourOf(themePalette(), this.colourSlot(i));
+  }
+
+  private visible(i: number): boolean {
+    return !this.hidden.has(this.data.cluster[i]);
+  }
+
+  private colourSlot(i: number): number {
+    return this.colorBy === 'label' ? this.labelSlot(this.data.labels[i] ?? null) : ClusterMap.slot(this.data.cluster[i]);
+  }
+
+  private publishCounts(): void {
+    let visible = 0;
+    for (let i = 0; i < this.data.ids.length; i++) if (this.visible(i)) visible++;
+    this.canvas.dataset.visibleCount = String(visible);
+    this.canvas.dataset.hitCount = String(this.hits.size);
+    this.canvas.dataset.hiddenClusters = [...this.hidden].sort((a, b) => a - b).join(',');
   }
 
   /** Position of a point relative to the canvas (for UI tests and tools). */
@@ -137,6 +229,7 @@ export class ClusterMap {
     for (let cy = Math.floor(c0 / GRID); cy <= Math.floor(c1 / GRID); cy++) {
       for (let cx = c0 % GRID; cx <= c1 % GRID; cx++) {
         for (const i of this.grid.get(cy * GRID + cx) ?? []) {
+          if (!this.visible(i)) continue;
           const [px, py] = this.toScreen(i);
           const d = (px - sx) ** 2 + (py - sy) ** 2;
           if (d <= bestD) {
@@ -200,6 +293,7 @@ export class ClusterMap {
       if (poly.length > 2) {
         const ids: string[] = [];
         for (let i = 0; i < this.data.ids.length; i++) {
+          if (!this.visible(i)) continue;
           const [px, py] = this.toScreen(i);
           if (inside(px, py, poly)) ids.push(this.data.ids[i]);
         }
@@ -267,27 +361,44 @@ export class ClusterMap {
     const palette = themePalette();
     const n = this.data.ids.length;
     const r = n > 20000 ? 1.5 : n > 2000 ? 2.5 : 4;
-    // batch by colour: one fill per cluster keeps 50k points well under a frame
-    const byColour = new Map<number, number[]>();
+    // The emphasised points: the selection when there is one, else the search hits; the rest is dimmed.
+    const emphasised = this.selected.size ? this.selected : this.hits.size ? this.hits : null;
+    // batch by colour (dimmed first, so emphasised points draw on top): one fill per colour keeps 50k points well under a frame
+    const batches = new Map<number, number[]>();
     for (let i = 0; i < n; i++) {
-      const c = this.data.cluster[i] < 0 ? -1 : this.data.cluster[i] % palette.length;
-      const list = byColour.get(c);
+      if (!this.visible(i)) continue;
+      const dim = emphasised !== null && !emphasised.has(this.data.ids[i]);
+      const key = (dim ? 0 : 1000) + this.colourSlot(i) + 1;
+      const list = batches.get(key);
       if (list) list.push(i);
-      else byColour.set(c, [i]);
+      else batches.set(key, [i]);
     }
-    for (const [c, list] of byColour) {
-      ctx.fillStyle = c < 0 ? palette.muted : palette[c];
+    for (const key of [...batches.keys()].sort((a, b) => a - b)) {
+      ctx.globalAlpha = key < 1000 ? 0.22 : 1;
+      ctx.fillStyle = colourOf(palette, (key % 1000) - 1);
       ctx.beginPath();
-      for (const i of list) {
+      for (const i of batches.get(key)!) {
         const [x, y] = this.toScreen(i);
         ctx.rect(x - r, y - r, 2 * r, 2 * r);
       }
       ctx.fill();
     }
+    ctx.globalAlpha = 1;
     ctx.lineWidth = 2;
+    ctx.strokeStyle = palette.hit;
+    ctx.beginPath();
+    for (const id of this.hits) {
+      const i = this.indexOf.get(id) ?? -1;
+      if (i < 0 || !this.visible(i)) continue;
+      const [x, y] = this.toScreen(i);
+      ctx.moveTo(x + r + 5, y);
+      ctx.arc(x, y, r + 5, 0, Math.PI * 2);
+    }
+    ctx.stroke();
     ctx.strokeStyle = palette.fg;
     for (let i = 0; i < n; i++) {
       const id = this.data.ids[i];
+      if (!this.visible(i)) continue;
       if (!this.rep.has(id) && !this.selected.has(id) && i !== this.hoverIndex) continue;
       const [x, y] = this.toScreen(i);
       ctx.strokeStyle = this.selected.has(id) ? palette.focus : palette.fg;
@@ -330,26 +441,34 @@ function star(ctx: CanvasRenderingContext2D, x: number, y: number, r: number): v
   ctx.closePath();
 }
 
-type Palette = string[] & { fg: string; focus: string; muted: string };
+const CLUSTER_COLOURS = [
+  '--vscode-charts-blue',
+  '--vscode-charts-orange',
+  '--vscode-charts-green',
+  '--vscode-charts-purple',
+  '--vscode-charts-red',
+  '--vscode-charts-yellow',
+  '--vscode-terminal-ansiCyan',
+  '--vscode-terminal-ansiMagenta',
+];
+type Palette = string[] & { fg: string; focus: string; muted: string; hit: string };
 let cached: Palette | undefined;
+
+/** The colour of a palette slot (−1: muted). */
+export function colourOf(palette: Palette, slot: number): string {
+  return slot < 0 ? palette.muted : palette[slot];
+}
+
 /** Cluster colours from VS Code's chart theme variables (so dark, light and high contrast work). */
-function themePalette(): Palette {
+export function themePalette(): Palette {
   if (cached) return cached;
   const css = getComputedStyle(document.body);
   const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
-  const p = [
-    '--vscode-charts-blue',
-    '--vscode-charts-orange',
-    '--vscode-charts-green',
-    '--vscode-charts-purple',
-    '--vscode-charts-red',
-    '--vscode-charts-yellow',
-    '--vscode-terminal-ansiCyan',
-    '--vscode-terminal-ansiMagenta',
-  ].map((n, i) => v(n, ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700', '#11a8cd', '#bc3fbc'][i])) as Palette;
+  const p = CLUSTER_COLOURS.map((n, i) => v(n, ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700', '#11a8cd', '#bc3fbc'][i])) as Palette;
   p.fg = v('--vscode-foreground', '#ccc');
   p.focus = v('--vscode-focusBorder', '#007fd4');
   p.muted = v('--vscode-descriptionForeground', '#888');
+  p.hit = v('--vscode-list-highlightForeground', '#2aaaff'); // the colour of search matches in VS Code's lists
   cached = p;
   new MutationObserver(() => (cached = undefined)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
   return p;

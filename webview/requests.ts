@@ -18,7 +18,10 @@ export class DeletionRequests {
     { id: 'dr-kind', class: 'plain-select' },
     h('option', { value: 'text' }, 'contains text'),
     h('option', { value: 'regex' }, 'matches regex'),
+    h('option', { value: 'selection', disabled: true }, 'the examples selected on the map'),
   ) as HTMLSelectElement;
+  /** The map's selection (ids only), offered as what a request matches. */
+  private selection: string[] = [];
   private readonly text = h('vscode-textfield', { id: 'dr-text', placeholder: 'Text or pattern to match in input and output' }) as HTMLInputElement;
   private readonly ignoreCase = h('input', { id: 'dr-ignore-case', type: 'checkbox', checked: true }) as HTMLInputElement;
   private readonly deadline = h('vscode-textfield', { id: 'dr-deadline', placeholder: 'Deadline in days (default: one month)' }) as HTMLInputElement;
@@ -53,16 +56,31 @@ export class DeletionRequests {
     );
   }
 
+  /** The map's selection changed: the form can match exactly those examples. */
+  setSelection(ids: readonly string[]): void {
+    this.selection = [...ids];
+    const option = this.kind.querySelector<HTMLOptionElement>('option[value="selection"]')!;
+    option.disabled = ids.length === 0;
+    option.textContent = ids.length ? `the ${ids.length} example(s) selected on the map` : 'the examples selected on the map (none)';
+    if (!ids.length && this.kind.value === 'selection') this.kind.value = 'text';
+  }
+
+  /** Pre-selects "the selected examples" as the match (from the inspector's Deletion request button). */
+  useSelection(): void {
+    if (this.selection.length) this.kind.value = 'selection';
+  }
+
   private async create(): Promise<void> {
     this.formStatus.textContent = '';
+    const bySelection = this.kind.value === 'selection';
     const value = (this.text.value ?? '').trim();
     const requester = (this.requester.value ?? '').trim();
     if (!requester) {
       this.formStatus.textContent = 'Who asked? The requester is required.';
       return;
     }
-    if (!value) {
-      this.formStatus.textContent = 'Give the text or pattern to match.';
+    if (bySelection ? !this.selection.length : !value) {
+      this.formStatus.textContent = bySelection ? 'Select examples on the map first.' : 'Give the text or pattern to match.';
       return;
     }
     const days = (this.deadline.value ?? '').trim();
@@ -75,7 +93,7 @@ export class DeletionRequests {
         requester,
         subjectRef: (this.subjectRef.value ?? '').trim() || undefined,
         reason: (this.reason.value ?? '').trim() || undefined,
-        match: { kind: this.kind.value === 'regex' ? 'regex' : 'text', value, ignoreCase: this.ignoreCase.checked },
+        match: bySelection ? { kind: 'ids', ids: [...this.selection] } : { kind: this.kind.value === 'regex' ? 'regex' : 'text', value, ignoreCase: this.ignoreCase.checked },
         deadlineDays: days ? Number(days) : undefined,
       });
       this.text.value = '';

@@ -42,10 +42,12 @@ export function statusView(ws: EraseWorkspace | undefined, ollamaReachable: bool
 }
 
 export async function mapView(ws: EraseWorkspace, signal?: AbortSignal): Promise<MapView> {
-  if (!ws.status().clustered) return { ids: [], x: [], y: [], cluster: [], representatives: [] };
+  if (!ws.status().clustered) return { ids: [], x: [], y: [], cluster: [], representatives: [], labels: [] };
   const m = await ws.map2d({ signal });
   const representatives = m.representatives.filter((r): r is string => r !== null);
-  return { ids: [...m.ids], x: Array.from(m.x), y: Array.from(m.y), cluster: Array.from(m.cluster), representatives };
+  const labelOf = new Map(ws.examples().map((e) => [e.id, e.label ?? null] as const));
+  const labels = m.ids.map((id) => labelOf.get(id) ?? null);
+  return { ids: [...m.ids], x: Array.from(m.x), y: Array.from(m.y), cluster: Array.from(m.cluster), representatives, labels };
 }
 
 export function exampleDetail(ws: EraseWorkspace, id: string): ExampleDetail | undefined {

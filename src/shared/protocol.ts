@@ -13,6 +13,14 @@ const MAX_IDS = 200_000;
  */
 export const MAX_ERASE_IDS = 50;
 const isId: Guard<string> = (v): v is string => isNonEmptyString(v) && v.length <= 200;
+const intIn =
+  (min: number, max: number): Guard<number> =>
+  (v): v is number =>
+    isInt(v) && v >= min && v <= max;
+const nonEmpty =
+  <T>(g: Guard<T[]>): Guard<T[]> =>
+  (v): v is T[] =>
+    g(v) && v.length > 0;
 
 // ── data shapes (plain JSON) ────────────────────────────────────────────────────────────────
 
@@ -38,6 +46,8 @@ export interface MapView {
   y: number[];
   cluster: number[];
   representatives: string[];
+  /** Per point: the example's label (data-set text: shown with textContent only), or null. */
+  labels: (string | null)[];
 }
 export interface ExampleDetail {
   id: string;
@@ -118,7 +128,8 @@ export interface NewRequestParams {
   requester: string;
   subjectRef?: string;
   reason?: string;
-  match: { kind: 'text' | 'regex'; value: string; ignoreCase: boolean };
+  /** A text or pattern, or the examples selected in the workbench (search hits, a lasso, a group). */
+  match: { kind: 'text' | 'regex'; value: string; ignoreCase: boolean } | { kind: 'ids'; ids: string[] };
   deadlineDays?: number;
 }
 
@@ -238,6 +249,55 @@ export interface EvalParams {
   seeds: number;
   limit?: number;
 }
+// Exploring the data (issue 11): described clusters, search, near-duplicates, outliers, the list view, export.
+/** A described cluster as the map legend shows it (core's describeClusters; keywords and labels are data-set text). */
+export interface ClusterSummaryView {
+  index: number;
+  /** Rows, multiplicities counted (as `erase describe`). */
+  size: number;
+  labels: Record<string, number>;
+  keywords: string[];
+}
+export type SearchKind = 'text' | 'regex' | 'near';
+export interface SearchParams {
+  kind: SearchKind;
+  /** The text, RE2 pattern or meaning query. Never saved, never logged. */
+  query: string;
+  ignoreCase: boolean;
+  limit: number;
+}
+export interface SearchHitView {
+  id: string;
+  /** 'near' only: distance in the projected space (smaller is nearer). */
+  distance?: number;
+}
+export interface NearDuplicateGroupView {
+  ids: string[];
+  maxDistance: number;
+}
+export interface OutlierView {
+  id: string;
+  cluster: number;
+  distance: number;
+  /** The distance in units of the cluster's typical radius (the ranking). */
+  score: number;
+}
+/** One row of the accessible list view; snippet is the start of the input text (textContent only). */
+export interface ExampleRowView {
+  id: string;
+  cluster: number;
+  label?: string;
+  snippet: string;
+}
+/** What to export: explicit ids (a selection, search hits, a near-duplicate group) or a whole cluster. */
+export type ExportSelectionParams = { kind: 'ids'; ids: string[] } | { kind: 'cluster'; cluster: number };
+export type ExportResultView = { cancelled: true } | { cancelled: false; file: string; examples: number; lines: number; bytes: number };
+/** Search results are capped: the host answers at most this many hits (and says when there were more). */
+export const MAX_SEARCH_HITS = 5000;
+export const MAX_SEARCH_QUERY = 10_000;
+export const MAX_OUTLIERS = 1000;
+/** Clusters are numbered 0..k-1 and k is at most this (as `erase export-selection --cluster`). */
+const MAX_CLUSTER_INDEX = 1023;
 
 // ── webview → host ──────────────────────────────────────────────────────────────────────────
 
@@ -266,6 +326,14 @@ export interface WebviewRequests {
   pickHeldoutFile: { params: Record<string, never>; result: { name: string | null } };
   /** Runs an evaluation against the configured Ollama model; progress arrives as `evalProgress` notifications. */
   runEval: { params: EvalParams; result: EvalView };
+  describeClusters: { params: Record<string, never>; result: { clusters: ClusterSummaryView[] } };
+  /** Text / regex hits in file order, near hits nearest first; truncated when more than `limit` matched. */
+  searchExamples: { params: SearchParams; result: { hits: SearchHitView[]; truncated: boolean } };
+  nearDuplicates: { params: { threshold: number }; result: { threshold: number; groups: NearDuplicateGroupView[] } };
+  outliers: { params: { limit: number }; result: { outliers: OutlierView[] } };
+  listExamples: { params: Record<string, never>; result: { rows: ExampleRowView[] } };
+  /** The host asks where to save (a dialog), then core writes the examples' own lines. */
+  exportSelection: { params: ExportSelectionParams; result: ExportResultView };
 }
 export interface WebviewCommands {
   revealExample: { id: string };
@@ -292,7 +360,8 @@ const paramGuards = {
       requester: isNonEmptyString,
       subjectRef: optional(isString),
       reason: optional(isString),
-      match: object({ kind: oneOf('text', 'regex'), value: isNonEmptyString, ignoreCase: isBoolean }),
+      match: (v: unknown): v is NewRequestParams['match'] =>
+        object({ kind: oneOf('text', 'regex'), value: isNonEmptyString, ignoreCase: isBoolean })(v) || object({ kind: oneOf('ids'), ids: nonEmpty(arrayOf(isId, MAX_IDS)) })(v),
       deadlineDays: optional((v: unknown): v is number => isInt(v) && v >= 1 && v <= 3650),
     }),
     previewRequest: object({ requestId: isId }),
@@ -311,6 +380,19 @@ const paramGuards = {
       seeds: (v: unknown): v is number => isInt(v) && v >= 1 && v <= 20,
       limit: optional((v: unknown): v is number => isInt(v) && v >= 1 && v <= 100_000),
     }),
+    describeClusters: object({}),
+    searchExamples: object({
+      kind: oneOf('text', 'regex', 'near'),
+      query: (v: unknown): v is string => isNonEmptyString(v) && v.length <= MAX_SEARCH_QUERY,
+      ignoreCase: isBoolean,
+      limit: intIn(1, MAX_SEARCH_HITS),
+    }),
+    // the CLI's bound for --threshold: a projected distance in 0..100
+    nearDuplicates: object({ threshold: (v: unknown): v is number => isFiniteNumber(v) && v >= 0 && v < 100 }),
+    outliers: object({ limit: intIn(1, MAX_OUTLIERS) }),
+    listExamples: object({}),
+    exportSelection: (v: unknown): v is ExportSelectionParams =>
+      object({ kind: oneOf('ids'), ids: nonEmpty(arrayOf(isId, MAX_IDS)) })(v) || object({ kind: oneOf('cluster'), cluster: intIn(0, MAX_CLUSTER_INDEX) })(v),
   } satisfies { [M in keyof WebviewRequests]: Guard<WebviewRequests[M]['params']> },
   command: {
     revealExample: object({ id: isId }),
@@ -382,12 +464,17 @@ export interface SavedViewState {
   view: { x: number; y: number; scale: number };
   selected: string[];
   withExamples: boolean;
+  /** Map settings (optional: states saved before they existed stay valid). Never a search query. */
+  colorBy?: 'cluster' | 'label';
+  hiddenClusters?: number[];
 }
 export const isSavedViewState: Guard<SavedViewState> = object({
   tab: isString,
   view: object({ x: isFiniteNumber, y: isFiniteNumber, scale: isFiniteNumber }),
   selected: arrayOf(isId, MAX_IDS),
   withExamples: isBoolean,
+  colorBy: optional(oneOf('cluster', 'label')),
+  hiddenClusters: optional(arrayOf(intIn(0, MAX_CLUSTER_INDEX), MAX_CLUSTER_INDEX + 1)),
 });
 
 /** The saved state without any erased id (saved state survives reloads: erased ids must not). */

@@ -32,7 +32,8 @@ export function object<S extends Shape>(shape: S): Guard<FromShape<S>> {
   return (v): v is FromShape<S> => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
     const rec = v as Record<string, unknown>;
-    for (const k of Object.keys(rec)) if (!(k in shape)) return false;
+    // own keys only: `k in shape` would let "constructor", "toString" or "__proto__" through as known
+    for (const k of Object.keys(rec)) if (!Object.prototype.hasOwnProperty.call(shape, k)) return false;
     for (const [k, g] of Object.entries(shape)) if (!g(rec[k])) return false;
     return true;
   };

@@ -5,7 +5,7 @@
 const { launch } = require('./browser');
 const fs = require('fs');
 const path = require('path');
-const { spawnSync } = require('child_process');
+const { spawnSync, execFileSync } = require('child_process');
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const [BASE, FOLDER, OUT, OLLAMA] = process.argv.slice(2);
 const t0 = Date.now();
@@ -55,6 +55,52 @@ async function runCommand(title) {
   await widget.waitFor({ state: 'hidden', timeout: 10000 });
 }
 
+// The CLI on the same workspace (read-only commands): what the workbench shows must match it.
+const cli = (...args) => JSON.parse(execFileSync(process.execPath, [CLI, ...args, '--json'], { cwd: FOLDER, encoding: 'utf8' }));
+
+/**
+ * This copy of the fixture gets a `label` (= its output) on every line with an explicit id, so the
+ * colour-by-label switch has labels to show; the two id-less duplicate lines stay unlabelled (their
+ * content-hash id would change). Vectors and clusters come from the input text: they do not change.
+ */
+function labelFixtureCopy() {
+  const file = path.join(FOLDER, 'data.jsonl');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const out = lines.map((line) => {
+    try {
+      const r = JSON.parse(line);
+      return typeof r.id === 'string' && typeof r.output === 'string' ? JSON.stringify({ ...r, label: r.output }) : line;
+    } catch {
+      return line; // the malformed line stays as it is
+    }
+  });
+  fs.writeFileSync(file, out.join('\n'));
+}
+/** [id, label] of every labelled example in the data file. */
+function labelledIds() {
+  const out = [];
+  for (const line of fs.readFileSync(path.join(FOLDER, 'data.jsonl'), 'utf8').split('\n')) {
+    try {
+      const r = JSON.parse(line);
+      if (typeof r.id === 'string' && typeof r.label === 'string') out.push([r.id, r.label]);
+    } catch {}
+  }
+  return out;
+}
+/** Distinct labelled examples per label in the data file (what the label legend must count). */
+function labelCounts() {
+  const seen = new Map();
+  for (const line of fs.readFileSync(path.join(FOLDER, 'data.jsonl'), 'utf8').split('\n')) {
+    try {
+      const r = JSON.parse(line);
+      seen.set(JSON.stringify(r.id ?? line), r.label ?? null);
+    } catch {}
+  }
+  const counts = {};
+  for (const l of seen.values()) counts[l ?? '(no label)'] = (counts[l ?? '(no label)'] ?? 0) + 1;
+  return counts;
+}
+
 const setFault = (f) => fetch(`${OLLAMA}/__test/fault`, { method: 'POST', body: JSON.stringify(f || {}) });
 let page;
 
@@ -68,6 +114,7 @@ let page;
     void d.dismiss();
   });
   try {
+    labelFixtureCopy();
     await page.goto(`${BASE}/?folder=${encodeURIComponent(FOLDER)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
     await page.locator('.activitybar [aria-label="ERASE"]').first().waitFor({ timeout: 30000 });
@@ -99,6 +146,234 @@ let page;
 
     // positions come from the page's own map object (test hook), relative to the canvas
     const pointPos = (id) => canvas.evaluate((el, id) => window.eraseWorkbenchTest.pointPosition(id), id);
+
+    // ── exploring the data (issue 11): legend, toggles, colour by label, search, export, list view ──
+    const setValue = (sel, v) =>
+      wv.locator(sel).evaluate((el, v) => {
+        el.value = v;
+      }, v);
+    const colourOf = (id) => canvas.evaluate((el, id) => window.eraseWorkbenchTest.pointColour(id) ?? null, id);
+    /** The canvas pixel at a point's centre (RGBA), read back from what was really drawn. */
+    const pixelAt = (p) =>
+      canvas.evaluate((el, p) => {
+        const d = window.devicePixelRatio || 1;
+        return Array.from(el.getContext('2d').getImageData(Math.round(p.x * d), Math.round(p.y * d), 1, 1).data);
+      }, p);
+    // asked when first needed, inside a check: a failure there fails that check, not the whole run
+    let describedCache;
+    const describe = () => (describedCache ??= cli('describe').clusters);
+
+    await check('the legend names each cluster by its keywords and size, as erase describe does', async () => {
+      const described = describe();
+      await wv
+        .locator('#legend-clusters li[data-cluster]')
+        .nth(described.length - 1)
+        .waitFor({ timeout: 15000 });
+      const rows = await wv
+        .locator('#legend-clusters li[data-cluster]')
+        .evaluateAll((els) =>
+          els.map((li) => ({ index: Number(li.dataset.cluster), keywords: li.querySelector('.legend-keywords').textContent, size: li.querySelector('.legend-size').textContent })),
+        );
+      assert(rows.length === described.length, `${rows.length} legend rows, describe has ${described.length} clusters`);
+      for (const d of described) {
+        const row = rows.find((r) => r.index === d.index);
+        assert(row, `legend row for cluster ${d.index}`);
+        assert(row.keywords === d.keywords.slice(0, 3).join(', '), `cluster ${d.index}: legend "${row.keywords}", describe ${JSON.stringify(d.keywords)}`);
+        assert(row.size === String(d.size), `cluster ${d.index}: legend size ${row.size}, describe ${d.size}`);
+      }
+      assert(
+        described.some((d) => d.keywords.length > 0),
+        'some cluster has keywords (the check compares something)',
+      );
+      await page.screenshot({ path: path.join(OUT, '12-map-legend.png') });
+    });
+
+    await check('unticking a cluster in the legend hides its points from drawing and hit-testing', async () => {
+      const described = describe();
+      const d = described.find((c) => c.representatives.length > 0);
+      const id = d.representatives[0];
+      const pts = Number(await wv.locator(`#legend-clusters li[data-cluster="${d.index}"]`).getAttribute('data-points'));
+      assert(pts >= 1, `cluster ${d.index} has ${pts} point(s)`);
+      const p = await pointPos(id);
+      const before = await pixelAt(p);
+      assert(before[3] > 0, `the point ${id} is drawn before: ${before}`);
+      await canvas.hover({ position: p, force: true });
+      await wv.locator(`#map[data-hover-id="${id}"]`).waitFor({ timeout: 5000 });
+      await wv.locator(`#legend-toggle-${d.index}`).click();
+      await wv.locator(`#map[data-hidden-clusters="${d.index}"]`).waitFor({ timeout: 5000 });
+      assert(Number(await canvas.getAttribute('data-visible-count')) === N_EXAMPLES - pts, `visible ${await canvas.getAttribute('data-visible-count')}`);
+      assert((await colourOf(id)) === null, 'a hidden point has no colour');
+      await page.waitForTimeout(200); // one animation frame paints
+      const after = await pixelAt(p);
+      assert(after[3] === 0, `nothing drawn where ${id} was: ${after}`);
+      await canvas.hover({ position: { x: p.x + 1, y: p.y }, force: true });
+      await canvas.hover({ position: p, force: true });
+      assert((await canvas.getAttribute('data-hover-id')) !== id, 'a hidden point is not hit-tested');
+      await page.screenshot({ path: path.join(OUT, '13-cluster-hidden.png') });
+      await wv.locator(`#legend-toggle-${d.index}`).click();
+      await wv.locator(`#map[data-visible-count="${N_EXAMPLES}"]`).waitFor({ timeout: 5000 });
+    });
+
+    await check('colour by label: one colour per label and a legend of labels', async () => {
+      await wv.locator('#map-color-by').selectOption('label');
+      await wv.locator('#map[data-color-by="label"]').waitFor({ timeout: 5000 });
+      const legend = await wv
+        .locator('#legend-labels li')
+        .evaluateAll((els) => Object.fromEntries(els.map((li) => [li.querySelector('.legend-label').textContent, Number(li.querySelector('.legend-size').textContent)])));
+      const expected = labelCounts();
+      const sorted = (o) => JSON.stringify(Object.entries(o).sort());
+      assert(sorted(legend) === sorted(expected) && Object.keys(legend).length === 3, `label legend ${JSON.stringify(legend)}, data ${JSON.stringify(expected)}`);
+      // every labelled point has its label's colour (labels span several clusters), and labels differ
+      const colours = {};
+      for (const [id, label] of labelledIds()) (colours[label] ??= new Set()).add(await colourOf(id));
+      const perLabel = Object.entries(colours).map(([l, set]) => [l, [...set]]);
+      assert(
+        perLabel.length === 2 && perLabel.every(([, c]) => c.length === 1 && c[0]) && perLabel[0][1][0] !== perLabel[1][1][0],
+        `colours per label ${JSON.stringify(perLabel)}`,
+      );
+      await page.screenshot({ path: path.join(OUT, '14-colour-by-label.png') });
+      await wv.locator('#map-color-by').selectOption('cluster');
+      await wv.locator('#map[data-color-by="cluster"]').waitFor({ timeout: 5000 });
+    });
+
+    const searchFor = async (kind, query) => {
+      await wv.locator('#search-kind').selectOption(kind);
+      await setValue('#search-query', query);
+      await wv.locator('#search-count').evaluate((el) => (el.textContent = ''));
+      await wv.locator('#search-run').click();
+      await wv
+        .locator('#search-count')
+        .filter({ hasText: /hit|error|invalid|no / })
+        .waitFor({ timeout: 15000 });
+    };
+    const listedHits = () => wv.locator('#search-hits li[data-id]').evaluateAll((els) => els.map((li) => li.dataset.id));
+
+    await check('search by text rings and lists the hits; Select all hits reaches the inspector', async () => {
+      await searchFor('text', 'customer x');
+      const expected = cli('search', '--text', 'customer x', '--ignore-case').hits.map((x) => x.id);
+      assert(expected.length === 2, `the CLI finds ${expected.length}`);
+      await wv.locator(`#map[data-hit-count="${expected.length}"]`).waitFor({ timeout: 5000 });
+      assert(JSON.stringify(await listedHits()) === JSON.stringify(expected), `listed ${await listedHits()}`);
+      assert((await wv.locator('#search-count').textContent()) === '2 hits', await wv.locator('#search-count').textContent());
+      await wv.locator('#search-hits .hit-text').nth(1).waitFor({ timeout: 5000 });
+      const texts = await wv.locator('#search-hits .hit-text').allTextContents();
+      assert(
+        texts.every((t) => /ACME Corp customer X/.test(t)),
+        JSON.stringify(texts),
+      );
+      await page.screenshot({ path: path.join(OUT, '15-search-hits.png') });
+      await wv.locator('#search-select-all').click();
+      await wv.locator('#inspector[data-count="2"]').waitFor({ timeout: 5000 });
+      const inInspector = await wv.locator('#inspector li[data-id]').evaluateAll((els) => els.map((li) => li.dataset.id).sort());
+      assert(JSON.stringify(inInspector) === JSON.stringify([...expected].sort()), `inspector ${inInspector}`);
+      assert((await canvas.getAttribute('data-selected-count')) === '2', 'the map selection is the hits');
+      await page.screenshot({ path: path.join(OUT, '16-hits-selected.png') });
+    });
+
+    await check('the selection is exported as the data file lines themselves (save dialog, then core writes)', async () => {
+      const target = path.join(FOLDER, 'ui-export.jsonl');
+      await wv.locator('#inspector-export').click();
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 15000 });
+      await page.screenshot({ path: path.join(OUT, '17-export-dialog.png') });
+      await input.fill(target);
+      await page.keyboard.press('Enter');
+      await wv.locator('#export-status[data-exported="2"]').waitFor({ timeout: 15000 });
+      const want = path.join(FOLDER, 'cli-export.jsonl');
+      cli('export-selection', '--ids', 'cust-x-1', 'cust-x-2', '--out', want);
+      const got = fs.readFileSync(target, 'utf8');
+      assert(got === fs.readFileSync(want, 'utf8'), `exported:\n${got}`);
+      const lines = got.trimEnd().split('\n');
+      const data = fs.readFileSync(path.join(FOLDER, 'data.jsonl'), 'utf8').split('\n');
+      assert(lines.length === 2 && lines.every((l) => data.includes(l)) && lines.every((l) => /"id":"cust-x-[12]"/.test(l)), `lines ${JSON.stringify(lines)}`);
+      fs.rmSync(target);
+      fs.rmSync(want);
+    });
+
+    await check('search hits selected become a deletion request by ids, previewed before anything is erased', async () => {
+      await searchFor('text', 'triumph of imagination');
+      await wv.locator('#map[data-hit-count="1"]').waitFor({ timeout: 5000 });
+      await wv.locator('#search-select-all').click();
+      await wv.locator('#inspector[data-count="1"]').waitFor({ timeout: 5000 });
+      await wv.locator('#inspector-request').click();
+      await wv.locator('#tab-requests[aria-selected="true"]').waitFor({ timeout: 5000 });
+      assert((await wv.locator('#dr-kind').inputValue()) === 'selection', 'the form matches the selection');
+      await setValue('#dr-requester', 'ui explorer');
+      await wv.locator('#dr-create').click();
+      await wv.locator('#dr-preview[data-count="1"]').waitFor({ timeout: 10000 });
+      const texts = await wv.locator('#dr-preview-list .ex-input').allTextContents();
+      assert(JSON.stringify(texts) === JSON.stringify(['a triumph of imagination']), `preview ${JSON.stringify(texts)}`);
+      assert((await canvas.getAttribute('data-point-count')) === String(N_EXAMPLES), 'nothing erased');
+      await page.screenshot({ path: path.join(OUT, '17b-request-from-hits.png') });
+      await wv.locator('#dr-preview-close').click();
+      await wv.locator('#tab-map').click();
+    });
+
+    await check('search by regex and by meaning match the CLI; a refused pattern is a one-line error', async () => {
+      await searchFor('regex', 'flat|boring');
+      const rx = cli('search', '--regex', 'flat|boring', '--ignore-case').hits.map((x) => x.id);
+      assert(rx.length >= 2 && JSON.stringify(await listedHits()) === JSON.stringify(rx), `regex: listed ${await listedHits()}, CLI ${rx}`);
+      await searchFor('near', 'a funny heartfelt film');
+      const near = cli('search', '--near', 'a funny heartfelt film').hits.map((x) => x.id);
+      assert(near.length === 10 && JSON.stringify(await listedHits()) === JSON.stringify(near), `near: listed ${await listedHits()}, CLI ${near}`);
+      assert((await canvas.getAttribute('data-hit-count')) === '10', 'ten nearest ringed');
+      await searchFor('regex', '(a)(?=b)');
+      const err = await wv.locator('#search-count').textContent();
+      assert(/lookahead/.test(err) && (await canvas.getAttribute('data-hit-count')) === '0', err);
+      await wv.locator('#search-clear').click();
+      await wv.locator('#map[data-hit-count="0"]').waitFor({ timeout: 5000 });
+    });
+
+    await check('near-duplicates and outliers match the CLI', async () => {
+      await wv.locator('#tab-explore').click();
+      await wv.locator('#ol-list[data-count="20"]').waitFor({ timeout: 15000 });
+      const outliers = cli('outliers', '--limit', '20').outliers.map((o) => o.id);
+      const shown = await wv.locator('#ol-list > li[data-id]').evaluateAll((els) => els.map((li) => li.dataset.id));
+      assert(JSON.stringify(shown) === JSON.stringify(outliers), `outliers ${shown} vs ${outliers}`);
+      await setValue('#nd-threshold', '0.8');
+      await wv.locator('#nd-find').click();
+      const groups = cli('near-duplicates', '--threshold', '0.8').groups.map((g) => g.ids);
+      assert(groups.length >= 1, 'the CLI finds a group at 0.8');
+      await wv.locator(`#nd-groups[data-count="${groups.length}"]`).waitFor({ timeout: 15000 });
+      const shownGroups = await wv.locator('#nd-groups > li').evaluateAll((els) => els.map((g) => [...g.querySelectorAll('li[data-id]')].map((li) => li.dataset.id)));
+      assert(JSON.stringify(shownGroups) === JSON.stringify(groups), `groups ${JSON.stringify(shownGroups)} vs ${JSON.stringify(groups)}`);
+      await wv.locator('#nd-groups .hit-text', { hasText: /\w/ }).first().waitFor({ timeout: 5000 });
+      await page.screenshot({ path: path.join(OUT, '18-duplicates-outliers.png') });
+      assert((await wv.locator('#panel-explore img, #panel-explore script').count()) === 0, 'hostile text stays text');
+    });
+
+    await check('the list view shows the same points, sortable and filterable, text as text', async () => {
+      const described = describe();
+      await wv.locator('#tab-list').click();
+      await wv.locator(`#example-list[data-match-count="${N_EXAMPLES}"]`).waitFor({ timeout: 15000 });
+      const ids = await wv.locator('#example-list tbody tr').evaluateAll((els) => els.map((tr) => tr.dataset.id));
+      const onMap = await Promise.all(ids.map((id) => pointPos(id)));
+      assert(ids.length === N_EXAMPLES && onMap.every(Boolean), `${ids.length} rows, all on the map`);
+      const d = described.find((c) => c.keywords.length > 0 && c.representatives.length > 0);
+      const cell = await wv.locator(`#example-list tr[data-id="${d.representatives[0]}"] .cell-cluster`).textContent();
+      assert(cell === `Cluster ${d.index} · ${d.keywords.slice(0, 3).join(', ')}`, `cluster cell ${cell}`);
+      await wv.locator('#example-list button[data-sort="id"]').click();
+      const byId = await wv.locator('#example-list tbody tr').evaluateAll((els) => els.map((tr) => tr.dataset.id));
+      assert(JSON.stringify(byId) === JSON.stringify([...ids].sort()), `sorted by id: ${byId.slice(0, 3)}`);
+      await wv.locator('#example-list button[data-sort="id"]').click();
+      const desc = await wv.locator('#example-list tbody tr').first().getAttribute('data-id');
+      assert(desc === [...ids].sort().pop(), `descending first ${desc}`);
+      await setValue('#list-filter', 'onerror');
+      await wv.locator('#list-filter').dispatchEvent('input');
+      await wv.locator('#example-list[data-match-count="1"]').waitFor({ timeout: 5000 });
+      const text = await wv.locator('#example-list tbody .cell-text').first().textContent();
+      assert(/<img src=x onerror=/.test(text) && (await wv.locator('#example-list img').count()) === 0, `shown literally: ${text}`);
+      await setValue('#list-filter', 'acme corp customer x'); // the text, not the cluster's name "acme, corp, customer"
+      await wv.locator('#list-filter').dispatchEvent('input');
+      await wv.locator('#example-list[data-match-count="2"]').waitFor({ timeout: 5000 });
+      await page.screenshot({ path: path.join(OUT, '19-list-view.png') });
+      await wv.locator('#example-list tbody tr').first().focus();
+      await page.keyboard.press('Enter');
+      await wv.locator('#tab-map[aria-selected="true"]').waitFor({ timeout: 5000 });
+      await wv.locator('#inspector[data-count="1"]').waitFor({ timeout: 5000 });
+      await setValue('#list-filter', '');
+      await wv.locator('#list-filter').dispatchEvent('input');
+    });
 
     await check('hostile text renders as text and runs no script', async () => {
       for (const id of ['hostile-img', 'hostile-script', 'hostile-link']) {

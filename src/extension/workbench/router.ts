@@ -15,9 +15,10 @@ import { revealExample } from '../reveal';
 import { eraseWithReceipt, executeRequestWithReceipt, matchingIds, refuseWhileDataFileDirty } from '../eraseFlow';
 import { confirmModal } from '../confirm';
 import { notifyFailure } from '../failures';
+import { describeForLegend, exampleRows, exportSelectionFlow, nearDuplicatesView, outliersView, searchForMap } from './explore';
 
 /** Requests that change the data set or its records: their failures are shown, not only logged. */
-const USER_ACTIONS: ReadonlySet<string> = new Set(['erase', 'runRequest', 'refuseRequest']);
+const USER_ACTIONS: ReadonlySet<string> = new Set(['erase', 'runRequest', 'refuseRequest', 'exportSelection']);
 
 export class WorkbenchRouter implements vscode.Disposable {
   private readonly streams = new Map<string, AbortController>();
@@ -65,7 +66,15 @@ export class WorkbenchRouter implements vscode.Disposable {
       log.warn(`webview request ${m.method} failed: ${msg}`);
       // The webview shows it in place too; an erasure's failure must also reach the user when the panel is hidden.
       if (USER_ACTIONS.has(m.method))
-        notifyFailure(m.method === 'refuseRequest' ? vscode.l10n.t('Refusing the request failed') : vscode.l10n.t('Erasure failed'), e, `webview request ${m.method}`);
+        notifyFailure(
+          m.method === 'refuseRequest'
+            ? vscode.l10n.t('Refusing the request failed')
+            : m.method === 'exportSelection'
+              ? vscode.l10n.t('Export failed')
+              : vscode.l10n.t('Erasure failed'),
+          e,
+          `webview request ${m.method}`,
+        );
       return this.reply({ kind: 'reply', id: m.id, ok: false, error: msg });
     }
   }
@@ -141,7 +150,9 @@ export class WorkbenchRouter implements vscode.Disposable {
             requester: p.requester,
             subjectRef: p.subjectRef || undefined,
             reason: p.reason || undefined,
-            match: { kind: p.match.kind, value: p.match.value, ignoreCase: p.match.ignoreCase },
+            ...(p.match.kind === 'ids'
+              ? { match: { kind: 'ids' as const }, ids: p.match.ids }
+              : { match: { kind: p.match.kind, value: p.match.value, ignoreCase: p.match.ignoreCase } }),
             deadlineDays: p.deadlineDays,
           }),
         );
@@ -166,6 +177,18 @@ export class WorkbenchRouter implements vscode.Disposable {
       case 'unlearningCost':
         // Measured inputs come from the workspace (a missing timing is measured once, then cached in .erase/).
         return costView(await this.service.run((ws) => unlearningCost(ws, { overrides: m.params.overrides }), false));
+      case 'describeClusters':
+        return describeForLegend(this.service);
+      case 'searchExamples':
+        return searchForMap(this.service, m.params);
+      case 'nearDuplicates':
+        return nearDuplicatesView(this.service, m.params);
+      case 'outliers':
+        return outliersView(this.service, m.params);
+      case 'listExamples':
+        return exampleRows(this.service);
+      case 'exportSelection':
+        return exportSelectionFlow(this.service, m.params);
     }
   }
 
