@@ -61,3 +61,9 @@ export { displayHost, isReachable, listModels, pullModel, streamCompletion } fro
 // Evaluation: does the ERASE prompt help (accuracy of ERASE against random, balanced, kNN and zero-shot prompts).
 export { runEval, firstLabelParser, wilsonInterval, SELECTORS } from './eval';
 export type { EvalOptions, EvalReport, ModeReport, SelectorName, AnswerParser } from './eval';
+
+// The prompt: its editable template, the model options, one completion path for every front end, and the selectors' prompts side by side.
+export * from './prompt';
+export { DEFAULT_GENERATION, OLLAMA_DEFAULT_CONTEXT, checkGeneration, contextWarning, estimateTokens, generationIssues, readGeneration } from './ollama/generation';
+export type { GenerationSettings } from './ollama/generation';
+export type { RenderedPrompt } from './erase/prompt';

@@ -9,10 +9,12 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { loadDataset } from '../dataset/load';
 import type { Example } from '../dataset/types';
 import { renderPrompt } from '../erase/prompt';
+import { templateVersion } from '../prompt/template';
 import { UserError, throwIfAborted } from '../errors';
 import { sha256Hex } from '../hash';
-import { streamCompletion } from '../ollama/client';
+import { completePrompt } from '../prompt/complete';
 import { EraseWorkspace } from '../workspace/workspace';
+import type { GenerationSettings } from '../ollama/generation';
 import { firstLabelParser, type AnswerParser } from './answer';
 import { balancedSelect, knnSelect, randomSelect, SELECTORS, type PoolExample, type SelectorName } from './selectors';
 import { splitIds } from './split';
@@ -34,8 +36,8 @@ export interface EvalOptions {
   readonly parser?: AnswerParser;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
-  /** Passed to the model (default temperature 0, at most 16 tokens: a label is short). */
-  readonly generation?: { readonly temperature?: number; readonly numPredict?: number };
+  /** Model options over the workspace's (default here: temperature 0, at most 16 tokens: a label is short). */
+  readonly generation?: Partial<GenerationSettings>;
 }
 
 /** One line of the results file: ids and figures only, never example or query text. */
@@ -168,8 +170,11 @@ export async function runEval(ws: EraseWorkspace, opts: EvalOptions): Promise<Ev
     const pool: PoolExample[] = poolExamples.map((e) => ({ id: e.id, label: labelOf(e) }));
     const labels = [...new Set([...pool.map((e) => e.label), ...queries.map((q) => q.label)])].sort();
     const model = await promptWs.loadModel({ signal: opts.signal });
-    const template = promptWs.config.template;
-    const run = sha256Hex(JSON.stringify([opts.model, queries.map((q) => q.id), model.stateHash, ws.config.seed])).slice(0, 16);
+    const template = ws.config.template;
+    const generation: GenerationSettings = { ...ws.config.generation, temperature: 0, numPredict: 16, ...definedOnly(opts.generation ?? {}) };
+    // The template and model options are part of the run: answers to other prompts are not reused.
+    const fingerprint = [opts.model, queries.map((q) => q.id), model.stateHash, ws.config.seed, templateVersion(template), generation];
+    const run = sha256Hex(JSON.stringify(fingerprint)).slice(0, 16);
     const done = opts.resultsFile ? readTrials(opts.resultsFile, run) : new Map<string, TrialResult>();
     const trials: TrialResult[] = [];
     const total = queries.length * (3 + 2 * seeds);
@@ -205,9 +210,9 @@ export async function runEval(ws: EraseWorkspace, opts: EvalOptions): Promise<Ev
         let trial = done.get(key);
         if (!trial) {
           const ids = await step.ids();
-          const text =
+          const prompt =
             step.selector === 'erase'
-              ? erase.text
+              ? erase
               : renderPrompt(
                   ids.map((id) => {
                     const e = byId.get(id)!;
@@ -215,15 +220,9 @@ export async function runEval(ws: EraseWorkspace, opts: EvalOptions): Promise<Ev
                   }),
                   query.input,
                   template,
-                ).text;
+                );
           const t0 = performance.now();
-          const r = await streamCompletion({
-            host: opts.host,
-            model: opts.model,
-            prompt: text,
-            signal: opts.signal,
-            options: { temperature: opts.generation?.temperature ?? 0, num_predict: opts.generation?.numPredict ?? 16 },
-          });
+          const r = await completePrompt({ host: opts.host, model: opts.model, prompt, generation, signal: opts.signal });
           const answer = parser(r.text, labels);
           trial = {
             run,
@@ -246,6 +245,10 @@ export async function runEval(ws: EraseWorkspace, opts: EvalOptions): Promise<Ev
   } finally {
     dispose();
   }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export function summarize(trials: readonly TrialResult[]): Record<SelectorName, ModeReport> {
