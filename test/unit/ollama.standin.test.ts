@@ -120,7 +120,9 @@ test('a thinking model thinks unless think is false; its thinking has the docume
   for (const p of thinking) assertShape(p, DOC.generateThinking);
   assert.ok(thinking.every((p) => p.response === '')); // nothing of the answer streams while it thinks
   const c = await lines('/api/chat', { model: 'fake-think', messages: [{ role: 'user', content: 'x' }] });
-  for (const p of c.parts.filter((p) => (p.message as { thinking?: string }).thinking)) assertShape(p, DOC.chatThinking);
+  const chatThinking = c.parts.filter((p) => (p.message as { thinking?: string }).thinking);
+  assert.ok(chatThinking.length > 0);
+  for (const p of chatThinking) assertShape(p, DOC.chatThinking);
   const off = await lines('/api/generate', { model: 'fake-think', prompt: 'x', think: false });
   assert.ok(off.parts.every((p) => !('thinking' in p)));
   const refused = await lines('/api/generate', { model: 'fake-llm', prompt: 'x', think: true });
