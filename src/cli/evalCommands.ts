@@ -1,5 +1,6 @@
 import { runEval, SELECTORS, UserError, type EvalReport } from '../core';
 import { intOption, parse } from './args';
+import { GENERATION_FLAGS, generationFlags } from './generationArgs';
 import type { Command } from './commands';
 import { openWorkspace } from './openWorkspace';
 import { EXIT_OK, progressPrinter } from './output';
@@ -39,6 +40,7 @@ export const evalCommand: Command = async (argv, mk) => {
     seeds: { type: 'string' },
     limit: { type: 'string' },
     results: { type: 'string' },
+    ...GENERATION_FLAGS,
   });
   const out = mk(!!values.json);
   let split: number | undefined;
@@ -62,6 +64,7 @@ export const evalCommand: Command = async (argv, mk) => {
       seeds: intOption(values.seeds, 'seeds', 1, 100),
       limit: intOption(values.limit, 'limit', 1, 1_000_000),
       resultsFile: values.results,
+      generation: generationFlags(values),
       signal: controller.signal,
       onProgress: (done, total) => progress('eval', done, total),
     });
