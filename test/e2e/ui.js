@@ -128,7 +128,8 @@ let page;
       await wv.locator('#tab-playground').click();
       await wv.locator('#pg-model[data-count="3"]').waitFor({ timeout: 10000 });
       await type('#pg-query', 'a charming but slight comedy');
-      await wv.locator('#pg-prompt[data-state="ready"]').waitFor({ timeout: 10000 });
+      // the preview follows the typed query (debounced): wait for the prompt that ends with it
+      await wv.locator('#pg-prompt[data-state="ready"]', { hasText: 'Input: a charming but slight comedy' }).waitFor({ timeout: 10000 });
       let shown = await wv.locator('#pg-prompt').textContent();
       assert(shown.startsWith('Answer in the style of the examples.') && shown.endsWith('Input: a charming but slight comedy\nOutput:'), shown);
       assert(Number(await wv.locator('#pg-tokens').getAttribute('data-estimate')) > 0, 'a token estimate before sending');
