@@ -194,20 +194,39 @@ export const completeCommand: Command = async (argv, mk) => {
     const budget = promptBudget(p, generation);
     if (budget.warning) out.note(`warning: ${budget.warning}`);
     const model = values.model ?? ws.config.ollamaModel;
+    let thinking: 'no' | 'yes' | 'done' = 'no';
+    const endThinking = () => {
+      if (thinking === 'yes') process.stderr.write('\n[/thinking]\n');
+      thinking = 'done';
+    };
     const r = await completePrompt({
       host: values.host ?? ws.config.ollamaHost,
       model,
       prompt: p,
       generation,
       signal: controller.signal,
-      onToken: out.json ? undefined : (t) => process.stdout.write(t),
+      onToken: out.json
+        ? undefined
+        : (t) => {
+            endThinking();
+            process.stdout.write(t);
+          },
       // the thinking text is for the reader, not the answer: stderr keeps stdout the answer alone
-      onThinking: out.json ? undefined : (t) => process.stderr.write(t),
+      onThinking: out.json
+        ? undefined
+        : (t) => {
+            if (thinking === 'no') process.stderr.write('[thinking]\n');
+            thinking = 'yes';
+            process.stderr.write(t);
+          },
     });
-    if (r.contextWarning) out.note(`warning: ${r.contextWarning}`);
-    if (out.json) out.result({ ...r, selector }, r.text);
-    else {
+    if (out.json) {
+      if (r.contextWarning) out.note(`warning: ${r.contextWarning}`);
+      out.result({ ...r, selector }, r.text);
+    } else {
+      endThinking();
       process.stdout.write(`\n`);
+      if (r.contextWarning) out.note(`warning: ${r.contextWarning}`);
       out.note(`[examples: ${p.ids.join(' ')}] [prompt tokens: ${r.promptEvalCount} counted by the server, ${r.estimatedPromptTokens} estimated] [template ${r.templateVersion}]`);
     }
   } finally {
