@@ -1,7 +1,7 @@
 // DOM building without HTML parsing: every string goes in through textContent or a whitelisted
 // attribute, so example text can never become markup or script (hostile data sets exist).
 type Child = Node | string | null | undefined | false;
-const SAFE_ATTR = /^(id|class|title|role|type|placeholder|value|name|for|tabindex|colspan|rows|slot|disabled|checked|selected|secondary|label|aria-[a-z-]+|data-[a-z0-9-]+)$/;
+const SAFE_ATTR = /^(id|class|title|role|type|placeholder|value|name|for|tabindex|colspan|rows|slot|disabled|checked|selected|open|secondary|label|aria-[a-z-]+|data-[a-z0-9-]+)$/;
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K | string, attrs: Record<string, string | number | boolean | undefined> = {}, ...children: Child[]): HTMLElement {
   const el = document.createElement(tag);

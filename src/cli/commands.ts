@@ -17,14 +17,21 @@ import {
   type ErasureCheckReport,
   scanWorkspace,
   formatResidualReport,
-  streamCompletion,
   readRequestsFile,
   weightUnlearningStatus,
   verifyAndRecord,
   workspaceDashboard,
   recordResidualScan,
   listRequests,
+  completePrompt,
+  promptBudget,
+  selectorPrompt,
+  checkGeneration,
+  PROMPT_SELECTORS,
+  type GenerationSettings,
+  type PromptSelector,
 } from '../core';
+import { GENERATION_FLAGS, generationFlags } from './generationArgs';
 import { weightUnlearningLines } from './forgetCommands';
 import { dashboardText } from './dashboardText';
 import { openWorkspace } from './openWorkspace';
@@ -159,36 +166,84 @@ export const statusCommand: Command = async (argv, mk) => {
   return EXIT_OK;
 };
 
+/** `--selector erase|knn|random|zero-shot` (the side-by-side columns of the playground). */
+function selectorOption(value: string | undefined): PromptSelector {
+  if (value === undefined) return 'erase';
+  const s = value === 'zero-shot' ? 'zeroShot' : value;
+  if (!(PROMPT_SELECTORS as readonly string[]).includes(s)) throw new UserError(`--selector must be one of erase, knn, random, zero-shot, got "${value}"`, 'usage');
+  return s as PromptSelector;
+}
+
 export const promptCommand: Command = async (argv, mk) => {
-  const { values } = parse(argv, { data: { type: 'string' }, query: { type: 'string' } });
+  const { values } = parse(argv, { data: { type: 'string' }, query: { type: 'string' }, selector: { type: 'string' } });
   const out = mk(!!values.json);
+  const selector = selectorOption(values.selector);
+  if (selector !== 'erase' && values.query === undefined) throw new UserError(`--selector ${values.selector} needs --query TEXT`, 'usage');
   const ws = await openWorkspace(values.data, out);
-  const p = await ws.prompt(values.query);
-  out.result(p, p.text);
+  const p = selector === 'erase' ? await ws.prompt(values.query) : await selectorPrompt(ws, selector, values.query!);
+  const budget = promptBudget(p, ws.config.generation);
+  if (budget.warning) out.note(`warning: ${budget.warning}`);
+  out.result({ ...p, estimatedTokens: budget.estimatedTokens, contextWarning: budget.warning }, (p.system ? `[system] ${p.system}\n\n` : '') + p.text);
   return EXIT_OK;
 };
 
 export const completeCommand: Command = async (argv, mk) => {
-  const { values } = parse(argv, { data: { type: 'string' }, query: { type: 'string' }, model: { type: 'string' }, host: { type: 'string' } });
+  const { values } = parse(argv, {
+    data: { type: 'string' },
+    query: { type: 'string' },
+    model: { type: 'string' },
+    host: { type: 'string' },
+    selector: { type: 'string' },
+    ...GENERATION_FLAGS,
+  });
   const out = mk(!!values.json);
   const query = required(values.query, 'query', '--query "a moving, funny film"');
+  const selector = selectorOption(values.selector);
   const ws = await openWorkspace(values.data, out);
-  const p = await ws.prompt(query);
+  const generation: GenerationSettings = { ...ws.config.generation, ...generationFlags(values) };
+  checkGeneration(generation);
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   try {
-    const r = await streamCompletion({
+    const p = await selectorPrompt(ws, selector, query, { signal: controller.signal });
+    const budget = promptBudget(p, generation);
+    if (budget.warning) out.note(`warning: ${budget.warning}`);
+    const model = values.model ?? ws.config.ollamaModel;
+    let thinking: 'no' | 'yes' | 'done' = 'no';
+    const endThinking = () => {
+      if (thinking === 'yes') process.stderr.write('\n[/thinking]\n');
+      thinking = 'done';
+    };
+    const r = await completePrompt({
       host: values.host ?? ws.config.ollamaHost,
-      model: values.model ?? ws.config.ollamaModel,
-      prompt: p.text,
+      model,
+      prompt: p,
+      generation,
       signal: controller.signal,
-      onToken: out.json ? undefined : (t) => process.stdout.write(t),
+      onToken: out.json
+        ? undefined
+        : (t) => {
+            endThinking();
+            process.stdout.write(t);
+          },
+      // the thinking text is for the reader, not the answer: stderr keeps stdout the answer alone
+      onThinking: out.json
+        ? undefined
+        : (t) => {
+            if (thinking === 'no') process.stderr.write('[thinking]\n');
+            thinking = 'yes';
+            process.stderr.write(t);
+          },
     });
-    if (out.json) out.result({ ...r, promptIds: p.ids, model: values.model ?? ws.config.ollamaModel }, r.text);
-    else {
+    if (out.json) {
+      if (r.contextWarning) out.note(`warning: ${r.contextWarning}`);
+      out.result({ ...r, selector }, r.text);
+    } else {
+      endThinking();
       process.stdout.write(`\n`);
-      out.note(`[examples: ${p.ids.join(' ')}]`);
+      if (r.contextWarning) out.note(`warning: ${r.contextWarning}`);
+      out.note(`[examples: ${p.ids.join(' ')}] [prompt tokens: ${r.promptEvalCount} counted by the server, ${r.estimatedPromptTokens} estimated] [template ${r.templateVersion}]`);
     }
   } finally {
     process.off('SIGINT', onSigint);

@@ -1,5 +1,6 @@
 import { namingFile, renderEvalReportHtml, runEval, SELECTORS, UserError, writeFileAtomic, type EvalReport } from '../core';
 import { intOption, parse } from './args';
+import { GENERATION_FLAGS, generationFlags } from './generationArgs';
 import type { Command } from './commands';
 import { openWorkspace } from './openWorkspace';
 import { EXIT_OK, progressPrinter } from './output';
@@ -58,6 +59,7 @@ export const evalCommand: Command = async (argv, mk) => {
     results: { type: 'string' },
     'after-erasures': { type: 'string' },
     report: { type: 'string' },
+    ...GENERATION_FLAGS,
   });
   const out = mk(!!values.json);
   let split: number | undefined;
@@ -85,6 +87,7 @@ export const evalCommand: Command = async (argv, mk) => {
       limit: intOption(values.limit, 'limit', 1, 1_000_000),
       resultsFile: values.results,
       afterErasures,
+      generation: generationFlags(values),
       signal: controller.signal,
       onProgress: (done, total) => progress('eval', done, total),
     });

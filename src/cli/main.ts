@@ -2,6 +2,7 @@ import { auditCommand } from './auditCommands';
 import { costCommand } from './costCommands';
 import { exportForgetCommand } from './forgetCommands';
 import { evalCommand } from './evalCommands';
+import { templateCommand } from './templateCommands';
 import { requestCommand } from './requestCommands';
 import { describeCommand, exportSelectionCommand, nearDuplicatesCommand, outliersCommand, searchCommand } from './exploreCommands';
 import {
@@ -29,8 +30,13 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   cluster                 embed (cached) and cluster from scratch; prints quality and the predicted certified fraction
   status                  n, k, state hash, every example id, and the compliance dashboard (requests by deadline,
                           last verify, audit log state, certified share, residual copies)
-  prompt [--query TEXT]   the ERASE prompt and the ids in it
-  complete --query TEXT [--model M] [--host URL]   stream an answer from Ollama with the ERASE prompt
+  prompt [--query TEXT] [--selector erase|knn|random|zero-shot]   the prompt as it is sent, its ids and size
+  complete --query TEXT [--model M] [--host URL] [--selector S] [model options]   stream an answer from Ollama
+  template [--system T] [--instruction T] [--example T] [--query-format T] [--separator T] [--reset] [model options]
+                          show the prompt template and model options, or change and save them (.erase/config.json);
+                          {input} {output} in --example, {query} in --query-format, {{ and }} for literal braces
+    model options: [--api generate|chat] [--temperature 0.2] [--top-p 0.9] [--model-seed 42] [--num-ctx 8192]
+                   [--max-tokens 256] [--think on|off]   (complete and eval: this run only; template: saved)
   eval (--heldout FILE.jsonl | --split 0.2) [--model M] [--host URL] [--seeds 3] [--limit N] [--results FILE.jsonl]
        [--after-erasures 0,10,50,200] [--report FILE.html]
                           accuracy (95% CI), prompt tokens and ms per query of the ERASE prompt against random,
@@ -76,6 +82,7 @@ const COMMANDS: Record<string, Command> = {
   cluster: clusterCommand,
   status: statusCommand,
   prompt: promptCommand,
+  template: templateCommand,
   complete: completeCommand,
   eval: evalCommand,
   cost: costCommand,

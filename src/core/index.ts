@@ -85,3 +85,9 @@ export type { AuditCheckRecord } from './workspace/auditCheck';
 export { recordResidualScan } from './workspace/residuals';
 export { accuracyChart, renderEvalReportHtml, SELECTOR_LABELS } from './eval';
 export type { AccuracyChart, ChartBar, ChartTick } from './eval';
+
+// The prompt: its editable template, the model options, one completion path for every front end, and the selectors' prompts side by side.
+export * from './prompt';
+export { DEFAULT_GENERATION, OLLAMA_DEFAULT_CONTEXT, checkGeneration, contextWarning, estimateTokens, generationIssues, readGeneration } from './ollama/generation';
+export type { GenerationSettings } from './ollama/generation';
+export type { RenderedPrompt } from './erase/prompt';

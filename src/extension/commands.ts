@@ -2,7 +2,7 @@
 // under cancellable progress, report. Handlers also return their result so scripts can use them.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { genesisPems, verifyLog, streamCompletion, type EraseWorkspace, loadMeta, previewRequest, refuseRequest, scanWorkspace, recordAuditCheck, verifyAndRecord } from '../core';
+import { genesisPems, verifyLog, completePrompt, type EraseWorkspace, loadMeta, previewRequest, refuseRequest, scanWorkspace, recordAuditCheck, verifyAndRecord } from '../core';
 import type { EraseService } from './eraseService';
 import { eraseWithReceipt, executeRequestWithReceipt, matchingIds, refuseWhileDataFileDirty, type EraseMeta } from './eraseFlow';
 import { notifyFailure } from './failures';
@@ -249,10 +249,10 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       if (!(await ensureReachable(ollamaHost))) return undefined;
       const model = await currentModel();
       if (!model || !(await ensureModel(ollamaHost, model))) return undefined;
-      const prompt = await service.run((ws) => ws.prompt(query), false);
+      const { prompt, generation } = await service.run(async (ws) => ({ prompt: await ws.prompt(query), generation: ws.config.generation }), false);
       const r = await withCancellableProgress(vscode.l10n.t('{0} is answering', model), (signal, report) => {
         let shown = '';
-        return streamCompletion({ host: ollamaHost, model, prompt: prompt.text, signal, onToken: (t) => report((shown = (shown + t).slice(-60))) });
+        return completePrompt({ host: ollamaHost, model, prompt, generation, signal, onToken: (t) => report((shown = (shown + t).slice(-60))) });
       });
       const doc = await vscode.workspace.openTextDocument({
         language: 'markdown',

@@ -298,6 +298,49 @@ export const MAX_SEARCH_QUERY = 10_000;
 export const MAX_OUTLIERS = 1000;
 /** Clusters are numbered 0..k-1 and k is at most this (as `erase export-selection --cluster`). */
 const MAX_CLUSTER_INDEX = 1023;
+/** The prompt template as the playground edits it (core's PromptTemplate). */
+export interface TemplateView {
+  format: 1;
+  system: string;
+  instruction: string;
+  example: string;
+  query: string;
+  separator: string;
+}
+/** Model options (core's GenerationSettings); unset numbers are the server's defaults. */
+export interface GenerationView {
+  api: 'generate' | 'chat';
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  numCtx?: number;
+  numPredict?: number;
+  think: boolean;
+}
+export interface PromptSettingsView {
+  template: TemplateView;
+  generation: GenerationView;
+  templateVersion: string;
+}
+export interface TemplateIssueView {
+  field: 'system' | 'instruction' | 'example' | 'query' | 'separator';
+  line: number;
+  column: number;
+  message: string;
+}
+export type PromptSelectorView = 'erase' | 'knn' | 'random' | 'zeroShot';
+export const PROMPT_SELECTOR_VIEWS: readonly PromptSelectorView[] = ['erase', 'knn', 'random', 'zeroShot'];
+/** A prompt exactly as it will be sent: text, system prompt, example ids and its size before sending. */
+export interface PromptView {
+  selector: PromptSelectorView;
+  text: string;
+  system: string;
+  ids: string[];
+  templateVersion: string;
+  estimatedTokens: number;
+  /** Set when the estimate says the prompt may not fit the context. */
+  contextWarning?: string;
+}
 
 // ── webview → host ──────────────────────────────────────────────────────────────────────────
 
@@ -314,8 +357,22 @@ export interface WebviewRequests {
   /** Erases what the request matches (the webview asked the user to confirm first). */
   runRequest: { params: { requestId: string }; result: { record: RequestView; receipt: ReceiptView } };
   refuseRequest: { params: { requestId: string; reason: string }; result: { record: RequestView } };
-  /** Starts a streamed completion; chunks arrive as `completionChunk` notifications with this streamId. */
-  complete: { params: { streamId: string; query: string; model: string; withExamples: boolean }; result: { ids: string[] } };
+  /**
+   * Starts a streamed completion; chunks arrive as `completionChunk` notifications with this
+   * streamId. `selector` picks the examples (default: ERASE's; withExamples false: none).
+   */
+  complete: {
+    params: { streamId: string; query: string; model: string; withExamples?: boolean; selector?: PromptSelectorView };
+    result: { ids: string[]; prompt: PromptView };
+  };
+  getPromptSettings: { params: Record<string, never>; result: PromptSettingsView };
+  /** Renders a query with a draft template and options (unsaved): the prompt as it would be sent, or the template's problems. */
+  previewPrompt: {
+    params: { query: string; selector: PromptSelectorView; template: TemplateView; generation: GenerationView };
+    result: { issues: TemplateIssueView[]; optionIssues: string[]; prompt?: PromptView };
+  };
+  /** Validates and saves the template and options to the workspace configuration (.erase/config.json). */
+  savePromptSettings: { params: { template: TemplateView; generation: GenerationView }; result: PromptSettingsView };
   /** The holistic unlearning cost with the inputs the user set (the others measured or assumed by the host). */
   unlearningCost: { params: { overrides: Partial<Record<CostInputKey, number>> }; result: CostView };
   /** The compliance dashboard now (it is also pushed after every change). */
@@ -347,6 +404,26 @@ export interface WebviewNotifications {
   ready: { version: number };
 }
 
+const isSelector = oneOf('erase', 'knn', 'random', 'zeroShot');
+const isTemplate: Guard<TemplateView> = object({
+  format: (v: unknown): v is 1 => v === 1,
+  system: isString,
+  instruction: isString,
+  example: isString,
+  query: isString,
+  separator: isString,
+});
+// ranges are core's to check (one message per problem); here only the types
+const isGeneration: Guard<GenerationView> = object({
+  api: oneOf('generate', 'chat'),
+  temperature: optional(isFiniteNumber),
+  topP: optional(isFiniteNumber),
+  seed: optional(isFiniteNumber),
+  numCtx: optional(isFiniteNumber),
+  numPredict: optional(isFiniteNumber),
+  think: isBoolean,
+});
+
 const paramGuards = {
   request: {
     getExample: object({ id: isId }),
@@ -354,7 +431,10 @@ const paramGuards = {
     erase: object({ ids: arrayOf(isId, MAX_ERASE_IDS), requester: optional(isString), reason: optional(isString) }),
     verify: object({}),
     listModels: object({}),
-    complete: object({ streamId: isId, query: isString, model: isString, withExamples: isBoolean }),
+    complete: object({ streamId: isId, query: isString, model: isString, withExamples: optional(isBoolean), selector: optional(isSelector) }),
+    getPromptSettings: object({}),
+    previewPrompt: object({ query: isString, selector: isSelector, template: isTemplate, generation: isGeneration }),
+    savePromptSettings: object({ template: isTemplate, generation: isGeneration }),
     listRequests: object({}),
     createRequest: object({
       requester: isNonEmptyString,
@@ -437,8 +517,10 @@ export interface HostNotifications {
   map: MapView;
   audit: { entries: AuditEntryView[] };
   requests: { requests: RequestView[] };
-  completionChunk: { streamId: string; text: string };
-  completionEnd: { streamId: string; error?: string; cancelled?: boolean };
+  /** A piece of the answer, or (thinking: true) of a thinking model's thinking. */
+  completionChunk: { streamId: string; text: string; thinking?: boolean };
+  /** promptEvalCount: the prompt's size as the server counted it; contextWarning: it filled the context. */
+  completionEnd: { streamId: string; error?: string; cancelled?: boolean; promptEvalCount?: number; evalCount?: number; contextWarning?: string };
   select: { ids: string[] };
   /** Examples just erased: the webview drops their ids and any text it holds about them. */
   erased: { ids: string[] };

@@ -3,7 +3,8 @@
 // Tests switch fault modes over HTTP: POST /__test/fault {"mode":"http500",...} or {} to clear;
 // POST /__test/delay {"ms":300} sets the delay between streamed tokens; POST /__test/logprobs
 // {"enabled":false} makes it answer without log-probabilities (as a server without them does); GET /__test/log returns the
-// request log (path, tokens sent, whether the client closed the connection, whether it ended).
+// request log (path, tokens sent, whether the client closed the connection, whether it ended, and
+// the prompt, system prompt, options and think the server received).
 import { createOllamaStandIn, type Fault } from '../fixtures/ollama-stand-in';
 
 // The "LLM" answers deterministically and says how long the prompt was, so a test can tell the
@@ -47,7 +48,20 @@ fake.server.on('request', async (req, res) => {
   if (req.url === '/__test/log' && req.method === 'GET') {
     trackAll();
     await new Promise((r) => setTimeout(r, 0));
-    const rows = fake.log.map((e, i) => ({ i, method: e.method, path: e.path, tokensSent: e.tokensSent, clientClosed: e.clientClosed, ended: ended.has(e) }));
+    // what the server received, so UI tests check template edits and options on the server's side
+    const promptOf = (b: Record<string, unknown>) => (Array.isArray(b.messages) ? (b.messages as { content: string }[]).map((m) => m.content).join('\n') : b.prompt);
+    const rows = fake.log.map((e, i) => ({
+      i,
+      method: e.method,
+      path: e.path,
+      tokensSent: e.tokensSent,
+      clientClosed: e.clientClosed,
+      ended: ended.has(e),
+      prompt: promptOf(e.body),
+      system: e.body.system,
+      options: e.body.options,
+      think: e.body.think,
+    }));
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(rows));
     return;
   }

@@ -397,21 +397,76 @@ let page;
       assert(dialogs.length === 0, `dialogs: ${dialogs}`);
     });
 
-    await check('the playground streams an answer with and without examples', async () => {
+    const ollamaLog = () => fetch(`${OLLAMA}/__test/log`).then((r) => r.json());
+    const setDelay = (ms) => fetch(`${OLLAMA}/__test/delay`, { method: 'POST', body: JSON.stringify({ ms }) });
+    // vscode-elements fields: set the value and fire the input event a user's typing fires
+    const type = (sel, v) =>
+      wv.locator(sel).evaluate((el, v) => {
+        el.value = v;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }, v);
+    const columns = ['erase', 'knn', 'random', 'zeroShot'];
+
+    await check('the playground shows the prompt as it will be sent; the template is edited in place, validated and saved', async () => {
       await wv.locator('#tab-playground').click();
-      await wv.locator('#pg-model[data-count="2"]').waitFor({ timeout: 10000 });
-      await wv.locator('#pg-query').evaluate((el) => {
-        el.value = 'a charming but slight comedy';
-      });
+      await wv.locator('#pg-model[data-count="3"]').waitFor({ timeout: 10000 });
+      await type('#pg-query', 'a charming but slight comedy');
+      // the preview follows the typed query (debounced): wait for the prompt that ends with it
+      await wv.locator('#pg-prompt[data-state="ready"]', { hasText: 'Input: a charming but slight comedy' }).waitFor({ timeout: 10000 });
+      let shown = await wv.locator('#pg-prompt').textContent();
+      assert(shown.startsWith('Answer in the style of the examples.') && shown.endsWith('Input: a charming but slight comedy\nOutput:'), shown);
+      assert(Number(await wv.locator('#pg-tokens').getAttribute('data-estimate')) > 0, 'a token estimate before sending');
+      // a typo: the problems are listed with field, line and column, nothing is sent or saved
+      await type('#pg-tpl-example', 'Input: {input}\nOutput: {outptu}');
+      await wv.locator('#pg-template-errors[data-count="2"]').waitFor({ timeout: 10000 });
+      const errs = await wv.locator('#pg-template-errors li').allTextContents();
+      assert(
+        errs[0] === 'Example format, line 2, column 9: unknown placeholder {outptu}: the example format takes {input} and {output} (write {{ and }} for literal braces)',
+        errs[0],
+      );
+      await wv.locator('#pg-prompt[data-state="invalid"]').waitFor({ timeout: 5000 });
+      await page.screenshot({ path: path.join(OUT, '03-playground-template-error.png') });
+      // fixed, with literal braces and a model option
+      await type('#pg-tpl-example', 'Review: {input}\nLabel: {output}');
+      await type('#pg-tpl-query', 'Review: {query}\nLabel:');
+      await type('#pg-tpl-instruction', 'Label each review {{positive|negative}}.');
+      await type('#pg-opt-temperature', '0.4');
+      await wv.locator('#pg-template-errors[data-count="0"]').waitFor({ timeout: 10000 });
+      await wv.locator('#pg-prompt[data-state="ready"]', { hasText: 'Label each review {positive|negative}.' }).waitFor({ timeout: 10000 });
+      shown = await wv.locator('#pg-prompt').textContent();
+      assert(/\nReview: .*\nLabel: (positive|negative)\n/.test(shown) && shown.endsWith('Review: a charming but slight comedy\nLabel:'), shown);
+      await wv.locator('#pg-save').click();
+      await wv.locator('#pg-save-state', { hasText: 'saved to .erase/config.json' }).waitFor({ timeout: 10000 });
+      const cfg = JSON.parse(fs.readFileSync(path.join(FOLDER, '.erase', 'config.json'), 'utf8'));
+      assert(cfg.template.instruction === 'Label each review {{positive|negative}}.', JSON.stringify(cfg.template));
+      assert(cfg.generation.temperature === 0.4, JSON.stringify(cfg.generation));
+      await page.screenshot({ path: path.join(OUT, '03-playground-prompt.png') });
+    });
+
+    await check('side by side: four columns stream in parallel, one is cancelled alone, the edits reached the server', async () => {
+      const before = (await ollamaLog()).length;
+      await setDelay(300); // 7 tokens: about 2 s per column
       await wv.locator('#pg-run').click();
-      await wv.locator('#pg-with[data-state="done"]').waitFor({ timeout: 15000 });
-      await wv.locator('#pg-without[data-state="done"]').waitFor({ timeout: 15000 });
-      const withText = await wv.locator('#pg-with').textContent();
-      const withoutText = await wv.locator('#pg-without').textContent();
-      assert(/^stand-in answer after \d+ prompt lines: positive$/.test(withText), withText);
-      assert(withText !== withoutText, 'the prompt with examples is longer');
-      assert((await wv.locator('#pg-ids li').count()) >= 1, 'ids of the prompt examples listed');
-      await page.screenshot({ path: path.join(OUT, '03-playground.png') });
+      for (const c of columns) await wv.locator(`#pg-out-${c}[data-state="streaming"]`).waitFor({ timeout: 10000 });
+      await wv.locator('#pg-out-knn').filter({ hasText: /\S/ }).waitFor({ timeout: 10000 }); // a first token
+      await wv.locator('#pg-cancel-knn').click();
+      await wv.locator('#pg-out-knn[data-state="cancelled"]').waitFor({ timeout: 10000 });
+      for (const c of ['erase', 'random', 'zeroShot']) await wv.locator(`#pg-out-${c}[data-state="done"]`).waitFor({ timeout: 20000 });
+      await page.screenshot({ path: path.join(OUT, '04-playground-columns.png') });
+      const rows = (await ollamaLog()).slice(before).filter((e) => e.path === '/api/generate' || e.path === '/api/chat');
+      assert(rows.length === 4, `4 requests, got ${rows.length}`);
+      const closed = rows.filter((e) => e.clientClosed);
+      assert(closed.length === 1 && closed[0].tokensSent < 7, `one connection closed early: ${JSON.stringify(rows.map((r) => [r.clientClosed, r.tokensSent]))}`);
+      for (const r of rows) {
+        assert(r.prompt.startsWith('Label each review {positive|negative}.') && r.prompt.endsWith('Review: a charming but slight comedy\nLabel:'), r.prompt);
+        assert(r.options.temperature === 0.4 && r.think === false, JSON.stringify(r));
+      }
+      const ids = {};
+      for (const c of columns) ids[c] = await wv.locator(`#pg-ids-${c} li`).allTextContents();
+      assert(ids.zeroShot.length === 0 && ids.erase.length >= 1 && ids.knn.length === ids.erase.length && ids.random.length === ids.erase.length, JSON.stringify(ids));
+      const counted = Number(await wv.locator('#pg-tokens-erase').getAttribute('data-prompt-eval-count'));
+      assert(counted > 0, `the server's prompt_eval_count shown after the run: ${counted}`);
+      await setDelay(20);
     });
 
     for (const [mode, extra] of [
@@ -419,14 +474,16 @@ let page;
       ['errorMidStream', { afterTokens: 2 }],
       ['cutBeforeDone', { afterTokens: 2 }],
     ]) {
-      await check(`the playground reports Ollama fault ${mode}`, async () => {
+      await check(`the playground reports Ollama fault ${mode} in the column it hit`, async () => {
         await setFault({ mode, once: true, ...extra });
         await wv.locator('#pg-run').click();
-        await wv.locator('#pg-with[data-state="failed"]').waitFor({ timeout: 15000 });
+        await wv.locator('.column[data-state="failed"]').first().waitFor({ timeout: 15000 });
+        await wv.locator('#pg-run:not([disabled])').waitFor({ timeout: 15000 });
+        const states = await wv.locator('.column').evaluateAll((els) => els.map((e) => e.dataset.state));
+        assert(states.filter((s) => s === 'failed').length === 1 && states.filter((s) => s === 'done').length === 3, `states: ${states}`);
         const err = await wv.locator('#pg-error').textContent();
         assert(err && err.length > 5, `error shown: ${err}`);
-        await wv.locator('#pg-without[data-state="done"]').waitFor({ timeout: 15000 });
-        if (mode === 'errorMidStream') await page.screenshot({ path: path.join(OUT, '04-playground-fault.png') });
+        if (mode === 'errorMidStream') await page.screenshot({ path: path.join(OUT, '05-playground-fault.png') });
       });
     }
     await setFault(undefined);

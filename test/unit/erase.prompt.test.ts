@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderPrompt, fillPlaceholders, DEFAULT_TEMPLATE } from '../../src/core/erase/prompt';
+import { renderPrompt, DEFAULT_TEMPLATE } from '../../src/core/erase/prompt';
 
 test('a prompt lists the examples in order, then the query, and records the ids', () => {
   const p = renderPrompt(
@@ -18,7 +18,6 @@ test('a prompt lists the examples in order, then the query, and records the ids'
 test('placeholders inside example text are not expanded again', () => {
   const p = renderPrompt([{ id: 'x', input: 'say {query} and {output}', output: '$& $1' }], 'Q', DEFAULT_TEMPLATE);
   assert.ok(p.text.includes('Input: say {query} and {output}\nOutput: $& $1'));
-  assert.equal(fillPlaceholders('{a}{b}{c}', { a: '{b}', b: '1' }), '{b}1{c}');
 });
 
 test('without a query the prompt ends after the examples', () => {

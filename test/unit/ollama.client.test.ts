@@ -33,7 +33,7 @@ test('listModels returns names and digests', async () => {
   const models = await listModels(host);
   assert.deepEqual(
     models.map((m) => m.name),
-    ['fake-llm:latest', 'fake-embed:latest'],
+    ['fake-llm:latest', 'fake-embed:latest', 'fake-think:latest'],
   );
   assert.equal(models[0].digest, digestOf('fake-llm:latest'));
   assert.equal(models[0].family, 'fake');

@@ -9,12 +9,14 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { loadDataset } from '../dataset/load';
 import type { Example } from '../dataset/types';
 import { renderPrompt } from '../erase/prompt';
+import { templateVersion, type PromptTemplate } from '../prompt/template';
 import { UserError, throwIfAborted } from '../errors';
 import { sha256Hex } from '../hash';
 import { MemoryKeyStore } from '../audit/keys';
-import { streamCompletion } from '../ollama/client';
+import { completePrompt } from '../prompt/complete';
 import { eraseExamples } from '../workspace/erasure';
 import { EraseWorkspace } from '../workspace/workspace';
+import type { GenerationSettings } from '../ollama/generation';
 import { firstLabelParser, type AnswerParser } from './answer';
 import { balancedSelect, erasureOrder, knnSelect, randomSelect, SELECTORS, type PoolExample, type SelectorName } from './selectors';
 import { splitIds } from './split';
@@ -36,8 +38,8 @@ export interface EvalOptions {
   readonly parser?: AnswerParser;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
-  /** Passed to the model (default temperature 0, at most 16 tokens: a label is short). */
-  readonly generation?: { readonly temperature?: number; readonly numPredict?: number };
+  /** Model options over the workspace's (default here: temperature 0, at most 16 tokens: a label is short). */
+  readonly generation?: Partial<GenerationSettings>;
   /**
    * Accuracy across erasures: after erasing this many seeded-random pool examples (one request
    * each, in a scratch copy of the workspace), evaluate again. 0 (the baseline) is always evaluated.
@@ -204,6 +206,8 @@ interface RunContext {
   readonly seeds: number;
   readonly parser: AnswerParser;
   readonly run: string;
+  readonly template: PromptTemplate;
+  readonly generation: GenerationSettings;
   readonly done: ReadonlyMap<string, TrialResult>;
   readonly total: number;
   count: number;
@@ -219,7 +223,11 @@ export async function runEval(ws: EraseWorkspace, opts: EvalOptions): Promise<Ev
     const labels = [...new Set([...pool.map(labelOf), ...queries.map((q) => q.label)])].sort();
     const model = await promptWs.loadModel({ signal: opts.signal });
     // Trials after erasures depend on the state they started from and the erasure count (the erasures are seeded).
-    const run = sha256Hex(JSON.stringify([opts.model, queries.map((q) => q.id), model.stateHash, ws.config.seed, ...(steps ? ['after-erasures'] : [])])).slice(0, 16);
+    const template = ws.config.template;
+    const generation: GenerationSettings = { ...ws.config.generation, temperature: 0, numPredict: 16, ...definedOnly(opts.generation ?? {}) };
+    // The template and model options are part of the run: answers to other prompts are not reused.
+    const fingerprint = [opts.model, queries.map((q) => q.id), model.stateHash, ws.config.seed, templateVersion(template), generation, ...(steps ? ['after-erasures'] : [])];
+    const run = sha256Hex(JSON.stringify(fingerprint)).slice(0, 16);
     const ctx: RunContext = {
       ws,
       opts,
@@ -228,6 +236,8 @@ export async function runEval(ws: EraseWorkspace, opts: EvalOptions): Promise<Ev
       seeds,
       parser: opts.parser ?? firstLabelParser,
       run,
+      template,
+      generation,
       done: opts.resultsFile ? readTrials(opts.resultsFile, run) : new Map(),
       total: queries.length * (3 + 2 * seeds) * (steps?.length ?? 1),
       count: 0,
@@ -275,7 +285,7 @@ async function evaluateAll(ctx: RunContext, promptWs: EraseWorkspace, erased?: n
   const byId = new Map(poolExamples.map((e) => [e.id, e] as const));
   const pool: PoolExample[] = poolExamples.map((e) => ({ id: e.id, label: labelOf(e) }));
   const model = await promptWs.loadModel({ signal: opts.signal });
-  const template = promptWs.config.template;
+  const { template, generation } = ctx;
   const trials: TrialResult[] = [];
   for (let q = 0; q < queries.length; q++) {
     const query = queries[q];
@@ -306,9 +316,9 @@ async function evaluateAll(ctx: RunContext, promptWs: EraseWorkspace, erased?: n
       let trial = ctx.done.get(trialKey(step.selector, step.seed, q, erased));
       if (!trial) {
         const ids = await step.ids();
-        const text =
+        const prompt =
           step.selector === 'erase'
-            ? erase.text
+            ? erase
             : renderPrompt(
                 ids.map((id) => {
                   const e = byId.get(id)!;
@@ -316,15 +326,9 @@ async function evaluateAll(ctx: RunContext, promptWs: EraseWorkspace, erased?: n
                 }),
                 query.input,
                 template,
-              ).text;
+              );
         const t0 = performance.now();
-        const r = await streamCompletion({
-          host: opts.host,
-          model: opts.model,
-          prompt: text,
-          signal: opts.signal,
-          options: { temperature: opts.generation?.temperature ?? 0, num_predict: opts.generation?.numPredict ?? 16 },
-        });
+        const r = await completePrompt({ host: opts.host, model: opts.model, prompt, generation, signal: opts.signal });
         const answer = ctx.parser(r.text, labels);
         trial = {
           run: ctx.run,
@@ -345,6 +349,10 @@ async function evaluateAll(ctx: RunContext, promptWs: EraseWorkspace, erased?: n
     }
   }
   return trials;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export function summarize(trials: readonly TrialResult[]): Record<SelectorName, ModeReport> {

@@ -28,13 +28,19 @@ export interface CompletionRequest {
   system?: string;
   options?: Partial<Options>;
   keepAlive?: string | number;
+  /** Sent as Ollama's `think` when set: false asks a thinking model to answer at once (a model that cannot think accepts false). */
+  think?: boolean;
   signal?: AbortSignal;
   /** Called with each piece of text as it arrives. */
   onToken?: (token: string) => void;
+  /** Called with each piece of a thinking model's thinking (kept apart from the answer). */
+  onThinking?: (token: string) => void;
 }
 
 export interface CompletionResult {
   text: string;
+  /** A thinking model's thinking text ('' for others or with think: false). */
+  thinking: string;
   /** 'stop', 'length', ... as reported by Ollama's final line. */
   doneReason: string;
   evalCount: number;
@@ -94,10 +100,10 @@ export async function streamCompletion(req: CompletionRequest): Promise<Completi
   try {
     if (req.messages) {
       const messages = req.system ? [{ role: 'system', content: req.system }, ...req.messages] : [...req.messages];
-      stream = await retryOnStaleSocket(() => client.chat({ model, messages, stream: true, options: req.options, keep_alive: req.keepAlive }), signal);
+      stream = await retryOnStaleSocket(() => client.chat({ model, messages, stream: true, options: req.options, keep_alive: req.keepAlive, think: req.think }), signal);
     } else {
       stream = await retryOnStaleSocket(
-        () => client.generate({ model, prompt: req.prompt ?? '', system: req.system, stream: true, options: req.options, keep_alive: req.keepAlive }),
+        () => client.generate({ model, prompt: req.prompt ?? '', system: req.system, stream: true, options: req.options, keep_alive: req.keepAlive, think: req.think }),
         signal,
       );
     }
@@ -105,10 +111,16 @@ export async function streamCompletion(req: CompletionRequest): Promise<Completi
     throw toOllamaError(e, { host, model, signal });
   }
   let text = '';
+  let thinking = '';
   let final: ChatResponse | GenerateResponse | undefined;
   try {
     for await (const part of stream) {
       const piece = 'message' in part ? part.message?.content : (part as GenerateResponse).response;
+      const thought = 'message' in part ? part.message?.thinking : (part as GenerateResponse).thinking;
+      if (thought) {
+        thinking += thought;
+        req.onThinking?.(thought);
+      }
       if (piece) {
         text += piece;
         req.onToken?.(piece);
@@ -123,6 +135,7 @@ export async function streamCompletion(req: CompletionRequest): Promise<Completi
   if (!final) throw toOllamaError(new Error('Did not receive done or success response in stream.'), { host, model });
   return {
     text,
+    thinking,
     doneReason: final.done_reason ?? 'stop',
     evalCount: final.eval_count ?? 0,
     promptEvalCount: final.prompt_eval_count ?? 0,

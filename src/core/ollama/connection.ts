@@ -3,12 +3,27 @@ import { CancelledError, UserError } from '../errors';
 
 export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
 
-/** The URL shown in messages: what the user typed, with a scheme and without a trailing slash. */
+/** Ollama's port when the host names none (as the `ollama` CLI reads OLLAMA_HOST: http → 11434, https → 443). */
+export const OLLAMA_DEFAULT_PORT = '11434';
+
+/**
+ * The URL requests go to and messages name: `localhost`, `192.168.1.5`, `:11435` or
+ * `http://host` get a scheme and the port 11434, so the client never falls back to port 80 and an
+ * error names the URL that was really tried. A path (behind a reverse proxy) is kept.
+ */
 export function displayHost(host: string | undefined): string {
   let h = (host ?? '').trim() || DEFAULT_OLLAMA_HOST;
   if (h.startsWith(':')) h = `http://127.0.0.1${h}`;
-  if (!h.includes('://')) h = `http://${h}`;
-  return h.replace(/\/+$/, '');
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(h)) h = `http://${h}`;
+  let url: URL;
+  try {
+    url = new URL(h);
+  } catch {
+    return h.replace(/\/+$/, ''); // not a URL: the request fails and names it as typed
+  }
+  if (!url.port && url.protocol === 'http:') url.port = OLLAMA_DEFAULT_PORT;
+  const path = url.pathname.replace(/\/+$/, '');
+  return `${url.protocol}//${url.host}${path}`;
 }
 
 /**
@@ -22,12 +37,37 @@ export function createClient(host: string | undefined, signal?: AbortSignal, tim
   if (signal) signals.push(signal);
   if (timeoutMs !== undefined) signals.push(AbortSignal.timeout(timeoutMs));
   const extra = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-  const wrapped: typeof fetch = (input, init) => {
+  const wrapped: typeof fetch = async (input, init) => {
     const own = init?.signal ?? undefined;
     const combined = own && extra ? AbortSignal.any([own, extra]) : (own ?? extra);
-    return fetch(input, { ...init, signal: combined });
+    return jsonErrorBody(await fetch(input, { ...init, signal: combined }));
   };
   return new Ollama({ host: displayHost(host), fetch: wrapped });
+}
+
+/**
+ * An error answer whose body is not JSON (a proxy's HTML page, a plain-text 502) made the `ollama`
+ * client print "Getting text from response" with console.log, i.e. on stdout, into `--json`
+ * output. Such bodies are rewritten into Ollama's own `{"error": …}` shape first.
+ */
+async function jsonErrorBody(res: Response): Promise<Response> {
+  if (res.ok) return res;
+  const text = await res.text().catch(() => '');
+  let error: string | undefined;
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown };
+    if (typeof parsed?.error === 'string') error = parsed.error;
+  } catch {
+    // not JSON: keep the text, on one line
+  }
+  error ??=
+    text
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim() ||
+    res.statusText ||
+    `HTTP ${res.status}`;
+  return new Response(JSON.stringify({ error }), { status: res.status, statusText: res.statusText, headers: { 'Content-Type': 'application/json' } });
 }
 
 export interface ErrorContext {
@@ -78,6 +118,19 @@ export function unreachable(host: string | undefined): UserError {
   return new UserError(`Ollama is not reachable at ${displayHost(host)}: start it with \`ollama serve\` or set --host`, 'unavailable');
 }
 
+/**
+ * Node's fetch gives up when no response headers (or no body bytes) arrived for 300 s: a large
+ * model still loading, a long prompt being evaluated, a big embedding batch. The server is there,
+ * only slow: saying "not reachable … ollama serve" would send the user the wrong way. (Node's
+ * fetch takes no option to lift that limit without the undici package.)
+ */
+export function slowAnswer(host: string | undefined, beforeHeaders: boolean): UserError {
+  return new UserError(
+    `Ollama at ${displayHost(host)} is reachable but ${beforeHeaders ? 'sent no answer' : 'stopped sending'} for 300 s (a model still loading, a long prompt or a large batch being evaluated): try again once it is loaded (\`ollama ps\`), or use a smaller model, prompt or batch`,
+    'unavailable',
+  );
+}
+
 export function modelMissing(host: string | undefined, model: string): UserError {
   return new UserError(`Ollama model "${model}" is not available at ${displayHost(host)}: run \`ollama pull ${model}\``, 'unavailable');
 }
@@ -99,6 +152,7 @@ export function toOllamaError(e: unknown, ctx: ErrorContext): Error {
     return new UserError(`Ollama at ${url} ended the response stream before it was complete; the answer is incomplete and was discarded`, 'unavailable');
   }
   const code = errorCode(e);
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return slowAnswer(ctx.host, code === 'UND_ERR_HEADERS_TIMEOUT');
   if ((code && BROKEN_CODES.has(code)) || (ctx.streaming && msg === 'terminated')) {
     return new UserError(`Ollama at ${url} closed the connection before the response was complete; the answer is incomplete and was discarded`, 'unavailable');
   }

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve, basename, relative, isAbsolute } from 'node:path';
 import { writeFileAtomic } from '../storage/atomicWrite';
 import { UserError } from '../errors';
-import { DEFAULT_TEMPLATE, type PromptTemplate } from '../erase/prompt';
+import { DEFAULT_TEMPLATE, describeIssue, migrateTemplate, templateIssues, type PromptTemplate } from '../prompt/template';
+import { DEFAULT_GENERATION, generationIssues, readGeneration, type GenerationSettings } from '../ollama/generation';
 import { DEFAULT_OLLAMA_HOST } from '../ollama/connection';
 import { MIN_EPS, MIN_EPS_TEXT } from '../qkmeans/grid';
 
@@ -26,7 +27,10 @@ export interface WorkspaceConfig {
   readonly ollamaModel: string;
   /** After an erasure that changed the prompt, unload the Ollama model so its KV cache drops the old prompt. */
   readonly unloadOnPromptChange: boolean;
+  /** The text around the examples (it shapes what is sent, never the clustered state). */
   readonly template: PromptTemplate;
+  /** Model options of completions (sampling, context size, chat or generate, thinking). */
+  readonly generation: GenerationSettings;
 }
 
 export const DEFAULT_CONFIG: Omit<WorkspaceConfig, 'dataFile'> = {
@@ -42,6 +46,7 @@ export const DEFAULT_CONFIG: Omit<WorkspaceConfig, 'dataFile'> = {
   ollamaModel: 'llama3.2',
   unloadOnPromptChange: true,
   template: DEFAULT_TEMPLATE,
+  generation: DEFAULT_GENERATION,
 };
 
 export const STATE_DIR = '.erase';
@@ -78,6 +83,10 @@ export function validateConfig(c: WorkspaceConfig): void {
   if (typeof c.seed !== 'string' || c.seed.length === 0) bad('seed must be a non-empty string');
   if (c.mode !== 'dataset' && c.mode !== 'query') bad(`mode must be "dataset" or "query", got ${c.mode}`);
   if (!Number.isInteger(c.shots) || c.shots < 1 || c.shots > 64) bad(`shots must be an integer in 1..64, got ${c.shots}`);
+  const tpl = templateIssues(c.template);
+  if (tpl.length) bad(`template: ${describeIssue(tpl[0])}`);
+  const gen = generationIssues(c.generation);
+  if (gen.length) bad(`generation: ${gen[0]}`);
 }
 
 export function readConfig(paths: WorkspacePaths): WorkspaceConfig {
@@ -89,8 +98,10 @@ export function readConfig(paths: WorkspacePaths): WorkspaceConfig {
     throw new UserError(`${paths.config} is not valid JSON: fix it, or create the workspace again`, 'input', 'init');
   }
   if (typeof raw.dataFile !== 'string') throw new UserError(`${paths.config} names no data file`, 'input', 'init');
-  const cfg = { ...DEFAULT_CONFIG, ...raw, template: { ...DEFAULT_TEMPLATE, ...(raw.template ?? {}) } } as WorkspaceConfig;
-  validateConfig(cfg);
+  // The template and model options are checked where they are used (rendering, completing), so a
+  // template typo does not stop `erase status` or an erasure; everything else is checked here.
+  const cfg = { ...DEFAULT_CONFIG, ...raw, template: migrateTemplate(raw.template), generation: readGeneration(raw.generation) } as WorkspaceConfig;
+  validateConfig({ ...cfg, template: DEFAULT_TEMPLATE, generation: DEFAULT_GENERATION });
   return cfg;
 }
 

@@ -2,7 +2,18 @@
 // (parseWebviewMessage); malformed messages are logged and, if they carry a request id, answered
 // with an error reply. Requests call core through the EraseService; nothing is computed here.
 import * as vscode from 'vscode';
-import { streamCompletion, listRequests, previewRequest, receiveRequest, refuseRequest, listModels, unlearningCost, verifyAndRecord, workspaceDashboard } from '../../core';
+import {
+  completePrompt,
+  selectorPrompt,
+  listRequests,
+  previewRequest,
+  receiveRequest,
+  refuseRequest,
+  listModels,
+  unlearningCost,
+  verifyAndRecord,
+  workspaceDashboard,
+} from '../../core';
 import { costView } from './costView';
 import { EvalRunner } from './evalRunner';
 import { PROTOCOL_VERSION, parseWebviewMessage, type HostMessage, type WebviewCommandMessage, type WebviewRequestMessage, type WebviewRequests } from '../../shared/protocol';
@@ -14,6 +25,7 @@ import { exampleDetail, previewView, receiptView, requestView } from '../views';
 import { revealExample } from '../reveal';
 import { eraseWithReceipt, executeRequestWithReceipt, matchingIds, refuseWhileDataFileDirty } from '../eraseFlow';
 import { confirmModal } from '../confirm';
+import { previewPrompt, promptView, savePromptView, settingsView } from './promptRequests';
 import { notifyFailure } from '../failures';
 import { describeForLegend, exampleRows, exportSelectionFlow, nearDuplicatesView, outliersView, searchForMap } from './explore';
 
@@ -141,6 +153,12 @@ export class WorkbenchRouter implements vscode.Disposable {
       }
       case 'complete':
         return this.startCompletion(m.params);
+      case 'getPromptSettings':
+        return this.service.run((ws) => settingsView(ws), false);
+      case 'previewPrompt':
+        return this.service.run((ws) => previewPrompt(ws, m.params), false);
+      case 'savePromptSettings':
+        return this.service.run((ws) => savePromptView(ws, m.params), false);
       case 'listRequests':
         return { requests: (await this.service.run((ws) => listRequests(ws), false)).map((r) => requestView(r)) };
       case 'createRequest': {
@@ -192,24 +210,31 @@ export class WorkbenchRouter implements vscode.Disposable {
     }
   }
 
-  private async startCompletion(p: WebviewRequests['complete']['params']): Promise<{ ids: string[] }> {
+  /** Starts one column's stream; every column has its own streamId, so each is cancelled on its own. */
+  private async startCompletion(p: WebviewRequests['complete']['params']): Promise<WebviewRequests['complete']['result']> {
     const { ollamaHost } = readSettings();
-    const prompt = p.withExamples ? await this.service.run((ws) => ws.prompt(p.query), false) : { text: p.query, ids: [] as string[] };
+    const selector = p.selector ?? (p.withExamples === false ? 'zeroShot' : 'erase');
+    const { prompt, generation } = await this.service.run(async (ws) => ({ prompt: await selectorPrompt(ws, selector, p.query), generation: ws.config.generation }), false);
     const ctrl = new AbortController();
     this.streams.get(p.streamId)?.abort();
     this.streams.set(p.streamId, ctrl);
     const t0 = performance.now();
-    void streamCompletion({
+    const chunk = (text: string, thinking?: true) =>
+      void this.post({ kind: 'notification', method: 'completionChunk', params: { streamId: p.streamId, text, ...(thinking ? { thinking } : {}) } });
+    void completePrompt({
       host: ollamaHost,
       model: p.model,
-      prompt: prompt.text,
+      prompt,
+      generation,
       signal: ctrl.signal,
-      onToken: (text) => void this.post({ kind: 'notification', method: 'completionChunk', params: { streamId: p.streamId, text } }),
+      onToken: (text) => chunk(text),
+      onThinking: (text) => chunk(text, true),
     })
       .then(
         (r) => {
-          log.info(`completion ${p.streamId}: ${r.evalCount} tokens in ${(performance.now() - t0).toFixed(0)} ms`);
-          void this.post({ kind: 'notification', method: 'completionEnd', params: { streamId: p.streamId } });
+          log.info(`completion ${p.streamId} (${selector}): ${r.evalCount} tokens in ${(performance.now() - t0).toFixed(0)} ms`);
+          const params = { streamId: p.streamId, promptEvalCount: r.promptEvalCount, evalCount: r.evalCount, ...(r.contextWarning ? { contextWarning: r.contextWarning } : {}) };
+          void this.post({ kind: 'notification', method: 'completionEnd', params });
         },
         (e: Error) => {
           const cancelled = e?.name === 'CancelledError';
@@ -218,6 +243,6 @@ export class WorkbenchRouter implements vscode.Disposable {
         },
       )
       .finally(() => this.streams.delete(p.streamId));
-    return { ids: [...prompt.ids] };
+    return { ids: [...prompt.ids], prompt: promptView(prompt, generation) };
   }
 }
