@@ -171,7 +171,7 @@ test('removeLocalHistoryCopies deletes those copies, keeps the other history and
 
 test('scanWorkspace adds the Local History copies to the report when given the History folder', async () => {
   const f = historyFixture();
-  const ws = { paths: { root: join(f.root, 'work') }, dataFile: f.dataFile } as unknown as EraseWorkspace;
+  const ws = { paths: { root: join(f.root, 'work'), dir: join(f.root, 'work', '.erase') }, dataFile: f.dataFile } as unknown as EraseWorkspace;
   const r = await scanWorkspace(ws, [ERASED, OTHER], { extraDirs: [], localHistoryDir: f.history });
   assert.deepEqual(
     r.localHistory?.map((c) => c.entryId),
