@@ -22,16 +22,19 @@ const transformersFromDist = {
 };
 
 // The WASM backend of ONNX Runtime replaces the native one; image input (sharp) is left out.
-const require = createRequire(import.meta.url);
+// onnxruntime-web as transformers.js itself resolves it (its own dependency, wherever npm put it)
+const require = createRequire(createRequire(import.meta.url).resolve('@huggingface/transformers'));
 const ORT_WASM_FILES = ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs'];
 const wasmOnlyTransformers = {
   name: 'wasm-only-transformers',
   setup(build) {
     // transformers.js loads onnxruntime-node through createRequire, which esbuild cannot follow
-    build.onLoad({ filter: /transformers\.node\.mjs$/ }, (args) => ({
-      contents: readFileSync(args.path, 'utf8').replace('requireFromHere("onnxruntime-node")', 'require("onnxruntime-node")'),
-      loader: 'js',
-    }));
+    build.onLoad({ filter: /transformers\.node\.mjs$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const call = 'requireFromHere("onnxruntime-node")';
+      if (!source.includes(call)) throw new Error(`${args.path} no longer loads onnxruntime-node by ${call}: update scripts/build.mjs`);
+      return { contents: source.replace(call, 'require("onnxruntime-node")'), loader: 'js' };
+    });
     build.onResolve({ filter: /^onnxruntime-node$/ }, () => ({ path: require.resolve('onnxruntime-web') }));
     build.onResolve({ filter: /^sharp$/ }, () => ({ path: 'sharp', namespace: 'no-sharp' }));
     build.onLoad({ filter: /.*/, namespace: 'no-sharp' }, () => ({
