@@ -63,19 +63,20 @@ const README_SHOTS = [
   { name: 'audit-log', tab: '#tab-audit' },
 ];
 const README_THEMES = [
-  { name: 'light', colorTheme: 'Default Light Modern', bodyClass: 'vscode-light' },
-  { name: 'dark', colorTheme: 'Default Dark Modern', bodyClass: 'vscode-dark' },
+  // label: as the theme picker lists it (the setting calls them "Default Light Modern", ...)
+  { name: 'light', label: 'Light Modern', bodyClass: 'vscode-light' },
+  { name: 'dark', label: 'Dark Modern', bodyClass: 'vscode-dark' },
 ];
 const README_WIDTH = 1000; // px: small enough for the repository, readable on GitHub
 const README_MAX_BYTES = 150 * 1024;
 
-/** Picks a colour theme as a user does: Preferences: Color Theme, type its name, Enter. */
+/** Picks a colour theme as a user does: Preferences: Color Theme, type its name, click its row. */
 async function setColorTheme(theme) {
   await runCommand('Preferences: Color Theme', { waitClosed: false });
   const widget = page.locator('.quick-input-widget');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: theme.colorTheme }).first().waitFor({ timeout: 10000 });
-  await widget.locator('.quick-input-box input').fill(theme.colorTheme);
-  await page.keyboard.press('Enter');
+  await widget.locator('.quick-input-box input').fill(theme.label);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme.label }).first();
+  await row.click({ timeout: 10000 });
   await widget.waitFor({ state: 'hidden', timeout: 10000 });
 }
 
