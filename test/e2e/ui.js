@@ -58,7 +58,7 @@ async function runCommand(title, { waitClosed = true } = {}) {
 const README_SHOTS = [
   // one example selected, so that the inspector shows what a click on the map shows
   { name: 'map', tab: '#tab-map', prepare: (wv) => clickPoint(wv, 'pos-2') },
-  { name: 'playground', tab: '#tab-playground' },
+  { name: 'playground', tab: '#tab-playground', prepare: runPlayground },
   { name: 'requests', tab: '#tab-requests' },
   { name: 'audit-log', tab: '#tab-audit' },
 ];
@@ -90,6 +90,15 @@ async function saveReadmeImage(file) {
   assert(png.length <= README_MAX_BYTES, `${path.basename(file)} is ${Math.round(png.length / 1024)} KB (limit ${README_MAX_BYTES / 1024} KB)`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, png);
+}
+
+async function runPlayground(wv) {
+  await wv.locator('#pg-query').evaluate((el) => {
+    el.value = 'a charming but slight comedy';
+  });
+  await wv.locator('#pg-run').click();
+  await wv.locator('#pg-with[data-state="done"]').waitFor({ timeout: 15000 });
+  await wv.locator('#pg-without[data-state="done"]').waitFor({ timeout: 15000 });
 }
 
 async function clickPoint(wv, id) {
