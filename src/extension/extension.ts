@@ -17,6 +17,7 @@ import { statusView } from './views';
 import { watchDataFile } from './watcher';
 import { WorkbenchPanel, registerWorkbenchSerializer } from './workbench/panel';
 import { answerConfirmations } from './confirm';
+import { openWalkthroughOnFirstRun } from './walkthrough';
 
 export interface ExtensionApi {
   /** Milliseconds spent in activate(). */
@@ -110,6 +111,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   setTimeout(() => {
     void refresh();
     void checkOllama();
+    openWalkthroughOnFirstRun(context);
   }, 0);
 
   const activationMs = performance.now() - t0;

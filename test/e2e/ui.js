@@ -29,7 +29,7 @@ const assert = (cond, msg) => {
   if (!cond) throw new Error(msg);
 };
 
-async function runCommand(title) {
+async function runCommand(title, { waitClosed = true } = {}) {
   // F1 occasionally does not open the palette (focus/animation race), and right after start the
   // extension's contributions may not be registered yet: Escape + F1 + type, retried.
   const widget = page.locator('.quick-input-widget');
@@ -52,6 +52,34 @@ async function runCommand(title) {
   }
   // click the matching row: Enter would run whatever row is highlighted first
   await row.click();
+  if (waitClosed) await widget.waitFor({ state: 'hidden', timeout: 10000 });
+}
+
+// README screenshots (docs/images/<name>-<theme>.png): one line per workbench tab to show; a new
+// tab (a dashboard, say) is one more line here and one more image in the README.
+const README_SHOTS = [
+  // one example selected, so that the inspector shows what a click on the map shows
+  { name: 'dashboard', tab: '#tab-dashboard' },
+  { name: 'map', tab: '#tab-map', prepare: (wv) => clickPoint(wv, 'pos-2') },
+  { name: 'playground', tab: '#tab-playground', prepare: runPlayground },
+  { name: 'requests', tab: '#tab-requests' },
+  { name: 'audit-log', tab: '#tab-audit' },
+];
+const README_THEMES = [
+  // label: as the theme picker lists it (the setting calls them "Default Light Modern", ...)
+  { name: 'light', label: 'Light Modern', bodyClass: 'vscode-light' },
+  { name: 'dark', label: 'Dark Modern', bodyClass: 'vscode-dark' },
+];
+const README_WIDTH = 1000; // px: small enough for the repository, readable on GitHub
+const README_MAX_BYTES = 150 * 1024;
+
+/** Picks a colour theme as a user does: Preferences: Color Theme, type its name, click its row. */
+async function setColorTheme(theme) {
+  await runCommand('Preferences: Color Theme', { waitClosed: false });
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-box input').fill(theme.label);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme.label }).first();
+  await row.click({ timeout: 10000 });
   await widget.waitFor({ state: 'hidden', timeout: 10000 });
 }
 
@@ -99,6 +127,34 @@ function labelCounts() {
   const counts = {};
   for (const l of seen.values()) counts[l ?? '(no label)'] = (counts[l ?? '(no label)'] ?? 0) + 1;
   return counts;
+}
+
+/** The page as a README image: scaled to README_WIDTH, palette PNG (sharp comes with transformers.js). */
+async function saveReadmeImage(file) {
+  const sharp = require('sharp');
+  const png = await sharp(await page.screenshot())
+    .resize({ width: README_WIDTH })
+    .png({ palette: true, colours: 256, compressionLevel: 9, effort: 10 })
+    .toBuffer();
+  assert(png.length <= README_MAX_BYTES, `${path.basename(file)} is ${Math.round(png.length / 1024)} KB (limit ${README_MAX_BYTES / 1024} KB)`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, png);
+}
+
+async function runPlayground(wv) {
+  await wv.locator('#pg-query').evaluate((el) => {
+    el.value = 'a charming but slight comedy';
+  });
+  await wv.locator('#pg-run').click();
+  for (const c of ['erase', 'knn', 'random', 'zeroShot']) await wv.locator(`#pg-out-${c}[data-state="done"]`).waitFor({ timeout: 15000 });
+}
+
+async function clickPoint(wv, id) {
+  const canvas = wv.locator('#map');
+  const p = await canvas.evaluate((el, id) => window.eraseWorkbenchTest.pointPosition(id), id);
+  assert(p, `position of ${id}`);
+  await canvas.click({ position: p, force: true });
+  await wv.locator('#inspector[data-count="1"]').waitFor({ timeout: 5000 });
 }
 
 const setFault = (f) => fetch(`${OLLAMA}/__test/fault`, { method: 'POST', body: JSON.stringify(f || {}) });
@@ -724,6 +780,24 @@ let page;
       } finally {
         await fetch(`${OLLAMA}/__test/delay`, { method: 'POST', body: JSON.stringify({ ms: 20 }) });
       }
+    });
+
+    await check('README screenshots of the workbench in a light and a dark theme', async () => {
+      const dir = process.env.ERASE_README_IMAGES || path.join(OUT, 'readme');
+      await page.locator('.tabs-container .tab', { hasText: 'ERASE Workbench' }).first().click();
+      for (const theme of README_THEMES) {
+        await setColorTheme(theme);
+        await wv.locator(`body.${theme.bodyClass}`).waitFor({ timeout: 15000 });
+        await runCommand('Notifications: Clear All Notifications');
+        for (const shot of README_SHOTS) {
+          await wv.locator(shot.tab).click();
+          await wv.locator(`${shot.tab}[aria-selected="true"]`).waitFor({ timeout: 10000 });
+          if (shot.prepare) await shot.prepare(wv);
+          await page.waitForTimeout(400); // the map redraws on the next animation frame
+          await saveReadmeImage(path.join(dir, `${shot.name}-${theme.name}.png`));
+        }
+      }
+      log(`README images in ${dir}`);
     });
   } catch (e) {
     failed++;
