@@ -16,6 +16,8 @@ import {
   formatResidualReport,
   streamCompletion,
   readRequestsFile,
+  recordCompletion,
+  describePromptChange,
 } from '../core';
 import { openWorkspace } from './openWorkspace';
 import { columnOption, epsOption, intOption, parse, required } from './args';
@@ -169,6 +171,7 @@ export const completeCommand: Command = async (argv, mk) => {
       signal: controller.signal,
       onToken: out.json ? undefined : (t) => process.stdout.write(t),
     });
+    await recordCompletion(ws, { time: new Date().toISOString(), source: 'complete', model: values.model ?? ws.config.ollamaModel, ids: p.ids, answer: r.text });
     if (out.json) out.result({ ...r, promptIds: p.ids, model: values.model ?? ws.config.ollamaModel }, r.text);
     else {
       process.stdout.write(`\n`);
@@ -189,6 +192,12 @@ function receiptText(r: DeletionReceipt): string {
       : `retrained from iteration ${r.retrainedFrom} (${r.reason}; ${r.updateMs.toFixed(1)} ms)`,
     `state ${r.stateHashBefore.slice(0, 16)}… → ${r.stateHashAfter.slice(0, 16)}…${r.verification ? `; verified against a retrain: ${r.verification.equal ? 'equal' : 'NOT EQUAL'}` : ''}`,
     `prompt ${r.promptChanged ? 'changed' : 'unchanged'}; audit entry #${r.auditSeq}; ${r.ms.toFixed(0)} ms`,
+    ...r.promptChanges.map((c) => `  ${describePromptChange(c)}`),
+    ...(r.provenance && r.provenance.completions > 0
+      ? [
+          `${r.provenance.completions} recorded completion(s) whose prompt held an erased example ${r.provenance.mode === 'erase' ? 'erased' : 'flagged for review (erase provenance --flagged)'}`,
+        ]
+      : []),
     ...(r.reconciled
       ? [`hand edits of the data file were reconciled in the same transaction: ${r.reconciled.removedIds.length} removed by hand, ${r.reconciled.addedIds.length} added`]
       : []),

@@ -63,6 +63,7 @@ export const evalCommand: Command = async (argv, mk) => {
       limit: intOption(values.limit, 'limit', 1, 1_000_000),
       resultsFile: values.results,
       signal: controller.signal,
+      clock: () => new Date().toISOString(),
       onProgress: (done, total) => progress('eval', done, total),
     });
     out.result(report, table(report));

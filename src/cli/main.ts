@@ -1,6 +1,7 @@
 import { auditCommand } from './auditCommands';
 import { evalCommand } from './evalCommands';
 import { requestCommand } from './requestCommands';
+import { provenanceCommand } from './provenanceCommands';
 import { describeCommand, exportSelectionCommand, nearDuplicatesCommand, outliersCommand, searchCommand } from './exploreCommands';
 import {
   clusterCommand,
@@ -34,6 +35,8 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   delete (--id ID ... | --match TEXT | --regex RE | --requests FILE.jsonl) [--requester R] [--subject REF]
          [--reason R] [--request-id ID] [--dry-run] [--verify] [--keep-model] [--skip-scan]
                           after erasing, looks for residual copies (workspace files, .erase/, git history)
+  provenance (--id ID | --flagged | --erase CMP | --keep CMP)
+                          the recorded completions whose prompt held example ID, or those an erasure flagged for review
   scan < texts.txt        look for copies of texts (one per line on stdin) in the workspace and git history
   verify                  retrain from scratch and compare state hashes (exit 1 when not equal)
   reconcile               take hand edits of the data file into account (removed lines are audited erasures)
@@ -64,6 +67,7 @@ const COMMANDS: Record<string, Command> = {
   audit: auditCommand,
   request: requestCommand,
   scan: scanCommand,
+  provenance: provenanceCommand,
   describe: describeCommand,
   search: searchCommand,
   'near-duplicates': nearDuplicatesCommand,

@@ -61,3 +61,11 @@ export { displayHost, isReachable, listModels, pullModel, streamCompletion } fro
 // Evaluation: does the ERASE prompt help (accuracy of ERASE against random, balanced, kNN and zero-shot prompts).
 export { runEval, firstLabelParser, wilsonInterval, SELECTORS } from './eval';
 export type { EvalOptions, EvalReport, ModeReport, SelectorName, AnswerParser } from './eval';
+
+// Completion provenance: which completions used which examples; erasure follows it.
+export { recordCompletion, completionsUsing, flaggedCompletions, resolveCompletion } from './workspace/provenance';
+export type { CompletionToRecord, RecordedCompletion, ProvenanceListing } from './workspace/provenance';
+export type { CompletionRecord, CompletionSource } from './provenance/store';
+export { describePromptChange } from './provenance/promptChange';
+export type { PromptChange } from './provenance/promptChange';
+export type { ResidualProvenanceHit } from './residual';

@@ -13,6 +13,7 @@ import { UserError, throwIfAborted } from '../errors';
 import { sha256Hex } from '../hash';
 import { streamCompletion } from '../ollama/client';
 import { EraseWorkspace } from '../workspace/workspace';
+import { promptSettingsOf, recordCompletion } from '../workspace/provenance';
 import { firstLabelParser, type AnswerParser } from './answer';
 import { balancedSelect, knnSelect, randomSelect, SELECTORS, type PoolExample, type SelectorName } from './selectors';
 import { splitIds } from './split';
@@ -36,6 +37,8 @@ export interface EvalOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Passed to the model (default temperature 0, at most 16 tokens: a label is short). */
   readonly generation?: { readonly temperature?: number; readonly numPredict?: number };
+  /** The caller's clock: when given, every completion is recorded in the workspace's provenance store with its time. */
+  readonly clock?: () => string;
 }
 
 /** One line of the results file: ids and figures only, never example or query text. */
@@ -224,6 +227,7 @@ export async function runEval(ws: EraseWorkspace, opts: EvalOptions): Promise<Ev
             signal: opts.signal,
             options: { temperature: opts.generation?.temperature ?? 0, num_predict: opts.generation?.numPredict ?? 16 },
           });
+          if (opts.clock) await recordCompletion(ws, { time: opts.clock(), source: 'eval', model: opts.model, ids, answer: r.text, promptSettings: promptSettingsOf(promptWs) });
           const answer = parser(r.text, labels);
           trial = {
             run,

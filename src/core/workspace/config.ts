@@ -5,6 +5,7 @@ import { UserError } from '../errors';
 import { DEFAULT_TEMPLATE, type PromptTemplate } from '../erase/prompt';
 import { DEFAULT_OLLAMA_HOST } from '../ollama/connection';
 import { MIN_EPS, MIN_EPS_TEXT } from '../qkmeans/grid';
+import { DEFAULT_PROVENANCE_SETTINGS, provenanceSettingsProblem, type ProvenanceSettings } from '../provenance/follow';
 
 /** The clustering and prompt settings of one workspace, kept in `.erase/config.json`. */
 export interface WorkspaceConfig {
@@ -27,6 +28,8 @@ export interface WorkspaceConfig {
   /** After an erasure that changed the prompt, unload the Ollama model so its KV cache drops the old prompt. */
   readonly unloadOnPromptChange: boolean;
   readonly template: PromptTemplate;
+  /** Completion provenance: answers kept as text or keyed hash; erased or flagged when an example in their prompt is erased. */
+  readonly provenance: ProvenanceSettings;
 }
 
 export const DEFAULT_CONFIG: Omit<WorkspaceConfig, 'dataFile'> = {
@@ -42,6 +45,7 @@ export const DEFAULT_CONFIG: Omit<WorkspaceConfig, 'dataFile'> = {
   ollamaModel: 'llama3.2',
   unloadOnPromptChange: true,
   template: DEFAULT_TEMPLATE,
+  provenance: DEFAULT_PROVENANCE_SETTINGS,
 };
 
 export const STATE_DIR = '.erase';
@@ -60,6 +64,7 @@ export function workspacePaths(root: string) {
     auditDir: join(dir, 'audit'),
     keysDir: join(dir, 'keys'),
     intent: join(dir, 'erasure-intent.json'),
+    provenance: join(dir, 'provenance.jsonl'),
     lock: join(dir, 'lock'),
   };
 }
@@ -77,6 +82,8 @@ export function validateConfig(c: WorkspaceConfig): void {
   if (typeof c.seed !== 'string' || c.seed.length === 0) bad('seed must be a non-empty string');
   if (c.mode !== 'dataset' && c.mode !== 'query') bad(`mode must be "dataset" or "query", got ${c.mode}`);
   if (!Number.isInteger(c.shots) || c.shots < 1 || c.shots > 64) bad(`shots must be an integer in 1..64, got ${c.shots}`);
+  const provenanceProblem = provenanceSettingsProblem(c.provenance);
+  if (provenanceProblem) bad(provenanceProblem);
 }
 
 export function readConfig(paths: WorkspacePaths): WorkspaceConfig {
@@ -88,7 +95,12 @@ export function readConfig(paths: WorkspacePaths): WorkspaceConfig {
     throw new UserError(`${paths.config} is not valid JSON: fix it, or create the workspace again`, 'input', 'init');
   }
   if (typeof raw.dataFile !== 'string') throw new UserError(`${paths.config} names no data file`, 'input', 'init');
-  const cfg = { ...DEFAULT_CONFIG, ...raw, template: { ...DEFAULT_TEMPLATE, ...(raw.template ?? {}) } } as WorkspaceConfig;
+  const cfg = {
+    ...DEFAULT_CONFIG,
+    ...raw,
+    template: { ...DEFAULT_TEMPLATE, ...(raw.template ?? {}) },
+    provenance: { ...DEFAULT_PROVENANCE_SETTINGS, ...(raw.provenance ?? {}) },
+  } as WorkspaceConfig;
   validateConfig(cfg);
   return cfg;
 }

@@ -108,7 +108,8 @@ export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, 
   return {
     receipt,
     record: requestStore(ws).get(receipt.requestId),
-    scanResiduals: wantScan && !receipt.alreadyDone && needles.length > 0 ? (o: WorkOptions = {}) => scanWorkspace(ws, needles, { ...scope, ...o }) : null,
+    scanResiduals:
+      wantScan && !receipt.alreadyDone && needles.length > 0 ? (o: WorkOptions = {}) => scanWorkspace(ws, needles, { ...scope, ...o, erasedIds: receipt.erasedIds }) : null,
   };
 }
 
