@@ -58,6 +58,27 @@ export interface ReceiptView {
   stateHashBefore: string;
   stateHashAfter: string;
   promptChanged: boolean;
+  /** Per cluster: the representative that left (id only: its text is erased) and the one that replaced it. */
+  promptChanges: PromptChangeView[];
+  /** Recorded completions whose prompt held an erased example, erased or flagged for review (null: not known, e.g. a re-run). */
+  provenance: { mode: 'erase' | 'flag'; completions: number } | null;
+}
+export interface PromptChangeView {
+  cluster: number;
+  left: string | null;
+  replacedBy: string | null;
+}
+/** A recorded completion as the inspector lists it: the answer's text only when the workspace keeps answers as text. */
+export interface CompletionView {
+  id: string;
+  time: string;
+  source: 'playground' | 'complete' | 'eval';
+  model: string;
+  template: string;
+  exampleCount: number;
+  answer?: string;
+  answerHmac?: string;
+  flagged: boolean;
 }
 export interface VerifyView {
   equal: boolean;
@@ -137,6 +158,8 @@ export interface WebviewRequests {
   refuseRequest: { params: { requestId: string; reason: string }; result: { record: RequestView } };
   /** Starts a streamed completion; chunks arrive as `completionChunk` notifications with this streamId. */
   complete: { params: { streamId: string; query: string; model: string; withExamples: boolean }; result: { ids: string[] } };
+  /** The recorded completions whose prompt held this example (provenance). */
+  completionsUsing: { params: { id: string }; result: { completions: CompletionView[] } };
 }
 export interface WebviewCommands {
   revealExample: { id: string };
@@ -168,6 +191,7 @@ const paramGuards = {
     previewRequest: object({ requestId: isId }),
     runRequest: object({ requestId: isId }),
     refuseRequest: object({ requestId: isId, reason: isNonEmptyString }),
+    completionsUsing: object({ id: isId }),
   } satisfies { [M in keyof WebviewRequests]: Guard<WebviewRequests[M]['params']> },
   command: {
     revealExample: object({ id: isId }),

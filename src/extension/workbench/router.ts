@@ -13,6 +13,7 @@ import { revealExample } from '../reveal';
 import { eraseWithReceipt, executeRequestWithReceipt, matchingIds, refuseWhileDataFileDirty } from '../eraseFlow';
 import { confirmModal } from '../confirm';
 import { notifyFailure } from '../failures';
+import { completionsView, recordPlaygroundCompletion } from '../provenance';
 
 /** Requests that change the data set or its records: their failures are shown, not only logged. */
 const USER_ACTIONS: ReadonlySet<string> = new Set(['erase', 'runRequest', 'refuseRequest']);
@@ -141,6 +142,8 @@ export class WorkbenchRouter implements vscode.Disposable {
         const { record, receipt } = await executeRequestWithReceipt(this.service, m.params.requestId);
         return { record: requestView(record), receipt: receiptView(receipt) };
       }
+      case 'completionsUsing':
+        return completionsView(this.service, m.params.id);
       case 'refuseRequest': {
         const record = await this.service.run((ws) => refuseRequest(ws, m.params.requestId, m.params.reason.trim()));
         log.info(`refused deletion request ${record.requestId}`);
@@ -166,6 +169,7 @@ export class WorkbenchRouter implements vscode.Disposable {
       .then(
         (r) => {
           log.info(`completion ${p.streamId}: ${r.evalCount} tokens in ${(performance.now() - t0).toFixed(0)} ms`);
+          void recordPlaygroundCompletion(this.service, p.model, prompt.ids, r.text);
           void this.post({ kind: 'notification', method: 'completionEnd', params: { streamId: p.streamId } });
         },
         (e: Error) => {
