@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EraseWorkspace, eraseRequest, reconcile, type WorkspaceConfig } from '../../src/core/workspace';
+import { EraseWorkspace, eraseRequest, reconcile, recoverPending, type WorkspaceConfig } from '../../src/core/workspace';
+import { onWriteStep } from '../../src/core/storage/writeSteps';
 import { readLog } from '../../src/core/audit';
 import { loadMeta } from '../../src/core/workspace/persisted';
 import { completionsUsing, flaggedCompletions, promptSettingsOf, recordCompletion, resolveCompletion, scanProvenance } from '../../src/core/workspace/provenance';
@@ -177,4 +178,25 @@ test('the residual scan searches answers stored as text, and matches answers sto
     hits.map((h) => h.how),
     ['example-id'],
   );
+});
+
+test('a failure while rewriting the provenance store after the commit point is finished by recovery: no answer that used the erased example remains', async () => {
+  const ws = await workspace();
+  const [a, b] = ws.loadDataset().examples.map((e) => e.id);
+  await recordSome(ws, a, b);
+  onWriteStep((step, path) => {
+    if (step === 'write-temp' && path === ws.paths.provenance) throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+  });
+  try {
+    await assert.rejects(eraseRequest(ws, { kind: 'ids', ids: [a] }, { requestId: 'REQ-crash', scan: false, unloadModel: false }), /EIO/);
+  } finally {
+    onWriteStep(null);
+  }
+  assert.ok(existsSync(ws.paths.intent), 'committed, not finished');
+  assert.equal(completionsUsing(ws, a).completions.length, 2, 'the rewrite did not happen');
+  const rec = await recoverPending(ws, ws.keyStore);
+  assert.equal(rec?.outcome, 'completed');
+  assert.equal(completionsUsing(ws, a).completions.length, 0);
+  assert.equal(readProvenance(ws.paths.provenance).records.length, 2);
+  assert.match((await readLog(ws.paths.auditDir)).entries.at(-1)!.notes ?? '', /provenance: 2 recorded completion/);
 });
