@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { answerHmac, appendRecord, parseRecord, readProvenance, rewriteProvenance, templateVersion, type CompletionRecord } from '../../src/core/provenance/store';
@@ -139,4 +139,13 @@ test('prompt changes name, per cluster, the representative that left and the one
   assert.deepEqual(promptChanges(['a', 'b'], ['a', null]), [{ cluster: 1, left: 'b', replacedBy: null }]);
   assert.deepEqual(promptChanges(['a'], ['a', 'e']), [{ cluster: 1, left: null, replacedBy: 'e' }]);
   assert.equal(describePromptChange({ cluster: 1, left: 'b', replacedBy: 'd' }), 'cluster 1: b left the prompt, replaced by d');
+});
+
+test('an append never goes through a symbolic link planted in place of the store', () => {
+  const path = storePath();
+  const elsewhere = join(mkdtempSync(join(tmpdir(), 'erase-prov-target-')), 'target.txt');
+  writeFileSync(elsewhere, 'untouched\n');
+  symlinkSync(elsewhere, path);
+  assert.throws(() => appendRecord(path, rec('cmp-1', ['a'])), /symbolic link/);
+  assert.equal(readFileSync(elsewhere, 'utf8'), 'untouched\n');
 });
