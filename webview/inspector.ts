@@ -4,9 +4,12 @@ import { MAX_ERASE_IDS, type ReceiptView } from '../src/shared/protocol';
 import { byId, h, replaceChildren } from './dom';
 import { command, request } from './rpc';
 import { example } from './tooltip';
+import { provenanceSection, receiptDetails } from './provenance';
 
 export class Inspector {
   private ids: string[] = [];
+  /** The last erasure's receipt details, shown above the (re-rendered) selection until the next erasure. */
+  private lastReceipt: HTMLElement | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -19,7 +22,7 @@ export class Inspector {
     this.ids = ids;
     this.root.dataset.count = String(ids.length);
     if (!ids.length) {
-      replaceChildren(this.root, h('p', { class: 'muted' }, 'Hover a point to read it; click to select; shift+drag to lasso.'));
+      replaceChildren(this.root, this.lastReceipt, h('p', { class: 'muted' }, 'Hover a point to read it; click to select; shift+drag to lasso.'));
       return;
     }
     const list = h('ul', { class: 'inspector-list' });
@@ -62,6 +65,8 @@ export class Inspector {
         : null,
       list,
       h('div', { id: 'confirm-slot' }),
+      ids.length === 1 ? provenanceSection(ids[0]) : h('p', { class: 'muted' }, 'Select one example to see the completions that used it.'),
+      this.lastReceipt,
     );
   }
 
@@ -90,6 +95,7 @@ export class Inspector {
         const r = await request('erase', { ids: [...this.ids], requester: requester.value || undefined, reason: reason.value || undefined });
         status.textContent = '';
         box.remove();
+        this.lastReceipt = receiptDetails(r);
         this.onErased(r);
       } catch (e) {
         // in place, as an alert: the host also shows it as a notification with what to do

@@ -5,6 +5,7 @@
 import type { PreviewView, ReceiptView, RequestView } from '../src/shared/protocol';
 import { h, replaceChildren } from './dom';
 import { request } from './rpc';
+import { receiptDetails } from './provenance';
 
 const STATUS: Record<RequestView['status'], string> = { received: 'received', matched: 'waiting', erased: 'erased', verified: 'verified', refused: 'refused' };
 const waiting = (r: RequestView) => r.status === 'received' || r.status === 'matched';
@@ -171,6 +172,7 @@ export class DeletionRequests {
             { id: 'dr-receipt', 'data-request-id': rec.requestId },
             `Erased ${r.receipt.erasedIds.length}: ${r.receipt.certified ? 'certified deletion' : 'retrained'} in ${r.receipt.ms.toFixed(1)} ms. Request ${r.receipt.requestId}, state ${r.receipt.stateHashAfter.slice(0, 16)}.`,
           ),
+          receiptDetails(r.receipt),
         );
         this.onErased(r.receipt);
       } catch (e) {

@@ -30,6 +30,8 @@ import {
   PROMPT_SELECTORS,
   type GenerationSettings,
   type PromptSelector,
+  recordCompletion,
+  describePromptChange,
 } from '../core';
 import { GENERATION_FLAGS, generationFlags } from './generationArgs';
 import { weightUnlearningLines } from './forgetCommands';
@@ -236,6 +238,7 @@ export const completeCommand: Command = async (argv, mk) => {
             process.stderr.write(t);
           },
     });
+    await recordCompletion(ws, { time: new Date().toISOString(), source: 'complete', model, ids: p.ids, answer: r.text });
     if (out.json) {
       if (r.contextWarning) out.note(`warning: ${r.contextWarning}`);
       out.result({ ...r, selector }, r.text);
@@ -260,6 +263,12 @@ function receiptText(r: DeletionReceipt): string {
       : `retrained from iteration ${r.retrainedFrom} (${r.reason}; ${r.updateMs.toFixed(1)} ms)`,
     `state ${r.stateHashBefore.slice(0, 16)}… → ${r.stateHashAfter.slice(0, 16)}…${r.verification ? `; verified against a retrain: ${r.verification.equal ? 'equal' : 'NOT EQUAL'}` : ''}`,
     `prompt ${r.promptChanged ? 'changed' : 'unchanged'}; audit entry #${r.auditSeq}; ${r.ms.toFixed(0)} ms`,
+    ...r.promptChanges.map((c) => `  ${describePromptChange(c)}`),
+    ...(r.provenance && r.provenance.completions > 0
+      ? [
+          `${r.provenance.completions} recorded completion(s) whose prompt held an erased example ${r.provenance.mode === 'erase' ? 'erased' : 'flagged for review (erase provenance --flagged)'}`,
+        ]
+      : []),
     ...(r.reconciled
       ? [`hand edits of the data file were reconciled in the same transaction: ${r.reconciled.removedIds.length} removed by hand, ${r.reconciled.addedIds.length} added`]
       : []),

@@ -89,6 +89,7 @@ export const evalCommand: Command = async (argv, mk) => {
       afterErasures,
       generation: generationFlags(values),
       signal: controller.signal,
+      clock: () => new Date().toISOString(),
       onProgress: (done, total) => progress('eval', done, total),
     });
     const page = values.report;

@@ -4,6 +4,7 @@ import { exportForgetCommand } from './forgetCommands';
 import { evalCommand } from './evalCommands';
 import { templateCommand } from './templateCommands';
 import { requestCommand } from './requestCommands';
+import { provenanceCommand } from './provenanceCommands';
 import { describeCommand, exportSelectionCommand, nearDuplicatesCommand, outliersCommand, searchCommand } from './exploreCommands';
 import {
   clusterCommand,
@@ -58,6 +59,8 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   scan [--request ID] < texts.txt   look for copies of texts (one per line on stdin) in the workspace and git history;
                           --request records the counts as that request's residual-copy scan
   verify                  retrain from scratch and compare state hashes (exit 1 when not equal); recorded in the audit log
+  provenance (--id ID | --flagged | --erase CMP | --keep CMP)
+                          the recorded completions whose prompt held example ID, or those an erasure flagged for review
   reconcile               take hand edits of the data file into account (removed lines are audited erasures)
   describe [--keywords 5] [--outliers 3]   per cluster: size, label counts, keywords, representative, outliers
   search (--text T | --regex RE | --near T) [--ignore-case] [--limit N]   ids and line numbers (--near: by meaning, with distances)
@@ -92,6 +95,7 @@ const COMMANDS: Record<string, Command> = {
   audit: auditCommand,
   request: requestCommand,
   scan: scanCommand,
+  provenance: provenanceCommand,
   describe: describeCommand,
   search: searchCommand,
   'near-duplicates': nearDuplicatesCommand,

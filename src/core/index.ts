@@ -91,3 +91,11 @@ export * from './prompt';
 export { DEFAULT_GENERATION, OLLAMA_DEFAULT_CONTEXT, checkGeneration, contextWarning, estimateTokens, generationIssues, readGeneration } from './ollama/generation';
 export type { GenerationSettings } from './ollama/generation';
 export type { RenderedPrompt } from './erase/prompt';
+
+// Completion provenance: which completions used which examples; erasure follows it.
+export { recordCompletion, completionsUsing, flaggedCompletions, resolveCompletion } from './workspace/provenance';
+export type { CompletionToRecord, RecordedCompletion, ProvenanceListing } from './workspace/provenance';
+export type { CompletionRecord, CompletionSource } from './provenance/store';
+export { describePromptChange } from './provenance/promptChange';
+export type { PromptChange } from './provenance/promptChange';
+export type { ResidualProvenanceHit } from './residual';

@@ -113,9 +113,9 @@ async function runErasure(
     `erased ${receipt.erasedIds.length} example(s), request ${receipt.requestId}, certified=${receipt.certified}, retrained=${receipt.retrained}, ${receipt.ms.toFixed(1)} ms, state ${receipt.stateHashAfter.slice(0, 16)}`,
   );
   void vscode.window.showInformationMessage(
-    receipt.certified
+    (receipt.certified
       ? vscode.l10n.t('Erased {0} example(s): certified deletion, no retraining needed. Request {1}.', receipt.erasedIds.length, receipt.requestId)
-      : vscode.l10n.t('Erased {0} example(s): the clustering was retrained. Request {1}.', receipt.erasedIds.length, receipt.requestId),
+      : vscode.l10n.t('Erased {0} example(s): the clustering was retrained. Request {1}.', receipt.erasedIds.length, receipt.requestId)) + receiptExtras(receipt),
   );
   for (const fn of erasedListeners) fn(receipt.erasedIds);
   if (runScan && residuals)
@@ -125,6 +125,19 @@ async function runErasure(
         for (const fn of scanListeners) fn(); // core recorded the counts in the request: the dashboard re-reads them
       });
   return { receipt, record };
+}
+
+/** What the receipt adds when the prompt changed or recorded completions followed the erasure (ids and counts only). */
+function receiptExtras(r: Receipt): string {
+  const parts: string[] = [];
+  if (r.promptChanges.length > 0) parts.push(vscode.l10n.t('The prompt changed: {0} representative(s) replaced (see the inspector).', r.promptChanges.length));
+  if (r.provenance && r.provenance.completions > 0)
+    parts.push(
+      r.provenance.mode === 'erase'
+        ? vscode.l10n.t('{0} recorded completion(s) that used an erased example were erased.', r.provenance.completions)
+        : vscode.l10n.t('{0} recorded completion(s) that used an erased example are flagged for review (erase provenance --flagged).', r.provenance.completions),
+    );
+  return parts.length ? ' ' + parts.join(' ') : '';
 }
 
 /** Ids of the examples a deletion request by text would erase (core's matcher, ignoring case). */

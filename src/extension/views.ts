@@ -75,6 +75,8 @@ export function receiptView(r: DeletionReceipt): ReceiptView {
     stateHashBefore: r.stateHashBefore,
     stateHashAfter: r.stateHashAfter,
     promptChanged: r.promptChanged,
+    promptChanges: r.promptChanges.map((c) => ({ cluster: c.cluster, left: c.left, replacedBy: c.replacedBy })),
+    provenance: r.provenance ? { mode: r.provenance.mode, completions: r.provenance.completions } : null,
   };
 }
 

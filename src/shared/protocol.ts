@@ -68,6 +68,27 @@ export interface ReceiptView {
   stateHashBefore: string;
   stateHashAfter: string;
   promptChanged: boolean;
+  /** Per cluster: the representative that left (id only: its text is erased) and the one that replaced it. */
+  promptChanges: PromptChangeView[];
+  /** Recorded completions whose prompt held an erased example, erased or flagged for review (null: not known, e.g. a re-run). */
+  provenance: { mode: 'erase' | 'flag'; completions: number } | null;
+}
+export interface PromptChangeView {
+  cluster: number;
+  left: string | null;
+  replacedBy: string | null;
+}
+/** A recorded completion as the inspector lists it: the answer's text only when the workspace keeps answers as text. */
+export interface CompletionView {
+  id: string;
+  time: string;
+  source: 'playground' | 'complete' | 'eval';
+  model: string;
+  template: string;
+  exampleCount: number;
+  answer?: string;
+  answerHmac?: string;
+  flagged: boolean;
 }
 export interface VerifyView {
   equal: boolean;
@@ -391,6 +412,8 @@ export interface WebviewRequests {
   listExamples: { params: Record<string, never>; result: { rows: ExampleRowView[] } };
   /** The host asks where to save (a dialog), then core writes the examples' own lines. */
   exportSelection: { params: ExportSelectionParams; result: ExportResultView };
+  /** The recorded completions whose prompt held this example (provenance). */
+  completionsUsing: { params: { id: string }; result: { completions: CompletionView[] } };
 }
 export interface WebviewCommands {
   revealExample: { id: string };
@@ -473,6 +496,7 @@ const paramGuards = {
     listExamples: object({}),
     exportSelection: (v: unknown): v is ExportSelectionParams =>
       object({ kind: oneOf('ids'), ids: nonEmpty(arrayOf(isId, MAX_IDS)) })(v) || object({ kind: oneOf('cluster'), cluster: intIn(0, MAX_CLUSTER_INDEX) })(v),
+    completionsUsing: object({ id: isId }),
   } satisfies { [M in keyof WebviewRequests]: Guard<WebviewRequests[M]['params']> },
   command: {
     revealExample: object({ id: isId }),

@@ -799,6 +799,38 @@ let page;
       }
       log(`README images in ${dir}`);
     });
+
+    await check('the inspector lists the completions that used an example; erasing it names the prompt change and the erased completions', async () => {
+      await page.locator('.tabs-container .tab', { hasText: 'ERASE Workbench' }).first().click();
+      await wv.locator('#tab-playground').click();
+      await wv.locator('#pg-query').evaluate((el) => {
+        el.value = 'a provenance query';
+      });
+      await wv.locator('#pg-run').click();
+      await wv.locator('#pg-out-erase[data-state="done"]').waitFor({ timeout: 15000 });
+      const rep = await wv.locator('#pg-ids-erase li').first().getAttribute('data-id');
+      assert(rep, 'an example of the prompt');
+      await wv.locator('#tab-map').click();
+      await canvas.click({ position: await pointPos(rep), force: true });
+      await wv.locator('#inspector-provenance h4', { hasText: /\([1-9]\d*\)/ }).waitFor({ timeout: 15000 });
+      const meta = await wv.locator('#inspector-provenance li[data-completion] .muted').allTextContents();
+      assert(
+        meta.some((t) => / · playground · fake-llm/.test(t)),
+        `listed: ${JSON.stringify(meta)}`,
+      );
+      await page.screenshot({ path: path.join(OUT, '12-inspector-provenance.png') });
+      const points = Number(await canvas.getAttribute('data-point-count'));
+      await wv.locator('#inspector-erase').click();
+      await wv.locator('#confirm-erase').click();
+      await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Erase' }).first().click({ timeout: 15000 });
+      await wv.locator(`#map[data-point-count="${points - 1}"]`).waitFor({ state: 'attached', timeout: 30000 });
+      const change = wv.locator('#receipt-prompt-changes li', { hasText: rep });
+      await change.waitFor({ timeout: 15000 });
+      await change.locator('.ex-input', { hasText: /→/ }).waitFor({ timeout: 10000 });
+      const provenance = await wv.locator('#receipt-provenance').textContent();
+      assert(/^[1-9]\d* recorded completion\(s\) that used an erased example were erased\.$/.test(provenance), provenance);
+      await page.screenshot({ path: path.join(OUT, '13-receipt-prompt-change.png') });
+    });
   } catch (e) {
     failed++;
     log('ui aborted:', e.message);

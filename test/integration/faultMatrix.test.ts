@@ -12,6 +12,8 @@ import { verifyLog } from '../../src/core/audit';
 import { HashingEmbedder } from '../../src/core/embed/hashing';
 import { toFixed } from '../../src/core/fixedpoint';
 import { Projection } from '../../src/core/qkmeans/projection';
+import { recordCompletion } from '../../src/core/workspace/provenance';
+import { readProvenance, type CompletionRecord } from '../../src/core/provenance/store';
 
 /**
  * The fault matrix: every state-changing action, killed (SIGKILL) at every one of its write steps
@@ -19,13 +21,15 @@ import { Projection } from '../../src/core/qkmeans/projection';
  * the next start recovers; the data file lost nothing it should keep (all or nothing); the audit
  * log verifies against the head kept outside it; running the action again completes it; a later
  * erasure works; and the state equals a brand-new workspace built from the data file alone.
+ * Completion provenance rides along: the base workspace holds recorded answers (as text) that
+ * repeat their examples, so a crash must never leave an answer that used an erased example.
  */
 
 const REQUEST_ID = 'REQ-matrix';
 /** Every step by default; npm test takes every STRIDE-th (npm run test:faults runs them all). */
 const STRIDE = Math.max(1, Number(process.env.FAULT_MATRIX_STRIDE ?? 1));
 
-function baseWorkspace(): { dir: string; ids: string[]; lines: string[] } {
+async function baseWorkspace(): Promise<{ dir: string; ids: string[]; lines: string[] }> {
   const dir = tempDir('matrix-base');
   const words = ['bright', 'slow', 'tender', 'loud', 'clever', 'odd', 'warm', 'grim', 'quiet', 'bold'];
   const nouns = ['film', 'plot', 'score', 'cast', 'ending', 'script'];
@@ -39,7 +43,60 @@ function baseWorkspace(): { dir: string; ids: string[]; lines: string[] } {
   assert.equal(erase(dir, 'init', '--data', 'data.jsonl', '--k', '4', '--eps', '0.1').code, 0);
   assert.equal(erase(dir, 'cluster').code, 0);
   const ids = erase(dir, 'status', '--json').json().ids as string[];
+  await recordAnswers(dir, { answers: 'text', onErase: 'erase' });
   return { dir, ids, lines: readFileSync(join(dir, 'data.jsonl'), 'utf8').split('\n') };
+}
+
+/**
+ * One recorded completion per example, whose prompt held it and the next one and whose answer
+ * repeats its text (the "erased means gone" scan of every file then also covers the answers),
+ * and one without examples.
+ */
+async function recordAnswers(dir: string, provenance: { answers: 'text' | 'hash'; onErase: 'erase' | 'flag' }): Promise<void> {
+  const file = join(dir, '.erase', 'config.json');
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), provenance }, null, 2));
+  rmSync(join(dir, '.erase', 'provenance.jsonl'), { force: true });
+  const ws = EraseWorkspace.open(dir);
+  const examples = ws.loadDataset().examples;
+  const time = '2026-11-30T08:00:00.000Z';
+  for (let i = 0; i < examples.length; i++) {
+    const ids = [examples[i].id, examples[(i + 1) % examples.length].id];
+    await recordCompletion(ws, { time, source: 'complete', model: 'm', ids, answer: `the model repeats: ${examples[i].input}` });
+  }
+  await recordCompletion(ws, { time, source: 'eval', model: 'm', ids: [], answer: 'zero-shot' });
+}
+
+function provenanceRecords(dir: string): CompletionRecord[] {
+  return readProvenance(join(dir, '.erase', 'provenance.jsonl')).records;
+}
+
+function datasetIds(dir: string): Set<string> {
+  return new Set(
+    EraseWorkspace.open(dir)
+      .loadDataset()
+      .examples.map((e) => e.id),
+  );
+}
+
+/**
+ * Provenance after a kill: no recorded answer uses one of `gone`; every record lost used an id in
+ * `followed` (nothing else is lost, nothing is invented); in flag mode nothing is lost at all.
+ */
+function checkProvenance(dir: string, before: readonly CompletionRecord[], gone: ReadonlySet<string>, followed: ReadonlySet<string>, where: string): void {
+  const now = provenanceRecords(dir);
+  const leftover = now.filter((r) => r.ids.some((id) => gone.has(id)));
+  assert.equal(leftover.length, 0, `${where}: ${leftover.length} recorded answer(s) still use an erased example`);
+  const beforeIds = new Set(before.map((r) => r.id));
+  assert.ok(
+    now.every((r) => beforeIds.has(r.id)),
+    `${where}: a record appeared`,
+  );
+  const kept = new Set(now.map((r) => r.id));
+  const lost = before.filter((r) => !kept.has(r.id));
+  const wronglyLost = lost.filter((r) => !r.ids.some((id) => followed.has(id)));
+  assert.equal(wronglyLost.length, 0, `${where}: ${wronglyLost.length} record(s) lost that used no erased example`);
+  const flagMode = JSON.parse(readFileSync(join(dir, '.erase', 'config.json'), 'utf8')).provenance?.onErase === 'flag';
+  if (flagMode) assert.equal(lost.length, 0, `${where}: flag mode lost ${lost.length} record(s)`);
 }
 
 interface Action {
@@ -49,6 +106,8 @@ interface Action {
   readonly args: string[];
   /** Lines the action may remove from the data file (what it erases). */
   readonly erases?: (line: string) => boolean;
+  /** Ids that stay in the data file but whose old content the action erases (an explicit-id text edited by hand). */
+  readonly editedIds?: readonly string[];
 }
 
 function dropLines(dir: string, pred: (line: string, i: number) => boolean): void {
@@ -98,7 +157,18 @@ function actions(ids: string[]): Action[] {
     { name: 'reconcile (lines removed by hand)', setup: (d) => dropLines(d, (_, i) => i === 3 || i === 17), args: ['reconcile'] },
     { name: 'reconcile (lines added by hand)', setup: (d) => addLines(d, ['a freshly added example about a film', 'another new line about a plot']), args: ['reconcile'] },
     { name: 'cluster after a hand removal', setup: (d) => dropLines(d, (_, i) => i === 23), args: ['cluster'] },
-    { name: 'reconcile (an explicit-id text edited by hand)', setup: (d) => editLine(d, '"id":"ex-18"', 'number 18', 'number eighteen, edited'), args: ['reconcile'] },
+    {
+      name: 'reconcile (an explicit-id text edited by hand)',
+      setup: (d) => editLine(d, '"id":"ex-18"', 'number 18', 'number eighteen, edited'),
+      args: ['reconcile'],
+      editedIds: ['ex-18'],
+    },
+    {
+      name: 'delete with provenance.onErase flag (answers hashed)',
+      setup: (d) => recordAnswers(d, { answers: 'hash', onErase: 'flag' }),
+      args: ['delete', '--id', ids[5], '--request-id', REQUEST_ID, '--skip-scan', '--keep-model'],
+      erases: (l) => l.includes('number 5"'),
+    },
   ];
 }
 
@@ -157,10 +227,23 @@ async function auditOk(ws: EraseWorkspace): Promise<void> {
  * erases is gone all or nothing; the audit log verifies; the action run again completes; the state
  * equals a brand-new workspace's; a later erasure works and stays exact.
  */
-async function checkAfterKill(dir: string, action: Action, before: Buffer, where: string): Promise<'completed' | 'rolled back or nothing pending'> {
+async function checkAfterKill(
+  dir: string,
+  action: Action,
+  before: Buffer,
+  where: string,
+  base: { readonly ids: readonly string[]; readonly idsBefore: ReadonlySet<string>; readonly records: readonly CompletionRecord[] },
+): Promise<'completed' | 'rolled back or nothing pending'> {
   const ws = EraseWorkspace.open(dir);
   const rec = await recoverPending(ws, ws.keyStore);
   await auditOk(ws);
+  // Provenance after recovery: what the action erased from the data file has left every recorded answer
+  // (when the action committed, so has what was removed by hand before it).
+  const present = datasetIds(dir);
+  const baseGone = new Set(base.ids.filter((id) => !present.has(id)));
+  const followed = new Set([...baseGone, ...(action.editedIds ?? [])]);
+  const erasedByAction = new Set([...base.idsBefore].filter((id) => !present.has(id)));
+  checkProvenance(dir, base.records, rec?.outcome === 'completed' ? followed : erasedByAction, followed, `${where}, after recovery`);
   // Nothing lost: every line of the file before the action is still there unless it was erased.
   const after = readFileSync(join(dir, 'data.jsonl'), 'utf8').split('\n');
   const kept = new Set(after);
@@ -187,6 +270,11 @@ async function checkAfterKill(dir: string, action: Action, before: Buffer, where
   assert.equal((await reconcile(ws2, {}, ws2.keyStore)).changed, false, `${where}: hand edits left unreconciled after the re-run`);
   assert.equal(ws2.status().stateHash, await freshHash(dir), `${where}: state differs from a brand-new workspace`);
   await auditOk(ws2);
+  {
+    const presentNow = datasetIds(dir);
+    const goneNow = new Set([...base.ids.filter((id) => !presentNow.has(id)), ...(action.editedIds ?? [])]);
+    checkProvenance(dir, base.records, goneNow, goneNow, `${where}, after the re-run`);
+  }
   // Erased means gone, even after a kill: no file of the workspace (a killed writer's temp file,
   // a cache, a log) and no loose file in the temp folder holds an erased text.
   if (action.erases) {
@@ -217,7 +305,7 @@ async function checkAfterKill(dir: string, action: Action, before: Buffer, where
 }
 
 test('fault matrix: every action killed at every write step recovers, loses nothing, verifies and equals a brand-new workspace', async () => {
-  const base = baseWorkspace();
+  const base = await baseWorkspace();
   const totals: Record<string, { steps: number; completed: number; rolledBackOrNothingPending: number }> = {};
   let violations = 0;
   for (const action of actions(base.ids)) {
@@ -233,11 +321,12 @@ test('fault matrix: every action killed at every write step recovers, loses noth
       cpSync(base.dir, dir, { recursive: true });
       await action.setup(dir);
       const before = readFileSync(join(dir, 'data.jsonl'));
+      const baseline = { ids: base.ids, idsBefore: datasetIds(dir), records: provenanceRecords(dir) };
       const r = spawnSync(process.execPath, [CLI, ...action.args], { cwd: dir, env: { ...process.env, ERASE_FAULT_AT: String(at) }, encoding: 'utf8' });
       const where = `${action.name}, killed at step ${at}/${steps}`;
       try {
         assert.equal(r.signal, 'SIGKILL', `${where}: expected a kill (exit ${r.status}: ${r.stderr})`);
-        const outcome = await checkAfterKill(dir, action, before, where);
+        const outcome = await checkAfterKill(dir, action, before, where, baseline);
         if (outcome === 'completed') totals[action.name].completed++;
         else totals[action.name].rolledBackOrNothingPending++;
       } catch (e) {
@@ -275,7 +364,7 @@ function runKilledAfter(dir: string, args: string[], ms: number): Promise<boolea
 const RANDOM_TRIALS = Number(process.env.FAULT_TRIALS ?? 14);
 
 test(`random SIGKILL trials across every action (${RANDOM_TRIALS})`, { timeout: 60 * 60 * 1000 }, async () => {
-  const base = baseWorkspace();
+  const base = await baseWorkspace();
   const list = actions(base.ids);
   const rnd = lcg(20261130);
   // How long each action runs here, to spread the kills over it.
@@ -296,10 +385,11 @@ test(`random SIGKILL trials across every action (${RANDOM_TRIALS})`, { timeout: 
     cpSync(base.dir, dir, { recursive: true });
     await action.setup(dir);
     const before = readFileSync(join(dir, 'data.jsonl'));
+    const baseline = { ids: base.ids, idsBefore: datasetIds(dir), records: provenanceRecords(dir) };
     const killed = await runKilledAfter(dir, action.args, rnd() * spans.get(action.name)! * 1.1);
     stats.trials++;
     if (killed) stats.killed++;
-    const outcome = await checkAfterKill(dir, action, before, `${action.name}, random trial ${t}${killed ? '' : ' (finished before the kill)'}`);
+    const outcome = await checkAfterKill(dir, action, before, `${action.name}, random trial ${t}${killed ? '' : ' (finished before the kill)'}`, baseline);
     if (outcome === 'completed') stats.completed++;
     else stats.rolledBackOrNothingPending++;
     rmSync(dir, { recursive: true, force: true });

@@ -17,6 +17,7 @@ import { completePrompt } from '../prompt/complete';
 import { eraseExamples } from '../workspace/erasure';
 import { EraseWorkspace } from '../workspace/workspace';
 import type { GenerationSettings } from '../ollama/generation';
+import { promptSettingsOf, recordCompletion } from '../workspace/provenance';
 import { firstLabelParser, type AnswerParser } from './answer';
 import { balancedSelect, erasureOrder, knnSelect, randomSelect, SELECTORS, type PoolExample, type SelectorName } from './selectors';
 import { splitIds } from './split';
@@ -45,6 +46,8 @@ export interface EvalOptions {
    * each, in a scratch copy of the workspace), evaluate again. 0 (the baseline) is always evaluated.
    */
   readonly afterErasures?: readonly number[];
+  /** The caller's clock: when given, every completion is recorded in the workspace's provenance store with its time. */
+  readonly clock?: () => string;
 }
 
 /** One line of the results file: ids and figures only, never example or query text. */
@@ -329,6 +332,7 @@ async function evaluateAll(ctx: RunContext, promptWs: EraseWorkspace, erased?: n
               );
         const t0 = performance.now();
         const r = await completePrompt({ host: opts.host, model: opts.model, prompt, generation, signal: opts.signal });
+        if (opts.clock) await recordCompletion(ws, { time: opts.clock(), source: 'eval', model: opts.model, ids, answer: r.text, promptSettings: promptSettingsOf(promptWs) });
         const answer = ctx.parser(r.text, labels);
         trial = {
           run: ctx.run,

@@ -23,6 +23,13 @@ export function formatResidualReport(r: ResidualReport): string {
     lines.push('', `${TITLES[kind]}:`);
     for (const h of hits) lines.push(place(h));
   }
+  if (r.provenance && r.provenance.length > 0) {
+    lines.push('', 'Recorded completions (.erase/provenance.jsonl; `erase provenance --flagged` lists the flagged ones):');
+    for (const p of r.provenance)
+      lines.push(
+        `  ${p.completion}  ${p.how === 'answer-text' ? `answer holds needle #${p.needleIndex}` : p.how === 'flagged' ? 'flagged for review: its prompt held an erased example' : 'its prompt names an erased example'}`,
+      );
+  }
   if (r.skipped.length > 0) {
     lines.push('', 'Not searched:');
     for (const s of r.skipped) lines.push(`  ${s.path}: ${s.reason}`);

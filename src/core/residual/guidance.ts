@@ -12,8 +12,16 @@ export interface GuidanceInput {
   namesRedacted: boolean;
 }
 
+/** Recorded completions (answers stored as text): a copy there is an answer, not a bug; the provenance section says which. */
+const PROVENANCE_FILE = 'provenance.jsonl';
+
+function isProvenanceStore(path: string): boolean {
+  const parts = path.split('/');
+  return parts[parts.length - 1] === PROVENANCE_FILE && parts[parts.length - 2] === OWN_DIR;
+}
+
 function inOwnDir(path: string): boolean {
-  return path.split('/').slice(0, -1).includes(OWN_DIR);
+  return path.split('/').slice(0, -1).includes(OWN_DIR) && !isProvenanceStore(path);
 }
 
 /** What to do about each kind of copy found. Plain advice, never the text. */
@@ -27,7 +35,10 @@ export function buildGuidance(g: GuidanceInput): string[] {
   if (g.hits.length === 0) {
     out.push(`No copy of the ${g.searchedNeedles} searched text(s) was found in the places scanned.`);
   }
-  if (files.length > ownFiles.length) {
+  if (files.some((h) => isProvenanceStore(h.path))) {
+    out.push('Recorded completions hold the text in their answers: review them with `erase provenance --flagged` and remove those that must go.');
+  }
+  if (files.length > ownFiles.length + files.filter((h) => isProvenanceStore(h.path)).length) {
     out.push('Files: edit the listed lines or delete the files, save, and scan again.');
   }
   if (own.length > 0) {

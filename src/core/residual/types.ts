@@ -50,6 +50,21 @@ export interface ResidualReport {
   guidance: string[];
   /** Saved copies in VS Code's Local History, when the caller asked for them (the editor does). */
   localHistory?: LocalHistoryCopy[];
+  /** Recorded completions (`.erase/provenance.jsonl`) still holding erased text or naming an erased example. */
+  provenance?: ResidualProvenanceHit[];
+}
+
+/**
+ * A recorded completion left over after an erasure: its answer, stored as text, holds an erased
+ * text (`answer-text`); or, stored as a hash (unsearchable), it still names an erased example
+ * (`example-id`) or was flagged for review with that example's commitment (`flagged`).
+ */
+export interface ResidualProvenanceHit {
+  /** The record's id (`cmp-…`), never its text. */
+  completion: string;
+  how: 'answer-text' | 'example-id' | 'flagged';
+  /** answer-text: which needle. */
+  needleIndex?: number;
 }
 
 /** Path shown for a copy inside a commit message (it has no file path). */

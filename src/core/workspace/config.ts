@@ -6,6 +6,7 @@ import { DEFAULT_TEMPLATE, describeIssue, migrateTemplate, templateIssues, type 
 import { DEFAULT_GENERATION, generationIssues, readGeneration, type GenerationSettings } from '../ollama/generation';
 import { DEFAULT_OLLAMA_HOST } from '../ollama/connection';
 import { MIN_EPS, MIN_EPS_TEXT } from '../qkmeans/grid';
+import { DEFAULT_PROVENANCE_SETTINGS, provenanceSettingsProblem, type ProvenanceSettings } from '../provenance/follow';
 
 /** The clustering and prompt settings of one workspace, kept in `.erase/config.json`. */
 export interface WorkspaceConfig {
@@ -31,6 +32,8 @@ export interface WorkspaceConfig {
   readonly template: PromptTemplate;
   /** Model options of completions (sampling, context size, chat or generate, thinking). */
   readonly generation: GenerationSettings;
+  /** Completion provenance: answers kept as text or keyed hash; erased or flagged when an example in their prompt is erased. */
+  readonly provenance: ProvenanceSettings;
 }
 
 export const DEFAULT_CONFIG: Omit<WorkspaceConfig, 'dataFile'> = {
@@ -47,6 +50,7 @@ export const DEFAULT_CONFIG: Omit<WorkspaceConfig, 'dataFile'> = {
   unloadOnPromptChange: true,
   template: DEFAULT_TEMPLATE,
   generation: DEFAULT_GENERATION,
+  provenance: DEFAULT_PROVENANCE_SETTINGS,
 };
 
 export const STATE_DIR = '.erase';
@@ -66,6 +70,7 @@ export function workspacePaths(root: string) {
     auditDir: join(dir, 'audit'),
     keysDir: join(dir, 'keys'),
     intent: join(dir, 'erasure-intent.json'),
+    provenance: join(dir, 'provenance.jsonl'),
     lock: join(dir, 'lock'),
   };
 }
@@ -87,6 +92,8 @@ export function validateConfig(c: WorkspaceConfig): void {
   if (tpl.length) bad(`template: ${describeIssue(tpl[0])}`);
   const gen = generationIssues(c.generation);
   if (gen.length) bad(`generation: ${gen[0]}`);
+  const provenanceProblem = provenanceSettingsProblem(c.provenance);
+  if (provenanceProblem) bad(provenanceProblem);
 }
 
 export function readConfig(paths: WorkspacePaths): WorkspaceConfig {
@@ -100,7 +107,13 @@ export function readConfig(paths: WorkspacePaths): WorkspaceConfig {
   if (typeof raw.dataFile !== 'string') throw new UserError(`${paths.config} names no data file`, 'input', 'init');
   // The template and model options are checked where they are used (rendering, completing), so a
   // template typo does not stop `erase status` or an erasure; everything else is checked here.
-  const cfg = { ...DEFAULT_CONFIG, ...raw, template: migrateTemplate(raw.template), generation: readGeneration(raw.generation) } as WorkspaceConfig;
+  const cfg = {
+    ...DEFAULT_CONFIG,
+    ...raw,
+    template: migrateTemplate(raw.template),
+    generation: readGeneration(raw.generation),
+    provenance: { ...DEFAULT_PROVENANCE_SETTINGS, ...(raw.provenance ?? {}) },
+  } as WorkspaceConfig;
   validateConfig({ ...cfg, template: DEFAULT_TEMPLATE, generation: DEFAULT_GENERATION });
   return cfg;
 }

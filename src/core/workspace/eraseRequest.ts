@@ -118,7 +118,7 @@ export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, 
     scanResiduals:
       wantScan && !receipt.alreadyDone && needles.length > 0
         ? async (o: WorkOptions = {}) => {
-            const report = await scanWorkspace(ws, needles, { ...scope, ...o });
+            const report = await scanWorkspace(ws, needles, { ...scope, ...o, erasedIds: receipt.erasedIds });
             // Counts only, kept with the request: the dashboard's "residual copies outstanding".
             await recordResidualScan(ws, receipt.requestId, report, o.time);
             return report;

@@ -14,6 +14,7 @@ import { countDeletion, loadState, loadMeta, type ClusterMeta } from './persiste
 import { describe } from './training';
 import { committedEntry, pointKeyOf, recoverPending, runTransaction, TOOL_VERSION, type Plan, type RecoveryReport } from './transaction';
 import type { NewRecord } from './requestRecords';
+import { promptChanges, type PromptChange } from '../provenance/promptChange';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 
 export { TOOL_VERSION };
@@ -49,6 +50,10 @@ export interface DeletionReceipt {
   readonly stateHashBefore: string;
   readonly stateHashAfter: string;
   readonly promptChanged: boolean;
+  /** Per cluster whose representative changed: the id that left (its text is erased) and the id that replaced it. */
+  readonly promptChanges: readonly PromptChange[];
+  /** Recorded completions whose prompt held an erased example, erased (or flagged for review) in the same transaction. */
+  readonly provenance: { readonly mode: 'erase' | 'flag'; readonly completions: number } | null;
   readonly modelUnloaded: boolean | null;
   readonly verification: { readonly equal: boolean; readonly scratchHash: string } | null;
   readonly auditSeq: number;
@@ -95,12 +100,16 @@ export async function eraseExamples(ws: EraseWorkspace, req: ErasureRequest, opt
     const planned = await planErasure(ws, req, opts);
     return {
       plan: planned.plan,
-      result: (c) => ({ ...planned.receipt, requestId: c!.requestId, auditSeq: c!.entry.seq, ms: performance.now() - t0 }),
+      result: (c) => ({ ...planned.receipt, requestId: c!.requestId, auditSeq: c!.entry.seq, provenance: c!.provenance, ms: performance.now() - t0 }),
     };
   });
 }
 
-async function planErasure(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOptions): Promise<{ plan: Plan; receipt: Omit<DeletionReceipt, 'requestId' | 'auditSeq' | 'ms'> }> {
+async function planErasure(
+  ws: EraseWorkspace,
+  req: ErasureRequest,
+  opts: WorkOptions,
+): Promise<{ plan: Plan; receipt: Omit<DeletionReceipt, 'requestId' | 'auditSeq' | 'ms' | 'provenance'> }> {
   if (req.ids.length === 0) throw new UserError('nothing to erase: no example matched', 'input');
   const loaded = loadState(ws.paths);
   const meta = loadMeta(ws.paths);
@@ -230,6 +239,7 @@ async function planErasure(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOp
       stateHashBefore: loaded.hash,
       stateHashAfter: after,
       promptChanged,
+      promptChanges: promptChanges(oldReps, reps),
       modelUnloaded,
       verification,
       alreadyDone: false,
@@ -253,6 +263,8 @@ function receiptFromEntry(e: AuditEntry, ms: number): DeletionReceipt {
     stateHashBefore: e.stateHashBefore,
     stateHashAfter: e.stateHashAfter,
     promptChanged: e.promptChanged,
+    promptChanges: [],
+    provenance: null,
     modelUnloaded: e.modelUnloaded ?? null,
     verification: e.verification ?? null,
     auditSeq: e.seq,

@@ -7,6 +7,7 @@ import { requestStore, residualSummary } from './requestRecords';
 import { withWorkspaceLock } from './transaction';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 import { scanForgetSetFiles } from './forgetSet';
+import { scanProvenance } from './provenance';
 
 /**
  * The texts a residual scan looks for after erasing these examples, read before they are gone and
@@ -37,6 +38,8 @@ export interface ScanScope {
   readonly extraDirs?: readonly string[];
   /** `<user data dir>/User/History`: its copies of the data file are searched too. */
   readonly localHistoryDir?: string;
+  /** The erased examples' ids: recorded completions stored as hashes are matched by them. */
+  readonly erasedIds?: readonly string[];
 }
 
 /** Looks for copies of the texts in the workspace folder (respecting .gitignore), in `.erase/`, in git history and, if asked, in the editor's Local History. */
@@ -45,6 +48,13 @@ export async function scanWorkspace(ws: EraseWorkspace, needles: readonly string
   const report = await scanResiduals({ root, needles, extraDirs: [...(opts.extraDirs ?? [STATE_DIR])], signal: opts.signal });
   // Forget sets exported for weight-based unlearning, wherever they were written, until they are deleted.
   await scanForgetSetFiles(ws, root, needles, report, opts.signal);
+  const provenance = await scanProvenance(ws, needles, opts.erasedIds ?? [], DEFAULT_MIN_LENGTH);
+  if (provenance.length > 0) {
+    report.provenance = provenance;
+    report.guidance.push(
+      `${new Set(provenance.map((p) => p.completion)).size} recorded completion(s) still hold erased text or name an erased example: review them with \`erase provenance --flagged\` (or the inspector) and erase what must go.`,
+    );
+  }
   if (opts.localHistoryDir === undefined) return report;
   try {
     const h = await scanLocalHistory({

@@ -37,6 +37,8 @@ import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMe
 import { contentCounts, pruneVectors } from './vectors';
 import { describe } from './training';
 import { applyRecordUpdate, type RecordUpdate } from './requestRecords';
+import { applyFollowed, countFollowed } from '../provenance/apply';
+import type { ProvenanceSettings } from '../provenance/follow';
 import type { EraseWorkspace } from './workspace';
 
 export const TOOL_VERSION = 'erase-workbench/0.1.0';
@@ -58,6 +60,8 @@ export interface Intent {
   /** Whether the state changed by a certified deletion (counted in the meta) or not at all (null). */
   readonly certified: boolean | null;
   readonly recordUpdate?: RecordUpdate;
+  /** What happens to recorded completions that used a forgotten example (absent in intents of older versions). */
+  readonly provenanceMode?: ProvenanceSettings['onErase'];
 }
 
 /** A transaction's plan: computed under the lock, with nothing written yet. */
@@ -82,6 +86,8 @@ export interface Committed {
   readonly requestId: string;
   readonly entry: AuditEntry;
   readonly appended: AppendResult;
+  /** Recorded completions whose prompt held an erased example: erased or flagged for review in this transaction. */
+  readonly provenance: { readonly mode: ProvenanceSettings['onErase']; readonly completions: number };
 }
 
 export interface RecoveryReport {
@@ -119,6 +125,7 @@ async function commitAndApply(ws: EraseWorkspace, keyStore: KeyStore, p: Plan): 
   const requestId = p.requestId ?? `${p.action}-${randomUUID()}`;
   const meta = loadMeta(ws.paths);
   const head = await currentHead(ws.paths.auditDir, keyStore);
+  const provenance = { mode: ws.config.provenance.onErase, completions: countFollowed(ws.paths.provenance, followedIds(p)) };
   const intent: Intent = {
     format: INTENT_FORMAT,
     action: p.action,
@@ -130,17 +137,38 @@ async function commitAndApply(ws: EraseWorkspace, keyStore: KeyStore, p: Plan): 
     stateHashAfter: p.stateHashAfter,
     certified: p.certified,
     recordUpdate: p.recordUpdate,
+    provenanceMode: provenance.mode,
   };
   writeFileAtomic(ws.paths.intent, JSON.stringify(intent));
   // Commit point: the audit entry (keyed commitments only, never content).
   const appended = await appendEntry(
     ws.paths.auditDir,
-    { ...p.entry, requestId, action: p.action, stateHashBefore: p.stateHashBefore, stateHashAfter: p.stateHashAfter, toolVersion: TOOL_VERSION },
+    {
+      ...p.entry,
+      notes: withProvenanceNote(p.entry.notes, provenance),
+      requestId,
+      action: p.action,
+      stateHashBefore: p.stateHashBefore,
+      stateHashAfter: p.stateHashAfter,
+      toolVersion: TOOL_VERSION,
+    },
     { keyStore, expectedHead: meta?.auditHead },
   );
-  await applyCommitted(ws, intent, appended.entry, appended.head, { state: p.state, stateText: p.stateText, meta: p.meta ?? null });
+  await applyCommitted(ws, keyStore, intent, appended.entry, appended.head, { state: p.state, stateText: p.stateText, meta: p.meta ?? null });
   removeIntent(ws);
-  return { requestId, entry: appended.entry, appended };
+  return { requestId, entry: appended.entry, appended, provenance };
+}
+
+/** Examples whose content leaves the workspace: completions whose prompt held one follow them. */
+function followedIds(p: Pick<Intent, 'dataFileIds' | 'forgetIds'> | Plan): string[] {
+  return [...new Set([...(p.dataFileIds ?? []), ...(p.forgetIds ?? [])])].sort();
+}
+
+/** The audit entry says how many recorded completions the erasure followed into (a count: never ids or text). */
+function withProvenanceNote(notes: string | undefined, p: Committed['provenance']): string | undefined {
+  if (p.completions === 0) return notes;
+  const note = `provenance: ${p.completions} recorded completion(s) whose prompt held an erased example ${p.mode === 'erase' ? 'erased' : 'flagged for review'}`;
+  return notes ? `${notes}; ${note}` : note;
 }
 
 /**
@@ -149,12 +177,17 @@ async function commitAndApply(ws: EraseWorkspace, keyStore: KeyStore, p: Plan): 
  */
 async function applyCommitted(
   ws: EraseWorkspace,
+  keyStore: KeyStore,
   intent: Intent,
   entry: AuditEntry,
   head: { size: number; rootHash: string },
   precomputed?: { state: QkmState | null; stateText?: string; meta: ClusterMeta | null },
 ): Promise<void> {
   if (intent.dataFileIds.length > 0) eraseFromDatasetFile(ws.dataFile, new Set(intent.dataFileIds), ws.paths.datasetIndex);
+  const followed = followedIds(intent);
+  if (intent.provenanceMode && followed.length > 0) {
+    await applyFollowed(ws.paths.provenance, followed, intent.provenanceMode, { requestId: intent.requestId, time: entry.time }, keyStore);
+  }
   const stateChanged = intent.stateHashAfter !== intent.stateHashBefore;
   if (stateChanged && intent.stateHashAfter !== '') {
     if (precomputed?.state) {
@@ -286,7 +319,7 @@ async function recoverLocked(ws: EraseWorkspace, keyStore: KeyStore): Promise<Re
     }
   }
   const head = await currentHead(auditDir);
-  await applyCommitted(ws, intent, entry, head);
+  await applyCommitted(ws, keyStore, intent, entry, head);
   removeIntent(ws);
   return { requestId: intent.requestId, action: intent.action, outcome: 'completed' };
 }

@@ -28,6 +28,7 @@ import { confirmModal } from '../confirm';
 import { previewPrompt, promptView, savePromptView, settingsView } from './promptRequests';
 import { notifyFailure } from '../failures';
 import { describeForLegend, exampleRows, exportSelectionFlow, nearDuplicatesView, outliersView, searchForMap } from './explore';
+import { completionsView, recordPlaygroundCompletion } from '../provenance';
 
 /** Requests that change the data set or its records: their failures are shown, not only logged. */
 const USER_ACTIONS: ReadonlySet<string> = new Set(['erase', 'runRequest', 'refuseRequest', 'exportSelection']);
@@ -187,6 +188,8 @@ export class WorkbenchRouter implements vscode.Disposable {
         const { record, receipt } = await executeRequestWithReceipt(this.service, m.params.requestId);
         return { record: requestView(record), receipt: receiptView(receipt) };
       }
+      case 'completionsUsing':
+        return completionsView(this.service, m.params.id);
       case 'refuseRequest': {
         const record = await this.service.run((ws) => refuseRequest(ws, m.params.requestId, m.params.reason.trim()));
         log.info(`refused deletion request ${record.requestId}`);
@@ -234,6 +237,7 @@ export class WorkbenchRouter implements vscode.Disposable {
         (r) => {
           log.info(`completion ${p.streamId} (${selector}): ${r.evalCount} tokens in ${(performance.now() - t0).toFixed(0)} ms`);
           const params = { streamId: p.streamId, promptEvalCount: r.promptEvalCount, evalCount: r.evalCount, ...(r.contextWarning ? { contextWarning: r.contextWarning } : {}) };
+          void recordPlaygroundCompletion(this.service, p.model, prompt.ids, r.text);
           void this.post({ kind: 'notification', method: 'completionEnd', params });
         },
         (e: Error) => {
