@@ -34,7 +34,6 @@ export interface RecordedCompletion {
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
-/** The prompt settings whose hash names the template version: what shapes the prompt's text apart from the examples. */
 /** What shapes a completion besides its examples: the template (system prompt included), the mode, the shots and the model options. */
 export function promptSettingsOf(ws: EraseWorkspace): unknown {
   return { template: ws.config.template, mode: ws.config.mode, shots: ws.config.shots, generation: ws.config.generation };
