@@ -71,7 +71,8 @@ test("erase eval --split on 300 rows of SST-2 dev prints the issue's JSON, score
     // Accuracy across erasures: a step per count, in a scratch copy; the user's audit log does not grow.
     const stateFiles = () =>
       readdirSync(join(dir, '.erase'), { recursive: true, withFileTypes: true })
-        .filter((d) => d.isFile())
+        // provenance.jsonl is left out: eval records its completions there (ids and keyed hashes), by design
+        .filter((d) => d.isFile() && d.name !== 'provenance.jsonl')
         .map((d) => [join(d.parentPath, d.name), readFileSync(join(d.parentPath, d.name), 'hex')]);
     const stateBefore = stateFiles();
     const steps = await eraseAsync(dir, 'eval', '--split', '0.25', '--limit', '5', '--seeds', '1', '--model', 'fake-llm', '--host', host, '--after-erasures', '10,3', '--json');
