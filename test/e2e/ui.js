@@ -691,20 +691,20 @@ let page;
     });
 
     // The dashboard's figures against the CLI's on the same workspace (the CLI reads the same files).
-    const cli = (...args) => {
+    const cliOut = (...args) => {
       const r = spawnSync(process.execPath, [CLI, ...args, '--data', path.join(FOLDER, 'data.jsonl')], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`erase ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
       return r.stdout;
     };
     await check('the dashboard counts equal erase status --json on the same workspace; its cards lead to their tabs', async () => {
       // One request already overdue and one due within 7 days, made by the CLI (the webview form allows no past deadline).
-      cli('request', 'add', '--match', 'no such text anywhere', '--requester', 'cli overdue', '--deadline-days', '0');
-      cli('request', 'add', '--match', 'no such text either', '--requester', 'cli soon', '--deadline-days', '3');
+      cliOut('request', 'add', '--match', 'no such text anywhere', '--requester', 'cli overdue', '--deadline-days', '0');
+      cliOut('request', 'add', '--match', 'no such text either', '--requester', 'cli soon', '--deadline-days', '3');
       await wv.locator('#tab-dashboard').click();
       await wv.locator('#dash-requests[data-overdue="1"]').waitFor({ timeout: 15000 });
       await wv.locator('#dash-verify-now').click();
       await wv.locator('#dash-verify[data-equal="true"]').waitFor({ timeout: 30000 });
-      const d = JSON.parse(cli('status', '--json')).compliance;
+      const d = JSON.parse(cliOut('status', '--json')).compliance;
       assert(d.lastVerify && d.lastVerify.equal, `the CLI sees the verify entry: ${JSON.stringify(d.lastVerify)}`);
       // The dashboard is pushed after the verify commits: wait until it shows the log the CLI read.
       await wv.locator(`#dash-audit[data-entries="${d.audit.entries}"]`).waitFor({ timeout: 15000 });
