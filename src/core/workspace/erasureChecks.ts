@@ -13,7 +13,7 @@ import { leakageCheck, type LabelledText, type LeakageReport } from '../eval/lea
 import { unloadModel } from '../ollama/client';
 import { DEFAULT_NEAR_DUPLICATE_THRESHOLD, findNeighboursOf } from './explore';
 import { loadState } from './persisted';
-import { pointKeyOf, runTransaction } from './transaction';
+import { pointKeyOf, runTransaction, unchangedStatePlan } from './transaction';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 
 export interface ErasureChecks {
@@ -156,15 +156,7 @@ async function recordFigures(ws: EraseWorkspace, requestId: string, notes: strin
   return runTransaction(ws, ws.keyStore, async () => {
     const hash = loadState(ws.paths)?.hash ?? '';
     return {
-      plan: {
-        action: 'note',
-        requestId,
-        stateHashBefore: hash,
-        state: null,
-        stateHashAfter: hash,
-        certified: null,
-        entry: { time, certified: false, retrained: false, promptChanged: false, notes },
-      },
+      plan: unchangedStatePlan(hash, { action: 'note', requestId, entry: { time, notes } }),
       result: (c) => c!.entry.seq,
     };
   });

@@ -27,7 +27,7 @@ import { keyStoreFor } from './erasure';
 import { loadState } from './persisted';
 import { requestStore } from './requestRecords';
 import { previewRequest } from './requests';
-import { runTransaction } from './transaction';
+import { runTransaction, unchangedStatePlan } from './transaction';
 import type { EraseWorkspace } from './workspace';
 
 export const FORGET_FILE = 'forget.jsonl';
@@ -162,24 +162,17 @@ export async function exportForgetSet(ws: EraseWorkspace, opts: ForgetExportOpti
     );
     const hash = loaded.hash;
     return {
-      plan: {
+      plan: unchangedStatePlan(hash, {
         action: 'forget-set-export',
         requestId: r.requestId,
-        stateHashBefore: hash,
-        state: null,
-        stateHashAfter: hash,
-        certified: null,
         entry: {
           time,
           requester: r.requester,
           subjectRef: r.subjectRef,
-          certified: false,
-          retrained: false,
-          promptChanged: false,
           notes: `forget set (${forget.length} example(s)) and in-distribution retain set (${retainIds.size}) exported for weight-based unlearning: a fine-tuned model is pending weight unlearning until marked done`,
         },
         recordUpdate: { kind: 'forget-set-export', requestId: r.requestId, time, ...files, forgetCount: forget.length, retainCount: retainIds.size },
-      },
+      }),
       // After the commit point: the log says "exported" (pending) before the files exist, never the reverse.
       result: (c) => {
         writeFileAtomic(files.forgetFile, forgetOut.body);
@@ -208,24 +201,17 @@ export async function markWeightsUnlearned(ws: EraseWorkspace, requestId: string
     if (w.status === 'done') return { plan: null, result: () => undefined };
     const hash = loadState(ws.paths)?.hash ?? '';
     return {
-      plan: {
+      plan: unchangedStatePlan(hash, {
         action: 'note',
         requestId,
-        stateHashBefore: hash,
-        state: null,
-        stateHashAfter: hash,
-        certified: null,
         entry: {
           time,
           requester: r.requester,
           subjectRef: r.subjectRef,
-          certified: false,
-          retrained: false,
-          promptChanged: false,
           notes: `weight unlearning done: the fine-tuned model no longer pending for this request (forget set exported in entr${w.exports.length === 1 ? 'y' : 'ies'} #${w.exports.map((e) => e.auditSeq).join(', #')})`,
         },
         recordUpdate: { kind: 'weights-done', requestId, time },
-      },
+      }),
       result: () => undefined,
     };
   });

@@ -6,7 +6,7 @@ import { eraseExamples, keyStoreFor, type DeletionReceipt } from './erasure';
 import { findMatches } from './matching';
 import { loadState } from './persisted';
 import { requestStore, step } from './requestRecords';
-import { runTransaction, withWorkspaceLock } from './transaction';
+import { runTransaction, unchangedStatePlan, withWorkspaceLock } from './transaction';
 import type { EraseWorkspace, WorkOptions } from './workspace';
 
 export { requestStore };
@@ -108,16 +108,12 @@ export async function refuseRequest(ws: EraseWorkspace, requestId: string, reaso
     const state = loadState(ws.paths);
     const hash = state?.hash ?? '';
     return {
-      plan: {
+      plan: unchangedStatePlan(hash, {
         action: 'refuse',
         requestId,
-        stateHashBefore: hash,
-        state: null,
-        stateHashAfter: hash,
-        certified: null,
-        entry: { time, requester: r.requester, subjectRef: r.subjectRef, certified: false, retrained: false, promptChanged: false, notes: `refused: ${reason}` },
+        entry: { time, requester: r.requester, subjectRef: r.subjectRef, notes: `refused: ${reason}` },
         recordUpdate: { kind: 'refused', requestId, time, reason },
-      },
+      }),
       result: () => undefined,
     };
   });

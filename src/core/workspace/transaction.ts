@@ -96,6 +96,26 @@ export interface RecoveryReport {
   readonly outcome: 'rolled-back' | 'completed';
 }
 
+/**
+ * The plan of an action that records something and leaves the cluster state as it is (verify,
+ * refuse, a note, a forget-set export): its entry commits to the current state hash before and after.
+ */
+export function unchangedStatePlan(
+  stateHash: string,
+  p: Pick<Plan, 'action' | 'requestId' | 'recordUpdate'> & { readonly entry: Omit<Plan['entry'], 'certified' | 'retrained' | 'promptChanged'> },
+): Plan {
+  return {
+    action: p.action,
+    ...(p.requestId === undefined ? {} : { requestId: p.requestId }),
+    stateHashBefore: stateHash,
+    state: null,
+    stateHashAfter: stateHash,
+    certified: null,
+    entry: { ...p.entry, certified: false, retrained: false, promptChanged: false },
+    ...(p.recordUpdate ? { recordUpdate: p.recordUpdate } : {}),
+  };
+}
+
 /** Runs `plan` and, unless it returns null (nothing to do), commits and applies it, all under the workspace lock. */
 export async function runTransaction<T>(ws: EraseWorkspace, keyStore: KeyStore, plan: () => Promise<{ plan: Plan | null; result: (c: Committed | null) => T }>): Promise<T> {
   await ws.lock.acquire();

@@ -8,7 +8,7 @@
 import { UserError } from '../errors';
 import { keyStoreFor } from './erasure';
 import { loadState } from './persisted';
-import { runTransaction } from './transaction';
+import { runTransaction, unchangedStatePlan } from './transaction';
 import type { EraseWorkspace, VerifyReport, WorkOptions } from './workspace';
 
 export interface RecordedVerifyReport extends VerifyReport {
@@ -26,21 +26,14 @@ export async function verifyAndRecord(ws: EraseWorkspace, opts: WorkOptions = {}
     if (now !== report.stateHash)
       throw new UserError('the cluster state changed while it was being verified (an erasure ran meanwhile); nothing was recorded: verify again', 'check', 'verify');
     return {
-      plan: {
+      plan: unchangedStatePlan(report.stateHash, {
         action: 'verify',
-        stateHashBefore: report.stateHash,
-        state: null,
-        stateHashAfter: report.stateHash,
-        certified: null,
         entry: {
           time,
-          certified: false,
-          retrained: false,
-          promptChanged: false,
           verification: { equal: report.equal, scratchHash: report.scratchHash },
           notes: report.equal ? 'state equals a retrain from scratch' : 'state DIFFERS from a retrain from scratch',
         },
-      },
+      }),
       result: (c) => ({ ...report, auditSeq: c!.entry.seq, requestId: c!.requestId, time }),
     };
   });
