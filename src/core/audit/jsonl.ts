@@ -2,11 +2,9 @@
  * Byte-level handling of the append-only JSONL files: splitting into lines (with a torn-tail
  * report instead of silent acceptance), durable appends, and a cross-process append lock.
  */
-import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../errors';
-import { syncFile, writeStep } from '../storage/writeSteps';
-import { fsyncDir, O_NOFOLLOW, PRIVATE_FILE_MODE } from '../storage/atomicWrite';
+import { appendLineDurably } from '../storage/appendLine';
 import { FileLock } from '../storage/lock';
 
 export interface TornTail {
@@ -61,30 +59,7 @@ export function readIfExists(path: string): Buffer | null {
  * Never through a symlink (O_NOFOLLOW): a planted link must not redirect the log elsewhere.
  */
 export function appendLine(path: string, line: string): void {
-  if (line.includes('\n')) throw new Error('a JSONL line must not contain a newline');
-  const fresh = !existsSync(path);
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | O_NOFOLLOW, PRIVATE_FILE_MODE);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw new UserError(`${path} is a symbolic link; the audit log is never written through a link: replace it with the real file`, 'check');
-    }
-    throw e;
-  }
-  try {
-    const buf = Buffer.from(line + '\n', 'utf8');
-    // Two writes with a named step between them, so a crash test can leave a torn tail on purpose.
-    const half = buf.length >> 1;
-    let off = 0;
-    while (off < half) off += writeSync(fd, buf, off, half - off);
-    writeStep('append', path);
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    syncFile(fd, path, 'fsync-append');
-  } finally {
-    closeSync(fd);
-  }
-  if (fresh) fsyncDir(join(path, '..'));
+  appendLineDurably(path, line, 'the audit log');
 }
 
 const queues = new Map<string, Promise<unknown>>();

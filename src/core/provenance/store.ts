@@ -8,12 +8,12 @@
  * atomically (temp file, fsync, rename), so a crash leaves the old or the new file, never a mix.
  * Callers hold the workspace lock for both, so an append never races a rewrite.
  */
-import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, fstatSync, ftruncateSync, readFileSync, readSync } from 'node:fs';
 import { UserError } from '../errors';
 import { canonicalJson, hmacSha256Hex, sha256Hex } from '../hash';
-import { fsyncDir, O_NOFOLLOW, PRIVATE_FILE_MODE, writeFileAtomic } from '../storage/atomicWrite';
-import { syncFile, writeStep } from '../storage/writeSteps';
+import { writeFileAtomic } from '../storage/atomicWrite';
+import { syncFile } from '../storage/writeSteps';
+import { appendLineDurably } from '../storage/appendLine';
 
 export const PROVENANCE_FILE = 'provenance.jsonl';
 export const PROVENANCE_RECORD_VERSION = 1;
@@ -134,30 +134,7 @@ function cutTornTail(fd: number, path: string): void {
 
 /** Appends one record durably. The caller holds the workspace lock. */
 export function appendRecord(path: string, record: CompletionRecord): void {
-  const line = JSON.stringify(record);
-  const fresh = !existsSync(path);
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | O_NOFOLLOW, PRIVATE_FILE_MODE);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOOP')
-      throw new UserError(`${path} is a symbolic link; provenance is never written through a link: replace it with the real file`, 'check');
-    throw e;
-  }
-  try {
-    cutTornTail(fd, path);
-    const buf = Buffer.from(line + '\n', 'utf8');
-    // Two writes with a named step between them, so a crash test can leave a torn tail on purpose.
-    const half = buf.length >> 1;
-    let off = 0;
-    while (off < half) off += writeSync(fd, buf, off, half - off);
-    writeStep('append', path);
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    syncFile(fd, path, 'fsync-append');
-  } finally {
-    closeSync(fd);
-  }
-  if (fresh) fsyncDir(dirname(path));
+  appendLineDurably(path, JSON.stringify(record), 'provenance', (fd) => cutTornTail(fd, path));
 }
 
 /** Replaces the whole store atomically (an erasure's rewrite); unreadable and torn lines are dropped. */
