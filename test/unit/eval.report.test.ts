@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { accuracyChart, renderEvalReportHtml, summarize, SELECTORS, type EvalReport, type TrialResult } from '../../src/core/eval';
 import type { SelectorName } from '../../src/core/eval';
 
@@ -82,5 +83,10 @@ test('the HTML report holds the figures, escapes hostile labels, model names and
   assert.doesNotMatch(tags, /<[a-z][^>]*\son[a-z]+=/i, 'no event handler attribute in any tag');
   assert.doesNotMatch(tags, /<[a-z][^>]*\s(src|href)=/i, 'nothing loaded from anywhere');
   assert.ok(page.includes('data-selector=erase] rect'), 'the style sheet is intact');
-  assert.match(page, /Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"/);
+  // The style sheet is allowed by its hash, never by 'unsafe-inline'.
+  const csp = /Content-Security-Policy" content="default-src 'none'; style-src '(sha256-[A-Za-z0-9+/=]+)'"/.exec(page);
+  assert.ok(csp, 'a CSP naming the style sheet by hash');
+  const style = /<style>([\s\S]*?)<\/style>/.exec(page)![1];
+  assert.equal(csp[1], `sha256-${createHash('sha256').update(style, 'utf8').digest('base64')}`);
+  assert.doesNotMatch(page, /unsafe-inline/);
 });
