@@ -287,7 +287,7 @@ export class EraseWorkspace {
           certified: null,
           entry: {
             time: opts.time ?? new Date().toISOString(),
-            erased: [],
+            erased: commitments,
             certified: false,
             retrained: true,
             promptChanged: trained.meta.representatives.some((r, j) => r !== loadMeta(this.paths)?.representatives[j]),
