@@ -15,6 +15,9 @@ test('wilsonInterval matches known values', () => {
   close(wilsonInterval(0, 10), [0, 0.2775]);
   close(wilsonInterval(10, 10), [0.7225, 1]);
   assert.deepEqual(wilsonInterval(0, 0), [0, 1]);
+  // exactly 0 and 1 at the ends, as reports print them (the formula alone leaves 3e-18 at 0/100)
+  assert.equal(wilsonInterval(0, 100)[0], 0);
+  assert.equal(wilsonInterval(100, 100)[1], 1);
 });
 
 test('firstLabelParser takes the first whole-word label, case-insensitive', () => {
