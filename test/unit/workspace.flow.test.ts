@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EraseWorkspace, reconcile } from '../../src/core/workspace';
+import { EraseWorkspace, eraseExamples, reconcile } from '../../src/core/workspace';
 import { eraseAndRecord, executeRequest, listRequests, previewRequest, receiveRequest, refuseRequest } from '../../src/core/workspace/requests';
 import { verifyLog } from '../../src/core/audit';
 import { loadMeta } from '../../src/core/workspace/persisted';
@@ -112,6 +112,30 @@ test('reconcile: lines removed by hand become an audited erasure equal to a retr
   assert.equal(r2.retrained, true);
   assert.equal((await ws.verify()).equal, true);
   assert.equal((await reconcile(ws)).changed, false);
+});
+
+test('reconcile certifies a line removed by hand exactly when an erasure of it is certified (same state)', async () => {
+  // Twin workspaces: one erases an example through the use case, the other loses the same line by hand.
+  let certifiedSeen = false;
+  for (let j = 30; j < 60 && !certifiedSeen; j++) {
+    const a = workspace();
+    const b = workspace();
+    const wa = EraseWorkspace.init(a.file, { k: 4 });
+    const wb = EraseWorkspace.init(b.file, { k: 4 });
+    await wa.cluster();
+    await wb.cluster();
+    const victim = wa.loadDataset().examples[j];
+    if (victim.multiplicity !== 1) continue;
+    const erased = await eraseExamples(wa, { ids: [victim.id], unloadModel: false, time: '2026-11-30T00:00:00.000Z' });
+    const lines = readFileSync(b.file, 'utf8').split('\n');
+    writeFileSync(b.file, lines.filter((l) => !l.includes(JSON.stringify(victim.input))).join('\n'));
+    const r = await reconcile(wb, { time: '2026-11-30T00:00:00.000Z' });
+    assert.deepEqual(r.removedIds, [victim.id]);
+    assert.equal(r.certified, erased.certified, `line ${j}: reconcile and erase disagree on the certificate`);
+    assert.equal(r.stateHashAfter, erased.stateHashAfter);
+    certifiedSeen ||= erased.certified;
+  }
+  assert.ok(certifiedSeen, 'no certifiable removal among the candidates: the test checks nothing');
 });
 
 test('eps auto picks a candidate and reports how; query mode takes the nearest cluster members', async () => {

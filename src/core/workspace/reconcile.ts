@@ -78,10 +78,11 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
     let points: PointSet;
     let certified = false;
     const stored = added.length === 0 ? loadPoints(ws.paths.points, key) : null;
-    if (stored && [...loaded.state.assignments.keys()].every((id) => stored.has(id))) {
+    // The store is keyed by content hash, as the state records it for every id.
+    if (stored && [...loaded.state.assignments.keys()].every((id) => stored.has(contents.get(id)!))) {
       const all = makePointSet(
         key.dims,
-        [...loaded.state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(id)! })),
+        [...loaded.state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: stored.get(contents.get(id)!)!, content: contents.get(id)! })),
       );
       const r = deleteFromState(loaded.state, all, removed, { signal: opts.signal });
       ({ state, points, certified } = r);
