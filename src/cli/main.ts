@@ -26,7 +26,7 @@ const HELP = `erase — exact, provable erasure for in-context-learning data
 usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a check failed, 2 bad input)
 
   import FILE.tsv|FILE.csv --text-col C [--label-col C] [--id-col C] [--header] --out FILE.jsonl
-  init --data FILE.jsonl [--k 8] [--eps 0.1|auto] [--seed S] [--dims 16] [--embedder hashing|ollama:MODEL|transformers:DIR]
+  init --data FILE.jsonl [--k 8] [--eps 0.1|auto] [--seed S] [--dims 16] [--embedder hashing|words|ollama:MODEL|transformers:DIR]
                          [--mode dataset|query] [--shots 4] [--host URL] [--model M]
   cluster                 embed (cached) and cluster from scratch; prints quality and the predicted certified fraction
   status                  n, k, state hash, every example id, and the compliance dashboard (requests by deadline,

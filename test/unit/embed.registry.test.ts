@@ -36,7 +36,7 @@ function counting(inner: Embedder): Embedder & { calls: string[][] } {
 
 const examples = Array.from({ length: 10 }, (_, i) => ({ id: `ex-${i}`, input: `example number ${i} about films` }));
 
-test('createEmbedder: hashing, ollama:MODEL, transformers:DIR; unknown specs list the valid forms', async () => {
+test('createEmbedder: hashing, words, ollama:MODEL, transformers:DIR; unknown specs list the valid forms', async () => {
   assert.equal((await createEmbedder('hashing')).id, 'hashing-v1-d512');
   const fake = createOllamaStandIn();
   try {
@@ -47,8 +47,9 @@ test('createEmbedder: hashing, ollama:MODEL, transformers:DIR; unknown specs lis
   }
   const t = await createEmbedder('transformers:fixtures/tiny-bert', { baseDir: join(__dirname, '..') });
   assert.match(t.id, /^transformers:tiny-bert@[0-9a-f]{12}-d32$/);
-  for (const bad of ['', 'openai:x', 'ollama:', 'transformers', 'hashing-v9']) {
-    await assert.rejects(createEmbedder(bad), (e) => e instanceof UserError && /hashing, ollama:MODEL, transformers:DIR/.test(e.message), bad);
+  assert.match((await createEmbedder('words')).id, /^words-glove100-v1-[0-9a-f]{12}-d100$/);
+  for (const bad of ['', 'openai:x', 'ollama:', 'transformers', 'hashing-v9', 'words:x']) {
+    await assert.rejects(createEmbedder(bad), (e) => e instanceof UserError && /hashing, words, ollama:MODEL, transformers:DIR/.test(e.message), bad);
   }
 });
 

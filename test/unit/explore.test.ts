@@ -81,6 +81,12 @@ function blobs(k: number, per: number, D: number) {
   return { points: makePointSet(D, input), cluster: Int32Array.from(cluster), centres };
 }
 
+test('keywords: HTML entities and web boilerplate of scraped news (AG News) are no keywords', () => {
+  // As AG News carries them: entities lost their "&", numeric ones their "&" too (#36; is "$").
+  const text = 'Oil prices &lt;b&gt;soar&lt;/b&gt; to  #36;50 as  quot;traders quot; fret &amp; sell; it#39;s <a href=http://www.example.com/fullquote.aspx>quote</a>';
+  assert.deepEqual(contentWords(text), ['oil', 'prices', 'soar', 'traders', 'fret', 'sell', 'example', 'quote']);
+});
+
 test('layout: deterministic, clusters kept apart, centres by classical MDS', () => {
   const { points, cluster, centres } = blobs(6, 60, 16);
   const a = separatedLayout(points, cluster, centres, 6);

@@ -7,8 +7,9 @@ import { HashingEmbedder } from './hashing';
 import { OllamaEmbedder } from './ollamaEmbedder';
 import { TransformersEmbedder } from './transformersEmbedder';
 import type { Embedder, ProgressReporter } from './types';
+import { WordVectorEmbedder } from './wordVectors';
 
-export const EMBEDDER_SPEC_FORMS = ['hashing', 'ollama:MODEL', 'transformers:DIR'] as const;
+export const EMBEDDER_SPEC_FORMS = ['hashing', 'words', 'ollama:MODEL', 'transformers:DIR'] as const;
 export const DEFAULT_EMBEDDER_SPEC = 'hashing';
 
 export interface CreateEmbedderOptions {
@@ -28,6 +29,8 @@ export interface CreateEmbedderOptions {
 export async function createEmbedder(spec: string, opts: CreateEmbedderOptions = {}): Promise<Embedder> {
   const s = spec.trim();
   if (s === 'hashing' || s === 'hashing-v1' || s === 'hashing-v1-d512') return new HashingEmbedder();
+  // Static GloVe word vectors (opt-in): its asset is read here, on first use, once per process.
+  if (s === 'words' || s === 'words-glove100-v1') return WordVectorEmbedder.create();
   const colon = s.indexOf(':');
   const kind = colon < 0 ? s : s.slice(0, colon);
   const arg = colon < 0 ? '' : s.slice(colon + 1).trim();

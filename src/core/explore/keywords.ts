@@ -4,9 +4,16 @@
  * same texts give the same keywords, ties broken by the word itself.
  */
 
-/** Common English function words and tokenizer debris (SST-2's -lrb-, n't): they name no topic. */
-export const STOP_WORDS: ReadonlySet<string> = new Set(
-  (
+/**
+ * Residue of HTML and web boilerplate in scraped news text (AG News: `&lt;b&gt;`, `&quot;`, `&#39;`,
+ * `href=http://www…com/…aspx`, "full quote"): markup, never a topic. Entity numbers (`#36;`) are
+ * bare numbers, which are no keywords anyway.
+ */
+export const MARKUP_WORDS: readonly string[] = ['gt', 'lt', 'quot', 'amp', 'nbsp', 'aspx', 'fullquote', 'href', 'http', 'https', 'www', 'com', 'html', 'htm'];
+
+/** Common English function words and tokenizer debris (SST-2's -lrb-, n't), and markup residue: they name no topic. */
+export const STOP_WORDS: ReadonlySet<string> = new Set([
+  ...(
     "a about above after again against all also am an and any are aren't as at be because been before being below between both but by " +
     "can can't cannot could couldn't did didn't do does doesn't doing don't down during each even ever every few for from further get gets " +
     "got had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him himself his how how's however i i'd " +
@@ -18,7 +25,8 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
     "will with within without won't would wouldn't yet you you'd you'll you're you've your yours yourself yourselves " +
     "n't 's 're 've 'll 'd 'm wo ca lrb rrb -lrb- -rrb- s t d m"
   ).split(' '),
-);
+  ...MARKUP_WORDS,
+]);
 
 /** Lower-cased words of a text (letters and digits, inner apostrophes and hyphens kept). */
 export function tokenize(text: string): string[] {

@@ -18,7 +18,7 @@ export interface WorkspaceConfig {
   readonly seed: string;
   readonly dims: number;
   readonly maxIter: number;
-  /** `hashing`, `ollama:MODEL` or `transformers:DIR`. */
+  /** `hashing`, `words`, `ollama:MODEL` or `transformers:DIR`. */
   readonly embedder: string;
   /** Prompt selection: one representative per cluster, or the nearest cluster's members for a query. */
   readonly mode: 'dataset' | 'query';
