@@ -35,9 +35,10 @@ void main() { o = v_colour; }`;
 const QUAD_VS = `#version 300 es
 uniform vec2 u_size;
 uniform vec3 u_view;     // x, y, scale
+uniform vec4 u_rect;     // the part of the image that holds points (uv min, uv max)
 out vec2 v_uv;
 void main() {
-  vec2 c = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1));
+  vec2 c = mix(u_rect.xy, u_rect.zw, vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1)));
   vec2 s = c * u_size * u_view.z + u_view.xy;
   v_uv = c;
   gl_Position = vec4(s.x / u_size.x * 2.0 - 1.0, 1.0 - s.y / u_size.y * 2.0, 0.0, 1.0);
@@ -59,6 +60,7 @@ export class GlPoints implements PointLayer {
   private readonly quadVao: WebGLVertexArrayObject;
   private readonly tex: WebGLTexture;
   private styleBytes = new Uint8Array(0);
+  private ix: PointIndex | undefined;
   private style: PointStyle | undefined;
   /** The density texture's size, or null when it must be rebuilt. */
   private densityKey: string | null = null;
@@ -84,7 +86,7 @@ export class GlPoints implements PointLayer {
     this.quad = program(gl, QUAD_VS, QUAD_FS);
     for (const [p, names] of [
       [this.points, ['u_map', 'u_size', 'u_side', 'u_pass', 'u_colours']],
-      [this.quad, ['u_size', 'u_view', 'u_tex']],
+      [this.quad, ['u_size', 'u_view', 'u_tex', 'u_rect']],
     ] as const)
       for (const name of names) this.loc[`${p === this.points ? 'p' : 'q'}.${name}`] = gl.getUniformLocation(p, name);
     this.xyBuf = gl.createBuffer()!;
@@ -135,6 +137,7 @@ export class GlPoints implements PointLayer {
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.xyBuf);
     gl.bufferData(gl.ARRAY_BUFFER, ix.sortedXY, gl.STATIC_DRAW);
+    this.ix = ix;
     this.densityKey = null;
   }
 
@@ -179,6 +182,9 @@ export class GlPoints implements PointLayer {
       gl.uniform2f(this.loc['q.u_size'], f.w, f.h);
       gl.uniform3f(this.loc['q.u_view'], f.view.x, f.view.y, f.view.scale);
       gl.uniform1i(this.loc['q.u_tex'], 0);
+      // only the rectangle that holds points: a software renderer pays for every pixel the quad covers
+      const rect = this.ix ? pointsRect(this.ix, f) : [0, 0, 1, 1];
+      gl.uniform4f(this.loc['q.u_rect'], rect[0], rect[1], rect[2], rect[3]);
       gl.bindVertexArray(this.quadVao);
       gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
       gl.bindVertexArray(null);
@@ -217,6 +223,17 @@ export class GlPoints implements PointLayer {
     for (let p = 3; p < px.length; p += 4) if (px[p]) n++;
     return n;
   }
+}
+
+/** The data's bounds (plus a point) in the unzoomed image, as uv coordinates. */
+function pointsRect(ix: PointIndex, f: Frame): number[] {
+  const { minX, minY, w, h } = ix.bounds;
+  const a0 = f.a / f.view.scale,
+    bx0 = (f.bx - f.view.x) / f.view.scale,
+    by0 = (f.by - f.view.y) / f.view.scale;
+  const pad = f.r + 1;
+  const clamp = (v: number) => Math.min(1, Math.max(0, v));
+  return [clamp((minX * a0 + bx0 - pad) / f.w), clamp((minY * a0 + by0 - pad) / f.h), clamp(((minX + w) * a0 + bx0 + pad) / f.w), clamp(((minY + h) * a0 + by0 + pad) / f.h)];
 }
 
 function program(gl: WebGL2RenderingContext, vs: string, fs: string): WebGLProgram {
