@@ -1,8 +1,8 @@
 // The cluster map: pan (drag), zoom (wheel), hover (nearest point via the spatial grid), click
-// (reveal), lasso (shift+drag) selection. The points are drawn by a PointLayer — WebGL2 (level of
-// detail: the points of the cells in view, or a cached density image while too many are in view)
-// or the Canvas 2D fallback — under an overlay canvas (#map) with the rings, stars, hover and lasso,
-// which also takes the pointer. Colour by cluster or by label; hidden clusters are neither drawn
+// (reveal), lasso (shift+drag) selection. The points are drawn by a PointLayer — WebGL2 with level
+// of detail (the points of the cells in view, or, while too many are in view, a cached density
+// image on a canvas of its own) or the Canvas 2D fallback (every point, as before) — under an
+// overlay canvas (#map) with the rings, stars, hover and lasso, which also takes the pointer. Colour by cluster or by label; hidden clusters are neither drawn
 // nor hit-tested; search hits are ringed; while a selection (or else a search) is active, the other
 // points stay visible, dimmed. Counts, settings and timings are exposed as data attributes and
 // performance marks for tests and tools.
@@ -11,6 +11,7 @@ import { h } from './dom';
 import { buildPointIndex, countIn, rangesIn, type PointIndex } from './mapIndex';
 import { cssToRgba, DIMMED, HIDDEN, MUTED_SLOT, splatDensity, type Frame, type Lod, type PointLayer, type PointStyle } from './pointLayer';
 import { CanvasPoints } from './pointsCanvas';
+import { DensityLayer } from './densityLayer';
 import { GlPoints } from './pointsGl';
 
 export type ColorBy = 'cluster' | 'label';
@@ -51,7 +52,10 @@ export class ClusterMap {
   /** The theme palette the style was built with (a theme change makes a new one). */
   private stylePalette: Palette | undefined;
   private styleDirty = true;
-  private density: Uint8Array | null = null;
+  private readonly densityLayer = new DensityLayer();
+  private lod: Lod = 'points';
+  /** The points layer was last drawn empty (the density image shows the points). */
+  private layerEmpty = false;
   private view = { x: 0, y: 0, scale: 1 }; // pan in px, zoom factor
   private lasso: { x: number; y: number }[] | null = null;
   private drag: { x: number; y: number; vx: number; vy: number; moved: boolean } | null = null;
@@ -74,7 +78,7 @@ export class ClusterMap {
     if (!ctx) throw new Error('no 2d context');
     this.ctx = ctx;
     this.layer = makeLayer(renderer);
-    this.el = h('div', { class: 'map-stack' }, this.layer.canvas, canvas);
+    this.el = h('div', { class: 'map-stack' }, this.layer.canvas, this.densityLayer.canvas, canvas);
     this.publishRenderer();
     new ResizeObserver(() => this.resize()).observe(canvas);
     canvas.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
@@ -89,6 +93,7 @@ export class ClusterMap {
     const next = makeLayer(kind);
     this.layer.canvas.replaceWith(next.canvas);
     this.layer = next;
+    this.layerEmpty = false;
     this.publishRenderer();
     this.resize();
     this.setData(this.data); // the new renderer's first paint is timed as a fresh map's
@@ -209,14 +214,19 @@ export class ClusterMap {
     this.pointsDirty = true; // WebGL keeps no drawn image after compositing: draw it again, read it in the same task
     this.paint();
     const dpr = window.devicePixelRatio || 1;
-    return this.layer.pixel(Math.round(x * dpr), Math.round(y * dpr));
+    return this.activeLayer().pixel(Math.round(x * dpr), Math.round(y * dpr));
   }
 
   /** Paints now and counts the points layer's non-transparent pixels (for UI tests). */
   paintedPixels(): number {
     this.pointsDirty = true;
     this.paint();
-    return this.layer.painted();
+    return this.activeLayer().painted();
+  }
+
+  /** The layer that shows the points now (the density image, or the points layer). */
+  private activeLayer(): Pick<PointLayer, 'pixel' | 'painted'> {
+    return this.lod === 'density' ? this.densityLayer : this.layer;
   }
 
   private indexOf(id: string): number {
@@ -445,11 +455,11 @@ export class ClusterMap {
       h = Math.max(1, Math.round(this.canvas.clientHeight * dpr));
     // a map that was not visible (another tab) becomes visible: its first paint is timed from here
     if (this.firstPaintStart !== null && this.canvas.width <= 1 && w > 1) this.firstPaintStart = Math.max(this.firstPaintStart, performance.now());
-    for (const c of [this.canvas, this.layer.canvas]) {
+    for (const c of [this.canvas, this.layer.canvas, this.densityLayer.canvas]) {
       c.width = w;
       c.height = h;
     }
-    this.density = null;
+    this.densityLayer.setImage(null, 0, 0);
     this.draw();
   }
 
@@ -479,35 +489,43 @@ export class ClusterMap {
       this.stylePalette = palette;
       this.layer.setStyle(this.style);
       this.styleDirty = false;
-      this.density = null;
+      this.densityLayer.setImage(null, 0, 0);
       this.pointsDirty = true;
     }
     const f = this.frameFor(this.view);
     const visibleSize = this.canvas.clientWidth > 0 && this.canvas.clientHeight > 0;
-    let lod: Lod = 'points';
     if (this.pointsDirty) {
       const ranges = this.rangesOnScreen(0, 0, f.w, f.h, f.r);
-      lod = countIn(ranges) > POINT_BUDGET ? 'density' : 'points';
-      const style = this.style;
-      this.layer.render(
-        f,
-        lod,
-        ranges,
-        () => (this.density ??= splatDensity(this.ix, style, this.frameFor({ x: 0, y: 0, scale: 1 }), this.layer.canvas.width, this.layer.canvas.height)),
-      );
+      // level of detail (WebGL2 only: the Canvas 2D fallback draws every point, as the map always did)
+      this.lod = this.layer.kind === 'webgl2' && countIn(ranges) > POINT_BUDGET ? 'density' : 'points';
+      if (this.lod === 'density') {
+        if (!this.densityLayer.hasImage) {
+          const { width, height } = this.densityLayer.canvas;
+          this.densityLayer.setImage(splatDensity(this.ix, this.style, this.frameFor({ x: 0, y: 0, scale: 1 }), width, height), width, height);
+        }
+        this.densityLayer.render(f);
+        if (!this.layerEmpty) this.layer.render(f, []);
+        this.layerEmpty = true;
+      } else {
+        this.densityLayer.clear();
+        this.layer.render(f, ranges);
+        this.layerEmpty = false;
+      }
       this.pointsDirty = false;
-      this.canvas.dataset.lod = lod;
+      this.canvas.dataset.lod = this.lod;
     }
     this.paintOverlay(f, palette);
     const firstPaint = this.firstPaintStart !== null && visibleSize;
     if (firstPaint || this.benchmark) {
-      this.layer.sync(); // the drawing really done, not only queued
+      // the drawing really done, not only queued
+      this.layer.sync();
+      this.densityLayer.sync();
       const end = performance.now();
       if (firstPaint) {
         performance.measure('map-first-paint', { start: this.firstPaintStart!, end });
         this.canvas.dataset.firstPaintMs = (end - this.firstPaintStart!).toFixed(1);
         this.firstPaintStart = null;
-      } else performance.measure('map-frame', { start: t0, end, detail: { lod, renderer: this.layer.kind } });
+      } else performance.measure('map-frame', { start: t0, end, detail: { lod: this.lod, renderer: this.layer.kind } });
     }
   }
 

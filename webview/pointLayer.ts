@@ -1,6 +1,6 @@
 // What the map asks of a points renderer (WebGL2, or the Canvas 2D fallback), the per-point style
 // both read, and the density image: the points splatted once on the CPU into an image of the canvas
-// at the unzoomed view, drawn as one textured quad while too many points are in view to draw each.
+// at the unzoomed view, drawn scaled (densityLayer.ts) while too many points are in view to draw each.
 import type { PointIndex } from './mapIndex';
 
 /** Style flags per sorted position. */
@@ -21,7 +21,7 @@ export interface PointStyle {
   rgba: Uint8Array;
 }
 
-/** Data → canvas CSS pixels: sx = x * a + bx, sy = y * a + by; plus the view (for the density quad). */
+/** Data → canvas CSS pixels: sx = x * a + bx, sy = y * a + by; plus the view (for the density image). */
 export interface Frame {
   a: number;
   bx: number;
@@ -42,11 +42,8 @@ export interface PointLayer {
   readonly canvas: HTMLCanvasElement;
   setPoints(ix: PointIndex): void;
   setStyle(style: PointStyle): void;
-  /**
-   * Draws the frame: with 'points' only the sorted ranges given (the rows of cells in view), with
-   * 'density' the density image (`density()` builds it when the data, the style or the size changed).
-   */
-  render(f: Frame, lod: Lod, ranges: readonly [number, number][], density: () => Uint8Array): void;
+  /** Draws the frame: the sorted ranges given (the rows of cells in view; none: an empty layer). */
+  render(f: Frame, ranges: readonly [number, number][]): void;
   /** Waits until the drawing is really done (for timing). */
   sync(): void;
   /** RGBA of the drawn image at device pixel (x, y), top-left origin (call right after render). */

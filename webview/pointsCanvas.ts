@@ -24,11 +24,12 @@ export class CanvasPoints implements PointLayer {
     this.style = style;
   }
 
-  render(f: Frame): void {
+  /** Every visible point, whatever the ranges (none: an empty layer). */
+  render(f: Frame, ranges: readonly [number, number][]): void {
     const { ctx, canvas, ix, style } = this;
     ctx.setTransform(f.dpr, 0, 0, f.dpr, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    if (!ix || !style || style.slot.length !== ix.n) return;
+    if (!ix || !style || style.slot.length !== ix.n || !ranges.length) return;
     const batches = new Map<number, number[]>();
     for (let k = 0; k < ix.n; k++) {
       const fl = style.flags[k];

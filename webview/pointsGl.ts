@@ -1,9 +1,8 @@
 // The map's points in WebGL2 with hand-written shaders (no code generation, nothing evaluated: the
 // webview's CSP stays `default-src 'none'`). Positions and styles live in GPU buffers in grid order;
-// a frame draws only the rows of cells in view, or, with too many points in view, the density image
-// as one textured quad. Premultiplied alpha throughout.
+// a frame draws only the rows of cells in view. Premultiplied alpha.
 import type { PointIndex } from './mapIndex';
-import { DIM_ALPHA, MUTED_SLOT, type Frame, type Lod, type PointLayer, type PointStyle } from './pointLayer';
+import { DIM_ALPHA, MUTED_SLOT, type Frame, type PointLayer, type PointStyle } from './pointLayer';
 
 const POINTS_VS = `#version 300 es
 layout(location = 0) in vec2 a_xy;
@@ -32,39 +31,14 @@ precision mediump float;
 flat in vec4 v_colour;
 out vec4 o;
 void main() { o = v_colour; }`;
-const QUAD_VS = `#version 300 es
-uniform vec2 u_size;
-uniform vec3 u_view;     // x, y, scale
-uniform vec4 u_rect;     // the part of the image that holds points (uv min, uv max)
-out vec2 v_uv;
-void main() {
-  vec2 c = mix(u_rect.xy, u_rect.zw, vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1)));
-  vec2 s = c * u_size * u_view.z + u_view.xy;
-  v_uv = c;
-  gl_Position = vec4(s.x / u_size.x * 2.0 - 1.0, 1.0 - s.y / u_size.y * 2.0, 0.0, 1.0);
-}`;
-const QUAD_FS = `#version 300 es
-precision mediump float;
-uniform sampler2D u_tex;
-in vec2 v_uv;
-out vec4 o;
-void main() { o = texture(u_tex, v_uv); }`;
-
 export class GlPoints implements PointLayer {
   readonly kind = 'webgl2';
   private readonly points: WebGLProgram;
-  private readonly quad: WebGLProgram;
   private readonly xyBuf: WebGLBuffer;
   private readonly styleBuf: WebGLBuffer;
   private readonly vao: WebGLVertexArrayObject;
-  private readonly quadVao: WebGLVertexArrayObject;
-  private readonly tex: WebGLTexture;
   private styleBytes = new Uint8Array(0);
-  private ix: PointIndex | undefined;
   private style: PointStyle | undefined;
-  /** The density texture's size, or null when it must be rebuilt. */
-  private densityKey: string | null = null;
-  private mipmapped = false;
   private readonly loc: Record<string, WebGLUniformLocation | null> = {};
 
   /** null when WebGL2 is not available (the map then uses Canvas 2D). */
@@ -83,12 +57,7 @@ export class GlPoints implements PointLayer {
     private readonly gl: WebGL2RenderingContext,
   ) {
     this.points = program(gl, POINTS_VS, POINTS_FS);
-    this.quad = program(gl, QUAD_VS, QUAD_FS);
-    for (const [p, names] of [
-      [this.points, ['u_map', 'u_size', 'u_side', 'u_pass', 'u_colours']],
-      [this.quad, ['u_size', 'u_view', 'u_tex', 'u_rect']],
-    ] as const)
-      for (const name of names) this.loc[`${p === this.points ? 'p' : 'q'}.${name}`] = gl.getUniformLocation(p, name);
+    for (const name of ['u_map', 'u_size', 'u_side', 'u_pass', 'u_colours']) this.loc[name] = gl.getUniformLocation(this.points, name);
     this.xyBuf = gl.createBuffer()!;
     this.styleBuf = gl.createBuffer()!;
     this.vao = gl.createVertexArray()!;
@@ -99,35 +68,23 @@ export class GlPoints implements PointLayer {
     gl.bindBuffer(gl.ARRAY_BUFFER, this.styleBuf);
     gl.enableVertexAttribArray(1);
     gl.vertexAttribIPointer(1, 2, gl.UNSIGNED_BYTE, 0, 0);
-    this.quadVao = gl.createVertexArray()!;
     gl.bindVertexArray(null);
-    this.tex = gl.createTexture()!;
-    gl.bindTexture(gl.TEXTURE_2D, this.tex);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.LINEAR);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
     gl.enable(gl.BLEND);
     gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
     this.warmUp();
   }
 
-  /** Draws each pipeline once, off screen: a software renderer compiles a pipeline at its first draw (hundreds of ms), not at a zoom. */
+  /** Draws once, off screen: a software renderer compiles a pipeline at its first draw (hundreds of ms), not at a zoom. */
   private warmUp(): void {
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.xyBuf);
     gl.bufferData(gl.ARRAY_BUFFER, new Float32Array(2), gl.STATIC_DRAW);
     gl.bindBuffer(gl.ARRAY_BUFFER, this.styleBuf);
     gl.bufferData(gl.ARRAY_BUFFER, new Uint8Array(2), gl.STATIC_DRAW);
-    gl.bindTexture(gl.TEXTURE_2D, this.tex);
-    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, 1, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
     gl.viewport(0, 0, 1, 1);
     gl.useProgram(this.points);
     gl.bindVertexArray(this.vao);
     gl.drawArrays(gl.POINTS, 0, 1);
-    gl.useProgram(this.quad);
-    gl.bindVertexArray(this.quadVao);
-    gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
     gl.bindVertexArray(null);
     this.sync();
     gl.clear(gl.COLOR_BUFFER_BIT);
@@ -137,8 +94,6 @@ export class GlPoints implements PointLayer {
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.xyBuf);
     gl.bufferData(gl.ARRAY_BUFFER, ix.sortedXY, gl.STATIC_DRAW);
-    this.ix = ix;
-    this.densityKey = null;
   }
 
   setStyle(style: PointStyle): void {
@@ -152,54 +107,24 @@ export class GlPoints implements PointLayer {
     gl.bindBuffer(gl.ARRAY_BUFFER, this.styleBuf);
     gl.bufferData(gl.ARRAY_BUFFER, this.styleBytes, gl.DYNAMIC_DRAW);
     this.style = style;
-    this.densityKey = null;
   }
 
-  render(f: Frame, lod: Lod, ranges: readonly [number, number][], density: () => Uint8Array): void {
+  render(f: Frame, ranges: readonly [number, number][]): void {
     const { gl, canvas } = this;
     gl.viewport(0, 0, canvas.width, canvas.height);
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
-    if (!this.style) return;
-    if (lod === 'density') {
-      const key = `${canvas.width}x${canvas.height}`;
-      gl.bindTexture(gl.TEXTURE_2D, this.tex);
-      if (this.densityKey !== key) {
-        gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
-        gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, canvas.width, canvas.height, 0, gl.RGBA, gl.UNSIGNED_BYTE, density());
-        this.densityKey = key;
-        this.mipmapped = false;
-      }
-      // trilinear filtering costs a software renderer twice the time: only when zoomed out past the fit,
-      // where plain bilinear would drop points
-      const minify = f.view.scale < 0.75;
-      if (minify && !this.mipmapped) {
-        gl.generateMipmap(gl.TEXTURE_2D);
-        this.mipmapped = true;
-      }
-      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, minify ? gl.LINEAR_MIPMAP_LINEAR : gl.LINEAR);
-      gl.useProgram(this.quad);
-      gl.uniform2f(this.loc['q.u_size'], f.w, f.h);
-      gl.uniform3f(this.loc['q.u_view'], f.view.x, f.view.y, f.view.scale);
-      gl.uniform1i(this.loc['q.u_tex'], 0);
-      // only the rectangle that holds points: a software renderer pays for every pixel the quad covers
-      const rect = this.ix ? pointsRect(this.ix, f) : [0, 0, 1, 1];
-      gl.uniform4f(this.loc['q.u_rect'], rect[0], rect[1], rect[2], rect[3]);
-      gl.bindVertexArray(this.quadVao);
-      gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
-      gl.bindVertexArray(null);
-      return;
-    }
+    if (!this.style || !ranges.length) return;
     gl.useProgram(this.points);
-    gl.uniform3f(this.loc['p.u_map'], f.a, f.bx, f.by);
-    gl.uniform2f(this.loc['p.u_size'], f.w, f.h);
-    gl.uniform1f(this.loc['p.u_side'], Math.max(1, Math.round(2 * f.r * f.dpr)));
+    gl.uniform3f(this.loc['u_map'], f.a, f.bx, f.by);
+    gl.uniform2f(this.loc['u_size'], f.w, f.h);
+    gl.uniform1f(this.loc['u_side'], Math.max(1, Math.round(2 * f.r * f.dpr)));
     const colours = new Float32Array((MUTED_SLOT + 1) * 4);
     for (let j = 0; j < colours.length; j++) colours[j] = this.style.rgba[j] / 255;
-    gl.uniform4fv(this.loc['p.u_colours'], colours);
+    gl.uniform4fv(this.loc['u_colours'], colours);
     gl.bindVertexArray(this.vao);
     for (const pass of this.style.emphasis ? [2, 0] : [0]) {
-      gl.uniform1ui(this.loc['p.u_pass'], pass);
+      gl.uniform1ui(this.loc['u_pass'], pass);
       for (const [start, end] of ranges) gl.drawArrays(gl.POINTS, start, end - start);
     }
     gl.bindVertexArray(null);
@@ -223,17 +148,6 @@ export class GlPoints implements PointLayer {
     for (let p = 3; p < px.length; p += 4) if (px[p]) n++;
     return n;
   }
-}
-
-/** The data's bounds (plus a point) in the unzoomed image, as uv coordinates. */
-function pointsRect(ix: PointIndex, f: Frame): number[] {
-  const { minX, minY, w, h } = ix.bounds;
-  const a0 = f.a / f.view.scale,
-    bx0 = (f.bx - f.view.x) / f.view.scale,
-    by0 = (f.by - f.view.y) / f.view.scale;
-  const pad = f.r + 1;
-  const clamp = (v: number) => Math.min(1, Math.max(0, v));
-  return [clamp((minX * a0 + bx0 - pad) / f.w), clamp((minY * a0 + by0 - pad) / f.h), clamp(((minX + w) * a0 + bx0 + pad) / f.w), clamp(((minY + h) * a0 + by0 + pad) / f.h)];
 }
 
 function program(gl: WebGL2RenderingContext, vs: string, fs: string): WebGLProgram {

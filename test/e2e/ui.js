@@ -204,6 +204,18 @@ let page;
     // positions come from the page's own map object (test hook), relative to the canvas
     const pointPos = (id) => canvas.evaluate((el, id) => window.eraseWorkbenchTest.pointPosition(id), id);
 
+    // ── exploring the data (issue 11): legend, toggles, colour by label, search, export, list view ──
+    const setValue = (sel, v) =>
+      wv.locator(sel).evaluate((el, v) => {
+        el.value = v;
+      }, v);
+    const colourOf = (id) => canvas.evaluate((el, id) => window.eraseWorkbenchTest.pointColour(id) ?? null, id);
+    /** The canvas pixel at a point's centre (RGBA), read back from what was really drawn. */
+    const pixelAt = (p) => canvas.evaluate((el, p) => window.eraseWorkbenchTest.pixelAt(p), p);
+    // asked when first needed, inside a check: a failure there fails that check, not the whole run
+    let describedCache;
+    const describe = () => (describedCache ??= cli('describe').clusters);
+
     await check('the map draws with WebGL2; the Canvas 2D fallback draws the same points and hit-tests them', async () => {
       assert((await canvas.getAttribute('data-renderer')) === 'webgl2', `renderer ${await canvas.getAttribute('data-renderer')}`);
       for (const kind of ['webgl2', 'canvas2d']) {
@@ -222,18 +234,6 @@ let page;
       }
       await canvas.evaluate(() => window.eraseWorkbenchTest.useRenderer('webgl2'));
     });
-
-    // ── exploring the data (issue 11): legend, toggles, colour by label, search, export, list view ──
-    const setValue = (sel, v) =>
-      wv.locator(sel).evaluate((el, v) => {
-        el.value = v;
-      }, v);
-    const colourOf = (id) => canvas.evaluate((el, id) => window.eraseWorkbenchTest.pointColour(id) ?? null, id);
-    /** The canvas pixel at a point's centre (RGBA), read back from what was really drawn. */
-    const pixelAt = (p) => canvas.evaluate((el, p) => window.eraseWorkbenchTest.pixelAt(p), p);
-    // asked when first needed, inside a check: a failure there fails that check, not the whole run
-    let describedCache;
-    const describe = () => (describedCache ??= cli('describe').clusters);
 
     await check('the legend names each cluster by its keywords and size, as erase describe does', async () => {
       const described = describe();
