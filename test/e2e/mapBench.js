@@ -76,7 +76,13 @@ async function frameTimes(page, canvas) {
   }
   await canvas.evaluate(() => window.eraseWorkbenchTest.benchmark(false));
   const ms = frames.map((f) => f.ms);
-  return { frames: ms.length, frameMedianMs: round(median(ms)), frameP95Ms: round(p95(ms)), densityFrames: frames.filter((f) => f.lod === 'density').length };
+  return {
+    frames: ms.length,
+    frameMedianMs: round(median(ms)),
+    frameP95Ms: round(p95(ms)),
+    densityFrames: frames.filter((f) => f.lod === 'density').length,
+    framesMs: ms.map((x) => Math.round(x)),
+  };
 }
 
 const firstPaintMs = (canvas) => canvas.evaluate((el) => Number(el.dataset.firstPaintMs));
