@@ -5,7 +5,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import { isSavedViewState, withoutErased, type ReceiptView, type SavedViewState, type StatusView } from '../src/shared/protocol';
+import { isMapView, isSavedViewState, withoutErased, type MapView, type ReceiptView, type SavedViewState, type StatusView } from '../src/shared/protocol';
 import { AuditLog } from './audit';
 import { UnlearningCost } from './cost';
 import { Dashboard } from './dashboard';
@@ -167,7 +167,7 @@ panels
         'div',
         { class: 'map-wrap' },
         search.el,
-        canvas,
+        map.el,
         h('div', { class: 'legend muted' }, 'drag: pan · wheel: zoom · click: select · ctrl+click: add · shift+drag: lasso · ★ = in the prompt'),
       ),
       h('div', { class: 'map-side' }, legend.el, inspectorRoot),
@@ -225,7 +225,7 @@ function renderStatus(s: StatusView): void {
 }
 
 on('status', renderStatus);
-on('map', (m) => {
+function showMap(m: MapView): void {
   clearExampleCache();
   map.setData(m);
   state.selected = map.selectedIds(); // ids no longer in the data (erased elsewhere) drop out here
@@ -237,6 +237,11 @@ on('map', (m) => {
   duplicates.invalidate();
   if (state.tab === 'explore') void duplicates.refresh();
   app.dataset.state = 'ready';
+}
+on('map', (m) => {
+  // the points arrive as typed arrays: checked for shape and ranges before anything is drawn
+  if (isMapView(m)) showMap(m);
+  else console.error('ERASE: a map message of the wrong shape was ignored');
 });
 on('erased', (p) => forgetErased(p.ids));
 on('status', () => {
@@ -252,10 +257,20 @@ on('select', (p) => {
   void showInspector(state.selected);
 });
 
-// Read-only hook for UI tests: where a point is drawn (no data, no actions).
+// Hook for UI tests and benchmarks: where and how a point is drawn, the drawn pixels, the renderer
+// (to check the Canvas 2D fallback) and frame timing. showMap takes a map built by the test (e.g. a
+// million synthetic points), checked like a host message; nothing here reaches the host.
 (window as unknown as { eraseWorkbenchTest: object }).eraseWorkbenchTest = {
   pointPosition: (id: string) => map.pointPosition(id),
   pointColour: (id: string) => map.pointColour(id),
+  pixelAt: (p: { x: number; y: number }) => map.pixelAt(p.x, p.y),
+  paintedPixels: () => map.paintedPixels(),
+  useRenderer: (kind: 'webgl2' | 'canvas2d') => map.useRenderer(kind),
+  benchmark: (on: boolean) => (map.benchmark = on),
+  showMap: (m: unknown) => {
+    if (!isMapView(m)) throw new Error('not a map');
+    showMap(m);
+  },
 };
 
 showTab(state.tab);

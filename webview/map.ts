@@ -1,13 +1,23 @@
-// The cluster map: Canvas2D scatter for tens of thousands of points, pan (drag), zoom (wheel),
-// hover (nearest point via a uniform grid), click (reveal), lasso (shift+drag) selection.
-// Colour by cluster or by label; hidden clusters are neither drawn nor hit-tested; search hits are
-// ringed; while a selection (or else a search) is active, the other points stay visible, dimmed.
-// Counts and settings are exposed as data attributes for tests and tools.
-import type { MapView } from '../src/shared/protocol';
+// The cluster map: pan (drag), zoom (wheel), hover (nearest point via the spatial grid), click
+// (reveal), lasso (shift+drag) selection. The points are drawn by a PointLayer — WebGL2 with level
+// of detail (the points of the cells in view, or, while too many are in view, a cached density
+// image on a canvas of its own) or the Canvas 2D fallback (every point, as before) — under an
+// overlay canvas (#map) with the rings, stars, hover and lasso, which also takes the pointer. Colour by cluster or by label; hidden clusters are neither drawn
+// nor hit-tested; search hits are ringed; while a selection (or else a search) is active, the other
+// points stay visible, dimmed. Counts, settings and timings are exposed as data attributes and
+// performance marks for tests and tools.
+import { emptyMapView, NO_CLUSTER, NO_LABEL_INDEX, type MapView } from '../src/shared/protocol';
+import { h } from './dom';
+import { buildPointIndex, countIn, rangesIn, type PointIndex } from './mapIndex';
+import { cssToRgba, DIMMED, HIDDEN, MUTED_SLOT, splatDensity, type Frame, type Lod, type PointLayer, type PointStyle } from './pointLayer';
+import { CanvasPoints } from './pointsCanvas';
+import { DensityLayer } from './densityLayer';
+import { GlPoints } from './pointsGl';
 
 export type ColorBy = 'cluster' | 'label';
 /** The label legend's entry for examples without a label. */
 export const NO_LABEL = null;
+export type RendererKind = 'webgl2' | 'canvas2d';
 
 export interface MapCallbacks {
   onHover(id: string | undefined, clientX: number, clientY: number): void;
@@ -16,36 +26,60 @@ export interface MapCallbacks {
   onViewChange(view: { x: number; y: number; scale: number }): void;
 }
 
-const GRID = 64;
+/** More points than this in view: draw the density image instead of each point. */
+const POINT_BUDGET = 20_000;
+/** Rings around selected points are drawn while at most this many are in view (dimming shows the rest). */
+const MAX_RINGS = 5000;
 
 export class ClusterMap {
-  private data: MapView = { ids: [], x: [], y: [], cluster: [], representatives: [], labels: [] };
+  /** The overlay (#map) and the points layer beneath it, stacked. */
+  readonly el: HTMLElement;
+  private data: MapView = emptyMapView();
+  private ix: PointIndex = buildPointIndex(new Float32Array(0));
+  /** Sorted position of each point. */
+  private rank = new Uint32Array(0);
   private hidden = new Set<number>();
   private colorBy: ColorBy = 'cluster';
   private hits = new Set<string>();
-  /** Distinct labels in ascending order: a label's colour is its place here. */
-  private labelOrder: string[] = [];
   private labelIndex = new Map<string, number>();
-  /** id → point index (hits and selections of thousands of ids are looked up per frame). */
-  private indexOf = new Map<string, number>();
-  private rep = new Set<string>();
+  /** id → point index, built when first needed (ids are looked up for selections and hits, not per frame). */
+  private idIndex: Map<string, number> | null = null;
+  private repIdx: number[] = [];
+  private hitIdx: number[] = [];
+  private selIdx: number[] = [];
   private selected = new Set<string>();
-  private bounds = { minX: 0, minY: 0, w: 1, h: 1 };
-  private grid = new Map<number, number[]>();
+  private style: PointStyle | undefined;
+  /** The theme palette the style was built with (a theme change makes a new one). */
+  private stylePalette: Palette | undefined;
+  private styleDirty = true;
+  private readonly densityLayer = new DensityLayer();
+  private lod: Lod = 'points';
+  /** The points layer was last drawn empty (the density image shows the points). */
+  private layerEmpty = false;
   private view = { x: 0, y: 0, scale: 1 }; // pan in px, zoom factor
   private lasso: { x: number; y: number }[] | null = null;
   private drag: { x: number; y: number; vx: number; vy: number; moved: boolean } | null = null;
   private hoverIndex = -1;
   private frame = 0;
+  private pointsDirty = true;
   private readonly ctx: CanvasRenderingContext2D;
+  private layer: PointLayer;
+  /** performance.now() of the data (or of the map becoming visible) until its first paint; null once painted. */
+  private firstPaintStart: number | null = null;
+  /** Timing every frame (performance measure `map-frame`, waiting for the drawing to finish): for benchmarks. */
+  benchmark = false;
 
   constructor(
     readonly canvas: HTMLCanvasElement,
     private readonly cb: MapCallbacks,
+    renderer: RendererKind = 'webgl2',
   ) {
     const ctx = canvas.getContext('2d');
     if (!ctx) throw new Error('no 2d context');
     this.ctx = ctx;
+    this.layer = makeLayer(renderer);
+    this.el = h('div', { class: 'map-stack' }, this.layer.canvas, this.densityLayer.canvas, canvas);
+    this.publishRenderer();
     new ResizeObserver(() => this.resize()).observe(canvas);
     canvas.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
     canvas.addEventListener('pointerdown', (e) => this.onDown(e));
@@ -54,42 +88,41 @@ export class ClusterMap {
     canvas.addEventListener('pointerleave', () => this.setHover(-1, 0, 0));
   }
 
+  /** Switches the points renderer (tests flip it to check the fallback); the data stays. */
+  useRenderer(kind: RendererKind): RendererKind {
+    const next = makeLayer(kind);
+    this.layer.canvas.replaceWith(next.canvas);
+    this.layer = next;
+    this.layerEmpty = false;
+    this.publishRenderer();
+    this.resize();
+    this.setData(this.data); // the new renderer's first paint is timed as a fresh map's
+    return this.layer.kind;
+  }
+
   setData(d: MapView): void {
+    const t0 = performance.now();
     this.data = d;
-    this.rep = new Set(d.representatives);
-    this.indexOf = new Map(d.ids.map((id, i) => [id, i] as const));
-    const ids = this.indexOf;
-    for (const id of [...this.selected]) if (!ids.has(id)) this.selected.delete(id);
-    let minX = Infinity,
-      minY = Infinity,
-      maxX = -Infinity,
-      maxY = -Infinity;
-    for (let i = 0; i < d.ids.length; i++) {
-      minX = Math.min(minX, d.x[i]);
-      maxX = Math.max(maxX, d.x[i]);
-      minY = Math.min(minY, d.y[i]);
-      maxY = Math.max(maxY, d.y[i]);
-    }
-    if (!d.ids.length) {
-      minX = minY = 0;
-      maxX = maxY = 1;
-    }
-    this.bounds = { minX, minY, w: maxX - minX || 1, h: maxY - minY || 1 };
-    this.grid.clear();
-    for (let i = 0; i < d.ids.length; i++) {
-      const key = this.cellOf(d.x[i], d.y[i]);
-      const list = this.grid.get(key);
-      if (list) list.push(i);
-      else this.grid.set(key, [i]);
-    }
-    this.labelOrder = [...new Set(d.labels.filter((l): l is string => l !== null))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    this.labelIndex = new Map(this.labelOrder.map((l, j) => [l, j] as const));
-    for (const id of [...this.hits]) if (!ids.has(id)) this.hits.delete(id);
-    this.canvas.dataset.pointCount = String(d.ids.length);
-    this.canvas.dataset.clusterCount = String(new Set(d.cluster).size);
-    this.publishCounts();
+    this.ix = buildPointIndex(d.xy);
+    const n = this.ix.n;
+    this.rank = new Uint32Array(n);
+    for (let k = 0; k < n; k++) this.rank[this.ix.order[k]] = k;
+    this.idIndex = null;
+    this.labelIndex = new Map(d.labelNames.map((l, j) => [l, j] as const));
+    // a few representatives: a scan each, not a hash of every id (a million ids take seconds to hash)
+    this.repIdx = d.representatives.map((id) => d.ids.indexOf(id)).filter((i) => i >= 0);
+    if (this.selected.size) this.selected = new Set([...this.selected].filter((id) => this.indexOf(id) >= 0));
+    if (this.hits.size) this.hits = new Set([...this.hits].filter((id) => this.indexOf(id) >= 0));
+    this.layer.setPoints(this.ix);
+    this.styleDirty = true;
+    this.canvas.dataset.pointCount = String(n);
+    this.canvas.dataset.clusterCount = String(this.clusterPoints().size);
+    this.canvas.dataset.firstPaintMs = '';
     this.hoverIndex = -1;
+    this.publishCounts();
     this.publishSelection(false);
+    this.firstPaintStart = t0;
+    performance.mark('map-data', { startTime: t0 });
     this.draw();
   }
 
@@ -99,9 +132,9 @@ export class ClusterMap {
   }
 
   select(ids: string[]): void {
-    this.selected = new Set(ids.filter((id) => this.indexOf.has(id)));
+    this.selected = new Set(ids.filter((id) => this.indexOf(id) >= 0));
     this.publishSelection(false);
-    this.draw();
+    this.restyle();
   }
 
   selectedIds(): string[] {
@@ -113,31 +146,31 @@ export class ClusterMap {
     this.hidden = new Set(clusters);
     if (this.hoverIndex >= 0 && !this.visible(this.hoverIndex)) this.setHover(-1, 0, 0);
     this.publishCounts();
-    this.draw();
+    this.restyle();
   }
 
   setColorBy(mode: ColorBy): void {
     this.colorBy = mode;
     this.canvas.dataset.colorBy = mode;
-    this.draw();
+    this.restyle();
   }
 
   /** Search hits: ringed on the map (ids not on the map are ignored). */
   setHits(ids: readonly string[]): void {
-    this.hits = new Set(ids.filter((id) => this.indexOf.has(id)));
+    this.hits = new Set(ids.filter((id) => this.indexOf(id) >= 0));
     this.publishCounts();
-    this.draw();
+    this.restyle();
   }
 
   /** Each label with its number of points (ascending; the unlabelled last, as null), for the legend. */
   labelCounts(): { label: string | null; points: number }[] {
-    const counts = new Array<number>(this.labelOrder.length).fill(0);
+    const counts = new Array<number>(this.data.labelNames.length).fill(0);
     let none = 0;
-    for (const l of this.data.labels) {
-      if (l === null) none++;
-      else counts[this.labelIndex.get(l)!]++;
+    for (const l of this.data.label) {
+      if (l === NO_LABEL_INDEX) none++;
+      else counts[l]++;
     }
-    const out: { label: string | null; points: number }[] = this.labelOrder.map((label, j) => ({ label, points: counts[j] }));
+    const out: { label: string | null; points: number }[] = this.data.labelNames.map((label, j) => ({ label, points: counts[j] }));
     if (none) out.push({ label: NO_LABEL, points: none });
     return out;
   }
@@ -145,7 +178,10 @@ export class ClusterMap {
   /** Points per cluster on the map (distinct examples: a duplicated line is one point). */
   clusterPoints(): Map<number, number> {
     const m = new Map<number, number>();
-    for (const c of this.data.cluster) m.set(c, (m.get(c) ?? 0) + 1);
+    for (const c of this.data.cluster) {
+      const k = c === NO_CLUSTER ? -1 : c;
+      m.set(k, (m.get(k) ?? 0) + 1);
+    }
     return m;
   }
 
@@ -160,39 +196,94 @@ export class ClusterMap {
 
   /** The colour a point is filled with, or undefined when it is hidden (for UI tests and tools). */
   pointColour(id: string): string | undefined {
-    const i = this.indexOf.get(id) ?? -1;
+    const i = this.indexOf(id);
     if (i < 0 || !this.visible(i)) return undefined;
     return colourOf(themePalette(), this.colourSlot(i));
   }
 
-  private visible(i: number): boolean {
-    return !this.hidden.has(this.data.cluster[i]);
-  }
-
-  private colourSlot(i: number): number {
-    return this.colorBy === 'label' ? this.labelSlot(this.data.labels[i] ?? null) : ClusterMap.slot(this.data.cluster[i]);
-  }
-
-  private publishCounts(): void {
-    let visible = 0;
-    for (let i = 0; i < this.data.ids.length; i++) if (this.visible(i)) visible++;
-    this.canvas.dataset.visibleCount = String(visible);
-    this.canvas.dataset.hitCount = String(this.hits.size);
-    this.canvas.dataset.hiddenClusters = [...this.hidden].sort((a, b) => a - b).join(',');
-  }
-
   /** Position of a point relative to the canvas (for UI tests and tools). */
   pointPosition(id: string): { x: number; y: number } | undefined {
-    const i = this.data.ids.indexOf(id);
+    const i = this.indexOf(id);
     if (i < 0) return undefined;
     const [x, y] = this.toScreen(i);
     return { x, y };
   }
 
-  private cellOf(x: number, y: number): number {
-    const cx = Math.min(GRID - 1, Math.max(0, Math.floor(((x - this.bounds.minX) / this.bounds.w) * GRID)));
-    const cy = Math.min(GRID - 1, Math.max(0, Math.floor(((y - this.bounds.minY) / this.bounds.h) * GRID)));
-    return cy * GRID + cx;
+  /** Paints now and reads the points layer at a CSS pixel (RGBA; for UI tests). */
+  pixelAt(x: number, y: number): number[] {
+    this.pointsDirty = true; // WebGL keeps no drawn image after compositing: draw it again, read it in the same task
+    this.paint();
+    const dpr = window.devicePixelRatio || 1;
+    return this.activeLayer().pixel(Math.round(x * dpr), Math.round(y * dpr));
+  }
+
+  /** Paints now and counts the points layer's non-transparent pixels (for UI tests). */
+  paintedPixels(): number {
+    this.pointsDirty = true;
+    this.paint();
+    return this.activeLayer().painted();
+  }
+
+  /** The layer that shows the points now (the density image, or the points layer). */
+  private activeLayer(): Pick<PointLayer, 'pixel' | 'painted'> {
+    return this.lod === 'density' ? this.densityLayer : this.layer;
+  }
+
+  private indexOf(id: string): number {
+    this.idIndex ??= new Map(this.data.ids.map((x, i) => [x, i] as const));
+    return this.idIndex.get(id) ?? -1;
+  }
+
+  private visible(i: number): boolean {
+    const c = this.data.cluster[i];
+    return c === NO_CLUSTER || !this.hidden.has(c);
+  }
+
+  private colourSlot(i: number): number {
+    if (this.colorBy === 'label') {
+      const l = this.data.label[i];
+      return l === NO_LABEL_INDEX ? -1 : ClusterMap.slot(l);
+    }
+    const c = this.data.cluster[i];
+    return c === NO_CLUSTER ? -1 : ClusterMap.slot(c);
+  }
+
+  private publishCounts(): void {
+    let visible = 0;
+    for (let i = 0; i < this.ix.n; i++) if (this.visible(i)) visible++;
+    this.canvas.dataset.visibleCount = String(visible);
+    this.canvas.dataset.hitCount = String(this.hits.size);
+    this.canvas.dataset.hiddenClusters = [...this.hidden].sort((a, b) => a - b).join(',');
+  }
+
+  private publishRenderer(): void {
+    this.canvas.dataset.renderer = this.layer.kind;
+  }
+
+  /** Colours, visibility or emphasis changed: the per-point style (and the density image) is rebuilt on the next frame. */
+  private restyle(): void {
+    this.styleDirty = true;
+    this.draw();
+  }
+
+  private buildStyle(): PointStyle {
+    const palette = themePalette();
+    const css = [...CLUSTER_COLOURS.map((_, s) => colourOf(palette, s)), palette.muted];
+    const n = this.ix.n;
+    const slot = new Uint8Array(n);
+    const flags = new Uint8Array(n);
+    const emphasised = this.selected.size ? this.selected : this.hits.size ? this.hits : null;
+    const emph = new Uint8Array(emphasised ? n : 0);
+    if (emphasised) for (const id of emphasised) emph[this.indexOf(id)] = 1;
+    this.selIdx = [...this.selected].map((id) => this.indexOf(id));
+    this.hitIdx = [...this.hits].map((id) => this.indexOf(id));
+    for (let k = 0; k < n; k++) {
+      const i = this.ix.order[k];
+      const s = this.colourSlot(i);
+      slot[k] = s < 0 ? MUTED_SLOT : s;
+      flags[k] = (this.visible(i) ? 0 : HIDDEN) | (emphasised && !emph[i] ? DIMMED : 0);
+    }
+    return { slot, flags, emphasis: emphasised !== null, css, rgba: cssToRgba(css) };
   }
 
   // data → screen: fit bounds into the canvas with a margin, then pan/zoom
@@ -200,42 +291,57 @@ export class ClusterMap {
     const w = this.canvas.clientWidth,
       h = this.canvas.clientHeight,
       m = 24;
-    const s = Math.min((w - 2 * m) / this.bounds.w, (h - 2 * m) / this.bounds.h);
-    return { s, ox: (w - s * this.bounds.w) / 2, oy: (h - s * this.bounds.h) / 2 };
+    const b = this.ix.bounds;
+    const s = Math.min((w - 2 * m) / b.w, (h - 2 * m) / b.h);
+    return { s, ox: (w - s * b.w) / 2, oy: (h - s * b.h) / 2 };
+  }
+
+  private frameFor(view: { x: number; y: number; scale: number }): Frame {
+    const f = this.fit();
+    const b = this.ix.bounds;
+    const n = this.ix.n;
+    return {
+      a: f.s * view.scale,
+      bx: (f.ox - b.minX * f.s) * view.scale + view.x,
+      by: (f.oy - b.minY * f.s) * view.scale + view.y,
+      view,
+      w: this.canvas.clientWidth,
+      h: this.canvas.clientHeight,
+      dpr: window.devicePixelRatio || 1,
+      r: n > 20000 ? 1.5 : n > 2000 ? 2.5 : 4,
+    };
   }
 
   private toScreen(i: number): [number, number] {
-    const f = this.fit();
-    const bx = f.ox + (this.data.x[i] - this.bounds.minX) * f.s;
-    const by = f.oy + (this.data.y[i] - this.bounds.minY) * f.s;
-    return [bx * this.view.scale + this.view.x, by * this.view.scale + this.view.y];
+    const f = this.frameFor(this.view);
+    return [this.data.xy[2 * i] * f.a + f.bx, this.data.xy[2 * i + 1] * f.a + f.by];
   }
 
   private toData(sx: number, sy: number): [number, number] {
-    const f = this.fit();
-    const bx = (sx - this.view.x) / this.view.scale,
-      by = (sy - this.view.y) / this.view.scale;
-    return [(bx - f.ox) / f.s + this.bounds.minX, (by - f.oy) / f.s + this.bounds.minY];
+    const f = this.frameFor(this.view);
+    return [(sx - f.bx) / f.a, (sy - f.by) / f.a];
+  }
+
+  /** The sorted ranges of the cells within `marginPx` of a screen rectangle. */
+  private rangesOnScreen(x0: number, y0: number, x1: number, y1: number, marginPx: number): [number, number][] {
+    const [dx0, dy0] = this.toData(x0 - marginPx, y0 - marginPx);
+    const [dx1, dy1] = this.toData(x1 + marginPx, y1 + marginPx);
+    return rangesIn(this.ix, dx0, dy0, dx1, dy1);
   }
 
   private nearest(sx: number, sy: number, radiusPx = 8): number {
-    const [dx, dy] = this.toData(sx, sy);
-    const f = this.fit();
-    const rData = radiusPx / (f.s * this.view.scale);
-    const c0 = this.cellOf(dx - rData, dy - rData),
-      c1 = this.cellOf(dx + rData, dy + rData);
+    const f = this.frameFor(this.view);
     let best = -1,
       bestD = radiusPx * radiusPx;
-    for (let cy = Math.floor(c0 / GRID); cy <= Math.floor(c1 / GRID); cy++) {
-      for (let cx = c0 % GRID; cx <= c1 % GRID; cx++) {
-        for (const i of this.grid.get(cy * GRID + cx) ?? []) {
-          if (!this.visible(i)) continue;
-          const [px, py] = this.toScreen(i);
-          const d = (px - sx) ** 2 + (py - sy) ** 2;
-          if (d <= bestD) {
-            bestD = d;
-            best = i;
-          }
+    const xy = this.ix.sortedXY;
+    for (const [start, end] of this.rangesOnScreen(sx, sy, sx, sy, radiusPx)) {
+      for (let k = start; k < end; k++) {
+        const px = xy[2 * k] * f.a + f.bx,
+          py = xy[2 * k + 1] * f.a + f.by;
+        const d = (px - sx) ** 2 + (py - sy) ** 2;
+        if (d <= bestD && this.visible(this.ix.order[k])) {
+          bestD = d;
+          best = this.ix.order[k];
         }
       }
     }
@@ -269,7 +375,7 @@ export class ClusterMap {
     const [sx, sy] = this.local(e);
     if (this.lasso) {
       this.lasso.push({ x: sx, y: sy });
-      this.draw();
+      this.drawOverlayOnly();
       return;
     }
     if (this.drag) {
@@ -291,16 +397,21 @@ export class ClusterMap {
       const poly = this.lasso;
       this.lasso = null;
       if (poly.length > 2) {
+        const f = this.frameFor(this.view);
+        const xs = poly.map((p) => p.x),
+          ys = poly.map((p) => p.y);
         const ids: string[] = [];
-        for (let i = 0; i < this.data.ids.length; i++) {
-          if (!this.visible(i)) continue;
-          const [px, py] = this.toScreen(i);
-          if (inside(px, py, poly)) ids.push(this.data.ids[i]);
+        const xy = this.ix.sortedXY;
+        for (const [start, end] of this.rangesOnScreen(Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys), 1)) {
+          for (let k = start; k < end; k++) {
+            const i = this.ix.order[k];
+            if (this.visible(i) && inside(xy[2 * k] * f.a + f.bx, xy[2 * k + 1] * f.a + f.by, poly)) ids.push(this.data.ids[i]);
+          }
         }
         this.selected = new Set(ids);
         this.publishSelection(true);
-      }
-      this.draw();
+        this.restyle();
+      } else this.drawOverlayOnly();
       return;
     }
     const drag = this.drag;
@@ -318,7 +429,7 @@ export class ClusterMap {
       } else this.selected = new Set([id]);
       this.publishSelection(true);
       this.cb.onClick(id);
-      this.draw();
+      this.restyle();
     }
   }
 
@@ -330,7 +441,7 @@ export class ClusterMap {
     this.hoverIndex = i;
     this.canvas.dataset.hoverId = i >= 0 ? this.data.ids[i] : '';
     this.cb.onHover(i >= 0 ? this.data.ids[i] : undefined, cx, cy);
-    this.draw();
+    this.drawOverlayOnly();
   }
 
   private publishSelection(notify: boolean): void {
@@ -340,12 +451,28 @@ export class ClusterMap {
 
   private resize(): void {
     const dpr = window.devicePixelRatio || 1;
-    this.canvas.width = Math.max(1, Math.round(this.canvas.clientWidth * dpr));
-    this.canvas.height = Math.max(1, Math.round(this.canvas.clientHeight * dpr));
+    const w = Math.max(1, Math.round(this.canvas.clientWidth * dpr)),
+      h = Math.max(1, Math.round(this.canvas.clientHeight * dpr));
+    // a map that was not visible (another tab) becomes visible: its first paint is timed from here
+    if (this.firstPaintStart !== null && this.canvas.width <= 1 && w > 1) this.firstPaintStart = Math.max(this.firstPaintStart, performance.now());
+    for (const c of [this.canvas, this.layer.canvas, this.densityLayer.canvas]) {
+      c.width = w;
+      c.height = h;
+    }
+    this.densityLayer.setImage(null, 0, 0);
     this.draw();
   }
 
   draw(): void {
+    this.pointsDirty = true;
+    this.schedule();
+  }
+
+  private drawOverlayOnly(): void {
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
@@ -354,59 +481,98 @@ export class ClusterMap {
   }
 
   private paint(): void {
-    const { ctx, canvas } = this;
-    const dpr = window.devicePixelRatio || 1;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const t0 = performance.now();
     const palette = themePalette();
-    const n = this.data.ids.length;
-    const r = n > 20000 ? 1.5 : n > 2000 ? 2.5 : 4;
-    // The emphasised points: the selection when there is one, else the search hits; the rest is dimmed.
-    const emphasised = this.selected.size ? this.selected : this.hits.size ? this.hits : null;
-    // batch by colour (dimmed first, so emphasised points draw on top): one fill per colour keeps 50k points well under a frame
-    const batches = new Map<number, number[]>();
-    for (let i = 0; i < n; i++) {
-      if (!this.visible(i)) continue;
-      const dim = emphasised !== null && !emphasised.has(this.data.ids[i]);
-      const key = (dim ? 0 : 1000) + this.colourSlot(i) + 1;
-      const list = batches.get(key);
-      if (list) list.push(i);
-      else batches.set(key, [i]);
+    if (palette !== this.stylePalette) this.styleDirty = true; // the theme changed
+    if (this.styleDirty || !this.style) {
+      this.style = this.buildStyle();
+      this.stylePalette = palette;
+      this.layer.setStyle(this.style);
+      this.styleDirty = false;
+      this.densityLayer.setImage(null, 0, 0);
+      this.pointsDirty = true;
     }
-    for (const key of [...batches.keys()].sort((a, b) => a - b)) {
-      ctx.globalAlpha = key < 1000 ? 0.22 : 1;
-      ctx.fillStyle = colourOf(palette, (key % 1000) - 1);
-      ctx.beginPath();
-      for (const i of batches.get(key)!) {
-        const [x, y] = this.toScreen(i);
-        ctx.rect(x - r, y - r, 2 * r, 2 * r);
+    const f = this.frameFor(this.view);
+    const visibleSize = this.canvas.clientWidth > 0 && this.canvas.clientHeight > 0;
+    if (this.pointsDirty) {
+      const ranges = this.rangesOnScreen(0, 0, f.w, f.h, f.r);
+      // level of detail (WebGL2 only: the Canvas 2D fallback draws every point, as the map always did)
+      this.lod = this.layer.kind === 'webgl2' && countIn(ranges) > POINT_BUDGET ? 'density' : 'points';
+      if (this.lod === 'density') {
+        if (!this.densityLayer.hasImage) {
+          const { width, height } = this.densityLayer.canvas;
+          this.densityLayer.setImage(splatDensity(this.ix, this.style, this.frameFor({ x: 0, y: 0, scale: 1 }), width, height), width, height);
+        }
+        this.densityLayer.render(f);
+        if (!this.layerEmpty) this.layer.render(f, []);
+        this.layerEmpty = true;
+      } else {
+        this.densityLayer.clear();
+        this.layer.render(f, ranges);
+        this.layerEmpty = false;
       }
-      ctx.fill();
+      this.pointsDirty = false;
+      this.canvas.dataset.lod = this.lod;
     }
-    ctx.globalAlpha = 1;
+    this.paintOverlay(f, palette);
+    const firstPaint = this.firstPaintStart !== null && visibleSize;
+    if (firstPaint || this.benchmark) {
+      // the drawing really done, not only queued
+      this.layer.sync();
+      this.densityLayer.sync();
+      const end = performance.now();
+      if (firstPaint) {
+        performance.measure('map-first-paint', { start: this.firstPaintStart!, end });
+        this.canvas.dataset.firstPaintMs = (end - this.firstPaintStart!).toFixed(1);
+        this.firstPaintStart = null;
+      } else performance.measure('map-frame', { start: t0, end, detail: { lod: this.lod, renderer: this.layer.kind } });
+    }
+  }
+
+  private paintOverlay(f: Frame, palette: Palette): void {
+    const { ctx, canvas } = this;
+    ctx.setTransform(f.dpr, 0, 0, f.dpr, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const r = f.r;
+    const xy = this.data.xy;
+    const onScreen = (i: number) => {
+      const x = xy[2 * i] * f.a + f.bx,
+        y = xy[2 * i + 1] * f.a + f.by;
+      return x >= -20 && y >= -20 && x <= f.w + 20 && y <= f.h + 20 ? [x, y] : null;
+    };
     ctx.lineWidth = 2;
     ctx.strokeStyle = palette.hit;
     ctx.beginPath();
-    for (const id of this.hits) {
-      const i = this.indexOf.get(id) ?? -1;
-      if (i < 0 || !this.visible(i)) continue;
-      const [x, y] = this.toScreen(i);
-      ctx.moveTo(x + r + 5, y);
-      ctx.arc(x, y, r + 5, 0, Math.PI * 2);
+    for (const i of this.hitIdx) {
+      const p = this.visible(i) ? onScreen(i) : null;
+      if (!p) continue;
+      ctx.moveTo(p[0] + r + 5, p[1]);
+      ctx.arc(p[0], p[1], r + 5, 0, Math.PI * 2);
+    }
+    ctx.stroke();
+    ctx.strokeStyle = palette.focus;
+    ctx.beginPath();
+    let rings = 0;
+    for (const i of this.selIdx) {
+      const p = this.visible(i) ? onScreen(i) : null;
+      if (!p) continue;
+      if (++rings > MAX_RINGS) break;
+      ctx.moveTo(p[0] + r + 3, p[1]);
+      ctx.arc(p[0], p[1], r + 3, 0, Math.PI * 2);
     }
     ctx.stroke();
     ctx.strokeStyle = palette.fg;
-    for (let i = 0; i < n; i++) {
-      const id = this.data.ids[i];
-      if (!this.visible(i)) continue;
-      if (!this.rep.has(id) && !this.selected.has(id) && i !== this.hoverIndex) continue;
-      const [x, y] = this.toScreen(i);
-      ctx.strokeStyle = this.selected.has(id) ? palette.focus : palette.fg;
-      ctx.beginPath();
-      if (this.rep.has(id)) star(ctx, x, y, r + 6);
-      else ctx.arc(x, y, r + 3, 0, Math.PI * 2);
-      ctx.stroke();
+    ctx.beginPath();
+    for (const i of this.repIdx) {
+      const p = this.visible(i) ? onScreen(i) : null;
+      if (p) star(ctx, p[0], p[1], r + 6);
     }
+    const hover = this.hoverIndex >= 0 && this.visible(this.hoverIndex) ? onScreen(this.hoverIndex) : null;
+    if (hover) {
+      ctx.moveTo(hover[0] + r + 3, hover[1]);
+      ctx.arc(hover[0], hover[1], r + 3, 0, Math.PI * 2);
+    }
+    ctx.stroke();
     if (this.lasso) {
       ctx.strokeStyle = palette.focus;
       ctx.setLineDash([4, 3]);
@@ -417,6 +583,12 @@ export class ClusterMap {
       ctx.setLineDash([]);
     }
   }
+}
+
+/** WebGL2 when asked and available, else Canvas 2D. */
+function makeLayer(kind: RendererKind): PointLayer {
+  const canvas = h('canvas', { class: 'map-points', 'aria-hidden': 'true' }) as HTMLCanvasElement;
+  return (kind === 'webgl2' ? GlPoints.create(canvas) : null) ?? new CanvasPoints(canvas);
 }
 
 function inside(x: number, y: number, poly: { x: number; y: number }[]): boolean {

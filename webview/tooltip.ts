@@ -29,7 +29,13 @@ export class Tooltip {
     this.el.style.left = `${x + 14}px`; // CSSOM, not an inline style attribute: allowed by the CSP
     this.el.style.top = `${y + 14}px`;
     const d = await example(id).catch(() => undefined);
-    if (!d || this.current !== id) return;
+    if (this.current !== id) return;
+    if (!d) {
+      // no text for this point (erased meanwhile, or not a host example): no stale text of another point
+      this.el.classList.remove('visible');
+      this.el.dataset.id = '';
+      return;
+    }
     replaceChildren(
       this.el,
       h('div', { class: 'tooltip-input' }, d.input),

@@ -1,6 +1,7 @@
 // Converts core results into the plain protocol shapes the webview and the trees show.
 import * as path from 'node:path';
 import { readLog, type Example, isOverdue, type DeletionRequestRecord, type DeletionReceipt, type EraseWorkspace } from '../core';
+import { emptyMapView, NO_CLUSTER, NO_LABEL_INDEX } from '../shared/protocol';
 import type { AuditEntryView, ExampleDetail, MapView, PreviewView, ReceiptView, RequestView, StatusView } from '../shared/protocol';
 import { readSettings } from './settings';
 
@@ -42,12 +43,25 @@ export function statusView(ws: EraseWorkspace | undefined, ollamaReachable: bool
 }
 
 export async function mapView(ws: EraseWorkspace, signal?: AbortSignal): Promise<MapView> {
-  if (!ws.status().clustered) return { ids: [], x: [], y: [], cluster: [], representatives: [], labels: [] };
+  if (!ws.status().clustered) return emptyMapView();
   const m = await ws.map2d({ signal });
+  const n = m.ids.length;
   const representatives = m.representatives.filter((r): r is string => r !== null);
-  const labelOf = new Map(ws.examples().map((e) => [e.id, e.label ?? null] as const));
-  const labels = m.ids.map((id) => labelOf.get(id) ?? null);
-  return { ids: [...m.ids], x: Array.from(m.x), y: Array.from(m.y), cluster: Array.from(m.cluster), representatives, labels };
+  const labelOf = new Map(ws.examples().map((e) => [e.id, e.label] as const));
+  const labelNames = [...new Set(m.ids.map((id) => labelOf.get(id)).filter((l): l is string => l !== undefined))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const labelIndex = new Map(labelNames.map((l, j) => [l, j] as const));
+  // binary, one fresh buffer per array (postMessage sends typed arrays as buffers, not as JSON numbers)
+  const xy = new Float32Array(2 * n);
+  const cluster = new Uint16Array(n);
+  const label = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    xy[2 * i] = m.x[i];
+    xy[2 * i + 1] = m.y[i];
+    cluster[i] = m.cluster[i] >= 0 ? m.cluster[i] : NO_CLUSTER;
+    const l = labelOf.get(m.ids[i]);
+    label[i] = l === undefined ? NO_LABEL_INDEX : labelIndex.get(l)!;
+  }
+  return { ids: [...m.ids], xy, cluster, representatives, labelNames, label };
 }
 
 export function exampleDetail(ws: EraseWorkspace, id: string): ExampleDetail | undefined {

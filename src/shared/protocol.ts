@@ -40,14 +40,42 @@ export interface StatusView {
   ollamaModel: string;
   ollamaReachable: boolean | null;
 }
+/**
+ * The map's points, sent as binary (typed arrays cross postMessage as buffers, not as JSON numbers):
+ * point i is at (xy[2i], xy[2i+1]), in cluster cluster[i] (NO_CLUSTER: unassigned) with the label
+ * labelNames[label[i]] (NO_LABEL_INDEX: none). Example texts are fetched on demand (getExample).
+ */
 export interface MapView {
   ids: string[];
-  x: number[];
-  y: number[];
-  cluster: number[];
+  xy: Float32Array;
+  cluster: Uint16Array;
   representatives: string[];
-  /** Per point: the example's label (data-set text: shown with textContent only), or null. */
-  labels: (string | null)[];
+  /** Distinct labels (data-set text: shown with textContent only), in ascending order. */
+  labelNames: string[];
+  label: Uint32Array;
+}
+export const NO_CLUSTER = 0xffff;
+export const NO_LABEL_INDEX = 0xffffffff;
+/** An empty map (nothing clustered yet). */
+export function emptyMapView(): MapView {
+  return { ids: [], xy: new Float32Array(0), cluster: new Uint16Array(0), representatives: [], labelNames: [], label: new Uint32Array(0) };
+}
+/** Structural check of a map message (the webview checks what the host sends before drawing it). */
+export function isMapView(v: unknown): v is MapView {
+  if (typeof v !== 'object' || v === null) return false;
+  const m = v as Record<string, unknown>;
+  if (!Array.isArray(m.ids) || !Array.isArray(m.representatives) || !Array.isArray(m.labelNames)) return false;
+  const n = m.ids.length;
+  if (!(m.xy instanceof Float32Array) || m.xy.length !== 2 * n) return false;
+  if (!(m.cluster instanceof Uint16Array) || m.cluster.length !== n) return false;
+  if (!(m.label instanceof Uint32Array) || m.label.length !== n) return false;
+  if (!m.ids.every(isId) || !m.representatives.every(isId) || !m.labelNames.every(isString)) return false;
+  for (let i = 0; i < 2 * n; i++) if (!Number.isFinite(m.xy[i])) return false;
+  for (let i = 0; i < n; i++) {
+    if (m.cluster[i] !== NO_CLUSTER && m.cluster[i] > MAX_CLUSTER_INDEX) return false;
+    if (m.label[i] !== NO_LABEL_INDEX && m.label[i] >= m.labelNames.length) return false;
+  }
+  return true;
 }
 export interface ExampleDetail {
   id: string;

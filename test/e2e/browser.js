@@ -11,7 +11,19 @@ async function launch(viewport = { width: 1400, height: 900 }) {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     viewport,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    // WebGL2 (the cluster map) on the software renderer, SwiftShader: no GPU here, and newer Chromium
+    // no longer falls back to it without being asked
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--enable-unsafe-swiftshader',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = ctx.pages()[0] || (await ctx.newPage());
   const close = async () => {

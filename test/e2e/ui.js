@@ -3,6 +3,7 @@
 // answers incl. fault modes, an erasure from the UI updating map and audit table). Screenshots go
 // to <outDir>. Usage: node ui.js <baseUrl> <folder> <outDir> <ollamaUrl>
 const { launch } = require('./browser');
+const { runMapBenchmark } = require('./mapBench');
 const fs = require('fs');
 const path = require('path');
 const { spawnSync, execFileSync } = require('child_process');
@@ -210,14 +211,29 @@ let page;
       }, v);
     const colourOf = (id) => canvas.evaluate((el, id) => window.eraseWorkbenchTest.pointColour(id) ?? null, id);
     /** The canvas pixel at a point's centre (RGBA), read back from what was really drawn. */
-    const pixelAt = (p) =>
-      canvas.evaluate((el, p) => {
-        const d = window.devicePixelRatio || 1;
-        return Array.from(el.getContext('2d').getImageData(Math.round(p.x * d), Math.round(p.y * d), 1, 1).data);
-      }, p);
+    const pixelAt = (p) => canvas.evaluate((el, p) => window.eraseWorkbenchTest.pixelAt(p), p);
     // asked when first needed, inside a check: a failure there fails that check, not the whole run
     let describedCache;
     const describe = () => (describedCache ??= cli('describe').clusters);
+
+    await check('the map draws with WebGL2; the Canvas 2D fallback draws the same points and hit-tests them', async () => {
+      assert((await canvas.getAttribute('data-renderer')) === 'webgl2', `renderer ${await canvas.getAttribute('data-renderer')}`);
+      for (const kind of ['webgl2', 'canvas2d']) {
+        assert((await canvas.evaluate((el, k) => window.eraseWorkbenchTest.useRenderer(k), kind)) === kind, `switched to ${kind}`);
+        await wv.locator(`#map[data-renderer="${kind}"]`).waitFor({ timeout: 5000 });
+        const p = await pointPos('pos-2');
+        const px = await pixelAt(p);
+        assert(px[3] > 0, `${kind}: pos-2 drawn: ${px}`);
+        const painted = await canvas.evaluate(() => window.eraseWorkbenchTest.paintedPixels());
+        assert(painted > 30, `${kind}: ${painted} pixels drawn`);
+        await canvas.hover({ position: { x: p.x + 1, y: p.y }, force: true });
+        await canvas.hover({ position: p, force: true });
+        await wv.locator('#tooltip[data-id="pos-2"]').waitFor({ state: 'visible', timeout: 5000 });
+        await canvas.hover({ position: { x: 2, y: 2 }, force: true });
+        if (kind === 'canvas2d') await page.screenshot({ path: path.join(OUT, '01b-map-canvas2d.png') });
+      }
+      await canvas.evaluate(() => window.eraseWorkbenchTest.useRenderer('webgl2'));
+    });
 
     await check('the legend names each cluster by its keywords and size, as erase describe does', async () => {
       const described = describe();
@@ -831,6 +847,9 @@ let page;
       assert(/^[1-9]\d* recorded completion\(s\) that used an erased example were erased\.$/.test(provenance), provenance);
       await page.screenshot({ path: path.join(OUT, '13-receipt-prompt-change.png') });
     });
+    // last: it opens other folders in this window
+    if (process.env.SKIP_MAP_BENCH === '1') log('map benchmark SKIPPED (SKIP_MAP_BENCH=1)');
+    else await runMapBenchmark({ page, base: BASE, folder: FOLDER, out: OUT, cli: CLI, check, runCommand, log, assert });
   } catch (e) {
     failed++;
     log('ui aborted:', e.message);
