@@ -68,6 +68,10 @@ export class DeletionEngine {
   private centroids = new Float64Array(0);
   private dSums = new Float64Array(0);
   private dCounts = new Float64Array(0);
+  /** Set by resolve: how many examples of the removal lose their whole weight. */
+  private fullyRemoved = 0;
+  /** Set by walk when it fails: j (cluster j would become empty) or k + j (its quantized centroid would move). */
+  private problem = -1;
 
   constructor(state: QkmState, points: PointSet) {
     this.current = state;
@@ -97,15 +101,42 @@ export class DeletionEngine {
   /** Deletes weights of examples (id → weight; see deleteFromState) and says whether the certificate held. */
   delete(removal: ReadonlyMap<string, number>, opts: TrainOptions = {}): DeletionOutcome {
     const state = this.current;
+    const m = this.resolve(removal);
+    if (m === 0) return CERTIFIED;
+    let failedAt = Infinity;
+    let reason: string | null = null;
+    // k_eff = min(k, distinct examples) is a function of the data: a deletion that lowers it changes every iteration.
+    if (Math.min(state.params.k, this.base.ids.length - this.gone - this.fullyRemoved) !== state.k) {
+      failedAt = 0;
+      reason = 'fewer distinct examples than k would remain (k_eff drops)';
+    }
+    for (let q = 0; q < m; q++) {
+      const t = seedIteration(state, this.base.ids[this.removedIdx[q]]);
+      if (t !== null && t < failedAt) {
+        failedAt = t;
+        reason = t === 0 ? 'an initial seed was deleted' : `an empty-cluster reseed of iteration ${t} was deleted`;
+      }
+    }
+    const walkedTo = this.walk(m, failedAt);
+    if (walkedTo < failedAt) {
+      // The walk found the first iteration whose quantized centroids would change.
+      const p = this.problem;
+      failedAt = walkedTo;
+      reason = `iteration ${walkedTo}: ${p < state.k ? `cluster ${p} would become empty` : `the quantized centroid of cluster ${p - state.k} would move`}`;
+    }
+    if (failedAt === Infinity) {
+      this.applyCertified(m);
+      return CERTIFIED;
+    }
+    return this.retrain(m, failedAt, reason, opts);
+  }
+
+  /** Resolves the removal into the scratch buffers (indices, weights clamped to what is left); returns its size. */
+  private resolve(removal: ReadonlyMap<string, number>): number {
     const points = this.base;
-    const { eps } = state.params;
-    const k = state.k;
-    const D = points.dims;
-    const stop = state.iterations.length;
-    const kd = k * D;
-    const m = removal.size;
-    this.ensureScratch(m, stop, k, D);
-    const { removedIdx, removedWeight, centroids, dSums, dCounts } = this;
+    const state = this.current;
+    this.ensureScratch(removal.size, state.iterations.length, state.k, points.dims);
+    const { removedIdx, removedWeight } = this;
     let fullyRemoved = 0;
     let r = 0;
     for (const [id, w] of removal) {
@@ -118,32 +149,30 @@ export class DeletionEngine {
       if (w >= live) fullyRemoved++;
       r++;
     }
-    if (m === 0) return CERTIFIED;
+    this.fullyRemoved = fullyRemoved;
+    return r;
+  }
 
-    let failedAt = Infinity;
-    let reason: string | null = null;
-    // k_eff = min(k, distinct examples) is a function of the data: a deletion that lowers it changes every iteration.
-    if (Math.min(state.params.k, points.ids.length - this.gone - fullyRemoved) !== k) {
-      failedAt = 0;
-      reason = 'fewer distinct examples than k would remain (k_eff drops)';
-    }
-    for (let q = 0; q < m; q++) {
-      const t = seedIteration(state, points.ids[removedIdx[q]]);
-      if (t !== null && t < failedAt) {
-        failedAt = t;
-        reason = t === 0 ? 'an initial seed was deleted' : `an empty-cluster reseed of iteration ${t} was deleted`;
-      }
-    }
-
-    // Walk the path of the deleted points through the stored iterations: plain loops over the
-    // engine's scratch buffers, no allocation (a reason string only when the check fails).
+  /**
+   * The certificate check: walks the removed points' path through iterations 1 .. min(stop,
+   * before − 1), accumulating their sums and counts per iteration into the scratch buffers.
+   * Returns the first iteration whose quantized centroids would change (with its cluster in
+   * `problem`), or Infinity. Plain loops over preallocated arrays: it allocates nothing.
+   */
+  private walk(m: number, before: number): number {
+    const state = this.current;
+    const { removedIdx, removedWeight, centroids, dSums, dCounts } = this;
+    const { real, fixed } = this.base;
+    const eps = state.params.eps;
+    const phase = state.phase;
+    const k = state.k;
+    const D = this.base.dims;
+    const kd = k * D;
+    const stop = state.iterations.length;
     dSums.fill(0, 0, stop * kd);
     dCounts.fill(0, 0, stop * k);
-    const real = points.real;
-    const fixed = points.fixed;
-    let walked = 0; // iterations whose removed sums are in the scratch buffers
-    for (let t = 1; t <= stop && t < failedAt; t++) {
-      gridPositionsInto(gridAt(state, t - 1), state.phase, eps, centroids);
+    for (let t = 1; t <= stop && t < before; t++) {
+      gridPositionsInto(t === 1 ? state.initGrid : state.iterations[t - 2].grid, phase, eps, centroids);
       const sOff = (t - 1) * kd;
       const cOff = (t - 1) * k;
       for (let q = 0; q < m; q++) {
@@ -153,31 +182,31 @@ export class DeletionEngine {
         dCounts[cOff + j] += w;
         for (let c = 0, f = i * D, o = sOff + j * D; c < D; c++) dSums[o + c] += w * fixed[f + c];
       }
-      walked = t;
-      const problem = checkIteration(state.iterations[t - 1], dSums, sOff, dCounts, cOff, state.phase, eps, k, D);
+      const problem = checkIteration(state.iterations[t - 1], dSums, sOff, dCounts, cOff, phase, eps, k, D);
       if (problem >= 0) {
-        failedAt = t;
-        reason = `iteration ${t}: ${problem < k ? `cluster ${problem} would become empty` : `the quantized centroid of cluster ${problem - k} would move`}`;
-        break;
+        this.problem = problem;
+        return t;
       }
     }
+    return Infinity;
+  }
 
-    if (failedAt === Infinity) {
-      this.applyCertified(removal, stop, k, D);
-      return CERTIFIED;
-    }
-
-    // Not certified: the removed weights join the tombstones and the point set is rebuilt once.
+  /** Not certified: the removed weights join the tombstones, the point set is rebuilt once, and training resumes at `failedAt`. */
+  private retrain(m: number, failedAt: number, reason: string | null, opts: TrainOptions): DeletionOutcome {
+    const state = this.current;
+    const { removedIdx, removedWeight, dSums, dCounts } = this;
+    const k = state.k;
+    const kd = k * this.base.dims;
     for (let q = 0; q < m; q++) this.removedAt.set(removedIdx[q], (this.removedAt.get(removedIdx[q]) ?? 0) + removedWeight[q]);
     const rest = this.points;
     if (failedAt === 0) {
       this.current = train(rest, state.params, opts);
       return { certified: false, failedAt: 0, reason };
     }
-    // Retrain from the first failing iteration: iterations before it are unchanged but for the sums.
+    // Retrain from the first failing iteration: iterations before it are unchanged but for the sums,
+    // which the walk left in the scratch buffers (it walked every iteration before `failedAt`).
     const prefix: IterationRecord[] = [];
     for (let t = 1; t < failedAt; t++) {
-      if (t > walked) throw new Error(`internal: iteration ${t} was not walked`);
       const it = state.iterations[t - 1];
       const sums = new Float64Array(kd);
       const counts = new Float64Array(k);
@@ -191,14 +220,17 @@ export class DeletionEngine {
   }
 
   /** The certified path: subtract the removed weight along its path, in place; O(T·k·D + |removal|·log n). */
-  private applyCertified(removal: ReadonlyMap<string, number>, stop: number, k: number, D: number): void {
+  private applyCertified(m: number): void {
     const state = this.current;
+    const k = state.k;
+    const D = this.base.dims;
+    const stop = state.iterations.length;
     const { removedIdx, removedWeight, dSums, dCounts } = this;
     const assignments = state.assignments as Map<string, readonly [number, number]>;
     const contents = state.contents as Map<string, string>;
     let lostRepresentative: number[] | null = null;
     let total = 0;
-    for (let q = 0; q < removal.size; q++) {
+    for (let q = 0; q < m; q++) {
       const i = removedIdx[q];
       const w = removedWeight[q];
       const id = this.base.ids[i];
