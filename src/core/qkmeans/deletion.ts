@@ -1,4 +1,4 @@
-import { gridIndex, gridPositionsInto, nearestCentroid } from './grid';
+import { gridIndex, gridPositions, nearestCentroid } from './grid';
 import { indexOfId, withoutWeightsAt, type PointSet } from './points';
 import { finishState, runLloyd, train, type TrainOptions } from './train';
 import { representativeOf } from './representatives';
@@ -62,10 +62,12 @@ export class DeletionEngine {
   /** Examples of `base` whose whole weight is removed. */
   private gone = 0;
   // Scratch buffers, grown on demand (see ensureScratch): the removal's indices and weights,
-  // the centroid positions of one iteration, the removed sums and counts per iteration.
+  // the removed sums and counts per iteration; and the stored centroids' positions (centroidPositions).
   private removedIdx = new Int32Array(4);
   private removedWeight = new Float64Array(4);
-  private centroids = new Float64Array(0);
+  private positions: readonly Float64Array[] = [];
+  private positionsOf: readonly IterationRecord[] | null = null;
+  private positionsInit: Int32Array | null = null;
   private dSums = new Float64Array(0);
   private dCounts = new Float64Array(0);
   /** Set by resolve: how many examples of the removal lose their whole weight. */
@@ -161,7 +163,8 @@ export class DeletionEngine {
    */
   private walk(m: number, before: number): number {
     const state = this.current;
-    const { removedIdx, removedWeight, centroids, dSums, dCounts } = this;
+    const { removedIdx, removedWeight, dSums, dCounts } = this;
+    const positions = this.centroidPositions();
     const { real, fixed } = this.base;
     const eps = state.params.eps;
     const phase = state.phase;
@@ -169,10 +172,10 @@ export class DeletionEngine {
     const D = this.base.dims;
     const kd = k * D;
     const stop = state.iterations.length;
-    dSums.fill(0, 0, stop * kd);
-    dCounts.fill(0, 0, stop * k);
+    for (let x = 0, end = stop * kd; x < end; x++) dSums[x] = 0;
+    for (let x = 0, end = stop * k; x < end; x++) dCounts[x] = 0;
     for (let t = 1; t <= stop && t < before; t++) {
-      gridPositionsInto(t === 1 ? state.initGrid : state.iterations[t - 2].grid, phase, eps, centroids);
+      const centroids = positions[t - 1];
       const sOff = (t - 1) * kd;
       const cOff = (t - 1) * k;
       for (let q = 0; q < m; q++) {
@@ -273,12 +276,26 @@ export class DeletionEngine {
     this.current = { ...state, n: state.n - total, assignments, contents, representatives: reps };
   }
 
+  /**
+   * The real positions of the stored quantized centroids C^0 .. C^(stop−1), computed once per
+   * trained state: a certified deletion changes no quantized centroid (and keeps the state's
+   * iterations array), so only a retrain makes them stale.
+   */
+  private centroidPositions(): readonly Float64Array[] {
+    const state = this.current;
+    if (this.positionsOf !== state.iterations || this.positionsInit !== state.initGrid) {
+      this.positions = state.iterations.map((_, t) => gridPositions(gridAt(state, t), state.phase, state.params.eps));
+      this.positionsOf = state.iterations;
+      this.positionsInit = state.initGrid;
+    }
+    return this.positions;
+  }
+
   private ensureScratch(m: number, T: number, k: number, D: number): void {
     if (this.removedIdx.length < m) {
       this.removedIdx = new Int32Array(m);
       this.removedWeight = new Float64Array(m);
     }
-    if (this.centroids.length < k * D) this.centroids = new Float64Array(k * D);
     if (this.dSums.length < T * k * D) this.dSums = new Float64Array(T * k * D);
     if (this.dCounts.length < T * k) this.dCounts = new Float64Array(T * k);
   }
