@@ -6,6 +6,7 @@ import { train } from '../../src/core/qkmeans/train';
 import { DeletionEngine } from '../../src/core/qkmeans/deletion';
 import { stateHash, type QkmParams, type QkmState } from '../../src/core/qkmeans/state';
 import { FIXED_ONE } from '../../src/core/fixedpoint';
+import { gridIndex } from '../../src/core/qkmeans/grid';
 import { UserError } from '../../src/core/errors';
 
 /**
@@ -15,7 +16,7 @@ import { UserError } from '../../src/core/errors';
  * points (assignment to the stored centroids of t − 1, sums, counts, quantized means). Returns
  * the first iteration that would change (0: k_eff or an initial seed), or null when certified.
  */
-function referenceFailedAt(state: QkmState, rest: readonly PointInput[], removal: ReadonlyMap<string, number>): number | null {
+function referenceCheck(state: QkmState, rest: readonly PointInput[], removal: ReadonlyMap<string, number>): { failedAt: number | null; walkReason: string | null } {
   const { eps } = state.params;
   const D = state.params.dims;
   const k = state.k;
@@ -47,14 +48,41 @@ function referenceFailedAt(state: QkmState, rest: readonly PointInput[], removal
       for (let c = 0; c < D; c++) sums[best * D + c] += p.weight * p.vector[c];
     }
     const it = state.iterations[t - 1];
-    const changed = Array.from({ length: k }, (_, j) => {
-      if (it.counts[j] === 0) return counts[j] !== 0; // a reseeded cluster stays empty of assignments
-      if (counts[j] === 0) return true;
-      return Array.from({ length: D }, (_, c) => Math.floor(sums[j * D + c] / counts[j] / FIXED_ONE / eps + state.phase[c] - 0.5 + 0.5)).some((g, c) => g !== it.grid[j * D + c]);
-    }).some((x) => x);
-    if (changed) failedAt = t;
+    const change = Array.from({ length: k }, (_, j) => {
+      if (it.counts[j] === 0) return counts[j] !== 0 ? 'moved' : null; // a reseeded cluster stays empty of assignments
+      if (counts[j] === 0) return 'empty';
+      const grid = Array.from({ length: D }, (_, c) => Math.floor(sums[j * D + c] / counts[j] / FIXED_ONE / eps + state.phase[c] - 0.5 + 0.5));
+      return grid.some((g, c) => g !== it.grid[j * D + c]) ? 'moved' : null;
+    });
+    const j = change.findIndex((x) => x !== null);
+    if (j >= 0) {
+      const what = change[j] === 'empty' ? `cluster ${j} would become empty` : `the quantized centroid of cluster ${j} would move`;
+      return { failedAt: t, walkReason: `iteration ${t}: ${what}` };
+    }
   }
-  return failedAt === Infinity ? null : failedAt;
+  return { failedAt: failedAt === Infinity ? null : failedAt, walkReason: null };
+}
+
+/** Ids of the points assigned to cluster j at iteration t (nearest stored centroid of t − 1, ties: lowest index). */
+function membersAt(state: QkmState, points: readonly PointInput[], t: number, j: number): string[] {
+  const D = state.params.dims;
+  const prev = t === 1 ? state.initGrid : state.iterations[t - 2].grid;
+  const centre = (jj: number, c: number) => (prev[jj * D + c] - state.phase[c] + 0.5) * state.params.eps;
+  return points
+    .filter((p) => {
+      let best = 0;
+      let bestDist = Infinity;
+      for (let jj = 0; jj < state.k; jj++) {
+        let d = 0;
+        for (let c = 0; c < D; c++) {
+          const diff = p.vector[c] / FIXED_ONE - centre(jj, c);
+          d += diff * diff;
+        }
+        if (d < bestDist) [best, bestDist] = [jj, d];
+      }
+      return best === j;
+    })
+    .map((p) => p.id);
 }
 
 /** Points scattered around a few centres, fixed-point, with small multiplicities (as in qkmeans.exactness). */
@@ -91,29 +119,37 @@ test('one engine over a sequence of deletions decides like the from-scratch refe
       fc.integer({ min: 1, max: 5 }),
       fc.constantFrom(0.02, 0.1, 0.3),
       fc.string({ minLength: 1, maxLength: 4 }),
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 3 }), fc.boolean()), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.nat({ max: 7 })), { minLength: 1, maxLength: 12 }),
       (input, k, eps, seed, ops) => {
         const params: QkmParams = { k, eps, dims: D, maxIter: 10, seed, embedderId: 'test' };
         // The reference's own record of what remains: id → input with its live weight.
         const live = new Map(input.map((p) => [p.id, { ...p }] as [string, { -readonly [K in keyof PointInput]: PointInput[K] }]));
         const engine = new DeletionEngine(train(makePointSet(D, input), params), makePointSet(D, input));
-        for (const [pick, batchSize, wholeWeight] of ops) {
+        for (const [pick, batchSize, wholeWeight, wholeCluster] of ops) {
           const ids = [...live.keys()].sort();
           if (ids.length === 0) break;
           const removal = new Map<string, number>();
-          for (let b = 0; b < batchSize; b++) {
-            const id = ids[(pick + b * 7919) % ids.length];
-            removal.set(id, wholeWeight ? live.get(id)!.weight : 1);
+          if (wholeCluster === 0 && engine.state.iterations.length > 0) {
+            // Every member of one cluster at one iteration: empties it unless a seed is among them.
+            const t = 1 + (pick % engine.state.iterations.length);
+            const members = membersAt(engine.state, [...live.values()], t, batchSize % engine.state.k);
+            for (const id of members) removal.set(id, live.get(id)!.weight);
           }
+          if (removal.size === 0)
+            for (let b = 0; b < batchSize; b++) {
+              const id = ids[(pick + b * 7919) % ids.length];
+              removal.set(id, wholeWeight ? live.get(id)!.weight : 1);
+            }
           const rest: PointInput[] = [];
           for (const p of live.values()) {
             const w = p.weight - (removal.get(p.id) ?? 0);
             if (w > 0) rest.push({ ...p, weight: w });
           }
-          const expected = referenceFailedAt(engine.state, rest, removal);
+          const expected = referenceCheck(engine.state, rest, removal);
           const outcome = engine.delete(removal);
-          assert.equal(outcome.certified, expected === null, `certified (${outcome.reason})`);
-          assert.equal(outcome.failedAt, expected);
+          assert.equal(outcome.certified, expected.failedAt === null, `certified (${outcome.reason})`);
+          assert.equal(outcome.failedAt, expected.failedAt);
+          if (expected.walkReason !== null) assert.equal(outcome.reason, expected.walkReason);
           for (const [id, w] of removal) {
             const p = live.get(id)!;
             p.weight -= w;
@@ -147,6 +183,52 @@ test('one engine over a sequence of deletions decides like the from-scratch refe
   assert.ok(counts.failedInWalk > 30, 'failures found by the walk (a quantized centroid moves, a cluster empties) must be exercised');
   assert.ok(counts.failedAtSeed > 30, 'failures before the walk (seed, k_eff) must be exercised');
   assert.ok(counts.batches > 50 && counts.partial > 20 && counts.refusedTwice > 20);
+});
+
+test('a deletion that would empty a cluster is refused with that reason, as the reference says', () => {
+  // A hand-built state (the check reads only the stored iterations): seeds a and b sit in
+  // cluster 0, x alone in cluster 1 at iteration 1, so deleting x touches no seed but empties it.
+  const D = 2;
+  const params: QkmParams = { k: 2, eps: 0.5, dims: D, maxIter: 10, seed: 's', embedderId: 'e' };
+  const input: PointInput[] = [
+    { id: 'a', weight: 1, vector: [0, 0], content: 'a' },
+    { id: 'b', weight: 2, vector: [FIXED_ONE / 10, 0], content: 'b' },
+    { id: 'x', weight: 1, vector: [FIXED_ONE, FIXED_ONE], content: 'x' },
+  ];
+  const phase = new Float64Array([0.25, 0.75]);
+  const q = (v: readonly number[], count: number) => Int32Array.from(v, (s, c) => gridIndex(s, count, phase[c], params.eps));
+  const initGrid = Int32Array.from([...q([0, 0], 1), ...q([FIXED_ONE, FIXED_ONE], 1)]);
+  const sums = new Float64Array([(2 * FIXED_ONE) / 10, 0, FIXED_ONE, FIXED_ONE]);
+  const counts = new Float64Array([3, 1]);
+  const grid = Int32Array.from([...q([sums[0], sums[1]], 3), ...q([sums[2], sums[3]], 1)]);
+  const state: QkmState = {
+    params,
+    k: 2,
+    phase,
+    initSeeds: ['a', 'b'],
+    initGrid,
+    iterations: [{ grid, sums, counts, reseeds: [] }],
+    converged: true,
+    n: 4,
+    assignments: new Map<string, readonly [number, number]>([
+      ['a', [0, 1]],
+      ['b', [0, 2]],
+      ['x', [1, 1]],
+    ]),
+    contents: new Map([
+      ['a', 'a'],
+      ['b', 'b'],
+      ['x', 'x'],
+    ]),
+    representatives: ['a', 'x'],
+  };
+  const removal = new Map([['x', 1]]);
+  const expected = referenceCheck(state, input.slice(0, 2), removal);
+  assert.deepEqual(expected, { failedAt: 1, walkReason: 'iteration 1: cluster 1 would become empty' });
+  const outcome = new DeletionEngine(state, makePointSet(D, input)).delete(removal);
+  assert.equal(outcome.certified, false);
+  assert.equal(outcome.failedAt, 1);
+  assert.equal(outcome.reason, expected.walkReason);
 });
 
 function assertSamePoints(a: PointSet, b: PointSet): void {
