@@ -1,8 +1,9 @@
 // In-process engine figures on SST-2 train, each beside a baseline measured in the same run:
 // - embedding: hashing embedder + projection, one thread against two worker threads;
 // - training: a Lloyd iteration of src/core against a plain Float64Array Lloyd loop of the same shape;
-// - deletion: 300 seeded deletions (certificate check, retrain path) against a retrain from scratch,
-//   certified ones compared with a retrain by state hash;
+// - deletion: 300 seeded deletions on one DeletionEngine (certificate check, retrain path) against a
+//   retrain from scratch, every tenth and every non-certified one compared with a retrain by state
+//   hash; then the hot certified deletion against a plain-loop one doing the same work;
 // - trade-off: certified fraction and VE over ε and k (to choose defaults);
 // - scaling: certified fraction and costs at growing n (prefixes of the data set).
 // Prints one JSON object on stdout, progress on stderr.
