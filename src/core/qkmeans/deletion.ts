@@ -1,14 +1,17 @@
-import { gridIndex, gridPositionsInto, nearestCentroid } from './grid';
-import { indexOfId, withoutWeights, type PointSet } from './points';
+import { gridIndex, gridPositions, nearestCentroid } from './grid';
+import { indexOfId, withoutWeightsAt, type PointSet } from './points';
 import { finishState, runLloyd, train, type TrainOptions } from './train';
 import { representativeOf } from './representatives';
 import { gridAt, type IterationRecord, type QkmState } from './state';
 import { UserError } from '../errors';
 
-export interface DeletionResult {
+export interface DeletionResult extends DeletionOutcome {
   readonly state: QkmState;
   /** The points without the removed weight (computed on first use: an O(n·D) copy the certified path itself does not need). */
   readonly points: PointSet;
+}
+
+export interface DeletionOutcome {
   /** True when the certificate check passed: the state was updated in O(T·k·D) without retraining. */
   readonly certified: boolean;
   /** The first iteration whose quantized centroids the deletion would change (0 = a seed was deleted); null when certified. */
@@ -24,100 +27,232 @@ export interface DeletionResult {
  *
  * Ownership: the input state is consumed — on the certified path its assignment map and its
  * iterations' sums and counts are updated in place, so that path costs O(T·k·D·|removal| +
- * |removal|·log n) and copies nothing of size n (nor of size T·k·D).
+ * |removal|·log n) and copies nothing of size n (nor of size T·k·D). The input points are not
+ * modified. A caller that deletes again and again should keep one DeletionEngine instead.
  */
-export function deleteFromState(state: QkmState, points: PointSet, removalIn: ReadonlyMap<string, number>, opts: TrainOptions = {}): DeletionResult {
-  const { eps } = state.params;
-  const k = state.k;
-  const D = points.dims;
-  const removal = new Map<string, number>();
-  const removedIdx: number[] = [];
-  const removedWeight: number[] = [];
-  for (const [id, w] of removalIn) {
-    const i = indexOfId(points, id);
-    if (i < 0) throw new UserError(`no example with id ${id} in the clustered data`, 'input');
-    if (!(Number.isInteger(w) && w >= 1)) throw new RangeError(`weight to remove for ${id} must be a positive integer`);
-    removal.set(id, Math.min(w, points.weight[i]));
-    removedIdx.push(i);
-    removedWeight.push(Math.min(w, points.weight[i]));
-  }
-  let newPoints: PointSet | null = null;
-  const remaining = () => (newPoints ??= withoutWeights(points, removal));
-  if (removal.size === 0) return { state, points, certified: true, failedAt: null, reason: null };
-
-  let failedAt = Infinity;
-  let reason: string | null = null;
-  // k_eff = min(k, distinct examples) is a function of the data: a deletion that lowers it changes every iteration.
-  let fullyRemoved = 0;
-  for (let r = 0; r < removedIdx.length; r++) if (removedWeight[r] >= points.weight[removedIdx[r]]) fullyRemoved++;
-  if (Math.min(state.params.k, points.ids.length - fullyRemoved) !== k) {
-    failedAt = 0;
-    reason = 'fewer distinct examples than k would remain (k_eff drops)';
-  }
-  for (const id of removal.keys()) {
-    const t = seedIteration(state, id);
-    if (t !== null && t < failedAt) {
-      failedAt = t;
-      reason = t === 0 ? 'an initial seed was deleted' : `an empty-cluster reseed of iteration ${t} was deleted`;
-    }
-  }
-
-  // Walk the path of the deleted points through the stored iterations. The loop allocates nothing:
-  // centroid positions and the removed sums live in scratch buffers reused across calls.
-  const stop = state.iterations.length;
-  const kd = k * D;
-  const scratch = scratchFor(stop, k, D);
-  const { centroids, dSums, dCounts } = scratch;
-  dSums.fill(0, 0, stop * kd);
-  dCounts.fill(0, 0, stop * k);
-  let walked = 0; // iterations whose removed sums are in the scratch buffers
-  for (let t = 1; t <= stop && t < failedAt; t++) {
-    gridPositionsInto(gridAt(state, t - 1), state.phase, eps, centroids);
-    const it = state.iterations[t - 1];
-    const sOff = (t - 1) * kd;
-    const cOff = (t - 1) * k;
-    for (let r = 0; r < removedIdx.length; r++) {
-      const i = removedIdx[r];
-      const j = nearestCentroid(points.real, i, centroids, k, D);
-      const w = removedWeight[r];
-      dCounts[cOff + j] += w;
-      for (let c = 0, f = i * D, o = sOff + j * D; c < D; c++) dSums[o + c] += w * points.fixed[f + c];
-    }
-    walked = t;
-    const problem = checkIteration(it, dSums, sOff, dCounts, cOff, state.phase, eps, k, D);
-    if (problem) {
-      failedAt = t;
-      reason = `iteration ${t}: ${problem}`;
-      break;
-    }
-  }
-
-  const subtracted = (t: number): IterationRecord => {
-    if (t > walked) throw new Error(`internal: iteration ${t} was not walked`);
-    const it = state.iterations[t - 1];
-    const sums = new Float64Array(kd);
-    const counts = new Float64Array(k);
-    for (let x = 0, o = (t - 1) * kd; x < kd; x++) sums[x] = it.sums[x] - dSums[o + x];
-    for (let j = 0, o = (t - 1) * k; j < k; j++) counts[j] = it.counts[j] - dCounts[o + j];
-    return { grid: it.grid, sums, counts, reseeds: it.reseeds };
+export function deleteFromState(state: QkmState, points: PointSet, removal: ReadonlyMap<string, number>, opts: TrainOptions = {}): DeletionResult {
+  const engine = new DeletionEngine(state, points);
+  const { certified, failedAt, reason } = engine.delete(removal, opts);
+  return {
+    state: engine.state,
+    get points() {
+      return engine.points;
+    },
+    certified,
+    failedAt,
+    reason,
   };
+}
 
-  if (failedAt === Infinity) {
+/**
+ * A Q-k-means state and the points it was trained on, kept in memory across deletions (a
+ * long-lived process, the benchmark). A certified deletion costs O(T·k·D) per removed example,
+ * allocates nothing in its loops (the scratch buffers are the engine's), and leaves the points
+ * as they are but for a tombstone: the next check needs no rebuild. The point set without the
+ * removed weights is built (O(n·D)) only when asked for, or when a deletion must retrain.
+ *
+ * Ownership: the engine consumes the state (updated in place); it never modifies `points`.
+ */
+export class DeletionEngine {
+  private current: QkmState;
+  /** The point set as last built; removed weights since then are in `removedAt`. */
+  private base: PointSet;
+  /** Index in `base` → weight removed since `base` was built (all of it: a tombstone). */
+  private readonly removedAt = new Map<number, number>();
+  /** Examples of `base` whose whole weight is removed. */
+  private gone = 0;
+  // Scratch buffers, grown on demand (see ensureScratch): the removal's indices and weights,
+  // the removed sums and counts per iteration; and the stored centroids' positions (centroidPositions).
+  private removedIdx = new Int32Array(4);
+  private removedWeight = new Float64Array(4);
+  private positions: readonly Float64Array[] = [];
+  private positionsOf: readonly IterationRecord[] | null = null;
+  private positionsInit: Int32Array | null = null;
+  private dSums = new Float64Array(0);
+  private dCounts = new Float64Array(0);
+  /** Set by resolve: how many examples of the removal lose their whole weight. */
+  private fullyRemoved = 0;
+  /** Set by walk when it fails: j (cluster j would become empty) or k + j (its quantized centroid would move). */
+  private problem = -1;
+
+  constructor(state: QkmState, points: PointSet) {
+    this.current = state;
+    this.base = points;
+  }
+
+  get state(): QkmState {
+    return this.current;
+  }
+
+  /** The points without every weight removed so far (built on first use after a deletion: O(n·D)). */
+  get points(): PointSet {
+    if (this.removedAt.size > 0) {
+      this.base = withoutWeightsAt(this.base, this.removedAt);
+      this.removedAt.clear();
+      this.gone = 0;
+    }
+    return this.base;
+  }
+
+  /** The weight an example still has (0 when it is not in the clustered data). */
+  weightOf(id: string): number {
+    const i = indexOfId(this.base, id);
+    return i < 0 ? 0 : this.base.weight[i] - (this.removedAt.get(i) ?? 0);
+  }
+
+  /** Deletes weights of examples (id → weight; see deleteFromState) and says whether the certificate held. */
+  delete(removal: ReadonlyMap<string, number>, opts: TrainOptions = {}): DeletionOutcome {
+    const state = this.current;
+    const m = this.resolve(removal);
+    if (m === 0) return CERTIFIED;
+    let failedAt = Infinity;
+    let reason: string | null = null;
+    // k_eff = min(k, distinct examples) is a function of the data: a deletion that lowers it changes every iteration.
+    if (Math.min(state.params.k, this.base.ids.length - this.gone - this.fullyRemoved) !== state.k) {
+      failedAt = 0;
+      reason = 'fewer distinct examples than k would remain (k_eff drops)';
+    }
+    for (let q = 0; q < m; q++) {
+      const t = seedIteration(state, this.base.ids[this.removedIdx[q]]);
+      if (t !== null && t < failedAt) {
+        failedAt = t;
+        reason = t === 0 ? 'an initial seed was deleted' : `an empty-cluster reseed of iteration ${t} was deleted`;
+      }
+    }
+    const walkedTo = this.walk(m, failedAt);
+    if (walkedTo < failedAt) {
+      // The walk found the first iteration whose quantized centroids would change.
+      const p = this.problem;
+      failedAt = walkedTo;
+      reason = `iteration ${walkedTo}: ${p < state.k ? `cluster ${p} would become empty` : `the quantized centroid of cluster ${p - state.k} would move`}`;
+    }
+    if (failedAt === Infinity) {
+      this.applyCertified(m);
+      return CERTIFIED;
+    }
+    return this.retrain(m, failedAt, reason, opts);
+  }
+
+  /** Resolves the removal into the scratch buffers (indices, weights clamped to what is left); returns its size. */
+  private resolve(removal: ReadonlyMap<string, number>): number {
+    const points = this.base;
+    const state = this.current;
+    this.ensureScratch(removal.size, state.iterations.length, state.k, points.dims);
+    const { removedIdx, removedWeight } = this;
+    let fullyRemoved = 0;
+    let r = 0;
+    for (const [id, w] of removal) {
+      const i = indexOfId(points, id);
+      const live = i < 0 ? 0 : points.weight[i] - (this.removedAt.get(i) ?? 0);
+      if (live <= 0) throw new UserError(`no example with id ${id} in the clustered data`, 'input');
+      if (!(Number.isInteger(w) && w >= 1)) throw new RangeError(`weight to remove for ${id} must be a positive integer`);
+      removedIdx[r] = i;
+      removedWeight[r] = w < live ? w : live;
+      if (w >= live) fullyRemoved++;
+      r++;
+    }
+    this.fullyRemoved = fullyRemoved;
+    return r;
+  }
+
+  /**
+   * The certificate check: walks the removed points' path through iterations 1 .. min(stop,
+   * before − 1), accumulating their sums and counts per iteration into the scratch buffers.
+   * Returns the first iteration whose quantized centroids would change (with its cluster in
+   * `problem`), or Infinity. Plain loops over preallocated arrays: it allocates nothing.
+   */
+  private walk(m: number, before: number): number {
+    const state = this.current;
+    const { removedIdx, removedWeight, dSums, dCounts } = this;
+    const positions = this.centroidPositions();
+    const { real, fixed } = this.base;
+    const eps = state.params.eps;
+    const phase = state.phase;
+    const k = state.k;
+    const D = this.base.dims;
+    const kd = k * D;
+    const stop = state.iterations.length;
+    for (let x = 0, end = stop * kd; x < end; x++) dSums[x] = 0;
+    for (let x = 0, end = stop * k; x < end; x++) dCounts[x] = 0;
+    for (let t = 1; t <= stop && t < before; t++) {
+      const centroids = positions[t - 1];
+      const sOff = (t - 1) * kd;
+      const cOff = (t - 1) * k;
+      for (let q = 0; q < m; q++) {
+        const i = removedIdx[q];
+        const j = nearestCentroid(real, i, centroids, k, D);
+        const w = removedWeight[q];
+        dCounts[cOff + j] += w;
+        for (let c = 0, f = i * D, o = sOff + j * D; c < D; c++) dSums[o + c] += w * fixed[f + c];
+      }
+      const problem = checkIteration(state.iterations[t - 1], dSums, sOff, dCounts, cOff, phase, eps, k, D);
+      if (problem >= 0) {
+        this.problem = problem;
+        return t;
+      }
+    }
+    return Infinity;
+  }
+
+  /** Not certified: the removed weights join the tombstones, the point set is rebuilt once, and training resumes at `failedAt`. */
+  private retrain(m: number, failedAt: number, reason: string | null, opts: TrainOptions): DeletionOutcome {
+    const state = this.current;
+    const { removedIdx, removedWeight, dSums, dCounts } = this;
+    const k = state.k;
+    const kd = k * this.base.dims;
+    for (let q = 0; q < m; q++) this.removedAt.set(removedIdx[q], (this.removedAt.get(removedIdx[q]) ?? 0) + removedWeight[q]);
+    const rest = this.points;
+    if (failedAt === 0) {
+      this.current = train(rest, state.params, opts);
+      return { certified: false, failedAt: 0, reason };
+    }
+    // Retrain from the first failing iteration: iterations before it are unchanged but for the sums,
+    // which the walk left in the scratch buffers (it walked every iteration before `failedAt`).
+    const prefix: IterationRecord[] = [];
+    for (let t = 1; t < failedAt; t++) {
+      const it = state.iterations[t - 1];
+      const sums = new Float64Array(kd);
+      const counts = new Float64Array(k);
+      for (let x = 0, o = (t - 1) * kd; x < kd; x++) sums[x] = it.sums[x] - dSums[o + x];
+      for (let j = 0, o = (t - 1) * k; j < k; j++) counts[j] = it.counts[j] - dCounts[o + j];
+      prefix.push({ grid: it.grid, sums, counts, reseeds: it.reseeds });
+    }
+    const run = runLloyd(rest, state.params, state.phase, gridAt(state, failedAt - 1), failedAt, opts);
+    this.current = finishState(rest, state.params, k, state.phase, state.initSeeds, state.initGrid, run, prefix);
+    return { certified: false, failedAt, reason };
+  }
+
+  /** The certified path: subtract the removed weight along its path, in place; O(T·k·D + |removal|·log n). */
+  private applyCertified(m: number): void {
+    const state = this.current;
+    const k = state.k;
+    const D = this.base.dims;
+    const stop = state.iterations.length;
+    const { removedIdx, removedWeight, dSums, dCounts } = this;
     const assignments = state.assignments as Map<string, readonly [number, number]>;
     const contents = state.contents as Map<string, string>;
-    const lostRepresentative = new Set<number>();
-    for (const [id, w] of removal) {
+    let lostRepresentative: number[] | null = null;
+    let total = 0;
+    for (let q = 0; q < m; q++) {
+      const i = removedIdx[q];
+      const w = removedWeight[q];
+      const id = this.base.ids[i];
       const [c, old] = assignments.get(id)!;
+      const before = this.removedAt.get(i) ?? 0;
+      this.removedAt.set(i, before + w);
+      total += w;
       if (old - w > 0) assignments.set(id, [c, old - w]);
       else {
+        this.gone++;
         assignments.delete(id);
         contents.delete(id);
         clusterIndex.get(assignments)?.get(c)?.delete(id);
-        if (state.representatives[c] === id) lostRepresentative.add(c);
+        if (state.representatives[c] === id) (lostRepresentative ??= []).push(c);
       }
     }
-    // The input state is consumed: its sums and counts are updated in place (only the clusters the
+    // The state is consumed: its sums and counts are updated in place (only the clusters the
     // removed points passed through), so a certified deletion allocates nothing of size T·k·D.
+    const kd = k * D;
     for (let t = 1; t <= stop; t++) {
       const it = state.iterations[t - 1];
       const sums = it.sums as Float64Array;
@@ -128,44 +263,51 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
         for (let c = 0, x = j * D; c < D; c++, x++) sums[x] -= dSums[sOff + x];
       }
     }
-    const iterations = state.iterations;
     let reps = state.representatives;
-    if (lostRepresentative.size > 0) {
+    if (lostRepresentative !== null) {
       const updated = [...state.representatives];
       // Only a cluster that lost its representative gets a new one: every other member kept its cluster and distance.
-      const grid = gridAt(state, state.iterations.length);
+      // The points still hold the removed examples (tombstones), but the members come from the updated assignments.
+      const grid = gridAt(state, stop);
       const index = membersIndex(assignments);
-      for (const j of lostRepresentative) updated[j] = representativeOf(points, indicesOf(index.get(j), points), grid, state.phase, eps, j);
+      for (const j of lostRepresentative) updated[j] = representativeOf(this.base, indicesOf(index.get(j), this.base), grid, state.phase, state.params.eps, j);
       reps = updated;
     }
-    return {
-      state: { ...state, iterations, n: state.n - sumValues(removal), assignments, contents, representatives: reps },
-      get points() {
-        return remaining();
-      },
-      certified: true,
-      failedAt: null,
-      reason: null,
-    };
+    this.current = { ...state, n: state.n - total, assignments, contents, representatives: reps };
   }
 
-  if (failedAt === 0) return { state: train(remaining(), state.params, opts), points: remaining(), certified: false, failedAt: 0, reason };
-  const rest = remaining();
+  /**
+   * The real positions of the stored quantized centroids C^0 .. C^(stop−1), computed once per
+   * trained state: a certified deletion changes no quantized centroid (and keeps the state's
+   * iterations array), so only a retrain makes them stale.
+   */
+  private centroidPositions(): readonly Float64Array[] {
+    const state = this.current;
+    if (this.positionsOf !== state.iterations || this.positionsInit !== state.initGrid) {
+      this.positions = state.iterations.map((_, t) => gridPositions(gridAt(state, t), state.phase, state.params.eps));
+      this.positionsOf = state.iterations;
+      this.positionsInit = state.initGrid;
+    }
+    return this.positions;
+  }
 
-  // Retrain from the first failing iteration: iterations before it are unchanged but for the sums.
-  const prefix: IterationRecord[] = [];
-  for (let t = 1; t < failedAt; t++) prefix.push(subtracted(t));
-  const run = runLloyd(rest, state.params, state.phase, gridAt(state, failedAt - 1), failedAt, opts);
-  return {
-    state: finishState(rest, state.params, k, state.phase, state.initSeeds, state.initGrid, run, prefix),
-    points: rest,
-    certified: false,
-    failedAt,
-    reason,
-  };
+  private ensureScratch(m: number, T: number, k: number, D: number): void {
+    if (this.removedIdx.length < m) {
+      this.removedIdx = new Int32Array(m);
+      this.removedWeight = new Float64Array(m);
+    }
+    if (this.dSums.length < T * k * D) this.dSums = new Float64Array(T * k * D);
+    if (this.dCounts.length < T * k) this.dCounts = new Float64Array(T * k);
+  }
 }
 
-/** Returns why the iteration's quantized centroids would change without the removed weight, or null. */
+const CERTIFIED: DeletionOutcome = Object.freeze({ certified: true, failedAt: null, reason: null });
+
+/**
+ * Whether the iteration's quantized centroids would change without the removed weight: −1 when
+ * none would, j when cluster j would become empty, k + j when its quantized centroid would move.
+ * A number, not a message, so the check allocates nothing.
+ */
 function checkIteration(
   it: IterationRecord,
   dSums: Float64Array,
@@ -176,17 +318,18 @@ function checkIteration(
   eps: number,
   k: number,
   D: number,
-): string | null {
+): number {
+  const sums = it.sums;
+  const grid = it.grid;
   for (let j = 0; j < k; j++) {
     if (dCounts[cOff + j] === 0) continue;
     const count = it.counts[j] - dCounts[cOff + j];
-    if (count <= 0) return `cluster ${j} would become empty`;
-    for (let c = 0; c < D; c++) {
-      const g = gridIndex(it.sums[j * D + c] - dSums[sOff + j * D + c], count, phase[c], eps);
-      if (g !== it.grid[j * D + c]) return `the quantized centroid of cluster ${j} would move`;
+    if (count <= 0) return j;
+    for (let c = 0, x = j * D; c < D; c++, x++) {
+      if (gridIndex(sums[x] - dSums[sOff + x], count, phase[c], eps) !== grid[x]) return k + j;
     }
   }
-  return null;
+  return -1;
 }
 
 /** The iteration that chose `id` as a seed (0 = initial seeds, t = reseed at t), or null. No allocation. */
@@ -194,16 +337,6 @@ function seedIteration(state: QkmState, id: string): number | null {
   if (state.initSeeds.includes(id)) return 0;
   for (let t = 0; t < state.iterations.length; t++) for (const r of state.iterations[t].reseeds) if (r.id === id) return t + 1;
   return null;
-}
-
-/** Scratch buffers of the certificate check, grown on demand and reused (the engine is single-threaded per isolate). */
-const scratchBuffers = { centroids: new Float64Array(0), dSums: new Float64Array(0), dCounts: new Float64Array(0) };
-
-function scratchFor(T: number, k: number, D: number): typeof scratchBuffers {
-  if (scratchBuffers.centroids.length < k * D) scratchBuffers.centroids = new Float64Array(k * D);
-  if (scratchBuffers.dSums.length < T * k * D) scratchBuffers.dSums = new Float64Array(T * k * D);
-  if (scratchBuffers.dCounts.length < T * k) scratchBuffers.dCounts = new Float64Array(T * k);
-  return scratchBuffers;
 }
 
 /**
@@ -230,10 +363,4 @@ function membersIndex(assignments: ReadonlyMap<string, readonly [number, number]
 /** Indices (in `points`) of the given member ids. */
 function* indicesOf(members: ReadonlySet<string> | undefined, points: PointSet): Generator<number> {
   for (const id of members ?? []) yield indexOfId(points, id);
-}
-
-function sumValues(m: ReadonlyMap<string, number>): number {
-  let s = 0;
-  for (const v of m.values()) s += v;
-  return s;
 }

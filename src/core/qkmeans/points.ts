@@ -50,25 +50,47 @@ export function makePointSet(dims: number, input: readonly PointInput[]): PointS
 
 /** The point set without the given weights (weight ≥ the point's weight removes it entirely). O(n·D), no re-sort. */
 export function withoutWeights(points: PointSet, removal: ReadonlyMap<string, number>): PointSet {
+  const removedAt = new Map<number, number>();
+  for (const [id, w] of removal) {
+    const i = indexOfId(points, id);
+    if (i >= 0) removedAt.set(i, w);
+  }
+  return withoutWeightsAt(points, removedAt);
+}
+
+/**
+ * The point set without the given weights, keyed by index (weight ≥ the point's weight removes it
+ * entirely). O(n·D): the kept points are copied in runs between removed ones, one block copy per run.
+ */
+export function withoutWeightsAt(points: PointSet, removedAt: ReadonlyMap<number, number>): PointSet {
   const D = points.dims;
   const n = points.ids.length;
+  const remaining = points.weight.slice();
+  for (const [i, w] of removedAt) remaining[i] = Math.max(0, remaining[i] - w);
   let kept = 0;
-  for (let i = 0; i < n; i++) if (points.weight[i] - (removal.get(points.ids[i]) ?? 0) > 0) kept++;
+  for (let i = 0; i < n; i++) if (remaining[i] > 0) kept++;
   const ids: string[] = new Array(kept);
   const weight = new Float64Array(kept);
   const fixed = new Int32Array(kept * D);
   const real = new Float64Array(kept * D);
   const contents: string[] = new Array(kept);
   let o = 0;
-  for (let i = 0; i < n; i++) {
-    const w = points.weight[i] - (removal.get(points.ids[i]) ?? 0);
-    if (w <= 0) continue;
-    ids[o] = points.ids[i];
-    contents[o] = points.contents[i];
-    weight[o] = w;
-    fixed.set(points.fixed.subarray(i * D, (i + 1) * D), o * D);
-    real.set(points.real.subarray(i * D, (i + 1) * D), o * D);
-    o++;
+  for (let i = 0; i < n; ) {
+    if (remaining[i] <= 0) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < n && remaining[end] > 0) {
+      ids[o + end - i] = points.ids[end];
+      contents[o + end - i] = points.contents[end];
+      weight[o + end - i] = remaining[end];
+      end++;
+    }
+    fixed.set(points.fixed.subarray(i * D, end * D), o * D);
+    real.set(points.real.subarray(i * D, end * D), o * D);
+    o += end - i;
+    i = end;
   }
   return { dims: D, ids, weight, fixed, real, contents };
 }
