@@ -88,7 +88,7 @@ test('runEval --after-erasures: per step, the ERASE accuracy and prompt changes 
   });
 });
 
-test('runEval --after-erasures: cancel keeps the finished trials, a re-run resumes to the same figures; the user workspace and its keys are untouched', async () => {
+test('runEval --after-erasures: cancel keeps the finished trials, a re-run resumes to the same figures; the user workspace and its keys are untouched', async (t) => {
   const { dir, ws, records } = workspace();
   await ws.cluster();
   const { file: heldoutFile } = heldOut(dir, records);
@@ -98,7 +98,13 @@ test('runEval --after-erasures: cancel keeps the finished trials, a re-run resum
       .map((d) => [join(d.parentPath, d.name), readFileSync(join(d.parentPath, d.name)).toString('hex')]);
   const before = snapshot();
   const dataBefore = readFileSync(join(dir, 'd.jsonl'), 'utf8');
+  // A private temporary folder: other processes (parallel test files, other runs) make and remove
+  // their own erase-eval-* folders in the shared one, which made a count there flaky.
+  const sharedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'erase-evaltmp-'));
+  t.after(() => (sharedTmp === undefined ? delete process.env.TMPDIR : (process.env.TMPDIR = sharedTmp)));
   const tempsBefore = readdirSync(tmpdir()).filter((n) => n.startsWith('erase-eval-')).length;
+  assert.equal(tempsBefore, 0);
   await withScriptedModel(async (host, server) => {
     const resultsFile = join(dir, 'results.jsonl');
     const opts = { heldoutFile, model: 'fake-llm', host, seeds: 1, limit: 4, afterErasures: [2, 5], resultsFile };
