@@ -189,16 +189,58 @@ export class ContentScan {
       this.line = line;
       return;
     }
+    // Exact and normalised automata side by side, the common bytes inline; possible Unicode
+    // spaces (text mode) and hits leave the loop's locals for the methods below.
+    const w = side.automaton;
+    const wNext = w.next;
+    const wClassOf = w.classOf;
+    const wCount = w.classCount;
+    const wOut = w.hasOutput;
+    const spaceClass = wClassOf[SPACE];
+    const unicode = this.unicode;
+    let ws = this.wsState;
+    let inRun = this.inRun;
+    let runNewlines = this.runNewlines;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
       s = next[s * classCount + classOf[b]];
       if (hasOutput[s] === 1) this.exactHit(s, line);
-      this.line = line;
-      this.normalisedByte(b);
+      if (this.pendingLen > 0 || (unicode && UNICODE_WS_LEAD[b] === 1)) {
+        this.wsState = ws;
+        this.inRun = inRun;
+        this.runNewlines = runNewlines;
+        this.line = line;
+        this.normalisedByte(b);
+        ws = this.wsState;
+        inRun = this.inRun;
+        runNewlines = this.runNewlines;
+      } else if (ASCII_WS[b] === 1) {
+        if (!inRun) {
+          inRun = true;
+          runNewlines = 0;
+          ws = wNext[ws * wCount + spaceClass]; // no normalised pattern ends in a space
+        }
+        if (b === NL) runNewlines++;
+      } else {
+        if (inRun) {
+          inRun = false;
+          this.newlineTotal += runNewlines;
+          this.runsClosed++;
+          this.ring[this.runsClosed % this.ring.length] = this.newlineTotal;
+        }
+        ws = wNext[ws * wCount + wClassOf[b]];
+        if (wOut[ws] === 1) {
+          this.line = line;
+          this.normalisedHit(ws);
+        }
+      }
       if (b === NL) line++;
     }
     this.exactState = s;
     this.line = line;
+    this.wsState = ws;
+    this.inRun = inRun;
+    this.runNewlines = runNewlines;
   }
 
   /** All hits so far, the content being complete: per needle, exact lines then normalised ones on other lines. */
@@ -278,8 +320,12 @@ export class ContentScan {
     const side = this.side!;
     const a = side.automaton;
     this.wsState = a.next[this.wsState * a.classCount + a.classOf[b]];
-    if (a.hasOutput[this.wsState] !== 1 || b === SPACE) return; // a normalised pattern ends in a word byte
-    forEachOutput(a, this.wsState, (id) => {
+    if (a.hasOutput[this.wsState] === 1 && b !== SPACE) this.normalisedHit(this.wsState); // a normalised pattern ends in a word byte
+  }
+
+  private normalisedHit(state: number): void {
+    const side = this.side!;
+    forEachOutput(side.automaton, state, (id) => {
       const runs = side.runs[id];
       // Newlines inside the copy all sit in its whitespace runs: the last `runs` closed ones.
       const inside = this.newlineTotal - (runs === 0 ? this.newlineTotal : this.ring[(this.runsClosed - runs) % this.ring.length]);

@@ -31,7 +31,7 @@ export interface PreparedNeedle {
 /** JSON-escaped forms of a text that differ from it (see PreparedNeedle.jsonForms). */
 export function jsonForms(text: string): string[] {
   const json = JSON.stringify(text).slice(1, -1);
-  const ascii = json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const ascii = json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return [...new Set([json, ascii])].filter((f) => f !== text);
 }
 
