@@ -95,7 +95,7 @@ export interface RunGitOptions {
   /** Written to stdin (patterns, object names); stdin is closed otherwise. */
   input?: string;
   signal?: AbortSignal;
-  /** Exit codes that are not failures (git grep exits 1 on "no match"). */
+  /** Exit codes that are not failures (e.g. git config exits 1 when nothing matches). */
   okCodes?: readonly number[];
 }
 

@@ -16,11 +16,6 @@ export interface PreparedNeedle {
   /** bytesWs as bytes (one char per byte): the words joined by one space. */
   bytesNormalised?: string;
   /**
-   * Longest whitespace-free run: every exact or whitespace-normalised copy contains it
-   * verbatim, so `git grep -F` on it is a superset pre-filter that works across lines.
-   */
-  prefilter: string;
-  /**
    * The text as it sits inside a JSON string (a JSONL data file, an export, a cache): escaped as
    * JSON.stringify does, and with every non-ASCII character as \uXXXX as Python's json.dumps
    * does by default. Only the forms that differ from the text; searched as exact copies.
@@ -62,7 +57,7 @@ export function prepareNeedles(needles: readonly string[], minLength: number): N
       return;
     }
     const bytes = Buffer.from(text, 'utf8').toString('latin1');
-    const n: PreparedNeedle = { index, text, bytes, prefilter: textWords.reduce((a, b) => (b.length > a.length ? b : a)), jsonForms: jsonForms(text) };
+    const n: PreparedNeedle = { index, text, bytes, jsonForms: jsonForms(text) };
     const normalised = textWords.join(' ');
     // Adds something when the needle has inner whitespace (the copy may space it differently) or
     // outer whitespace (the copy may lack it), and only if the collapsed form is still long enough.
