@@ -30,6 +30,10 @@ interface BlobRef {
   order: number;
 }
 
+const TREE_MODE = '40000';
+/** A submodule's commit: not in this repository. */
+const GITLINK_MODE = '160000';
+
 interface TreeEntry {
   name: string;
   mode: string;
@@ -78,39 +82,32 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
           const obj = await batch.read(oid);
           const entries = obj && obj.type === 'tree' ? parseTree(obj.content, oidBytes) : [];
           trees.set(oid, entries);
-          for (const e of entries) if (e.mode === '40000' && !trees.has(e.oid)) nextLevel.add(e.oid);
+          for (const e of entries) if (e.mode === TREE_MODE && !trees.has(e.oid)) nextLevel.add(e.oid);
         }),
       );
       throwIfAborted(ctx.signal);
       level = [...nextLevel].filter((t) => !trees.has(t));
     }
-    // Where each blob sits in each commit (below root only), each distinct tree expanded once.
-    const expanded = new Map<string, { path: string; oid: string }[]>();
-    const expand = (tree: string, dir: string): { path: string; oid: string }[] => {
-      const key = `${tree}\0${dir}`;
-      let list = expanded.get(key);
-      if (list) return list;
-      list = [];
-      for (const e of trees.get(tree) ?? []) {
-        const path = dir + e.name;
-        if (e.mode === '40000') list.push(...expand(e.oid, `${path}/`));
-        else if (e.mode !== '160000') list.push({ path, oid: e.oid }); // 160000: a submodule's commit, not here
-      }
-      expanded.set(key, list);
-      return list;
-    };
-    const blobsAt = (commit: string): { path: string; oid: string }[] => {
+    // The tree below root in each commit (root may be a folder inside the repository).
+    const parts = ctx.prefix.split('/').filter(Boolean);
+    const rootAt = revs.map((commit) => {
       let tree = rootTree.get(commit);
-      const parts = ctx.prefix.split('/').filter(Boolean);
-      for (const part of parts) {
-        tree = tree === undefined ? undefined : trees.get(tree)?.find((e) => e.name === part && e.mode === '40000')?.oid;
-      }
-      return tree === undefined ? [] : expand(tree, '');
-    };
-    const perCommit = revs.map((commit) => blobsAt(commit));
-    // Every distinct blob once: history and index alike.
+      for (const part of parts) tree = tree === undefined ? undefined : trees.get(tree)?.find((e) => e.name === part && e.mode === TREE_MODE)?.oid;
+      return tree;
+    });
+    // Every distinct blob below those trees once, history and index alike.
     const blobs = new Set<string>();
-    for (const list of perCommit) for (const b of list) blobs.add(b.oid);
+    const walked = new Set<string>();
+    const stack = rootAt.filter((t): t is string => t !== undefined);
+    while (stack.length > 0) {
+      const tree = stack.pop()!;
+      if (walked.has(tree)) continue;
+      walked.add(tree);
+      for (const e of trees.get(tree) ?? []) {
+        if (e.mode === TREE_MODE) stack.push(e.oid);
+        else if (e.mode !== GITLINK_MODE) blobs.add(e.oid);
+      }
+    }
     for (const e of staged) blobs.add(e.oid);
     const hitsOf = new Map<string, LineHit[]>();
     const tooLarge = new Set<string>();
@@ -118,12 +115,27 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
     for (const oid of blobs) batch.request(oid, blobSink(ctx, matcher, oid, hitsOf, tooLarge, missing));
     await batch.drain();
     throwIfAborted(ctx.signal);
-    // History: refs to blobs that hold a copy, or that could not be searched, newest commit first.
+    // History: where the blobs that matter (a copy inside, or not searched) sit, newest commit
+    // first; each distinct tree is searched once, for those blobs only.
+    const wanted = new Set([...hitsOf.keys(), ...tooLarge, ...missing]);
+    const placesMemo = new Map<string, { path: string; oid: string }[]>();
+    const places = (tree: string): { path: string; oid: string }[] => {
+      let list = placesMemo.get(tree);
+      if (list) return list;
+      list = [];
+      for (const e of trees.get(tree) ?? []) {
+        if (e.mode === TREE_MODE) for (const p of places(e.oid)) list.push({ path: `${e.name}/${p.path}`, oid: p.oid });
+        else if (e.mode !== GITLINK_MODE && wanted.has(e.oid)) list.push({ path: e.name, oid: e.oid });
+      }
+      placesMemo.set(tree, list);
+      return list;
+    };
     const found: { ref: BlobRef; hit: LineHit }[] = [];
     const reported = new Set<string>();
-    perCommit.forEach((list, order) => {
-      for (const b of list) {
-        const ref = { path: b.path, commit: revs[order], order }; // already relative to root
+    rootAt.forEach((tree, order) => {
+      if (tree === undefined || wanted.size === 0) return;
+      for (const b of places(tree)) {
+        const ref = { path: b.path, commit: revs[order], order };
         for (const hit of hitsOf.get(b.oid) ?? []) found.push({ ref, hit });
         if ((tooLarge.has(b.oid) || missing.has(b.oid)) && !reported.has(b.oid)) {
           reported.add(b.oid);
@@ -204,7 +216,7 @@ function parseStage(buf: Buffer): { path: string; oid: string }[] {
   for (const rec of splitZ(buf)) {
     const tab = rec.indexOf('\t');
     const [mode, oid] = rec.slice(0, tab).split(' ');
-    if (mode !== '160000' && oid) out.push({ path: rec.slice(tab + 1), oid });
+    if (mode !== GITLINK_MODE && oid) out.push({ path: rec.slice(tab + 1), oid });
   }
   return out;
 }
