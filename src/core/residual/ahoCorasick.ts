@@ -12,6 +12,12 @@ export interface ByteAutomaton {
   readonly classCount: number;
   /** next[state * classCount + class]: the goto function with failure transitions folded in. */
   readonly next: Int32Array;
+  /**
+   * The scan loop's table: delta[state * classCount + class] is the next state's row
+   * (next state * classCount), bit-inverted (negative) when that state has an output, so one
+   * load per byte both moves and tells whether anything ends here.
+   */
+  readonly delta: Int32Array;
   /** 1 when the state ends a pattern or has a dictionary suffix that does. */
   readonly hasOutput: Uint8Array;
   /** Patterns ending exactly at this state: ids in outIds[outStart[s] .. outStart[s + 1]). */
@@ -75,11 +81,13 @@ export function buildAutomaton(patterns: readonly Uint8Array[]): ByteAutomaton {
       queue[tail++] = t;
     }
   }
+  const delta = new Int32Array(next.length);
+  for (let i = 0; i < next.length; i++) delta[i] = hasOutput[next[i]] === 1 ? ~(next[i] * classCount) : next[i] * classCount;
   const outStart = new Int32Array(states + 1);
   for (let s = 0; s < states; s++) outStart[s + 1] = outStart[s] + own[s].length;
   const outIds = new Int32Array(outStart[states]);
   for (let s = 0; s < states; s++) outIds.set(own[s], outStart[s]);
-  return { classOf, classCount, next, hasOutput, outStart, outIds, dictLink };
+  return { classOf, classCount, next, delta, hasOutput, outStart, outIds, dictLink };
 }
 
 /** Calls `report(id)` for every pattern ending in state s (its own and its dictionary suffixes'). */

@@ -173,52 +173,61 @@ export class ContentScan {
 
   feed(chunk: Uint8Array): void {
     const a = this.m.exact;
-    const { next, classOf, classCount, hasOutput } = a;
+    const { delta, classOf, classCount } = a;
     const side = this.side;
-    let s = this.exactState;
+    // States are kept as table rows (state * classCount); a negative entry marks an output.
+    let s = this.exactState * classCount;
     let line = this.line;
     if (!side) {
       // Exact forms only: one lookup per byte.
       for (let i = 0; i < chunk.length; i++) {
         const b = chunk[i];
-        s = next[s * classCount + classOf[b]];
-        if (hasOutput[s] === 1) this.exactHit(s, line);
+        s = delta[s + classOf[b]];
+        if (s < 0) {
+          s = ~s;
+          this.exactHit(s / classCount, line);
+        }
         if (b === NL) line++;
       }
-      this.exactState = s;
+      this.exactState = s / classCount;
       this.line = line;
       return;
     }
     // Exact and normalised automata side by side, the common bytes inline; possible Unicode
     // spaces (text mode) and hits leave the loop's locals for the methods below.
     const w = side.automaton;
-    const wNext = w.next;
+    const wDelta = w.delta;
     const wClassOf = w.classOf;
     const wCount = w.classCount;
-    const wOut = w.hasOutput;
     const spaceClass = wClassOf[SPACE];
     const unicode = this.unicode;
-    let ws = this.wsState;
+    let ws = this.wsState * wCount;
     let inRun = this.inRun;
     let runNewlines = this.runNewlines;
+    let pending = this.pendingLen > 0;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
-      s = next[s * classCount + classOf[b]];
-      if (hasOutput[s] === 1) this.exactHit(s, line);
-      if (this.pendingLen > 0 || (unicode && UNICODE_WS_LEAD[b] === 1)) {
-        this.wsState = ws;
+      s = delta[s + classOf[b]];
+      if (s < 0) {
+        s = ~s;
+        this.exactHit(s / classCount, line);
+      }
+      if (pending || (unicode && UNICODE_WS_LEAD[b] === 1)) {
+        this.wsState = ws / wCount;
         this.inRun = inRun;
         this.runNewlines = runNewlines;
         this.line = line;
         this.normalisedByte(b);
-        ws = this.wsState;
+        ws = this.wsState * wCount;
         inRun = this.inRun;
         runNewlines = this.runNewlines;
+        pending = this.pendingLen > 0;
       } else if (ASCII_WS[b] === 1) {
         if (!inRun) {
           inRun = true;
           runNewlines = 0;
-          ws = wNext[ws * wCount + spaceClass]; // no normalised pattern ends in a space
+          ws = wDelta[ws + spaceClass]; // no normalised pattern ends in a space: an output mark here is not a hit
+          if (ws < 0) ws = ~ws;
         }
         if (b === NL) runNewlines++;
       } else {
@@ -228,17 +237,18 @@ export class ContentScan {
           this.runsClosed++;
           this.ring[this.runsClosed % this.ring.length] = this.newlineTotal;
         }
-        ws = wNext[ws * wCount + wClassOf[b]];
-        if (wOut[ws] === 1) {
+        ws = wDelta[ws + wClassOf[b]];
+        if (ws < 0) {
+          ws = ~ws;
           this.line = line;
-          this.normalisedHit(ws);
+          this.normalisedHit(ws / wCount);
         }
       }
       if (b === NL) line++;
     }
-    this.exactState = s;
+    this.exactState = s / classCount;
     this.line = line;
-    this.wsState = ws;
+    this.wsState = ws / wCount;
     this.inRun = inRun;
     this.runNewlines = runNewlines;
   }
