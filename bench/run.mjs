@@ -92,6 +92,17 @@ const endToEnd = {
   verifyToDelete: r3(median(verifies) / median(deletes)),
 };
 
+// ---- the residual-copy scan after an erasure (issue 9 item 3): its own workspace with 10 git revisions.
+progress('residual-copy scan: 60k workspace with 10 git revisions (bench/residual-scan.mjs)…');
+const scanBench = spawnSync(process.execPath, [join(root, 'bench', 'residual-scan.mjs'), '--json'], {
+  cwd: root,
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+  maxBuffer: 1 << 26,
+});
+if (scanBench.status !== 0) throw new Error(`bench/residual-scan.mjs failed (exit ${scanBench.status})`);
+const residualScan = JSON.parse(scanBench.stdout).residualScan;
+
 const d = engine.deletion;
 const result = {
   machine,
@@ -114,6 +125,7 @@ const result = {
   ],
   scalingNote: quick ? 'quick run: n = 60k only' : 'n = 1,000,000 not run: see README (Performance)',
   tradeoff: engine.tradeoff,
+  residualScan,
 };
 console.log(values.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
 
@@ -138,6 +150,9 @@ out(
   `| CLI delete (median of ${endToEnd.deletions}, n ${endToEnd.n}) | ${f(endToEnd.deleteMedianMs)} ms | node -e 0: ${f(endToEnd.nodeStartMs)} ms | ${f(endToEnd.deleteToStart)}× | |`,
 );
 out(`| … of which the clustering update (receipt updateMs) | ${f(endToEnd.deleteEngineUpdateMedianMs)} ms | | | |`);
+out(
+  `| residual scan after an erasure (n ${residualScan.n}, ${residualScan.revisions} git revisions): delete with − without | ${f(residualScan.scanMs)} ms | node -e 0: ${f(residualScan.nodeStartMs)} ms | ${f(residualScan.scanMs / residualScan.nodeStartMs)}× | ≤ 300 ms |`,
+);
 out(`| CLI verify (retrain + compare) | ${f(endToEnd.verifyMs)} ms | delete ${f(endToEnd.deleteMedianMs)} ms | ${f(endToEnd.verifyToDelete)}× | |`);
 out('\n| scaling n | certified | predicted | delete median ms | verify (retrain) ms | where |');
 out('|---|---|---|---|---|---|');

@@ -366,6 +366,10 @@ export const deleteCommand: Command = async (argv, mk) => {
     reason: values.reason,
     checks,
   });
+  // The erasure is committed: its receipt is shown now, the residual scan's result when it is done.
+  const receiptFirst = !out.json && scanResiduals !== null;
+  if (receiptFirst) out.result(null, receiptText(r));
+  if (scanResiduals && !out.json) out.note('looking for residual copies (workspace, .erase/, git history)…');
   const residuals = scanResiduals ? await scanResiduals() : undefined;
   // The erasure is committed: a failed or cancelled check must not hide its receipt.
   let checked: ErasureCheckReport | undefined;
@@ -381,7 +385,7 @@ export const deleteCommand: Command = async (argv, mk) => {
   out.result(
     { ...r, ...(residuals ? { residuals } : {}), ...(checked ? { checks: checked } : {}), ...(checksError ? { checksError } : {}) },
     [
-      receiptText(r),
+      receiptFirst ? null : receiptText(r),
       residuals ? formatResidualReport(residuals) : null,
       checked ? checkText(checked, r.erasedIds) : null,
       checksError ? `follow-up checks not done (${checksError}); the erasure itself is done and audited` : null,

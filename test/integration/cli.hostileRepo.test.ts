@@ -105,15 +105,16 @@ test('SIGKILL during the post-erasure scan leaves the text nowhere: not in the w
   const tmp = join(dir, '..', `${dir.split('/').pop()}-tmp`);
   mkdirSync(tmp);
   const child = spawn(process.execPath, [CLI, 'delete', '--id', id, '--json'], { cwd: dir, stdio: 'ignore', env: { ...process.env, TMPDIR: tmp } });
-  let sawGrep = false;
+  let sawGit = false;
   let exited = false;
   child.on('exit', () => (exited = true));
-  // Kill the moment a `git grep` of the scan runs: the old code held the texts in a temp file then.
+  // Kill the moment the scan's `git cat-file --batch` runs (it reads every blob; an older release held
+  // the texts in a temp file for `git grep` at this point).
   await new Promise<void>((resolve) => {
     const poll = (): void => {
       if (exited) return resolve();
-      if (childCommands(child.pid!).some((c) => / grep /.test(c))) {
-        sawGrep = true;
+      if (childCommands(child.pid!).some((c) => / cat-file --batch/.test(c))) {
+        sawGit = true;
         child.kill('SIGKILL');
         return resolve();
       }
@@ -122,7 +123,7 @@ test('SIGKILL during the post-erasure scan leaves the text nowhere: not in the w
     poll();
   });
   await new Promise((r) => (exited ? r(null) : child.on('exit', r)));
-  assert.ok(sawGrep, 'the CLI was killed while its scan ran git grep');
+  assert.ok(sawGit, 'the CLI was killed while its scan ran git cat-file');
   // The next start finishes whatever was left.
   const status = spawnSync(process.execPath, [CLI, 'status', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
   assert.equal(status.status, 0, status.stderr);

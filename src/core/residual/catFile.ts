@@ -1,4 +1,5 @@
-import { runGit } from './git';
+import { CancelledError } from '../errors';
+import { gitExitError, GitMissingError, runGit, spawnGit } from './git';
 
 export interface ObjectInfo {
   oid: string;
@@ -50,38 +51,153 @@ export function parseBatchCheck(out: string, names: readonly string[]): (ObjectI
   });
 }
 
-const CHUNK_BYTES = 64 * 1024 * 1024;
-
-/**
- * Yields blob contents, reading them in chunks of about 64 MB so memory stays bounded.
- * `sizes` come from batchCheck.
- */
-export async function* blobContents(ctx: CatFileContext, objects: readonly ObjectInfo[]): AsyncGenerator<{ oid: string; content: Buffer }> {
-  for (let start = 0; start < objects.length; ) {
-    let end = start;
-    let bytes = 0;
-    while (end < objects.length && (end === start || bytes + objects[end].size <= CHUNK_BYTES)) bytes += objects[end++].size;
-    const chunk = objects.slice(start, end);
-    start = end;
-    const res = await runGit(['cat-file', '--batch'], { cwd: ctx.cwd, config: ctx.config, signal: ctx.signal, input: chunk.map((o) => `${o.oid}\n`).join('') });
-    yield* parseBatch(res.stdout);
-  }
+/** Receives one object from CatFileBatch: its header, then (if wanted) its content in chunks. */
+export interface ObjectSink {
+  /** The object's type and size; return false to have its content skipped. */
+  header(type: string, size: number): boolean;
+  data(chunk: Buffer): void;
+  end(): void;
+  /** The object is not in the repository (`<oid> missing`). */
+  missing(): void;
+  /** git failed before answering. */
+  failed?(e: Error): void;
 }
 
-/** Output of `cat-file --batch`: `<oid> <type> <size>\n<content>\n` per object. */
-function* parseBatch(out: Buffer): Generator<{ oid: string; content: Buffer }> {
-  let pos = 0;
-  while (pos < out.length) {
-    const nl = out.indexOf(0x0a, pos);
-    if (nl === -1) return;
-    const header = out.subarray(pos, nl).toString('utf8');
-    const m = /^([0-9a-f]{40,64}) \S+ (\d+)$/.exec(header);
-    if (!m) {
+const HEADER = /^([0-9a-f]{40,64}) (\S+) (\d+)$/;
+
+/**
+ * One `git cat-file --batch` process for a whole scan: object ids go in on stdin as they become
+ * known (trees as their parents are read), contents come back in order and are streamed to each
+ * request's sink, so a blob is never held whole and no process is started per object.
+ */
+export class CatFileBatch {
+  private readonly child: ReturnType<typeof spawnGit>;
+  private readonly queue: ObjectSink[] = [];
+  private header: Buffer[] = [];
+  /** Content bytes still to come for the current object, then its trailing newline. */
+  private remaining = 0;
+  private skipping = false;
+  private trailing = false;
+  private failure: Error | undefined;
+  private readonly done: Promise<void>;
+  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  constructor(ctx: CatFileContext) {
+    this.child = spawnGit(['cat-file', '--batch'], { cwd: ctx.cwd, config: ctx.config, signal: ctx.signal });
+    const stderr: Buffer[] = [];
+    this.child.stderr.on('data', (b: Buffer) => stderr.push(b));
+    this.child.stdout.on('data', (b: Buffer) => {
+      try {
+        this.parse(b);
+      } catch (e) {
+        this.fail(e as Error);
+      }
+    });
+    this.child.stdin.on('error', () => {
+      /* git exited early; its exit code tells the story */
+    });
+    this.done = new Promise((resolve) => {
+      this.child.on('error', (e: NodeJS.ErrnoException) => {
+        if (ctx.signal?.aborted || e.name === 'AbortError') this.fail(new CancelledError());
+        else if (e.code === 'ENOENT') this.fail(new GitMissingError());
+        else this.fail(new Error(`git cat-file could not start (${e.code ?? e.name})`));
+        resolve();
+      });
+      this.child.on('close', (code) => {
+        if (ctx.signal?.aborted) this.fail(new CancelledError());
+        else if (code !== 0) this.fail(gitExitError('cat-file', code ?? -1, Buffer.concat(stderr).toString('utf8')));
+        else if (this.queue.length > 0) this.fail(new Error('git cat-file ended before answering every request'));
+        resolve();
+      });
+    });
+  }
+
+  /** Asks for one object; the sink hears about it when git answers (requests are answered in order). */
+  request(oid: string, sink: ObjectSink): void {
+    if (this.failure) return sink.failed?.(this.failure);
+    this.queue.push(sink);
+    this.child.stdin.write(`${oid}\n`);
+  }
+
+  /** Resolves when every request so far has been answered (rejects if git failed). */
+  drain(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Reads one object whole (trees, commits: small). */
+  read(oid: string): Promise<{ type: string; content: Buffer } | undefined> {
+    return new Promise((resolve, reject) => {
+      const parts: Buffer[] = [];
+      let type = '';
+      this.request(oid, {
+        header: (t) => ((type = t), true),
+        data: (c) => parts.push(c),
+        end: () => resolve({ type, content: Buffer.concat(parts) }),
+        missing: () => resolve(undefined),
+        failed: reject,
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.child.stdin.end();
+    await this.done;
+    if (this.failure) throw this.failure;
+  }
+
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    this.child.kill();
+    for (const sink of this.queue.splice(0)) sink.failed?.(e);
+    for (const w of this.waiters.splice(0)) w.reject(e);
+  }
+
+  private parse(b: Buffer): void {
+    let pos = 0;
+    while (pos < b.length) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, b.length - pos);
+        if (!this.skipping) this.queue[0].data(b.subarray(pos, pos + take));
+        this.remaining -= take;
+        pos += take;
+        if (this.remaining === 0) this.trailing = true;
+        continue;
+      }
+      if (this.trailing) {
+        pos++; // the newline after the content
+        this.trailing = false;
+        const sink = this.queue.shift()!;
+        if (!this.skipping) sink.end();
+        this.settle();
+        continue;
+      }
+      const nl = b.indexOf(0x0a, pos);
+      if (nl === -1) {
+        this.header.push(b.subarray(pos));
+        return;
+      }
+      this.header.push(b.subarray(pos, nl));
       pos = nl + 1;
-      continue;
-    } // "<oid> missing": nothing follows
-    const size = Number(m[2]);
-    yield { oid: m[1], content: out.subarray(nl + 1, nl + 1 + size) };
-    pos = nl + 1 + size + 1;
+      const line = Buffer.concat(this.header).toString('utf8');
+      this.header = [];
+      const m = HEADER.exec(line);
+      if (!m) {
+        // "<name> missing" (or ambiguous): nothing follows.
+        this.queue.shift()!.missing();
+        this.settle();
+        continue;
+      }
+      const size = Number(m[3]);
+      this.skipping = !this.queue[0].header(m[2], size);
+      this.remaining = size;
+      if (size === 0) this.trailing = true;
+    }
+  }
+
+  private settle(): void {
+    if (this.queue.length === 0) for (const w of this.waiters.splice(0)) w.resolve();
   }
 }

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { devNull } from 'node:os';
 import { CancelledError } from '../errors';
 
@@ -94,7 +95,7 @@ export interface RunGitOptions {
   /** Written to stdin (patterns, object names); stdin is closed otherwise. */
   input?: string;
   signal?: AbortSignal;
-  /** Exit codes that are not failures (git grep exits 1 on "no match"). */
+  /** Exit codes that are not failures (e.g. git config exits 1 when nothing matches). */
   okCodes?: readonly number[];
 }
 
@@ -145,6 +146,25 @@ export function runGit(args: readonly string[], opts: RunGitOptions): Promise<Gi
       child.stdin!.end(opts.input);
     }
   });
+}
+
+/**
+ * A long-lived git process with stdin and stdout as pipes (e.g. `cat-file --batch`), with the
+ * same protections as runGit: argument vector only, the repository's programs disabled.
+ */
+export function spawnGit(args: readonly string[], opts: { cwd: string; config?: readonly string[]; signal?: AbortSignal }): ChildProcessByStdio<Writable, Readable, Readable> {
+  return spawn('git', ['--no-pager', ...SAFE_CONFIG, ...(opts.config ?? []), ...args], {
+    cwd: opts.cwd,
+    signal: opts.signal,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: safeEnv(),
+  });
+}
+
+/** The error a failed git process stands for (the same classification runGit makes). */
+export function gitExitError(subcommand: string, code: number, stderr: string): Error {
+  if (/detected dubious ownership/i.test(stderr)) return new GitUnsafeRepositoryError();
+  return new GitFailedError(subcommand, code, stderr);
 }
 
 export interface WorkTreeInfo {

@@ -1,7 +1,7 @@
 import { CancelledError, throwIfAborted } from '../errors';
-import { batchCheck, blobContents, type CatFileContext, type ObjectInfo } from './catFile';
+import { CatFileBatch, type CatFileContext, type ObjectSink } from './catFile';
 import { runGit, splitZ } from './git';
-import { findInContent, modeFor, type LineHit } from './match';
+import { matcherFor, modeFor, MODE_PROBE_BYTES, type ContentScan, type LineHit, type NeedleMatcher } from './match';
 import type { PreparedNeedle } from './needles';
 import { COMMIT_MESSAGE_PATH, type ResidualHit, type ResidualSkip } from './types';
 
@@ -22,23 +22,29 @@ export interface GitScanResult {
   skipped: ResidualSkip[];
 }
 
-/** Revisions per git grep call: keeps argv short and lets an abort land between calls. */
-const REV_BATCH = 50;
-
-/** One place inside git whose content is to be verified: an object name plus where to report it. */
-interface ObjectRef {
-  name: string;
+/** One place inside git where a blob sits: its path, and the commit (absent for the index). */
+interface BlobRef {
   path: string;
   commit?: string;
+  /** Position of the commit in rev-list order (newest first); the index's entries in listing order. */
   order: number;
 }
 
+const TREE_MODE = '40000';
+/** A submodule's commit: not in this repository. */
+const GITLINK_MODE = '160000';
+
+interface TreeEntry {
+  name: string;
+  mode: string;
+  oid: string;
+}
+
 /**
- * Scans every revision reachable from a ref or a reflog entry, the index, and commit messages.
- * `git grep -F` on each needle's longest whitespace-free run narrows the candidates (git grep
- * is line-based and cannot see a copy that spans lines, so it only pre-filters); every
- * candidate blob is then read once and checked with the same matcher as the working tree,
- * which also maps each hit to its needle index.
+ * Scans every revision reachable from a ref or a reflog entry, the index, and commit messages,
+ * through one `git cat-file --batch` process: commits, then their trees (each distinct tree read
+ * once), then every distinct blob once, streamed through the one multi-pattern matcher. Where a
+ * blob sits (paths, commits) is worked out afterwards, for the blobs holding a copy only.
  */
 export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
   const revs = (await git(ctx, ['rev-list', '--all', '--reflog'])).toString('utf8').split('\n').filter(Boolean);
@@ -46,31 +52,194 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
   if ((await git(ctx, ['rev-parse', '--is-shallow-repository'])).toString('utf8').trim() === 'true') {
     out.skipped.push({ path: '.git', reason: 'shallow clone: older history is not here, but the remote still has it' });
   }
-  const patterns = [...new Set(ctx.needles.map((n) => n.prefilter))];
-  if (patterns.length === 0) return out;
-  // Patterns go in on stdin: on the command line every local user could read them through
-  // `ps`, and in a file a crash would leave them behind.
-  const patternInput = patterns.map((p) => `${p}\n`).join('');
-  const grep = ['grep', '--no-color', '--no-textconv', '-l', '-z', '--full-name', '-F', '-f', '-'];
-  // History: candidates per revision batch, in rev-list order (newest first).
-  const refs: ObjectRef[] = [];
-  for (let i = 0; i < revs.length; i += REV_BATCH) {
-    const stdout = await git(ctx, [...grep, ...revs.slice(i, i + REV_BATCH), '--', '.'], [1], patternInput);
-    for (const item of splitZ(stdout)) {
-      const colon = item.indexOf(':');
-      const commit = item.slice(0, colon);
-      const full = item.slice(colon + 1);
-      refs.push({ name: `${commit}:${full}`, path: relPath(ctx, full), commit, order: refs.length });
+  if (ctx.needles.length === 0) return out;
+  const staged = parseStage(await git(ctx, ['ls-files', '--stage', '-z']));
+  const matcher = matcherFor(ctx.needles);
+  const batch = new CatFileBatch(catFileContext(ctx));
+  try {
+    // Commits: their root trees, and their messages (history too, e.g. "remove <the text>").
+    const rootTree = new Map<string, string>();
+    await Promise.all(
+      revs.map(async (commit) => {
+        const obj = await batch.read(commit);
+        if (!obj || obj.type !== 'commit') return;
+        const { tree, message } = parseCommit(obj.content);
+        if (tree) rootTree.set(commit, tree);
+        for (const hit of matcher.scan(message, 'text')) {
+          out.hits.push({ kind: 'git-history', path: COMMIT_MESSAGE_PATH, line: hit.line, commit, needleIndex: hit.needleIndex, match: hit.match });
+        }
+      }),
+    );
+    throwIfAborted(ctx.signal);
+    // Trees, level by level, each distinct one once.
+    const trees = new Map<string, TreeEntry[]>();
+    const oidBytes = (revs[0]?.length ?? 40) / 2;
+    let level = [...new Set(rootTree.values())];
+    while (level.length > 0) {
+      const nextLevel = new Set<string>();
+      await Promise.all(
+        level.map(async (oid) => {
+          const obj = await batch.read(oid);
+          const entries = obj && obj.type === 'tree' ? parseTree(obj.content, oidBytes) : [];
+          trees.set(oid, entries);
+          for (const e of entries) if (e.mode === TREE_MODE && !trees.has(e.oid)) nextLevel.add(e.oid);
+        }),
+      );
+      throwIfAborted(ctx.signal);
+      level = [...nextLevel].filter((t) => !trees.has(t));
     }
+    // The tree below root in each commit (root may be a folder inside the repository).
+    const parts = ctx.prefix.split('/').filter(Boolean);
+    const rootAt = revs.map((commit) => {
+      let tree = rootTree.get(commit);
+      for (const part of parts) tree = tree === undefined ? undefined : trees.get(tree)?.find((e) => e.name === part && e.mode === TREE_MODE)?.oid;
+      return tree;
+    });
+    // Every distinct blob below those trees once, history and index alike.
+    const blobs = new Set<string>();
+    const walked = new Set<string>();
+    const stack = rootAt.filter((t): t is string => t !== undefined);
+    while (stack.length > 0) {
+      const tree = stack.pop()!;
+      if (walked.has(tree)) continue;
+      walked.add(tree);
+      for (const e of trees.get(tree) ?? []) {
+        if (e.mode === TREE_MODE) stack.push(e.oid);
+        else if (e.mode !== GITLINK_MODE) blobs.add(e.oid);
+      }
+    }
+    for (const e of staged) blobs.add(e.oid);
+    const hitsOf = new Map<string, LineHit[]>();
+    const tooLarge = new Set<string>();
+    const missing = new Set<string>();
+    for (const oid of blobs) batch.request(oid, blobSink(ctx, matcher, oid, hitsOf, tooLarge, missing));
+    await batch.drain();
+    throwIfAborted(ctx.signal);
+    // History: where the blobs that matter (a copy inside, or not searched) sit, newest commit
+    // first; each distinct tree is searched once, for those blobs only.
+    const wanted = new Set([...hitsOf.keys(), ...tooLarge, ...missing]);
+    const placesMemo = new Map<string, { path: string; oid: string }[]>();
+    const places = (tree: string): { path: string; oid: string }[] => {
+      let list = placesMemo.get(tree);
+      if (list) return list;
+      list = [];
+      for (const e of trees.get(tree) ?? []) {
+        if (e.mode === TREE_MODE) for (const p of places(e.oid)) list.push({ path: `${e.name}/${p.path}`, oid: p.oid });
+        else if (e.mode !== GITLINK_MODE && wanted.has(e.oid)) list.push({ path: e.name, oid: e.oid });
+      }
+      placesMemo.set(tree, list);
+      return list;
+    };
+    const found: { ref: BlobRef; hit: LineHit }[] = [];
+    const reported = new Set<string>();
+    rootAt.forEach((tree, order) => {
+      if (tree === undefined || wanted.size === 0) return;
+      for (const b of places(tree)) {
+        const ref = { path: b.path, commit: revs[order], order };
+        for (const hit of hitsOf.get(b.oid) ?? []) found.push({ ref, hit });
+        if ((tooLarge.has(b.oid) || missing.has(b.oid)) && !reported.has(b.oid)) {
+          reported.add(b.oid);
+          out.skipped.push(blobSkip(ctx, `${ref.path}@${ref.commit}`, tooLarge.has(b.oid)));
+        }
+      }
+    });
+    out.hits.push(...rollUpHistory(found));
+    // Index: what `git add` staged, which the next commit would carry.
+    const indexHits = new Set<string>();
+    for (const e of staged) {
+      for (const hit of hitsOf.get(e.oid) ?? []) {
+        const key = `${e.path}\0${hit.line}\0${hit.needleIndex}\0${hit.match}`; // a conflicted path has several stages
+        if (indexHits.has(key)) continue;
+        indexHits.add(key);
+        out.hits.push({ kind: 'git-index', path: e.path, line: hit.line, needleIndex: hit.needleIndex, match: hit.match });
+      }
+      if ((tooLarge.has(e.oid) || missing.has(e.oid)) && !reported.has(e.oid)) {
+        reported.add(e.oid);
+        out.skipped.push(blobSkip(ctx, e.path, tooLarge.has(e.oid)));
+      }
+    }
+  } finally {
+    await batch.close().catch((e: unknown) => {
+      if (e instanceof CancelledError) throw e;
+    });
   }
-  out.hits.push(...rollUpHistory(await verify(ctx, refs, out.skipped)));
-  // Index: what `git add` staged, which the next commit would carry.
-  const staged = splitZ(await git(ctx, [...grep, '--cached', '--', '.'], [1], patternInput));
-  const indexRefs = staged.map((full, order) => ({ name: `:${full}`, path: relPath(ctx, full), order }));
-  for (const { ref, hit } of await verify(ctx, indexRefs, out.skipped)) {
-    out.hits.push({ kind: 'git-index', path: ref.path, line: hit.line, needleIndex: hit.needleIndex, match: hit.match });
+  return out;
+}
+
+function blobSkip(ctx: GitScanContext, where: string, tooLarge: boolean): ResidualSkip {
+  return tooLarge
+    ? { path: where, reason: `git object larger than ${ctx.maxFileBytes} bytes; not searched` }
+    : { path: where, reason: 'git could not read this object; not searched' };
+}
+
+/** Streams one blob through the matcher (text or bytes mode, chosen on its first 8 KB as git does). */
+function blobSink(ctx: GitScanContext, matcher: NeedleMatcher, oid: string, hitsOf: Map<string, LineHit[]>, tooLarge: Set<string>, missing: Set<string>): ObjectSink {
+  let scan: ContentScan | undefined;
+  let probe: Buffer[] = [];
+  let probed = 0;
+  const startWith = (buf: Buffer): void => {
+    scan = matcher.start(modeFor(buf, false));
+    scan.feed(buf);
+  };
+  return {
+    header: (type, size) => {
+      if (type !== 'blob') return false;
+      if (size > ctx.maxFileBytes) {
+        tooLarge.add(oid);
+        return false;
+      }
+      return true;
+    },
+    data: (chunk) => {
+      if (scan) return scan.feed(chunk);
+      probe.push(chunk);
+      probed += chunk.length;
+      if (probed >= MODE_PROBE_BYTES) {
+        startWith(Buffer.concat(probe));
+        probe = [];
+      }
+    },
+    end: () => {
+      if (!scan) startWith(Buffer.concat(probe));
+      const hits = scan!.end();
+      if (hits.length > 0) hitsOf.set(oid, hits);
+    },
+    missing: () => {
+      missing.add(oid);
+    },
+  };
+}
+
+/** `git ls-files --stage -z`: `<mode> <oid> <stage>\t<path>` per entry; gitlinks (submodules) left out. */
+function parseStage(buf: Buffer): { path: string; oid: string }[] {
+  const out: { path: string; oid: string }[] = [];
+  for (const rec of splitZ(buf)) {
+    const tab = rec.indexOf('\t');
+    const [mode, oid] = rec.slice(0, tab).split(' ');
+    if (mode !== GITLINK_MODE && oid) out.push({ path: rec.slice(tab + 1), oid });
   }
-  if (revs.length > 0) out.hits.push(...(await scanCommitMessages(ctx)));
+  return out;
+}
+
+/** A raw commit object: the `tree` header and the message after the first empty line. */
+function parseCommit(content: Buffer): { tree: string | undefined; message: Buffer } {
+  const end = content.indexOf('\n\n');
+  const headers = content.subarray(0, end === -1 ? content.length : end).toString('utf8');
+  const m = /^tree ([0-9a-f]{40,64})$/m.exec(headers);
+  return { tree: m?.[1], message: end === -1 ? Buffer.alloc(0) : content.subarray(end + 2) };
+}
+
+/** A raw tree object: `<mode> <name>\0<binary oid>` per entry. */
+function parseTree(content: Buffer, oidBytes: number): TreeEntry[] {
+  const out: TreeEntry[] = [];
+  let pos = 0;
+  while (pos < content.length) {
+    const sp = content.indexOf(0x20, pos);
+    const nul = content.indexOf(0, sp + 1);
+    if (sp === -1 || nul === -1 || nul + 1 + oidBytes > content.length) break;
+    out.push({ mode: content.toString('latin1', pos, sp), name: content.toString('utf8', sp + 1, nul), oid: content.toString('hex', nul + 1, nul + 1 + oidBytes) });
+    pos = nul + 1 + oidBytes;
+  }
   return out;
 }
 
@@ -82,51 +251,12 @@ function catFileContext(ctx: GitScanContext): CatFileContext {
   return { cwd: ctx.root, config: ctx.config, signal: ctx.signal };
 }
 
-function relPath(ctx: GitScanContext, full: string): string {
-  return full.startsWith(ctx.prefix) ? full.slice(ctx.prefix.length) : full;
-}
-
-/** Reads each distinct candidate blob once and runs the matcher on it. */
-async function verify(ctx: GitScanContext, refs: readonly ObjectRef[], skipped: ResidualSkip[]): Promise<{ ref: ObjectRef; hit: LineHit }[]> {
-  const infos = await batchCheck(
-    catFileContext(ctx),
-    refs.map((r) => r.name),
-  );
-  const byOid = new Map<string, { info: ObjectInfo; refs: ObjectRef[] }>();
-  refs.forEach((ref, i) => {
-    const info = infos[i];
-    const where = ref.commit ? `${ref.path}@${ref.commit}` : ref.path;
-    if (!info) {
-      skipped.push({ path: where, reason: 'git could not read this object; not searched' });
-      return;
-    }
-    if (info.type !== 'blob') return;
-    if (info.size > ctx.maxFileBytes) {
-      skipped.push({ path: where, reason: `git object larger than ${ctx.maxFileBytes} bytes; not searched` });
-      return;
-    }
-    const group = byOid.get(info.oid) ?? { info, refs: [] };
-    group.refs.push(ref);
-    byOid.set(info.oid, group);
-  });
-  const found: { ref: ObjectRef; hit: LineHit }[] = [];
-  for await (const { oid, content } of blobContents(
-    catFileContext(ctx),
-    [...byOid.values()].map((g) => g.info),
-  )) {
-    throwIfAborted(ctx.signal);
-    const hits = findInContent(content, modeFor(content, false), ctx.needles);
-    for (const ref of byOid.get(oid)?.refs ?? []) for (const hit of hits) found.push({ ref, hit });
-  }
-  return found;
-}
-
 /**
  * One history hit per (needle, path): the newest commit holding it, exact preferred over
  * whitespace-normalised. Hundreds of commits with the same copy say nothing more.
  */
-function rollUpHistory(found: readonly { ref: ObjectRef; hit: LineHit }[]): ResidualHit[] {
-  const best = new Map<string, { ref: ObjectRef; hit: LineHit }>();
+function rollUpHistory(found: readonly { ref: BlobRef; hit: LineHit }[]): ResidualHit[] {
+  const best = new Map<string, { ref: BlobRef; hit: LineHit }>();
   for (const f of found) {
     const key = `${f.hit.needleIndex}\0${f.ref.path}`;
     const cur = best.get(key);
@@ -144,19 +274,4 @@ function rollUpHistory(found: readonly { ref: ObjectRef; hit: LineHit }[]): Resi
     needleIndex: hit.needleIndex,
     match: hit.match,
   }));
-}
-
-/** Commit messages are history too (e.g. "remove <the text>"); read whole, never on argv. */
-async function scanCommitMessages(ctx: GitScanContext): Promise<ResidualHit[]> {
-  const stdout = await git(ctx, ['log', '--all', '--reflog', '--no-ext-diff', '--no-textconv', '--no-show-signature', '--no-mailmap', '-z', '--format=%H%n%B']);
-  const hits: ResidualHit[] = [];
-  for (const record of splitZ(stdout)) {
-    if (ctx.signal?.aborted) throw new CancelledError();
-    const nl = record.indexOf('\n');
-    const commit = record.slice(0, nl);
-    for (const hit of findInContent(Buffer.from(record.slice(nl + 1), 'utf8'), 'text', ctx.needles)) {
-      hits.push({ kind: 'git-history', path: COMMIT_MESSAGE_PATH, line: hit.line, commit, needleIndex: hit.needleIndex, match: hit.match });
-    }
-  }
-  return hits;
 }

@@ -1,7 +1,8 @@
+import { buildAutomaton, forEachOutput, type ByteAutomaton } from './ahoCorasick';
 import type { PreparedNeedle } from './needles';
 import type { ResidualMatch } from './types';
 
-/** `text`: decoded UTF-8; `bytes`: raw bytes, for binary files and the tool's own folders. */
+/** `text`: UTF-8 text (Unicode whitespace counts as whitespace); `bytes`: raw bytes, for binary files and the tool's own folders (ASCII whitespace only). */
 export type MatchMode = 'text' | 'bytes';
 
 export interface LineHit {
@@ -17,51 +18,348 @@ export function isBinary(buf: Uint8Array): boolean {
   return buf.subarray(0, BINARY_PROBE).includes(0);
 }
 
-/** 1-based line of a char offset, via a lazily built table of newline offsets. */
-function lineLocator(hay: string): (pos: number) => number {
-  let newlines: number[] | undefined;
-  return (pos) => {
-    if (!newlines) {
-      newlines = [];
-      for (let i = hay.indexOf('\n'); i !== -1; i = hay.indexOf('\n', i + 1)) newlines.push(i);
+export function modeFor(buf: Buffer, forceBytes: boolean): MatchMode {
+  return forceBytes || isBinary(buf) ? 'bytes' : 'text';
+}
+
+/** Bytes a caller must hold back before choosing a mode with isBinary. */
+export const MODE_PROBE_BYTES = BINARY_PROBE;
+
+const NL = 0x0a;
+const SPACE = 0x20;
+
+/** ASCII whitespace as JS `\s` and the byte-mode normaliser see it: \t \n \v \f \r and space. */
+const ASCII_WS = new Uint8Array(256);
+for (const b of [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20]) ASCII_WS[b] = 1;
+
+/**
+ * The non-ASCII members of JS `\s` in UTF-8 (U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
+ * U+202F, U+205F, U+3000, U+FEFF): text mode collapses them like ASCII whitespace.
+ */
+const UNICODE_WS: readonly number[][] = [
+  [0xc2, 0xa0],
+  [0xe1, 0x9a, 0x80],
+  ...Array.from({ length: 11 }, (_, i) => [0xe2, 0x80, 0x80 + i]),
+  [0xe2, 0x80, 0xa8],
+  [0xe2, 0x80, 0xa9],
+  [0xe2, 0x80, 0xaf],
+  [0xe2, 0x81, 0x9f],
+  [0xe3, 0x80, 0x80],
+  [0xef, 0xbb, 0xbf],
+];
+/** 1: the held-back bytes (as a key) are a proper prefix of a Unicode space; 2: a whole one. */
+const UNICODE_WS_PREFIX = new Map<number, 1 | 2>();
+for (const seq of UNICODE_WS) {
+  for (let len = 1; len <= seq.length; len++) {
+    const key = seq.slice(0, len).reduce((k, b) => (k << 8) | b, 0);
+    if (len === seq.length) UNICODE_WS_PREFIX.set(key, 2);
+    else if (UNICODE_WS_PREFIX.get(key) !== 2) UNICODE_WS_PREFIX.set(key, 1);
+  }
+}
+const UNICODE_WS_LEAD = new Uint8Array(256);
+for (const seq of UNICODE_WS) UNICODE_WS_LEAD[seq[0]] = 1;
+
+interface ExactPattern {
+  needle: number;
+  /** Newlines before the pattern's last byte: its first byte's line is the last byte's minus this. */
+  newlines: number;
+}
+
+interface NormalisedSide {
+  automaton: ByteAutomaton;
+  needle: Int32Array;
+  /** Whitespace runs inside the pattern (its words - 1). */
+  runs: Int32Array;
+  maxRuns: number;
+}
+
+/**
+ * Every needle of a scan, in every form, compiled once: one automaton for exact copies (the
+ * text's UTF-8 bytes and its JSON-escaped forms) over the raw bytes, and per mode one for the
+ * whitespace-normalised forms over the same bytes with each whitespace run read as one space.
+ * Each content is read once, whatever the number of needles.
+ */
+export class NeedleMatcher {
+  readonly needles: readonly PreparedNeedle[];
+  readonly exact: ByteAutomaton;
+  readonly exactInfo: ExactPattern[];
+  readonly text: NormalisedSide | undefined;
+  readonly bytes: NormalisedSide | undefined;
+
+  constructor(needles: readonly PreparedNeedle[]) {
+    this.needles = needles;
+    const exact: Uint8Array[] = [];
+    this.exactInfo = [];
+    needles.forEach((n, i) => {
+      for (const form of [n.text, ...n.jsonForms]) {
+        const bytes = Buffer.from(form, 'utf8');
+        exact.push(bytes);
+        this.exactInfo.push({ needle: i, newlines: countNewlines(bytes.subarray(0, bytes.length - 1)) });
+      }
+    });
+    this.exact = buildAutomaton(exact);
+    this.text = normalisedSide(needles, (n) => (n.textNormalised === undefined ? undefined : Buffer.from(n.textNormalised, 'utf8')));
+    this.bytes = normalisedSide(needles, (n) => (n.bytesNormalised === undefined ? undefined : Buffer.from(n.bytesNormalised, 'latin1')));
+  }
+
+  /** A scan of one content, fed in chunks of any size. */
+  start(mode: MatchMode): ContentScan {
+    return new ContentScan(this, mode);
+  }
+
+  /** Every hit in one whole content. */
+  scan(buf: Uint8Array, mode: MatchMode): LineHit[] {
+    const s = this.start(mode);
+    s.feed(buf);
+    return s.end();
+  }
+}
+
+function countNewlines(b: Uint8Array): number {
+  let n = 0;
+  for (let i = b.indexOf(NL); i !== -1; i = b.indexOf(NL, i + 1)) n++;
+  return n;
+}
+
+function normalisedSide(needles: readonly PreparedNeedle[], form: (n: PreparedNeedle) => Uint8Array | undefined): NormalisedSide | undefined {
+  const patterns: Uint8Array[] = [];
+  const needle: number[] = [];
+  const runs: number[] = [];
+  needles.forEach((n, i) => {
+    const p = form(n);
+    if (!p) return;
+    patterns.push(p);
+    needle.push(i);
+    let r = 0;
+    for (const b of p) if (b === SPACE) r++;
+    runs.push(r);
+  });
+  if (patterns.length === 0) return undefined;
+  return { automaton: buildAutomaton(patterns), needle: Int32Array.from(needle), runs: Int32Array.from(runs), maxRuns: Math.max(...runs) };
+}
+
+/**
+ * One content's scan. State (automaton states, line, the current whitespace run, held-back bytes
+ * of a possible Unicode space) carries across chunks, so a copy split between two reads is found.
+ */
+export class ContentScan {
+  private readonly m: NeedleMatcher;
+  private readonly unicode: boolean;
+  private readonly side: NormalisedSide | undefined;
+  private exactState = 0;
+  private wsState = 0;
+  /** 1-based line of the next byte. */
+  private line = 1;
+  private inRun = false;
+  private runNewlines = 0;
+  /** Whitespace runs closed so far, and a ring of the newline total after each of the latest ones. */
+  private runsClosed = 0;
+  private newlineTotal = 0;
+  private readonly ring: Float64Array;
+  /** Bytes (big-endian in an int) held back while they may still be a Unicode space; pendingLen of them. */
+  private pending = 0;
+  private pendingLen = 0;
+  private readonly exactLines: Set<number>[];
+  private readonly wsLines: Set<number>[];
+
+  constructor(m: NeedleMatcher, mode: MatchMode) {
+    this.m = m;
+    this.unicode = mode === 'text';
+    this.side = mode === 'text' ? m.text : m.bytes;
+    this.ring = new Float64Array((this.side?.maxRuns ?? 0) + 1);
+    this.exactLines = m.needles.map(() => new Set());
+    this.wsLines = m.needles.map(() => new Set());
+  }
+
+  feed(chunk: Uint8Array): void {
+    const a = this.m.exact;
+    const { delta, classOf, classCount } = a;
+    const side = this.side;
+    // States are kept as table rows (state * classCount); a negative entry marks an output.
+    let s = this.exactState * classCount;
+    let line = this.line;
+    if (!side) {
+      // Exact forms only: one lookup per byte.
+      for (let i = 0; i < chunk.length; i++) {
+        const b = chunk[i];
+        s = delta[s + classOf[b]];
+        if (s < 0) {
+          s = ~s;
+          this.exactHit(s / classCount, line);
+        }
+        if (b === NL) line++;
+      }
+      this.exactState = s / classCount;
+      this.line = line;
+      return;
     }
-    let lo = 0;
-    let hi = newlines.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (newlines[mid] < pos) lo = mid + 1;
-      else hi = mid;
+    // Exact and normalised automata side by side, the common bytes inline; possible Unicode
+    // spaces (text mode) and hits leave the loop's locals for the methods below.
+    const w = side.automaton;
+    const wDelta = w.delta;
+    const wClassOf = w.classOf;
+    const wCount = w.classCount;
+    const spaceClass = wClassOf[SPACE];
+    const unicode = this.unicode;
+    let ws = this.wsState * wCount;
+    let inRun = this.inRun;
+    let runNewlines = this.runNewlines;
+    let pending = this.pendingLen > 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      s = delta[s + classOf[b]];
+      if (s < 0) {
+        s = ~s;
+        this.exactHit(s / classCount, line);
+      }
+      if (pending || (unicode && UNICODE_WS_LEAD[b] === 1)) {
+        this.wsState = ws / wCount;
+        this.inRun = inRun;
+        this.runNewlines = runNewlines;
+        this.line = line;
+        this.normalisedByte(b);
+        ws = this.wsState * wCount;
+        inRun = this.inRun;
+        runNewlines = this.runNewlines;
+        pending = this.pendingLen > 0;
+      } else if (ASCII_WS[b] === 1) {
+        if (!inRun) {
+          inRun = true;
+          runNewlines = 0;
+          ws = wDelta[ws + spaceClass]; // no normalised pattern ends in a space: an output mark here is not a hit
+          if (ws < 0) ws = ~ws;
+        }
+        if (b === NL) runNewlines++;
+      } else {
+        if (inRun) {
+          inRun = false;
+          this.newlineTotal += runNewlines;
+          this.runsClosed++;
+          this.ring[this.runsClosed % this.ring.length] = this.newlineTotal;
+        }
+        ws = wDelta[ws + wClassOf[b]];
+        if (ws < 0) {
+          ws = ~ws;
+          this.line = line;
+          this.normalisedHit(ws / wCount);
+        }
+      }
+      if (b === NL) line++;
     }
-    return lo + 1;
-  };
+    this.exactState = s / classCount;
+    this.line = line;
+    this.wsState = ws / wCount;
+    this.inRun = inRun;
+    this.runNewlines = runNewlines;
+  }
+
+  /** All hits so far, the content being complete: per needle, exact lines then normalised ones on other lines. */
+  end(): LineHit[] {
+    this.flushPending();
+    const out: LineHit[] = [];
+    this.m.needles.forEach((n, i) => {
+      const exact = [...this.exactLines[i]].sort((x, y) => x - y);
+      for (const line of exact) out.push({ needleIndex: n.index, line, match: 'exact' });
+      const ws = [...this.wsLines[i]].filter((l) => !this.exactLines[i].has(l)).sort((x, y) => x - y);
+      for (const line of ws) out.push({ needleIndex: n.index, line, match: 'whitespace-normalised' });
+    });
+    return out;
+  }
+
+  private exactHit(s: number, line: number): void {
+    forEachOutput(this.m.exact, s, (id) => {
+      const p = this.m.exactInfo[id];
+      this.exactLines[p.needle].add(line - p.newlines);
+    });
+  }
+
+  /** One raw byte into the whitespace-collapsing reader (text mode holds back possible Unicode spaces). */
+  private normalisedByte(b: number): void {
+    if (this.pendingLen > 0) {
+      const key = (this.pending << 8) | b;
+      const kind = UNICODE_WS_PREFIX.get(key);
+      if (kind === 1) {
+        this.pending = key;
+        this.pendingLen++;
+        return;
+      }
+      if (kind === 2) {
+        this.pending = 0;
+        this.pendingLen = 0;
+        this.whitespace(false);
+        return;
+      }
+      this.flushPending();
+    }
+    if (ASCII_WS[b] === 1) this.whitespace(b === NL);
+    else if (this.unicode && UNICODE_WS_LEAD[b] === 1) {
+      this.pending = b;
+      this.pendingLen = 1;
+    } else this.word(b);
+  }
+
+  /** Held-back bytes that turned out not to be a Unicode space are word bytes. */
+  private flushPending(): void {
+    const len = this.pendingLen;
+    const bytes = this.pending;
+    this.pending = 0;
+    this.pendingLen = 0;
+    for (let k = len - 1; k >= 0; k--) this.word((bytes >>> (8 * k)) & 0xff);
+  }
+
+  private whitespace(newline: boolean): void {
+    if (!this.inRun) {
+      this.inRun = true;
+      this.runNewlines = 0;
+      this.step(SPACE);
+    }
+    if (newline) this.runNewlines++;
+  }
+
+  private word(b: number): void {
+    if (this.inRun) {
+      this.inRun = false;
+      this.newlineTotal += this.runNewlines;
+      this.runsClosed++;
+      this.ring[this.runsClosed % this.ring.length] = this.newlineTotal;
+    }
+    this.step(b);
+  }
+
+  private step(b: number): void {
+    const side = this.side!;
+    const a = side.automaton;
+    this.wsState = a.next[this.wsState * a.classCount + a.classOf[b]];
+    if (a.hasOutput[this.wsState] === 1 && b !== SPACE) this.normalisedHit(this.wsState); // a normalised pattern ends in a word byte
+  }
+
+  private normalisedHit(state: number): void {
+    const side = this.side!;
+    forEachOutput(side.automaton, state, (id) => {
+      const runs = side.runs[id];
+      // Newlines inside the copy all sit in its whitespace runs: the last `runs` closed ones.
+      const inside = this.newlineTotal - (runs === 0 ? this.newlineTotal : this.ring[(this.runsClosed - runs) % this.ring.length]);
+      this.wsLines[side.needle[id]].add(this.line - inside);
+    });
+  }
+}
+
+const compiled = new WeakMap<readonly PreparedNeedle[], NeedleMatcher>();
+
+/** The matcher for a needle list, compiled once per list. */
+export function matcherFor(needles: readonly PreparedNeedle[]): NeedleMatcher {
+  let m = compiled.get(needles);
+  if (!m) {
+    m = new NeedleMatcher(needles);
+    compiled.set(needles, m);
+  }
+  return m;
 }
 
 /**
  * Every line holding a copy of each needle, at most one hit per (needle, line, match);
  * a whitespace-normalised hit is dropped on a line that already has an exact one.
  */
-export function findInContent(buf: Buffer, mode: MatchMode, needles: readonly PreparedNeedle[]): LineHit[] {
-  const hay = buf.toString(mode === 'text' ? 'utf8' : 'latin1');
-  const lineAt = lineLocator(hay);
-  const hits: LineHit[] = [];
-  for (const n of needles) {
-    const exact = mode === 'text' ? n.text : n.bytes;
-    const exactLines = new Set<number>();
-    for (let i = hay.indexOf(exact); i !== -1; i = hay.indexOf(exact, i + 1)) exactLines.add(lineAt(i));
-    for (const line of exactLines) hits.push({ needleIndex: n.index, line, match: 'exact' });
-    const ws = mode === 'text' ? n.textWs : n.bytesWs;
-    if (!ws) continue;
-    const wsLines = new Set<number>();
-    ws.lastIndex = 0;
-    for (let m = ws.exec(hay); m; m = ws.exec(hay)) {
-      const line = lineAt(m.index);
-      if (!exactLines.has(line)) wsLines.add(line);
-    }
-    for (const line of wsLines) hits.push({ needleIndex: n.index, line, match: 'whitespace-normalised' });
-  }
-  return hits;
-}
-
-export function modeFor(buf: Buffer, forceBytes: boolean): MatchMode {
-  return forceBytes || isBinary(buf) ? 'bytes' : 'text';
+export function findInContent(buf: Uint8Array, mode: MatchMode, needles: readonly PreparedNeedle[]): LineHit[] {
+  return matcherFor(needles).scan(buf, mode);
 }

@@ -9,13 +9,25 @@ export interface PreparedNeedle {
   bytes: string;
   /** Whitespace-normalised matcher for decoded text (JS `\s`); absent when it adds nothing. */
   textWs?: RegExp;
+  /** textWs as plain text: the words joined by one space (what the matcher looks for in whitespace-collapsed text). */
+  textNormalised?: string;
   /** Same for raw bytes: ASCII whitespace only, as multi-byte spaces are not single bytes. */
   bytesWs?: RegExp;
+  /** bytesWs as bytes (one char per byte): the words joined by one space. */
+  bytesNormalised?: string;
   /**
-   * Longest whitespace-free run: every exact or whitespace-normalised copy contains it
-   * verbatim, so `git grep -F` on it is a superset pre-filter that works across lines.
+   * The text as it sits inside a JSON string (a JSONL data file, an export, a cache): escaped as
+   * JSON.stringify does, and with every non-ASCII character as \uXXXX as Python's json.dumps
+   * does by default. Only the forms that differ from the text; searched as exact copies.
    */
-  prefilter: string;
+  jsonForms: string[];
+}
+
+/** JSON-escaped forms of a text that differ from it (see PreparedNeedle.jsonForms). */
+export function jsonForms(text: string): string[] {
+  const json = JSON.stringify(text).slice(1, -1);
+  const ascii = json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return [...new Set([json, ascii])].filter((f) => f !== text);
 }
 
 const ASCII_WS = /[ \t\n\v\f\r]+/;
@@ -45,17 +57,19 @@ export function prepareNeedles(needles: readonly string[], minLength: number): N
       return;
     }
     const bytes = Buffer.from(text, 'utf8').toString('latin1');
-    const n: PreparedNeedle = { index, text, bytes, prefilter: textWords.reduce((a, b) => (b.length > a.length ? b : a)) };
+    const n: PreparedNeedle = { index, text, bytes, jsonForms: jsonForms(text) };
     const normalised = textWords.join(' ');
     // Adds something when the needle has inner whitespace (the copy may space it differently) or
     // outer whitespace (the copy may lack it), and only if the collapsed form is still long enough.
     if ((normalised !== text || textWords.length > 1) && normalised.length >= minLength) {
       n.textWs = new RegExp(textWords.map(escapeRegExp).join('\\s+'), 'g');
+      n.textNormalised = normalised;
     }
     const byteWords = words(bytes, ASCII_WS);
     const byteNormalised = byteWords.join(' ');
     if ((byteNormalised !== bytes || byteWords.length > 1) && byteNormalised.length >= minLength) {
       n.bytesWs = new RegExp(byteWords.map(escapeRegExp).join(ASCII_WS_RE), 'g');
+      n.bytesNormalised = byteNormalised;
     }
     searched.push(n);
   });

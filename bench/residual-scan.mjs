@@ -1,0 +1,195 @@
+// Issue 9 item 3: the residual-copy scan after an erasure, on the SST-2 train workspace (60k)
+// inside a git repository holding 10 committed revisions of the data file. Measures, through the
+// built CLI, `erase delete --id X` with the scan and the same delete with `--skip-scan` (their
+// difference is what the scan adds), and `erase scan` alone, beside a bare `node -e 0` of the same run.
+// Prints one JSON object (stdout) and a table (stderr with --json).
+//
+// usage: node bench/residual-scan.mjs [--json] [--runs 3] [--data ../shared/datasets/sst2/train.tsv] [--cli dist/cli.js] [--keep]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const REVISIONS = 10;
+const CHANGED_PER_COMMIT = 50;
+
+const root = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '3' },
+    data: { type: 'string', default: resolve(root, '..', 'shared', 'datasets', 'sst2', 'train.tsv') },
+    cli: { type: 'string', default: join(root, 'dist', 'cli.js') },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const out = values.json ? (s) => process.stderr.write(s + '\n') : (s) => process.stdout.write(s + '\n');
+const progress = (s) => process.stderr.write(`[residual-scan] ${s}\n`);
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverage1m: +loadavg()[0].toFixed(2) };
+if (!existsSync(values.data)) {
+  const msg = `skipped: ${values.data} is absent (the benchmark needs the shared data sets folder next to the repository)`;
+  console.log(values.json ? JSON.stringify({ skipped: msg, machine }) : msg);
+  process.exit(0);
+}
+const cli = resolve(values.cli);
+if (!existsSync(cli)) throw new Error('build first: npm run build');
+const runs = Math.max(3, Number(values.runs));
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const r3 = (x) => +x.toPrecision(4);
+
+const dir = mkdtempSync(join(tmpdir(), 'erase-bench-scan-'));
+// CPU time of waited-for children (and theirs, e.g. git), from /proc: on a loaded machine the wall
+// time mostly measures the queue for a core, the CPU time what the command itself costs.
+const childCpuMs = () => {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) * 10; // cutime + cstime, in 1/100 s
+  } catch {
+    return NaN;
+  }
+};
+const wall = (cmd, args, input, okCodes = [0]) => {
+  const t = performance.now();
+  const c = childCpuMs();
+  const r = spawnSync(cmd, args, { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28, input });
+  const ms = performance.now() - t;
+  const cpuMs = childCpuMs() - c;
+  if (!okCodes.includes(r.status)) throw new Error(`${[cmd, ...args].join(' ')} → exit ${r.status}: ${r.stderr}`);
+  return { ms, cpuMs, stdout: r.stdout };
+};
+const erase = (args, input, okCodes) => wall(process.execPath, [cli, ...args, '--json'], input, okCodes);
+// The bench repository's own identity and fixed dates: no dependence on the user's git config or the clock.
+const gitEnvArgs = ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', '-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null'];
+const git = (...args) => {
+  const r = spawnSync('git', [...gitEnvArgs, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' },
+  });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')} → exit ${r.status}: ${r.stderr}`);
+};
+
+try {
+  progress(`workspace of ${values.data} (import, init, cluster)…`);
+  erase(['import', values.data, '--text-col', 'sentence', '--label-col', 'label', '--header', '--out', 'data.jsonl']);
+  // Explicit ids, so the benchmark knows each victim's text (the scan's needle).
+  const rows = readFileSync(join(dir, 'data.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l, i) => ({ id: `ex-${i}`, ...JSON.parse(l) }));
+  const line = (r) => JSON.stringify(r);
+  writeFileSync(join(dir, 'data.jsonl'), rows.map(line).join('\n') + '\n');
+  erase(['init', '--data', 'data.jsonl']);
+  erase(['cluster']);
+
+  // Seeded (benchmark scheduling only): the lines that change between revisions, then the victims.
+  let s = 2024 >>> 0;
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const order = rows.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const changed = order.slice(0, (REVISIONS - 1) * CHANGED_PER_COMMIT);
+  progress(`git repository: ${REVISIONS} revisions of data.jsonl, ${CHANGED_PER_COMMIT} lines changed per commit…`);
+  git('init', '-q');
+  writeFileSync(join(dir, '.gitignore'), '.erase/\n');
+  // Revision r holds a draft of every changed line whose batch is ≥ r; the last revision is the data file as it is.
+  for (let r = 0; r < REVISIONS; r++) {
+    const draft = new Map();
+    changed.forEach((i, j) => {
+      if (Math.floor(j / CHANGED_PER_COMMIT) >= r) draft.set(i, { ...rows[i], input: `${rows[i].input} (draft ${r})` });
+    });
+    writeFileSync(join(dir, 'data.jsonl'), rows.map((row, i) => line(draft.get(i) ?? row)).join('\n') + '\n');
+    git('add', '.gitignore', 'data.jsonl');
+    git('commit', '-q', '-m', `data revision ${r + 1}`);
+  }
+
+  // Victims: in every revision, with a text of their own (no other line holds it), long enough to be searched.
+  const changedSet = new Set(changed);
+  const texts = rows.map((r) => r.input);
+  const victims = [];
+  for (const i of order.slice(changed.length)) {
+    if (victims.length === 2 * runs) break;
+    const t = texts[i];
+    if (changedSet.has(i) || t.trim().length < 20) continue;
+    if (texts.some((u, k) => k !== i && u.includes(t))) continue;
+    victims.push(i);
+  }
+
+  const nodeStart = [];
+  const nodeStartCpu = [];
+  for (let i = 0; i < 5; i++) {
+    const r = wall(process.execPath, ['-e', '0']);
+    nodeStart.push(r.ms);
+    nodeStartCpu.push(r.cpuMs);
+  }
+  progress(`erase delete, with and without the scan (${runs} each, alternating)…`);
+  const withScan = [];
+  const skipScan = [];
+  const withScanCpu = [];
+  const skipScanCpu = [];
+  const scanHits = [];
+  for (let k = 0; k < runs; k++) {
+    const a = erase(['delete', '--id', rows[victims[2 * k]].id, '--keep-model']);
+    withScan.push(a.ms);
+    withScanCpu.push(a.cpuMs);
+    const res = JSON.parse(a.stdout);
+    scanHits.push(res.residuals?.hits?.length ?? res.residualScan?.hits?.length ?? null);
+    const b = erase(['delete', '--id', rows[victims[2 * k + 1]].id, '--keep-model', '--skip-scan']);
+    skipScan.push(b.ms);
+    skipScanCpu.push(b.cpuMs);
+  }
+  progress(`erase scan alone (${runs} runs, the erased texts on stdin)…`);
+  const scanAlone = [];
+  const scanAloneCpu = [];
+  const needles = victims.map((i) => texts[i]).join('\n') + '\n';
+  let scanReport;
+  for (let k = 0; k < runs; k++) {
+    const r = erase(['scan'], needles, [0, 1]); // 1: copies found
+    scanAlone.push(r.ms);
+    scanAloneCpu.push(r.cpuMs);
+    scanReport = JSON.parse(r.stdout);
+  }
+
+  const result = {
+    machine,
+    command: `node bench/residual-scan.mjs${values.json ? ' --json' : ''}`,
+    residualScan: {
+      n: rows.length,
+      revisions: REVISIONS,
+      scanMs: r3(median(withScan) - median(skipScan)),
+      deleteWithScanMs: r3(median(withScan)),
+      deleteSkipScanMs: r3(median(skipScan)),
+      scanAloneMs: r3(median(scanAlone)),
+      nodeStartMs: r3(median(nodeStart)),
+      scanAloneNeedles: victims.length,
+      scanAloneHits: scanReport.hits?.length ?? null,
+      deleteScanHits: scanHits,
+      runs,
+      cpuMs: {
+        scan: r3(median(withScanCpu) - median(skipScanCpu)),
+        deleteWithScan: r3(median(withScanCpu)),
+        deleteSkipScan: r3(median(skipScanCpu)),
+        scanAlone: r3(median(scanAloneCpu)),
+        nodeStart: r3(median(nodeStartCpu)),
+      },
+    },
+  };
+  console.log(values.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+  const x = result.residualScan;
+  out(`\nmachine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load ${machine.loadAverage1m}`);
+  const c = x.cpuMs;
+  out(`\n| figure (n ${x.n}, ${x.revisions} revisions, median of ${runs}) | wall ms | CPU ms | node -e 0 (same run): wall / CPU | wall ratio | target |`);
+  out('|---|---|---|---|---|---|');
+  const row = (label, ms, cpu, target = '') => out(`| ${label} | ${ms} | ${cpu} | ${x.nodeStartMs} / ${c.nodeStart} | ${r3(ms / x.nodeStartMs)}× | ${target} |`);
+  row('erase delete, with the scan', x.deleteWithScanMs, c.deleteWithScan);
+  row('erase delete --skip-scan', x.deleteSkipScanMs, c.deleteSkipScan);
+  row('what the scan adds (difference)', x.scanMs, c.scan, '≤ 300 ms');
+  row(`erase scan alone (${x.scanAloneNeedles} texts, ${x.scanAloneHits} hits)`, x.scanAloneMs, c.scanAlone);
+} finally {
+  if (values.keep) progress(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+}
