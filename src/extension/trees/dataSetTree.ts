@@ -153,7 +153,9 @@ export class DataSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     const hits = new Map<number, string[]>();
     for (const id of alive) {
       const c = this.byId.get(id)!.cluster ?? -1;
-      hits.set(c, [...(hits.get(c) ?? []), id]);
+      const list = hits.get(c) ?? [];
+      list.push(id);
+      hits.set(c, list);
     }
     return [...hits.entries()].sort((a, b) => a[0] - b[0]).map(([cluster, ids]) => ({ kind: 'cluster', cluster, ids, total: byCluster.get(cluster)?.length ?? ids.length }));
   }
