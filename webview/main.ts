@@ -22,6 +22,7 @@ import { MapLegend } from './legend';
 import { MapSearch } from './search';
 import { command, on, request, saveState, start, vscodeApi } from './rpc';
 import { Tooltip, clearExampleCache } from './tooltip';
+import { markActiveTab, wireTabBar } from './tabs';
 
 const TABS = [
   ['dashboard', 'Dashboard'],
@@ -42,21 +43,22 @@ const persist = () => saveState(state);
 
 const app = byId('app');
 const status = h('div', { id: 'status', class: 'status', 'aria-live': 'polite' }, 'Loading…');
-const nav = h('nav', { class: 'tabs', role: 'tablist' });
+const nav = h('nav', { class: 'tabs', role: 'tablist', 'aria-label': 'workbench views' });
 const panels = new Map<string, HTMLElement>();
 for (const [id, title] of TABS) {
   const b = h('button', { id: `tab-${id}`, role: 'tab', class: 'tab', 'data-tab': id }, title);
   b.addEventListener('click', () => showTab(id));
   nav.append(b);
-  panels.set(id, h('section', { id: `panel-${id}`, class: 'panel', role: 'tabpanel' }));
+  panels.set(id, h('section', { id: `panel-${id}`, class: 'panel', role: 'tabpanel', 'aria-labelledby': `tab-${id}` }));
 }
+wireTabBar(nav, showTab);
 replaceChildren(app, h('header', {}, h('h2', {}, 'ERASE Workbench'), status), nav, ...panels.values());
 
 function showTab(id: string): void {
   state.tab = id;
   persist();
   for (const [pid, p] of panels) p.classList.toggle('active', pid === id);
-  for (const b of nav.querySelectorAll('button')) b.setAttribute('aria-selected', String(b.dataset.tab === id));
+  markActiveTab(nav, id);
   if (id === 'playground') void playground.loadModels();
   if (id === 'cost') void cost.load();
   if (id === 'dashboard') void dashboard.refresh(); // deadlines pass and the CLI may have changed things: read afresh
@@ -251,6 +253,7 @@ on('audit', (p) => audit.update(p.entries));
 on('dashboard', (p) => dashboard.update(p));
 on('requests', (p) => requests.update(p.requests));
 on('select', (p) => {
+  if (state.tab !== 'map') showTab('map'); // the host's selection (e.g. the Data set tree's hits) is shown where the inspector is
   map.select(p.ids);
   state.selected = map.selectedIds();
   persist();

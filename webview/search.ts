@@ -2,15 +2,13 @@
 // host) or by meaning (the examples nearest the typed text with the workspace's own embedder).
 // The host runs the search in core and answers ids; the hits are ringed on the map and listed
 // (text as textContent), "Select all hits" hands them to the inspector. The query is never saved.
-import { MAX_SEARCH_HITS, type SearchKind } from '../src/shared/protocol';
+import { MAX_SEARCH_HITS, NEAR_SEARCH_HITS, type SearchKind } from '../src/shared/protocol';
 import { h, replaceChildren } from './dom';
 import { request } from './rpc';
 import { example } from './tooltip';
 
 /** Hits listed with their text (the map rings them all). */
 const LISTED_HITS = 50;
-/** "By meaning" ranks every example: the nearest few are what the user asked for. */
-const NEAR_HITS = 10;
 
 export interface SearchCallbacks {
   onHits(ids: string[]): void;
@@ -75,7 +73,7 @@ export class MapSearch {
     this.count.className = 'muted';
     this.count.textContent = kind === 'near' ? 'Embedding the query…' : 'Searching…';
     try {
-      const r = await request('searchExamples', { kind, query, ignoreCase: this.ignoreCase.checked, limit: kind === 'near' ? NEAR_HITS : MAX_SEARCH_HITS });
+      const r = await request('searchExamples', { kind, query, ignoreCase: this.ignoreCase.checked, limit: kind === 'near' ? NEAR_SEARCH_HITS : MAX_SEARCH_HITS });
       if (seq !== this.seq) return; // a newer search answered first
       this.setHits(
         r.hits.map((x) => x.id),

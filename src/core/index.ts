@@ -23,6 +23,8 @@ export { loadMeta } from './workspace/persisted';
 // Understanding the data: described clusters, search, near-duplicates, outliers, export of a selection.
 export { describeClusters, searchExamples, findNearDuplicates, findOutliers, exportSelection, labelMix, DEFAULT_NEAR_DUPLICATE_THRESHOLD } from './workspace/explore';
 export type { ClusterDescription, SearchHit, SearchQuery, ExportSelector } from './workspace/explore';
+export { searchCapped, toSearchQuery } from './workspace/searchRequest';
+export type { CappedSearch, SearchRequest } from './workspace/searchRequest';
 export type { NearDuplicateGroup } from './explore/nearDuplicates';
 export type { IsolatedExample } from './explore/isolation';
 

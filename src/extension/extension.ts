@@ -13,6 +13,7 @@ import { getLocalHistoryDir, ResidualsTree, setLocalHistoryDir } from './residua
 import { EraseStatusBar } from './statusBar';
 import { AuditLogTree, DeletionRequestsTree } from './trees/auditTrees';
 import { DataSetTree } from './trees/dataSetTree';
+import { registerDataSetSearch } from './trees/dataSetSearch';
 import { statusView } from './views';
 import { watchDataFile } from './watcher';
 import { WorkbenchPanel, registerWorkbenchSerializer } from './workbench/panel';
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   setLocalHistoryDir(context.globalStorageUri);
   setResidualsTree(residualsTree);
   const dataSetView = vscode.window.createTreeView('erase.dataSet', { treeDataProvider: dataSetTree, canSelectMany: true, showCollapseAll: true });
+  dataSetTree.attach(dataSetView);
   let ollamaReachable: boolean | null = null;
   let watcher: vscode.Disposable | undefined;
   let watchedFile = '';
@@ -95,6 +97,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.window.registerTreeDataProvider('erase.residuals', residualsTree),
     { dispose: () => setResidualsTree(undefined) },
     ...registerCommands({ service, openWorkbench, dataSetSelection: () => dataSetView.selection, residuals: residualsTree }),
+    ...registerDataSetSearch({ service, tree: dataSetTree, openWorkbench }),
     registerWorkbenchSerializer(context.extensionUri, service, () => ollamaReachable),
     service.onDidChange(() => void refresh()),
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -344,6 +344,8 @@ export type ExportResultView = { cancelled: true } | { cancelled: false; file: s
 /** Search results are capped: the host answers at most this many hits (and says when there were more). */
 export const MAX_SEARCH_HITS = 5000;
 export const MAX_SEARCH_QUERY = 10_000;
+/** "By meaning" ranks every example: the nearest few are what the user asked for (workbench and Data set tree alike). */
+export const NEAR_SEARCH_HITS = 10;
 export const MAX_OUTLIERS = 1000;
 /** Clusters are numbered 0..k-1 and k is at most this (as `erase export-selection --cluster`). */
 const MAX_CLUSTER_INDEX = 1023;

@@ -3,7 +3,7 @@
 // outliers and the export are core's (the same functions as `erase describe|search|…`).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeClusters, exportSelection, findNearDuplicates, findOutliers, searchExamples, type ExportSelector, type SearchQuery } from '../../core';
+import { describeClusters, exportSelection, findNearDuplicates, findOutliers, searchCapped, type ExportSelector } from '../../core';
 import type { ExampleRowView, ExportResultView, WebviewRequests } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
 import { log } from '../log';
@@ -23,18 +23,8 @@ export async function describeForLegend(service: EraseService): Result<'describe
 }
 
 export async function searchForMap(service: EraseService, p: Params<'searchExamples'>): Result<'searchExamples'> {
-  const query: SearchQuery =
-    p.kind === 'near'
-      ? { kind: 'near', text: p.query }
-      : p.kind === 'regex'
-        ? { kind: 'regex', pattern: p.query, ignoreCase: p.ignoreCase }
-        : { kind: 'text', text: p.query, ignoreCase: p.ignoreCase };
-  // one more than asked: tells "exactly limit" from "more than limit"
-  const hits = await service.run((ws) => searchExamples(ws, query, p.limit + 1), false);
-  return {
-    hits: hits.slice(0, p.limit).map((h) => (h.distance === undefined ? { id: h.id } : { id: h.id, distance: h.distance })),
-    truncated: hits.length > p.limit,
-  };
+  const r = await service.run((ws) => searchCapped(ws, { kind: p.kind, query: p.query, ignoreCase: p.ignoreCase }, p.limit), false);
+  return { hits: r.hits.map((h) => (h.distance === undefined ? { id: h.id } : { id: h.id, distance: h.distance })), truncated: r.truncated };
 }
 
 export async function nearDuplicatesView(service: EraseService, p: Params<'nearDuplicates'>): Result<'nearDuplicates'> {

@@ -16,6 +16,8 @@ export class WorkbenchPanel implements vscode.Disposable {
   static current: WorkbenchPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   readonly router: WorkbenchRouter;
+  /** A selection asked for before the page could take it (see select). */
+  private pendingSelect: string[] | undefined;
 
   static show(extensionUri: vscode.Uri, service: EraseService, ollamaReachable: () => boolean | null): WorkbenchPanel {
     if (WorkbenchPanel.current) {
@@ -67,6 +69,7 @@ export class WorkbenchPanel implements vscode.Disposable {
       await this.post({ kind: 'notification', method: 'status', params: statusView(ws, this.ollamaReachable()) });
       if (!ws) return;
       await this.post({ kind: 'notification', method: 'map', params: await mapView(ws) });
+      await this.postPendingSelect();
       await this.post({ kind: 'notification', method: 'audit', params: { entries: await auditView(ws) } });
       const records = await this.service.run((w) => listRequests(w), false);
       await this.post({ kind: 'notification', method: 'requests', params: { requests: records.map((r) => requestView(r)) } });
@@ -86,8 +89,18 @@ export class WorkbenchPanel implements vscode.Disposable {
     }
   }
 
+  /** Selects examples in the webview; a panel still loading (or hidden, its page unloaded) gets them after its map. */
   select(ids: string[]): void {
-    void this.post({ kind: 'notification', method: 'select', params: { ids } });
+    this.pendingSelect = ids;
+    if (this.router.ready && this.panel.visible) void this.postPendingSelect();
+  }
+
+  private async postPendingSelect(): Promise<void> {
+    const ids = this.pendingSelect;
+    if (!ids) return;
+    if (await this.post({ kind: 'notification', method: 'select', params: { ids } })) {
+      if (this.pendingSelect === ids) this.pendingSelect = undefined;
+    }
   }
 
   dispose(): void {
