@@ -218,6 +218,12 @@ export class EmbeddingCache {
     return this.store.retain(counts);
   }
 
+  /** Lowers reference counts (SlotFile.release): a content left with none is zeroed in place. */
+  release(released: ReadonlyMap<string, number>): number {
+    this.flush();
+    return this.store.release(released);
+  }
+
   private dropLegacy(): void {
     if (this.legacyPath === undefined || !existsSync(this.legacyPath)) return;
     writeStep('unlink', this.legacyPath);

@@ -26,7 +26,17 @@ export interface DeletionResult {
  * iterations' sums and counts are updated in place, so that path costs O(T·k·D·|removal| +
  * |removal|·log n) and copies nothing of size n (nor of size T·k·D).
  */
-export function deleteFromState(state: QkmState, points: PointSet, removalIn: ReadonlyMap<string, number>, opts: TrainOptions = {}): DeletionResult {
+/**
+ * For a caller that holds only the removed points (workspace/leanErasure.ts): `distinct` is the
+ * state's number of distinct examples (≥ params.k + |removal| is enough), since `points` does not
+ * have them all; `certifyOnly` returns the failed check without retraining on those few points.
+ */
+export interface DeletionOptions extends TrainOptions {
+  readonly distinct?: number;
+  readonly certifyOnly?: boolean;
+}
+
+export function deleteFromState(state: QkmState, points: PointSet, removalIn: ReadonlyMap<string, number>, opts: DeletionOptions = {}): DeletionResult {
   const { eps } = state.params;
   const k = state.k;
   const D = points.dims;
@@ -50,7 +60,7 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
   // k_eff = min(k, distinct examples) is a function of the data: a deletion that lowers it changes every iteration.
   let fullyRemoved = 0;
   for (let r = 0; r < removedIdx.length; r++) if (removedWeight[r] >= points.weight[removedIdx[r]]) fullyRemoved++;
-  if (Math.min(state.params.k, points.ids.length - fullyRemoved) !== k) {
+  if (Math.min(state.params.k, (opts.distinct ?? points.ids.length) - fullyRemoved) !== k) {
     failedAt = 0;
     reason = 'fewer distinct examples than k would remain (k_eff drops)';
   }
@@ -149,6 +159,7 @@ export function deleteFromState(state: QkmState, points: PointSet, removalIn: Re
     };
   }
 
+  if (opts.certifyOnly) return { state, points, certified: false, failedAt, reason };
   if (failedAt === 0) return { state: train(remaining(), state.params, opts), points: remaining(), certified: false, failedAt: 0, reason };
   const rest = remaining();
 

@@ -332,6 +332,19 @@ export class SlotFile {
     return drop.length;
   }
 
+  /** Lowers the reference counts of these keys by the given numbers; a key left with none is zeroed and freed. Returns how many were freed. */
+  release(released: ReadonlyMap<string, number>): number {
+    const drop: string[] = [];
+    const recount: [string, number][] = [];
+    for (const [key, n] of released) {
+      const e = this.entries.get(key);
+      if (!e || n <= 0) continue;
+      if (e.refs <= n) drop.push(key);
+      else recount.push([key, e.refs - n]);
+    }
+    return this.erase(drop, recount);
+  }
+
   /** Zeroes the slots of `keys` and frees them (and sets new reference counts for `recount`). */
   erase(keys: Iterable<string>, recount: readonly (readonly [string, number])[] = []): number {
     const gone = [...keys].filter((k) => this.entries.has(k));

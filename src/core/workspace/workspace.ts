@@ -218,6 +218,11 @@ export class EraseWorkspace {
     return this.examplesCache.dataset;
   }
 
+  /** The data file's stamp (size:mtime:ctime:inode) when the data set loadDataset returns was read; null before the first load. */
+  loadedDatasetStamp(): string | null {
+    return this.examplesCache?.key ?? null;
+  }
+
   /** One example by id (for hovers and inspectors), or undefined. */
   example(id: string): Example | undefined {
     const ds = this.loadDataset();
@@ -317,6 +322,7 @@ export class EraseWorkspace {
   private async trainFromFile(opts: WorkOptions): Promise<{ dataset: ParsedDataset; model: TrainedModel; meta: ClusterMeta; report: ClusterReport }> {
     const t0 = performance.now();
     const dataset = this.loadDataset();
+    const datasetStamp = this.loadedDatasetStamp();
     const embedder = await this.embedder();
     const points = await this.pointsFor(dataset.examples, await this.pointKey(), opts);
     opts.onProgress?.('clustering', 0, 1);
@@ -348,6 +354,7 @@ export class EraseWorkspace {
       computedAtDeletions: deletionCount(deletions),
       epsChoice,
       deletions,
+      ...(datasetStamp === null ? {} : { syncedWith: { dataFile: datasetStamp, stateHash: hash } }),
       auditHead: previous?.auditHead,
     };
     const report: ClusterReport = {
