@@ -94,7 +94,7 @@ export function loadPoints(path: string, key: PointStoreKey): Map<string, Int32A
 
 /** The stored vectors of these contents, in order (undefined where absent or not intact); reads only their slots. */
 export function readPoints(path: string, key: PointStoreKey, contents: readonly string[]): (Int32Array | undefined)[] {
-  const store = openStore(path, key);
+  const store = SlotFile.openKeys(path, `points:${keyString(key)}`, key.dims, contents);
   if (store.status !== 'loaded') return contents.map(() => undefined);
   return store.readMany(contents);
 }
@@ -105,7 +105,7 @@ export function readPoints(path: string, key: PointStoreKey, contents: readonly 
  * removed (a certified erasure); not idempotent, so recovery uses retainPoints instead.
  */
 export function releasePoints(path: string, key: PointStoreKey, released: ReadonlyMap<string, number>): void {
-  const store = openStore(path, key);
+  const store = SlotFile.openKeys(path, `points:${keyString(key)}`, key.dims, released.keys());
   if (store.status !== 'loaded') return;
   store.release(released);
 }

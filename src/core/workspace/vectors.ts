@@ -137,6 +137,6 @@ export function pruneVectors(paths: WorkspacePaths, embedder: { id: string; dime
  * applied once from its plan (recovery runs pruneVectors, which is idempotent).
  */
 export function releaseVectors(paths: WorkspacePaths, embedder: { id: string; dimension: number }, key: PointStoreKey, released: ReadonlyMap<string, number>): void {
-  EmbeddingCache.open(paths.cacheDir, embedder.id, embedder.dimension).release(released);
+  EmbeddingCache.releaseIn(paths.cacheDir, embedder.id, embedder.dimension, released);
   releasePoints(paths.points, key, released);
 }
