@@ -115,21 +115,26 @@ async function planErasure(
   if (req.ids.length === 0) throw new UserError('nothing to erase: no example matched', 'input');
   const meta = loadMeta(ws.paths);
   if (!meta) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
-  const dataset = ws.loadDataset();
-  const byId = new Map(dataset.examples.map((e) => [e.id, e] as const));
   const ids = [...new Set(req.ids)].sort();
-  const unknown = ids.filter((id) => !byId.has(id));
-  if (unknown.length > 0) throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${unknown[0]}); list the ids with status`, 'input');
+  // The erased examples alone (through the data-file index); the whole data set only if the lean path does not apply.
+  const chosen = ws.examplesByIds(ids);
+  let byId = erasedExamples(chosen.examples, ids);
+  const removalOf = () => new Map(ids.map((id) => [id, byId.get(id)!.multiplicity] as const));
+  let removal = removalOf();
   const erasedSet = new Set(ids);
-  const removal = new Map(ids.map((id) => [id, byId.get(id)!.multiplicity] as const));
 
   const tUpdate = performance.now();
   // A certified erasure with nothing drifted reads only the erased rows and vectors; anything else takes the full path.
-  const lean = req.verify ? null : leanDeletion(ws.paths, meta, removal, ws.loadedDatasetStamp());
+  const lean = req.verify ? null : leanDeletion(ws.paths, meta, removal, chosen.stamp);
+  const dataset = lean ? null : ws.loadDataset();
+  if (dataset) {
+    byId = erasedExamples(dataset.examples, ids);
+    removal = removalOf();
+  }
   const loaded = lean ? null : loadState(ws.paths);
   if (!lean && !loaded) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
   const stateHashBefore = lean ? lean.stateHashBefore : loaded!.hash;
-  const edits = loaded ? handEdits(loaded.state, dataset) : { removed: new Map<string, number>(), added: [], edited: [] };
+  const edits = loaded ? handEdits(loaded.state, dataset!) : { removed: new Map<string, number>(), added: [], edited: [] };
   const drift = edits.removed.size > 0 || edits.added.length > 0;
   let state: QkmState;
   // The remaining points, only when a step needs them: on the certified path they are an O(n·D) copy nothing uses.
@@ -153,7 +158,7 @@ async function planErasure(
     reason = result.reason;
   } else {
     // Hand edits first, in the same transaction: a retrain on the file as it will be.
-    const remaining = dataset.examples.filter((e) => !erasedSet.has(e.id));
+    const remaining = dataset!.examples.filter((e) => !erasedSet.has(e.id));
     const points = await ws.pointsFor(remaining, pointKeyOf(loaded!.state), opts);
     pointsOf = () => points;
     state = train(points, loaded!.state.params, { signal: opts.signal });
@@ -200,7 +205,8 @@ async function planErasure(
     deletions: countDeletion(meta.deletions, certified),
   };
   const handRemoved = [...edits.removed.keys()].filter((id) => !erasedSet.has(id));
-  const handGone = handRemoved.filter((id) => !byId.has(id));
+  const inFile = dataset ? new Set(dataset.examples.map((e) => e.id)) : null;
+  const handGone = handRemoved.filter((id) => !inFile!.has(id));
   const time = req.time ?? new Date().toISOString();
   const notes = [
     req.reason ? `reason: ${req.reason}` : null,
@@ -220,7 +226,7 @@ async function planErasure(
     state,
     stateText,
     released: lean?.released,
-    dataFileStamp: ws.loadedDatasetStamp() ?? undefined,
+    dataFileStamp: (dataset ? ws.loadedDatasetStamp() : chosen.stamp) ?? undefined,
     stateHashAfter: after,
     meta: newMeta,
     certified,
@@ -263,6 +269,15 @@ async function planErasure(
       updateMs,
     },
   };
+}
+
+/** id → example for the erased ids; a clear error when one is not in the data file. */
+function erasedExamples(examples: readonly Example[], ids: readonly string[]): Map<string, Example> {
+  const want = new Set(ids);
+  const byId = new Map(examples.filter((e) => want.has(e.id)).map((e) => [e.id, e] as const));
+  const unknown = ids.filter((id) => !byId.has(id));
+  if (unknown.length > 0) throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${unknown[0]}); list the ids with status`, 'input');
+  return byId;
 }
 
 /** The receipt of an erasure done earlier, from its audit entry (which holds no ids: they are gone). */
