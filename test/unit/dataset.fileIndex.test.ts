@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eraseFromDatasetFile, loadDataset, loadIndexedDataset } from '../../src/core/dataset/load';
-import { analyzeBytes, BLOCK_LINES, linesOfAnalysis, readIndex } from '../../src/core/dataset/fileIndex';
+import { analyzeBytes, BLOCK_LINES, examplesOfIds, linesOfAnalysis, readIndex } from '../../src/core/dataset/fileIndex';
 import { removeExampleLines } from '../../src/core/dataset/jsonl';
 import { contentHash } from '../../src/core/embed/contentHash';
 
@@ -122,4 +122,32 @@ test('erasing with a stale index (the file edited by hand) parses instead, and l
   assert.ok(idx);
   assert.ok(!idx.lines.some((l) => l.id !== undefined && ids.has(l.id)));
   assert.deepEqual(idx.lines, linesOfAnalysis(analyzeBytes(readFileSync(file), file)));
+});
+
+test('by id through the index (no other block decoded): the same examples as a full load, and an erasure that leaves the same bytes and index', () => {
+  const text = awkward(3 * BLOCK_LINES);
+  const { file, index } = setup(text);
+  loadIndexedDataset(file, index); // writes the index
+  const full = loadDataset(file);
+  const dupes = full.duplicates.slice(0, 3).map((d) => d.id); // plain texts repeated across blocks
+  const ids = [...dupes, 'x5', 'x12000', 'last', 'no such id'];
+  const got = examplesOfIds(file, index, statSync(file), ids);
+  assert.ok(got);
+  const plainOf = (es: readonly { id: string; input: string; output: string; multiplicity: number; lines: readonly number[] }[]) =>
+    es.map((e) => ({ id: e.id, input: e.input, output: e.output, multiplicity: e.multiplicity, lines: [...e.lines] }));
+  assert.deepEqual(plainOf(got), plainOf(full.examples.filter((e) => ids.includes(e.id))));
+  assert.ok(
+    got.some((e) => e.lines.length > 1 && e.lines[e.lines.length - 1] - e.lines[0] > BLOCK_LINES),
+    'an id whose lines span blocks',
+  );
+
+  const erased = new Set(ids);
+  const expected = removeExampleLines(text, file, erased);
+  const { removedLines } = eraseFromDatasetFile(file, erased, index);
+  assert.deepEqual(removedLines, expected.removedLines);
+  assert.deepEqual(readFileSync(file), Buffer.from(expected.bytes));
+  assert.deepEqual(plain(loadIndexedDataset(file, index).dataset), plain(loadDataset(file)), 'the updated index matches the file');
+  assert.equal(examplesOfIds(file, index, statSync(file), ids)!.length, 0);
+  appendFileSync(file, '\n');
+  assert.equal(examplesOfIds(file, index, statSync(file), ids), null, 'a stale index is not used');
 });

@@ -167,3 +167,47 @@ test('a batch with one bad row is refused whole: nothing written, nothing alloca
   s.put([['b', v(2)]]);
   assert.deepEqual(SlotFile.open(path, 'd', DIM).readMany(['a', 'b']), [v(1), v(2)]);
 });
+
+test('a view of a few keys (openKeys) reads and releases exactly as the full open does, and cannot add or retain', () => {
+  const path = tempPath();
+  // Keys that are prefixes of others, a freed slot in the middle and one reused: the byte search must match whole, aligned entries only.
+  SlotFile.open(path, 'd', DIM).put(
+    ['abc', 'b', 'c', 'cab', 'x'].map((k, i) => [k, v(i + 2)] as const),
+    1,
+  );
+  SlotFile.open(path, 'd', DIM).put([['ab', v(1)]]); // after 'abc' in the index
+  const full = SlotFile.open(path, 'd', DIM);
+  full.retain(
+    new Map([
+      ['ab', 2],
+      ['abc', 1],
+      ['c', 3],
+      ['cab', 1],
+      ['x', 1],
+    ]),
+  );
+  const view = SlotFile.openKeys(path, 'd', DIM, ['ab', 'abc', 'c', 'b', 'zz']);
+  assert.deepEqual(view.readMany(['ab', 'abc', 'c', 'b', 'zz']), SlotFile.open(path, 'd', DIM).readMany(['ab', 'abc', 'c', 'b', 'zz']));
+  assert.deepEqual(view.read('ab'), v(1));
+  assert.equal(view.refs('ab'), 2);
+  assert.equal(view.refs('c'), 3);
+  assert.equal(view.has('b'), false, 'a freed slot is not found');
+  assert.throws(() => view.put([['n', v(9)]]), /cannot add/);
+  assert.throws(() => view.retain(new Map()), /cannot retain/);
+  // abc loses its only reference (zeroed), c goes from 3 to 1.
+  assert.equal(
+    SlotFile.openKeys(path, 'd', DIM, ['abc', 'c']).release(
+      new Map([
+        ['abc', 1],
+        ['c', 2],
+      ]),
+    ),
+    1,
+  );
+  const after = SlotFile.open(path, 'd', DIM);
+  assert.deepEqual([...after.keys()].sort(), ['ab', 'c', 'cab', 'x']);
+  assert.equal(after.refs('c'), 1);
+  assert.equal(after.refs('ab'), 2);
+  assert.deepEqual(after.read('cab'), v(5));
+  assert.equal(readFileSync(path).indexOf(bytesOf(v(2))), -1, 'the released vector is zeroed');
+});

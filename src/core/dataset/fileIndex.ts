@@ -209,6 +209,99 @@ function readBlocks(dir: string, t: Table): FileIndex | null {
   return { bomLength: t.bomLength, lines };
 }
 
+/** The blocks of the last table linesOfIds read, verified (a command looks ids up several times: preview, plan, erase). */
+let verifiedBlocks: { dir: string; blocks: Map<string, Buffer> } = { dir: '', blocks: new Map() };
+
+/** A line of the data file found by id through the index: its number (1-based) and byte range. */
+export interface FoundLine {
+  readonly number: number;
+  readonly line: IndexedLine;
+}
+
+/**
+ * The lines of these ids, through the index, decoding only the blocks whose bytes hold an id's
+ * record pattern (u16 length | UTF-8 id): every block is read and its SHA-256 checked as readIndex
+ * does, but 60k lines are not turned into objects. Null when the index does not match `st`.
+ */
+export function linesOfIds(dir: string, st: Stats, ids: readonly string[]): { bomLength: number; lines: Map<string, FoundLine[]> } | null {
+  const t = readTable(dir);
+  if (!t || !sameStamp(t.stat, stampOf(st))) return null;
+  const patterns = ids.map((id) => {
+    const b = Buffer.from(id, 'utf8');
+    const p = Buffer.alloc(2 + b.length);
+    p.writeUInt16LE(b.length, 0);
+    b.copy(p, 2);
+    return p;
+  });
+  const want = new Set(ids);
+  const found = new Map<string, FoundLine[]>(ids.map((id) => [id, []] as const));
+  try {
+    let expectedFirst = 1;
+    const cache = verifiedBlocks.dir === dir ? verifiedBlocks.blocks : new Map<string, Buffer>();
+    const kept = new Map<string, Buffer>();
+    for (const b of t.blocks) {
+      // Block files are never rewritten under the same name: bytes verified against this SHA-256 once need not be read again.
+      const cacheKey = `${b.file}:${b.sha256}`;
+      let bytes = cache.get(cacheKey);
+      if (!bytes) {
+        bytes = readFileSync(join(dir, b.file));
+        if (sha256Hex(bytes) !== b.sha256) return null;
+      }
+      kept.set(cacheKey, bytes);
+      if (b.firstLine !== expectedFirst) return null;
+      expectedFirst += b.lines;
+      if (!patterns.some((p) => bytes.indexOf(p, 12) >= 0)) continue;
+      const lines: IndexedLine[] = [];
+      decodeBlock(bytes, b.base, lines);
+      if (lines.length !== b.lines) return null;
+      lines.forEach((l, i) => {
+        if (l.kind === KIND_RECORD && want.has(l.id!)) found.get(l.id!)!.push({ number: b.firstLine + i, line: l });
+      });
+    }
+    verifiedBlocks = { dir, blocks: kept };
+  } catch {
+    return null;
+  }
+  return { bomLength: t.bomLength, lines: found };
+}
+
+/**
+ * The examples of these ids (those in the file; duplicates grouped as a full load groups them),
+ * read through the index without building the other 60k; null when the index does not match `st`.
+ */
+export function examplesOfIds(path: string, dir: string, st: Stats, ids: readonly string[]): Example[] | null {
+  const found = linesOfIds(dir, st, ids);
+  if (!found) return null;
+  const source = lazySource(path, stampOf(st));
+  const out: Example[] = [];
+  for (const [id, lines] of [...found.lines].sort((a, b) => (a[1][0]?.number ?? 0) - (b[1][0]?.number ?? 0))) {
+    if (lines.length > 0)
+      out.push(
+        lazyExample(
+          source,
+          id,
+          lines[0].line,
+          lines.map((l) => l.number),
+        ),
+      );
+  }
+  return out;
+}
+
+/** The whole data file, read on first use and only while its stat still equals `stamp`. */
+function lazySource(path: string, stamp: FileStamp): () => Buffer {
+  let bytes: Buffer | null = null;
+  return (): Buffer => {
+    if (bytes) return bytes;
+    const changed = () => !sameStamp(stampOf(statSync(path)), stamp);
+    if (changed()) throw new UserError('the data file changed while it was being read; run the command again', 'unavailable');
+    const b = readWhole(path);
+    if (changed()) throw new UserError('the data file changed while it was being read; run the command again', 'unavailable');
+    bytes = b;
+    return b;
+  };
+}
+
 function blockName(dir: string): (n: number) => string {
   // Names never reused while an older table may still point at them: a counter past every existing one.
   let next = 0;
@@ -333,17 +426,7 @@ export function datasetFromIndex(path: string, file: string, index: FileIndex, s
       else groups.set(l.id!, { first: l, lines: [i + 1] });
     } else if (l.kind === KIND_MALFORMED) malformed.push({ line: i + 1, column: l.column!, message: l.message! });
   });
-  const stamp = stampOf(st);
-  let bytes: Buffer | null = null;
-  const source = (): Buffer => {
-    if (bytes) return bytes;
-    const changed = () => !sameStamp(stampOf(statSync(path)), stamp);
-    if (changed()) throw new UserError('the data file changed while it was being read; run the command again', 'unavailable');
-    const b = readWhole(path);
-    if (changed()) throw new UserError('the data file changed while it was being read; run the command again', 'unavailable');
-    bytes = b;
-    return b;
-  };
+  const source = lazySource(path, stampOf(st));
   const examples: Example[] = [];
   const contents = new Map<string, string>();
   const duplicates: { id: string; lines: number[] }[] = [];

@@ -3,8 +3,8 @@ import { chmodSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { UserError } from '../errors';
 import { ioUserError, isIoError, namingFile } from '../ioErrors';
 import { writeFileAtomic } from '../storage/atomicWrite';
-import { parseJsonlBytes, removeExampleLines, removeLines } from './jsonl';
-import { analyzeBytes, buildIndex, datasetFromIndex, readIndex, sameFile, spansOf, updateIndexAfterRemoval } from './fileIndex';
+import { parseJsonlBytes, removeExampleLines } from './jsonl';
+import { analyzeBytes, buildIndex, datasetFromIndex, linesOfIds, readIndex, sameFile, updateIndexAfterRemoval } from './fileIndex';
 import type { ParsedDataset } from './types';
 
 /** Throws the UserError that reading `path` as the data file would give, without reading it. */
@@ -67,23 +67,28 @@ export function loadIndexedDataset(path: string, indexDir: string): { dataset: P
 export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, indexDir?: string): { removedLines: number[] } {
   checkDataFile(path);
   const st = readErrors(path, () => statSync(path));
-  const index = indexDir === undefined ? null : readIndex(indexDir, st);
+  // Through the index, the erased ids' lines are found without decoding the other blocks.
+  const found = indexDir === undefined ? null : linesOfIds(indexDir, st, [...ids]);
   const bytes = readBytes(path);
   let out: Uint8Array;
   let removedLines: number[] = [];
   const trusted =
-    index !== null &&
+    found !== null &&
     sameFile(
       readErrors(path, () => statSync(path)),
       st,
     );
   if (trusted) {
-    // Through the index: which lines go is known without parsing; the rewrite copies byte ranges.
-    index.lines.forEach((l, i) => {
-      if (l.id !== undefined && ids.has(l.id)) removedLines.push(i + 1);
-    });
-    const gone = new Set(removedLines);
-    out = removedLines.length === 0 ? bytes : removeLines(bytes, spansOf(index), index.bomLength, (n) => gone.has(n));
+    // Which lines go is known without parsing; the rewrite copies the byte ranges between them.
+    const gone = [...found.lines.values()].flat().sort((a, b) => a.number - b.number);
+    removedLines = gone.map((g) => g.number);
+    out =
+      removedLines.length === 0
+        ? bytes
+        : withoutRanges(
+            bytes,
+            gone.map((g) => [g.line.start, g.line.next] as const),
+          );
   } else {
     ({ bytes: out, removedLines } = removeExampleLines(bytes, path, ids));
   }
@@ -97,8 +102,20 @@ export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, ind
   if (indexDir !== undefined) {
     // Leave an index that matches the file and names no erased line (a stale one may: rebuild it).
     const now = statSync(path);
-    if (trusted && removedLines.length > 0) updateIndexAfterRemoval(indexDir, now, index.bomLength, new Set(removedLines));
+    if (trusted && removedLines.length > 0) updateIndexAfterRemoval(indexDir, now, found.bomLength, new Set(removedLines));
     else if (!trusted) buildIndex(indexDir, path, now, analyzeBytes(out, path));
   }
   return { removedLines };
+}
+
+/** The bytes without the given [start, end) ranges (ascending, disjoint): every other byte copied as it is. */
+function withoutRanges(bytes: Uint8Array, ranges: readonly (readonly [number, number])[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (const [start, end] of ranges) {
+    if (start > at) parts.push(bytes.subarray(at, start));
+    at = Math.max(at, end);
+  }
+  parts.push(bytes.subarray(at));
+  return new Uint8Array(Buffer.concat(parts));
 }

@@ -218,6 +218,19 @@ export class EmbeddingCache {
     return this.store.retain(counts);
   }
 
+  /** Lowers reference counts (SlotFile.release): a content left with none is zeroed in place. */
+  release(released: ReadonlyMap<string, number>): number {
+    this.flush();
+    return this.store.release(released);
+  }
+
+  /** release() on the cache of `embedderId` in `dir`, reading only the released contents' index entries when the slot file is all there is. */
+  static releaseIn(dir: string, embedderId: string, dimension: number, released: ReadonlyMap<string, number>): number {
+    const path = join(dir, cacheFileName(embedderId));
+    if (existsSync(join(dir, legacyCacheFileName(embedderId))) || !existsSync(path)) return EmbeddingCache.open(dir, embedderId, dimension).release(released);
+    return SlotFile.openKeys(path, `embedder:${embedderId}`, dimension, released.keys()).release(released);
+  }
+
   private dropLegacy(): void {
     if (this.legacyPath === undefined || !existsSync(this.legacyPath)) return;
     writeStep('unlink', this.legacyPath);

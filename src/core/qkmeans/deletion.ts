@@ -30,7 +30,17 @@ export interface DeletionOutcome {
  * |removal|·log n) and copies nothing of size n (nor of size T·k·D). The input points are not
  * modified. A caller that deletes again and again should keep one DeletionEngine instead.
  */
-export function deleteFromState(state: QkmState, points: PointSet, removal: ReadonlyMap<string, number>, opts: TrainOptions = {}): DeletionResult {
+/**
+ * For a caller that holds only the removed points (workspace/leanErasure.ts): `distinct` is the
+ * state's number of distinct examples (≥ params.k + |removal| is enough), since `points` does not
+ * have them all; `certifyOnly` returns the failed check without retraining on those few points.
+ */
+export interface DeletionOptions extends TrainOptions {
+  readonly distinct?: number;
+  readonly certifyOnly?: boolean;
+}
+
+export function deleteFromState(state: QkmState, points: PointSet, removal: ReadonlyMap<string, number>, opts: DeletionOptions = {}): DeletionResult {
   const engine = new DeletionEngine(state, points);
   const { certified, failedAt, reason } = engine.delete(removal, opts);
   return {
@@ -101,14 +111,14 @@ export class DeletionEngine {
   }
 
   /** Deletes weights of examples (id → weight; see deleteFromState) and says whether the certificate held. */
-  delete(removal: ReadonlyMap<string, number>, opts: TrainOptions = {}): DeletionOutcome {
+  delete(removal: ReadonlyMap<string, number>, opts: DeletionOptions = {}): DeletionOutcome {
     const state = this.current;
     const m = this.resolve(removal);
     if (m === 0) return CERTIFIED;
     let failedAt = Infinity;
     let reason: string | null = null;
     // k_eff = min(k, distinct examples) is a function of the data: a deletion that lowers it changes every iteration.
-    if (Math.min(state.params.k, this.base.ids.length - this.gone - this.fullyRemoved) !== state.k) {
+    if (Math.min(state.params.k, (opts.distinct ?? this.base.ids.length) - this.gone - this.fullyRemoved) !== state.k) {
       failedAt = 0;
       reason = 'fewer distinct examples than k would remain (k_eff drops)';
     }
@@ -130,6 +140,7 @@ export class DeletionEngine {
       this.applyCertified(m);
       return CERTIFIED;
     }
+    if (opts.certifyOnly) return { certified: false, failedAt, reason };
     return this.retrain(m, failedAt, reason, opts);
   }
 

@@ -91,27 +91,44 @@ export function seedIterations(state: QkmState): Map<string, number> {
  * field names the format version, so the hashed bytes say how to read them (docs/STATE-FORMAT.md).
  */
 export function serializeState(state: QkmState): string {
-  const p = state.params;
-  const ints = (a: ArrayLike<number>) => Array.from(a, (x) => String(x)).join(',');
-  const iters = state.iterations.map(
-    (it) => `{"grid":[${ints(it.grid)}],"sums":[${ints(it.sums)}],"counts":[${ints(it.counts)}],"reseeds":[${it.reseeds.map((r) => `[${r.cluster},${quote(r.id)}]`).join(',')}]}`,
-  );
   const ids = sortedIds(state.assignments);
   const assign = new Array<string>(ids.length);
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
     const [c, w] = state.assignments.get(id)!;
-    assign[i] = `[${quote(id)},${c},${w},${quote(state.contents.get(id) ?? '')}]`;
+    assign[i] = serializeAssignmentRow(id, c, w, state.contents.get(id) ?? '');
   }
+  return serializeStateHead(state) + assign.join(',') + serializeStateTail(state);
+}
+
+/**
+ * The canonical text in three parts (head, rows joined by ',', tail), so that a deletion can
+ * splice the rows it changed into the stored text instead of serialising 60k rows again
+ * (workspace/stateText.ts). The head ends with `"assignments":[`; the tail starts with its `]`.
+ */
+export function serializeStateHead(state: QkmState): string {
+  const p = state.params;
+  const ints = (a: ArrayLike<number>) => Array.from(a, (x) => String(x)).join(',');
+  const iters = state.iterations.map(
+    (it) => `{"grid":[${ints(it.grid)}],"sums":[${ints(it.sums)}],"counts":[${ints(it.counts)}],"reseeds":[${it.reseeds.map((r) => `[${r.cluster},${quote(r.id)}]`).join(',')}]}`,
+  );
   return (
     `{"format":"${STATE_FORMAT}",` +
     `"params":{"k":${p.k},"eps":${JSON.stringify(p.eps)},"dims":${p.dims},"maxIter":${p.maxIter},"seed":${JSON.stringify(p.seed)},"embedderId":${JSON.stringify(p.embedderId)}},` +
     `"k":${state.k},"n":${state.n},"phase":[${Array.from(state.phase, (x) => JSON.stringify(x)).join(',')}],` +
     `"initSeeds":[${state.initSeeds.map((s) => JSON.stringify(s)).join(',')}],"initGrid":[${ints(state.initGrid)}],` +
     `"iterations":[${iters.join(',')}],"converged":${state.converged},` +
-    `"assignments":[${assign.join(',')}],` +
-    `"representatives":[${state.representatives.map((r) => JSON.stringify(r)).join(',')}]}`
+    `"assignments":[`
   );
+}
+
+/** One assignment row: [id, cluster, weight, content hash]. */
+export function serializeAssignmentRow(id: string, cluster: number, weight: number, content: string): string {
+  return `[${quote(id)},${cluster},${weight},${quote(content)}]`;
+}
+
+export function serializeStateTail(state: QkmState): string {
+  return `],"representatives":[${state.representatives.map((r) => JSON.stringify(r)).join(',')}]}`;
 }
 
 /** Printable ASCII without '"' or '\\': JSON.stringify would add nothing but the quotes (ids and content hashes usually are). */
@@ -133,7 +150,7 @@ export function stateHash(state: QkmState): string {
   return sha256Hex(serializeState(state));
 }
 
-interface SerializedState {
+export interface SerializedState {
   format: string;
   params: QkmParams;
   k: number;
@@ -149,7 +166,11 @@ interface SerializedState {
 
 /** Parses a state file; throws StateFormatError for a state of another format version. */
 export function deserializeState(text: string): QkmState {
-  const raw = JSON.parse(text) as SerializedState;
+  return stateOfSerialized(JSON.parse(text) as SerializedState);
+}
+
+/** The state of a parsed state text (its assignment rows may be a subset: workspace/stateText.ts). */
+export function stateOfSerialized(raw: SerializedState): QkmState {
   if (raw.format !== STATE_FORMAT) throw new StateFormatError(String(raw.format), OLDER_STATE_FORMATS.includes(raw.format));
   return {
     params: raw.params,

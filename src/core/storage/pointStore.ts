@@ -92,6 +92,24 @@ export function loadPoints(path: string, key: PointStoreKey): Map<string, Int32A
   return out;
 }
 
+/** The stored vectors of these contents, in order (undefined where absent or not intact); reads only their slots. */
+export function readPoints(path: string, key: PointStoreKey, contents: readonly string[]): (Int32Array | undefined)[] {
+  const store = SlotFile.openKeys(path, `points:${keyString(key)}`, key.dims, contents);
+  if (store.status !== 'loaded') return contents.map(() => undefined);
+  return store.readMany(contents);
+}
+
+/**
+ * Drops references: each content's reference count goes down by the given number, and a slot
+ * left with none is zeroed in place. For a transaction that knows exactly which references it
+ * removed (a certified erasure); not idempotent, so recovery uses retainPoints instead.
+ */
+export function releasePoints(path: string, key: PointStoreKey, released: ReadonlyMap<string, number>): void {
+  const store = SlotFile.openKeys(path, `points:${keyString(key)}`, key.dims, released.keys());
+  if (store.status !== 'loaded') return;
+  store.release(released);
+}
+
 /** Adds (or overwrites) these contents' vectors in place. */
 export function putPoints(path: string, key: PointStoreKey, vectors: ReadonlyMap<string, Int32Array>): void {
   const store = openStore(path, key);

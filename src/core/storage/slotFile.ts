@@ -114,6 +114,18 @@ function encodeKey(key: string): Buffer {
   return b;
 }
 
+/** The first slot whose index entry names `key` exactly (as open() keeps the first of duplicates), or −1. */
+function findEntry(index: Buffer, key: Buffer, count: number): number {
+  for (let p = index.indexOf(key, SLOT_HEADER_BYTES); p >= 0; p = index.indexOf(key, p + 1)) {
+    const rel = p - SLOT_HEADER_BYTES;
+    if (rel % ENTRY_BYTES !== 0) continue;
+    const slot = rel / ENTRY_BYTES;
+    if (slot >= count) return -1;
+    if (key.length === SLOT_KEY_BYTES || index[p + key.length] === 0) return slot;
+  }
+  return -1;
+}
+
 function decodeKey(b: Buffer, o: number): string {
   // Native search for the padding (a byte loop here was the index read's hot spot at 60k keys).
   const zero = b.indexOf(0, o);
@@ -189,6 +201,42 @@ export class SlotFile {
     f.stray = stray;
     return f;
   }
+
+  /**
+   * Opens the slot file knowing only the entries of `keys` (found in the index by a byte search,
+   * not by decoding every key): for reading or releasing a few contents of a large file. Such a
+   * view cannot add vectors (it does not know the free slots); it falls back to a full open when
+   * the files are not both readable with matching headers.
+   */
+  static openKeys(path: string, descriptor: string, dimension: number, keys: Iterable<string>): SlotFile {
+    const slotBytes = slotBytesOf(dimension);
+    const indexPath = indexPathOf(path);
+    let index: Buffer;
+    try {
+      index = readFileWhole(indexPath);
+      checkHeader(index, INDEX_MAGIC, dimension, slotBytes, descriptor);
+      const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
+      try {
+        checkHeader(readAt(fd, SLOT_HEADER_BYTES, 0), DATA_MAGIC, dimension, slotBytes, descriptor);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return SlotFile.open(path, descriptor, dimension);
+    }
+    const count = Math.floor((index.length - SLOT_HEADER_BYTES) / ENTRY_BYTES);
+    const entries = new Map<string, Entry>();
+    for (const key of keys) {
+      const slot = findEntry(index, encodeKey(key), count);
+      if (slot >= 0) entries.set(key, { slot, refs: index.readUInt32LE(SLOT_HEADER_BYTES + slot * ENTRY_BYTES + SLOT_KEY_BYTES) });
+    }
+    const f = new SlotFile(path, indexPath, descriptor, dimension, entries, [], count, false, 'loaded');
+    f.partial = true;
+    return f;
+  }
+
+  /** A view from openKeys: it knows only some entries and no free slots. */
+  private partial = false;
 
   get size(): number {
     return this.entries.size;
@@ -284,6 +332,7 @@ export class SlotFile {
       if (!(v instanceof Int32Array) || v.length !== this.dimension) throw new RangeError(`vector has length ${v?.length}, expected ${this.dimension}`);
     }
     if (list.length === 0 && this.stray.length === 0) return;
+    if (this.partial) throw new Error('internal: a partial slot file view cannot add vectors');
     this.initialise();
     this.clearStray();
     if (list.length === 0) return;
@@ -318,6 +367,7 @@ export class SlotFile {
    * Idempotent. Returns how many slots were freed.
    */
   retain(counts: ReadonlyMap<string, number>): number {
+    if (this.partial) throw new Error('internal: a partial slot file view cannot retain');
     const drop: string[] = [];
     const recount: string[] = [];
     for (const [key, e] of this.entries) {
@@ -330,6 +380,19 @@ export class SlotFile {
       recount.map((k) => [k, counts.get(k)!] as const),
     );
     return drop.length;
+  }
+
+  /** Lowers the reference counts of these keys by the given numbers; a key left with none is zeroed and freed. Returns how many were freed. */
+  release(released: ReadonlyMap<string, number>): number {
+    const drop: string[] = [];
+    const recount: [string, number][] = [];
+    for (const [key, n] of released) {
+      const e = this.entries.get(key);
+      if (!e || n <= 0) continue;
+      if (e.refs <= n) drop.push(key);
+      else recount.push([key, e.refs - n]);
+    }
+    return this.erase(drop, recount);
   }
 
   /** Zeroes the slots of `keys` and frees them (and sets new reference counts for `recount`). */

@@ -44,16 +44,13 @@ export interface EraseOutcome {
 
 /** The examples a selector matches now (the preview shown before anything is erased). */
 export function selectExamples(ws: EraseWorkspace, selector: EraseSelector): Example[] {
-  const examples = ws.loadDataset().examples;
   switch (selector.kind) {
-    case 'ids': {
-      const want = new Set(selector.ids);
-      return examples.filter((e) => want.has(e.id));
-    }
+    case 'ids':
+      return ws.examplesByIds(selector.ids).examples;
     case 'text':
-      return findMatches(examples, { text: selector.text, ignoreCase: selector.ignoreCase });
+      return findMatches(ws.loadDataset().examples, { text: selector.text, ignoreCase: selector.ignoreCase });
     case 'regex':
-      return findMatches(examples, { regex: selector.pattern, ignoreCase: selector.ignoreCase });
+      return findMatches(ws.loadDataset().examples, { regex: selector.pattern, ignoreCase: selector.ignoreCase });
     case 'record':
       return previewRequest(ws, selector.requestId);
   }

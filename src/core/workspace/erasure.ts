@@ -6,11 +6,13 @@ import { UserError } from '../errors';
 import { deleteFromState } from '../qkmeans/deletion';
 import { serializeState, stateHash, type QkmState } from '../qkmeans/state';
 import { train } from '../qkmeans/train';
+import type { PointSet } from '../qkmeans/points';
 import { representatives } from '../erase/representatives';
 import { predictedCertifiedFraction } from '../qkmeans/quality';
 import type { KeyStore, AuditEntry } from '../audit';
 import { unloadModel } from '../ollama/client';
 import { countDeletion, loadState, loadMeta, type ClusterMeta } from './persisted';
+import { leanDeletion } from './leanErasure';
 import { describe } from './training';
 import { committedEntry, pointKeyOf, recoverPending, runTransaction, TOOL_VERSION, type Plan, type RecoveryReport } from './transaction';
 import type { NewRecord } from './requestRecords';
@@ -111,53 +113,70 @@ async function planErasure(
   opts: WorkOptions,
 ): Promise<{ plan: Plan; receipt: Omit<DeletionReceipt, 'requestId' | 'auditSeq' | 'ms' | 'provenance'> }> {
   if (req.ids.length === 0) throw new UserError('nothing to erase: no example matched', 'input');
-  const loaded = loadState(ws.paths);
   const meta = loadMeta(ws.paths);
-  if (!loaded || !meta) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
-  const dataset = ws.loadDataset();
-  const byId = new Map(dataset.examples.map((e) => [e.id, e] as const));
+  if (!meta) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
   const ids = [...new Set(req.ids)].sort();
-  const unknown = ids.filter((id) => !byId.has(id));
-  if (unknown.length > 0) throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${unknown[0]}); list the ids with status`, 'input');
+  // The erased examples alone (through the data-file index); the whole data set only if the lean path does not apply.
+  const chosen = ws.examplesByIds(ids);
+  let byId = erasedExamples(chosen.examples, ids);
+  const removalOf = () => new Map(ids.map((id) => [id, byId.get(id)!.multiplicity] as const));
+  let removal = removalOf();
   const erasedSet = new Set(ids);
-  const removal = new Map(ids.map((id) => [id, byId.get(id)!.multiplicity] as const));
-  const edits = handEdits(loaded.state, dataset);
-  const drift = edits.removed.size > 0 || edits.added.length > 0;
 
   const tUpdate = performance.now();
+  // A certified erasure with nothing drifted reads only the erased rows and vectors; anything else takes the full path.
+  const lean = req.verify ? null : leanDeletion(ws.paths, meta, removal, chosen.stamp);
+  const dataset = lean ? null : ws.loadDataset();
+  if (dataset) {
+    byId = erasedExamples(dataset.examples, ids);
+    removal = removalOf();
+  }
+  const loaded = lean ? null : loadState(ws.paths);
+  if (!lean && !loaded) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
+  const stateHashBefore = lean ? lean.stateHashBefore : loaded!.hash;
+  const edits = loaded ? handEdits(loaded.state, dataset!) : { removed: new Map<string, number>(), added: [], edited: [] };
+  const drift = edits.removed.size > 0 || edits.added.length > 0;
   let state: QkmState;
-  let points;
+  // The remaining points, only when a step needs them: on the certified path they are an O(n·D) copy nothing uses.
+  let pointsOf: () => PointSet = () => {
+    throw new Error('internal: the lean erasure path has no point set');
+  };
   let certified = false;
   let failedAt: number | null = 0;
   let reason: string | null = null;
-  if (!drift) {
-    const model = await ws.loadModel(opts, { ...loaded, meta });
+  if (lean) {
+    state = lean.state;
+    certified = true;
+    failedAt = null;
+  } else if (!drift) {
+    const model = await ws.loadModel(opts, { ...loaded!, meta });
     const result = deleteFromState(model.state, model.points, removal, { signal: opts.signal });
     state = result.state;
-    points = result.points;
+    pointsOf = () => result.points;
     certified = result.certified;
     failedAt = result.failedAt;
     reason = result.reason;
   } else {
     // Hand edits first, in the same transaction: a retrain on the file as it will be.
-    const remaining = dataset.examples.filter((e) => !erasedSet.has(e.id));
-    points = await ws.pointsFor(remaining, pointKeyOf(loaded.state), opts);
-    state = train(points, loaded.state.params, { signal: opts.signal });
+    const remaining = dataset!.examples.filter((e) => !erasedSet.has(e.id));
+    const points = await ws.pointsFor(remaining, pointKeyOf(loaded!.state), opts);
+    pointsOf = () => points;
+    state = train(points, loaded!.state.params, { signal: opts.signal });
     reason = 'hand edits of the data file were reconciled in the same transaction';
   }
+  // Serialised once: the hash for the plan, the same bytes for the state file (spliced from the old text on the lean path).
+  const stateText: string | Uint8Array = lean ? lean.stateBytes : serializeState(state);
+  const after = lean ? lean.stateHashAfter : sha256Hex(stateText);
   const updateMs = performance.now() - tUpdate;
-  // Serialised once: the hash for the plan, the same bytes for the state file.
-  const stateText = serializeState(state);
-  const after = sha256Hex(stateText);
   const oldReps = meta.representatives;
   // The representatives are part of the state (the certified path recomputes a lost one).
-  const described = certified ? null : describe(state, points);
+  const described = certified ? null : describe(state, pointsOf());
   const reps = representatives(state);
   const promptChanged = reps.length !== oldReps.length || reps.some((r, j) => r !== oldReps[j]);
 
   let verification: DeletionReceipt['verification'] = null;
   if (req.verify) {
-    const scratch = stateHash(train(points, state.params, { signal: opts.signal }));
+    const scratch = stateHash(train(pointsOf(), state.params, { signal: opts.signal }));
     verification = { equal: scratch === after, scratchHash: scratch };
   }
   let modelUnloaded: boolean | null = null;
@@ -182,11 +201,12 @@ async function planErasure(
       : {}),
     stateHash: after,
     representatives: reps,
-    predictedCertified: certified ? meta.predictedCertified : (described?.predictedCertified ?? predictedCertifiedFraction(state, points)),
+    predictedCertified: certified ? meta.predictedCertified : (described?.predictedCertified ?? predictedCertifiedFraction(state, pointsOf())),
     deletions: countDeletion(meta.deletions, certified),
   };
   const handRemoved = [...edits.removed.keys()].filter((id) => !erasedSet.has(id));
-  const handGone = handRemoved.filter((id) => !byId.has(id));
+  const inFile = dataset ? new Set(dataset.examples.map((e) => e.id)) : null;
+  const handGone = handRemoved.filter((id) => !inFile!.has(id));
   const time = req.time ?? new Date().toISOString();
   const notes = [
     req.reason ? `reason: ${req.reason}` : null,
@@ -202,9 +222,11 @@ async function planErasure(
     requestId,
     dataFileIds: ids,
     forgetIds: [...ids, ...handGone, ...edits.edited],
-    stateHashBefore: loaded.hash,
+    stateHashBefore,
     state,
     stateText,
+    released: lean?.released,
+    dataFileStamp: (dataset ? ws.loadedDatasetStamp() : chosen.stamp) ?? undefined,
     stateHashAfter: after,
     meta: newMeta,
     certified,
@@ -215,7 +237,7 @@ async function planErasure(
       erased: [
         ...ids.map((id) => ({ id, content: contentOf(byId.get(id)!) })),
         // hand-removed (and hand-edited) content: its text is gone, so commit to the content hash the state recorded
-        ...[...handRemoved, ...ids.filter((id) => edits.edited.includes(id))].map((id) => ({ id, content: `sha256:${loaded.state.contents.get(id)}` })),
+        ...[...handRemoved, ...ids.filter((id) => edits.edited.includes(id))].map((id) => ({ id, content: `sha256:${loaded!.state.contents.get(id)}` })),
       ],
       certified,
       retrained: !certified,
@@ -236,7 +258,7 @@ async function planErasure(
       retrained: !certified,
       retrainedFrom: certified ? null : failedAt,
       reason,
-      stateHashBefore: loaded.hash,
+      stateHashBefore,
       stateHashAfter: after,
       promptChanged,
       promptChanges: promptChanges(oldReps, reps),
@@ -247,6 +269,15 @@ async function planErasure(
       updateMs,
     },
   };
+}
+
+/** id → example for the erased ids; a clear error when one is not in the data file. */
+function erasedExamples(examples: readonly Example[], ids: readonly string[]): Map<string, Example> {
+  const want = new Set(ids);
+  const byId = new Map(examples.filter((e) => want.has(e.id)).map((e) => [e.id, e] as const));
+  const unknown = ids.filter((id) => !byId.has(id));
+  if (unknown.length > 0) throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${unknown[0]}); list the ids with status`, 'input');
+  return byId;
 }
 
 /** The receipt of an erasure done earlier, from its audit entry (which holds no ids: they are gone). */

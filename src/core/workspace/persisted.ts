@@ -26,6 +26,12 @@ export interface ClusterMeta {
   /** How ε was chosen when the config says "auto". */
   readonly epsChoice?: { readonly eps: number; readonly predictedCertified: number; readonly ve: number; readonly note: string };
   readonly deletions: { readonly certified: number; readonly retrained: number };
+  /**
+   * The data file's stamp (size:mtime:ctime:inode) and the state hash at a moment when the state
+   * was known to cover exactly the file (a clustering, a committed erasure). While both still
+   * match, nothing can have drifted, so an erasure need not compare all 60k rows (leanErasure.ts).
+   */
+  readonly syncedWith?: { readonly dataFile: string; readonly stateHash: string };
   /** The audit log's latest tree head, kept outside the log so a truncated tail is detected. */
   readonly auditHead?: { readonly size: number; readonly rootHash: string };
 }
@@ -63,7 +69,7 @@ export class OutdatedStateError extends UserError {
 }
 
 /** The state text is canonical, so its file hash is the state hash. `text`: serializeState(state), when the caller has it. */
-export function saveState(paths: WorkspacePaths, state: QkmState, text: string = serializeState(state)): string {
+export function saveState(paths: WorkspacePaths, state: QkmState, text: string | Uint8Array = serializeState(state)): string {
   writeFileAtomic(paths.state, text);
   return sha256Hex(text);
 }

@@ -34,7 +34,8 @@ import { loadPoints } from '../storage/pointStore';
 import { fsyncDir, writeFileAtomic } from '../storage/atomicWrite';
 import { writeStep } from '../storage/writeSteps';
 import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
-import { contentCounts, pruneVectors } from './vectors';
+import { contentCounts, pruneVectors, releaseVectors } from './vectors';
+import { dataFileStamp } from './leanErasure';
 import { describe } from './training';
 import { applyRecordUpdate, type RecordUpdate } from './requestRecords';
 import { applyFollowed, countFollowed } from '../provenance/apply';
@@ -74,7 +75,14 @@ export interface Plan {
   /** The new state, computed in memory (null: the state does not change). */
   readonly state: QkmState | null;
   /** Its canonical serialisation, when the planner already made it (saved as is; its hash is checked). */
-  readonly stateText?: string;
+  readonly stateText?: string | Uint8Array;
+  /**
+   * Set when `state` is partial (leanErasure.ts: only the erased rows): content → references the
+   * erasure removed, for a targeted prune of the vector stores instead of one over the whole state.
+   */
+  readonly released?: ReadonlyMap<string, number>;
+  /** The data file's stamp when the plan read it: if it still holds before the rewrite, the meta records the file as in sync with the new state. */
+  readonly dataFileStamp?: string;
   readonly stateHashAfter: string;
   readonly meta?: ClusterMeta | null;
   readonly certified: boolean | null;
@@ -174,7 +182,13 @@ async function commitAndApply(ws: EraseWorkspace, keyStore: KeyStore, p: Plan): 
     },
     { keyStore, expectedHead: meta?.auditHead },
   );
-  await applyCommitted(ws, keyStore, intent, appended.entry, appended.head, { state: p.state, stateText: p.stateText, meta: p.meta ?? null });
+  await applyCommitted(ws, keyStore, intent, appended.entry, appended.head, {
+    state: p.state,
+    stateText: p.stateText,
+    meta: p.meta ?? null,
+    released: p.released,
+    dataFileStamp: p.dataFileStamp,
+  });
   removeIntent(ws);
   return { requestId, entry: appended.entry, appended, provenance };
 }
@@ -201,8 +215,10 @@ async function applyCommitted(
   intent: Intent,
   entry: AuditEntry,
   head: { size: number; rootHash: string },
-  precomputed?: { state: QkmState | null; stateText?: string; meta: ClusterMeta | null },
+  precomputed?: { state: QkmState | null; stateText?: string | Uint8Array; meta: ClusterMeta | null; released?: ReadonlyMap<string, number>; dataFileStamp?: string },
 ): Promise<void> {
+  // An erasure's new state covers exactly the file it rewrites, if no one edited the file since the plan read it.
+  const syncs = intent.action === 'erase' && precomputed?.dataFileStamp !== undefined && precomputed.dataFileStamp === dataFileStamp(ws.dataFile);
   if (intent.dataFileIds.length > 0) eraseFromDatasetFile(ws.dataFile, new Set(intent.dataFileIds), ws.paths.datasetIndex);
   const followed = followedIds(intent);
   if (intent.provenanceMode && followed.length > 0) {
@@ -226,6 +242,7 @@ async function applyCommitted(
       const { state: _s, ...described } = describe(model.state, model.points);
       next = { ...meta, ...described, stateHash: intent.stateHashAfter, deletions: countDeletion(meta.deletions, intent.certified === true) };
     }
+    if (syncs) next = { ...next, syncedWith: { dataFile: dataFileStamp(ws.dataFile), stateHash: intent.stateHashAfter } };
     if (next.auditHead?.size !== head.size || next.auditHead?.rootHash !== head.rootHash || next !== meta || precomputed?.meta) saveMeta(ws.paths, { ...next, auditHead: head });
   }
   if (intent.forgetIds.length > 0) {
@@ -235,7 +252,8 @@ async function applyCommitted(
     // would only be embedded again.
     const m = precomputed?.meta ?? loadMeta(ws.paths);
     const state = precomputed?.state ?? loadState(ws.paths)?.state;
-    if (m && state) pruneVectors(ws.paths, { id: m.embedderId, dimension: m.embedderDimension }, pointKeyOf(state), contentCounts(state, []));
+    if (m && state && precomputed?.released) releaseVectors(ws.paths, { id: m.embedderId, dimension: m.embedderDimension }, pointKeyOf(state), precomputed.released);
+    else if (m && state) pruneVectors(ws.paths, { id: m.embedderId, dimension: m.embedderDimension }, pointKeyOf(state), contentCounts(state, []));
   }
   if (intent.recordUpdate) applyRecordUpdate(ws, intent.recordUpdate, entry);
 }

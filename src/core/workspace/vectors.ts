@@ -5,7 +5,7 @@ import type { Embedder } from '../embed/types';
 import { UserError } from '../errors';
 import { toFixed } from '../fixedpoint';
 import { Projection } from '../qkmeans/projection';
-import { loadPoints, putPoints, retainPoints, type PointStoreKey } from '../storage/pointStore';
+import { loadPoints, putPoints, releasePoints, retainPoints, type PointStoreKey } from '../storage/pointStore';
 import type { WorkspacePaths } from './config';
 
 /**
@@ -129,4 +129,14 @@ export function contentCounts(
 export function pruneVectors(paths: WorkspacePaths, embedder: { id: string; dimension: number }, key: PointStoreKey, counts: ReadonlyMap<string, number>): void {
   EmbeddingCache.open(paths.cacheDir, embedder.id, embedder.dimension).retain(counts);
   retainPoints(paths.points, key, counts);
+}
+
+/**
+ * The targeted prune of a certified erasure: each content's reference count drops by the number
+ * given, and a content left with none is zeroed in place in both stores. Only for a transaction
+ * applied once from its plan (recovery runs pruneVectors, which is idempotent).
+ */
+export function releaseVectors(paths: WorkspacePaths, embedder: { id: string; dimension: number }, key: PointStoreKey, released: ReadonlyMap<string, number>): void {
+  EmbeddingCache.releaseIn(paths.cacheDir, embedder.id, embedder.dimension, released);
+  releasePoints(paths.points, key, released);
 }

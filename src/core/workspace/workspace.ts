@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { ensurePrivateDir, removeStalePatternFiles, removeStaleTemps } from '../storage/atomicWrite';
 import { statSync } from 'node:fs';
 import { resolve, join } from 'node:path';
-import { loadDataset, loadIndexedDataset } from '../dataset/load';
+import { checkDataFile, loadDataset, loadIndexedDataset } from '../dataset/load';
+import { examplesOfIds } from '../dataset/fileIndex';
 import type { Example, ParsedDataset } from '../dataset/types';
 import { createEmbedder } from '../embed/registry';
 import type { Embedder } from '../embed/types';
@@ -218,6 +219,32 @@ export class EraseWorkspace {
     return this.examplesCache.dataset;
   }
 
+  /** The data file's stamp (size:mtime:ctime:inode) when the data set loadDataset returns was read; null before the first load. */
+  loadedDatasetStamp(): string | null {
+    return this.examplesCache?.key ?? null;
+  }
+
+  /**
+   * The examples with these ids (file order), and the data file's stamp they were read at: from
+   * the loaded data set when it is current, else through the index without building the other
+   * examples (an erasure by id at 60k), else from a full load.
+   */
+  examplesByIds(ids: readonly string[]): { examples: Example[]; stamp: string | null } {
+    const want = new Set(ids);
+    const pick = () => ({ examples: this.loadDataset().examples.filter((e) => want.has(e.id)), stamp: this.loadedDatasetStamp() });
+    let st;
+    try {
+      checkDataFile(this.dataFile);
+      st = statSync(this.dataFile);
+    } catch {
+      return pick(); // reports the missing or unreadable file clearly
+    }
+    const key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+    if (this.examplesCache?.key === key) return pick();
+    const found = examplesOfIds(this.dataFile, this.paths.datasetIndex, st, [...want]);
+    return found ? { examples: found, stamp: key } : pick();
+  }
+
   /** One example by id (for hovers and inspectors), or undefined. */
   example(id: string): Example | undefined {
     const ds = this.loadDataset();
@@ -317,6 +344,7 @@ export class EraseWorkspace {
   private async trainFromFile(opts: WorkOptions): Promise<{ dataset: ParsedDataset; model: TrainedModel; meta: ClusterMeta; report: ClusterReport }> {
     const t0 = performance.now();
     const dataset = this.loadDataset();
+    const datasetStamp = this.loadedDatasetStamp();
     const embedder = await this.embedder();
     const points = await this.pointsFor(dataset.examples, await this.pointKey(), opts);
     opts.onProgress?.('clustering', 0, 1);
@@ -348,6 +376,7 @@ export class EraseWorkspace {
       computedAtDeletions: deletionCount(deletions),
       epsChoice,
       deletions,
+      ...(datasetStamp === null ? {} : { syncedWith: { dataFile: datasetStamp, stateHash: hash } }),
       auditHead: previous?.auditHead,
     };
     const report: ClusterReport = {
