@@ -21,6 +21,17 @@ const transformersFromDist = {
   },
 };
 
+// Libraries only a few CLI commands use stay out of dist/cli.js, each in a file of its own that the
+// source `require`s lazily (src/core/regex.ts, src/core/ollama/connection.ts): a command that needs
+// neither (`erase delete --id`) neither parses nor runs them at start. The extension bundles them.
+const CLI_LAZY_VENDOR = { re2js: 'vendor-re2js.js', ollama: 'vendor-ollama.js' };
+const lazyVendorFromDist = {
+  name: 'lazy-vendor-from-dist',
+  setup(build) {
+    build.onResolve({ filter: /^(re2js|ollama)$/ }, (args) => ({ path: `./${CLI_LAZY_VENDOR[args.path]}`, external: true }));
+  },
+};
+
 // The WASM backend of ONNX Runtime replaces the native one; image input (sharp) is left out.
 // onnxruntime-web as transformers.js itself resolves it (its own dependency, wherever npm put it)
 const require = createRequire(createRequire(import.meta.url).resolve('@huggingface/transformers'));
@@ -66,9 +77,17 @@ const targets = [
     format: 'cjs',
     target: 'node20',
     external: nodeExternals,
-    plugins: [transformersFromDist],
+    plugins: [transformersFromDist, lazyVendorFromDist],
     banner: { js: '#!/usr/bin/env node' },
   },
+  ...Object.entries(CLI_LAZY_VENDOR).map(([pkg, file]) => ({
+    ...common,
+    stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: '.', loader: 'js' },
+    outfile: `dist/${file}`,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  })),
   {
     ...common,
     sourcemap: false, // 1.5 MB of map for a third-party bundle

@@ -5,8 +5,18 @@
  * dialect: no lookahead or lookbehind, no backreferences. Messages name what is wrong and never
  * quote the pattern, which may itself be personal data (a name, an e-mail address).
  */
-import { RE2JS, RE2JSSyntaxException } from 're2js';
+import type * as Re2 from 're2js';
 import { UserError } from './errors';
+
+let re2: typeof Re2 | undefined;
+/**
+ * re2js (270 KB, Unicode tables built as it loads) is required on the first pattern, not at start:
+ * most CLI commands compile none, and the CLI bundle keeps it in a file of its own (scripts/build.mjs).
+ */
+function loadRe2(): typeof Re2 {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (re2 ??= require('re2js') as typeof Re2);
+}
 
 /** Longer patterns are refused before compiling: compiling costs time in the pattern's length. */
 export const MAX_PATTERN_LENGTH = 10_000;
@@ -24,7 +34,8 @@ export type PatternCheck = { readonly ok: true; readonly pattern: UserPattern } 
 export function checkUserPattern(source: string, ignoreCase = false): PatternCheck {
   if (source.length === 0) return { ok: false, reason: 'the pattern is empty' };
   if (source.length > MAX_PATTERN_LENGTH) return { ok: false, reason: `the pattern is longer than ${MAX_PATTERN_LENGTH} characters` };
-  let re: RE2JS;
+  const { RE2JS } = loadRe2();
+  let re: Re2.RE2JS;
   try {
     re = RE2JS.compile(translateJsEscapes(source), ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
   } catch (e) {
@@ -43,7 +54,7 @@ export function compileUserPattern(source: string, ignoreCase = false): UserPatt
 }
 
 function syntaxReason(e: unknown): string {
-  if (!(e instanceof RE2JSSyntaxException)) return 'the pattern is too complex';
+  if (!(e instanceof loadRe2().RE2JSSyntaxException)) return 'the pattern is too complex';
   // e.input is a piece of the pattern: only inspected, never shown.
   const piece = e.input ?? '';
   if (/^\(\?<?[=!]/.test(piece)) return 'lookahead and lookbehind ((?=…), (?!…), (?<=…), (?<!…)) are not supported';

@@ -1,4 +1,4 @@
-import { Ollama } from 'ollama';
+import type { Ollama } from 'ollama';
 import { CancelledError, UserError } from '../errors';
 
 export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
@@ -42,7 +42,10 @@ export function createClient(host: string | undefined, signal?: AbortSignal, tim
     const combined = own && extra ? AbortSignal.any([own, extra]) : (own ?? extra);
     return jsonErrorBody(await fetch(input, { ...init, signal: combined }));
   };
-  return new Ollama({ host: displayHost(host), fetch: wrapped });
+  // required here, not at start: most CLI commands never talk to Ollama (the CLI bundle keeps it apart)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Ollama: Client } = require('ollama') as typeof import('ollama');
+  return new Client({ host: displayHost(host), fetch: wrapped });
 }
 
 /**

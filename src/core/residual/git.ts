@@ -1,7 +1,13 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { devNull } from 'node:os';
 import { CancelledError } from '../errors';
+
+/** node:child_process (with net and stream under it) is loaded on the first git call, not at CLI start. */
+function childProcess(): typeof import('node:child_process') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('node:child_process') as typeof import('node:child_process');
+}
 
 export interface GitResult {
   code: number;
@@ -107,7 +113,7 @@ export interface RunGitOptions {
 export function runGit(args: readonly string[], opts: RunGitOptions): Promise<GitResult> {
   if (opts.signal?.aborted) return Promise.reject(new CancelledError());
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['--no-pager', ...SAFE_CONFIG, ...(opts.config ?? []), ...args], {
+    const child = childProcess().spawn('git', ['--no-pager', ...SAFE_CONFIG, ...(opts.config ?? []), ...args], {
       cwd: opts.cwd,
       signal: opts.signal,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -153,7 +159,7 @@ export function runGit(args: readonly string[], opts: RunGitOptions): Promise<Gi
  * same protections as runGit: argument vector only, the repository's programs disabled.
  */
 export function spawnGit(args: readonly string[], opts: { cwd: string; config?: readonly string[]; signal?: AbortSignal }): ChildProcessByStdio<Writable, Readable, Readable> {
-  return spawn('git', ['--no-pager', ...SAFE_CONFIG, ...(opts.config ?? []), ...args], {
+  return childProcess().spawn('git', ['--no-pager', ...SAFE_CONFIG, ...(opts.config ?? []), ...args], {
     cwd: opts.cwd,
     signal: opts.signal,
     stdio: ['pipe', 'pipe', 'pipe'],
