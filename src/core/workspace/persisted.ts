@@ -74,6 +74,11 @@ export function saveState(paths: WorkspacePaths, state: QkmState, text: string |
   return sha256Hex(text);
 }
 
+/** Writes a state's canonical text whose SHA-256 the caller already computed from these bytes (8 MB at 60k: ~20 ms a hash). */
+export function saveStateText(paths: WorkspacePaths, text: string | Uint8Array): void {
+  writeFileAtomic(paths.state, text);
+}
+
 export function loadState(paths: WorkspacePaths): { state: QkmState; hash: string } | null {
   if (!existsSync(paths.state)) return null;
   const text = readFileSync(paths.state, 'utf8');

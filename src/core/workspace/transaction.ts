@@ -33,7 +33,7 @@ import { deleteFromState } from '../qkmeans/deletion';
 import { loadPoints } from '../storage/pointStore';
 import { fsyncDir, writeFileAtomic } from '../storage/atomicWrite';
 import { writeStep } from '../storage/writeSteps';
-import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
+import { countDeletion, loadMeta, loadState, saveMeta, saveState, saveStateText, type ClusterMeta } from './persisted';
 import { contentCounts, pruneVectors, releaseVectors } from './vectors';
 import { dataFileStamp } from './leanErasure';
 import { describe } from './training';
@@ -74,7 +74,7 @@ export interface Plan {
   readonly stateHashBefore: string;
   /** The new state, computed in memory (null: the state does not change). */
   readonly state: QkmState | null;
-  /** Its canonical serialisation, when the planner already made it (saved as is; its hash is checked). */
+  /** Its canonical serialisation, when the planner already made it: saved as is, `stateHashAfter` being its SHA-256 (hashed once, by the planner). */
   readonly stateText?: string | Uint8Array;
   /**
    * Set when `state` is partial (leanErasure.ts: only the erased rows): content → references the
@@ -226,8 +226,10 @@ async function applyCommitted(
   }
   const stateChanged = intent.stateHashAfter !== intent.stateHashBefore;
   if (stateChanged && intent.stateHashAfter !== '') {
-    if (precomputed?.state) {
-      const h = saveState(ws.paths, precomputed.state, precomputed.stateText);
+    if (precomputed?.state && precomputed.stateText !== undefined) {
+      saveStateText(ws.paths, precomputed.stateText);
+    } else if (precomputed?.state) {
+      const h = saveState(ws.paths, precomputed.state);
       if (h !== intent.stateHashAfter) throw new Error(`internal: planned state ${intent.stateHashAfter.slice(0, 12)} but saved ${h.slice(0, 12)}`);
     } else {
       await reachState(ws, intent);
