@@ -70,7 +70,8 @@ export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, ind
   // Through the index, the erased ids' lines are found without decoding the other blocks.
   const found = indexDir === undefined ? null : linesOfIds(indexDir, st, [...ids]);
   const bytes = readBytes(path);
-  let out: Uint8Array;
+  let out: Uint8Array | readonly Uint8Array[];
+  let parsedOut: Uint8Array | null = null; // the new bytes, when the index was not trusted (it is rebuilt from them)
   let removedLines: number[] = [];
   const trusted =
     found !== null &&
@@ -90,7 +91,9 @@ export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, ind
             gone.map((g) => [g.line.start, g.line.next] as const),
           );
   } else {
-    ({ bytes: out, removedLines } = removeExampleLines(bytes, path, ids));
+    const r = removeExampleLines(bytes, path, ids);
+    out = parsedOut = r.bytes;
+    removedLines = r.removedLines;
   }
   if (removedLines.length > 0) {
     const target = realpathSync(path);
@@ -103,13 +106,16 @@ export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, ind
     // Leave an index that matches the file and names no erased line (a stale one may: rebuild it).
     const now = statSync(path);
     if (trusted && removedLines.length > 0) updateIndexAfterRemoval(indexDir, now, found.bomLength, new Set(removedLines));
-    else if (!trusted) buildIndex(indexDir, path, now, analyzeBytes(out, path));
+    else if (parsedOut) buildIndex(indexDir, path, now, analyzeBytes(parsedOut, path));
   }
   return { removedLines };
 }
 
-/** The bytes without the given [start, end) ranges (ascending, disjoint): every other byte copied as it is. */
-function withoutRanges(bytes: Uint8Array, ranges: readonly (readonly [number, number])[]): Uint8Array {
+/**
+ * The bytes without the given [start, end) ranges (ascending, disjoint), as views of `bytes`
+ * between them: the rewrite writes them in order (joining 5 MB at 60k cost two copies, ~80 ms).
+ */
+function withoutRanges(bytes: Uint8Array, ranges: readonly (readonly [number, number])[]): Uint8Array[] {
   const parts: Uint8Array[] = [];
   let at = 0;
   for (const [start, end] of ranges) {
@@ -117,5 +123,5 @@ function withoutRanges(bytes: Uint8Array, ranges: readonly (readonly [number, nu
     at = Math.max(at, end);
   }
   parts.push(bytes.subarray(at));
-  return new Uint8Array(Buffer.concat(parts));
+  return parts;
 }

@@ -50,15 +50,19 @@ export function openTempFile(forPath: string, mode = PRIVATE_FILE_MODE): { path:
  * Writes a file so that a crash at any instant leaves either the old or the new content:
  * write a temporary file beside it (openTempFile), fsync it, rename it over the target, fsync
  * the folder. The file gets `mode` exactly (default 0600); folders created for it get 0700.
+ * `data` may be a list of parts: the file is their concatenation.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[], mode = PRIVATE_FILE_MODE): void {
   const dir = dirname(path);
   ensurePrivateDir(dir);
   const { path: tmp, fd } = openTempFile(path, mode);
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    // Parts (e.g. a file's byte ranges around erased lines) are written in order, never joined in memory.
+    const parts = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
+    for (const buf of parts) {
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    }
     writeStep('write-temp', path);
     syncFile(fd, path);
   } catch (e) {
