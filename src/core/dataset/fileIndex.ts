@@ -97,10 +97,12 @@ function sameStamp(a: FileStamp, b: FileStamp): boolean {
 // ---- blocks
 
 function encodeBlock(lines: readonly IndexedLine[], base: number): Buffer {
-  // Sized first, written into one buffer (a buffer per line made this the erasure's hot spot).
-  const ids = lines.map((l) => (l.kind === KIND_RECORD ? Buffer.from(l.id!, 'utf8') : l.kind === KIND_MALFORMED ? Buffer.from(l.message!, 'utf8') : null));
+  // Sized first, written into one buffer: byte lengths only, no Buffer per line (a buffer per line
+  // made this the erasure's hot spot; an erasure re-encodes the 4096-line block that held the line).
+  const texts = lines.map((l) => (l.kind === KIND_RECORD ? l.id! : l.kind === KIND_MALFORMED ? l.message! : ''));
+  const lengths = texts.map((t) => Buffer.byteLength(t, 'utf8'));
   let size = 12;
-  lines.forEach((l, i) => (size += 10 + (l.kind === KIND_RECORD ? 2 + ids[i]!.length + 32 : l.kind === KIND_MALFORMED ? 6 + ids[i]!.length : 0)));
+  lines.forEach((l, i) => (size += 10 + (l.kind === KIND_RECORD ? 2 + lengths[i] + 32 : l.kind === KIND_MALFORMED ? 6 + lengths[i] : 0)));
   const b = Buffer.alloc(size);
   b.write(BLOCK_MAGIC, 0, 'latin1');
   b.writeUInt32LE(lines.length, 8);
@@ -111,17 +113,16 @@ function encodeBlock(lines: readonly IndexedLine[], base: number): Buffer {
     b[o + 8] = l.next - l.end;
     b[o + 9] = l.kind;
     o += 10;
-    const bytes = ids[i];
     if (l.kind === KIND_RECORD) {
-      b.writeUInt16LE(bytes!.length, o);
-      bytes!.copy(b, o + 2);
-      o += 2 + bytes!.length;
+      b.writeUInt16LE(lengths[i], o);
+      b.write(texts[i], o + 2, 'utf8');
+      o += 2 + lengths[i];
       o += b.write(l.content!, o, 'hex');
     } else if (l.kind === KIND_MALFORMED) {
       b.writeUInt32LE(l.column!, o);
-      b.writeUInt16LE(bytes!.length, o + 4);
-      bytes!.copy(b, o + 6);
-      o += 6 + bytes!.length;
+      b.writeUInt16LE(lengths[i], o + 4);
+      b.write(texts[i], o + 6, 'utf8');
+      o += 6 + lengths[i];
     }
   });
   return b;
