@@ -273,7 +273,7 @@ export function linesOfIds(dir: string, st: Stats, ids: readonly string[]): { bo
 export function examplesOfIds(path: string, dir: string, st: Stats, ids: readonly string[]): Example[] | null {
   const found = linesOfIds(dir, st, ids);
   if (!found) return null;
-  const source = lazySource(path, stampOf(st));
+  const source = rangeSource(path, stampOf(st));
   const out: Example[] = [];
   for (const [id, lines] of [...found.lines].sort((a, b) => (a[1][0]?.number ?? 0) - (b[1][0]?.number ?? 0))) {
     if (lines.length > 0)
@@ -289,18 +289,26 @@ export function examplesOfIds(path: string, dir: string, st: Stats, ids: readonl
   return out;
 }
 
-/** The whole data file, read on first use and only while its stat still equals `stamp`. */
-function lazySource(path: string, stamp: FileStamp): () => Buffer {
+/** The bytes [start, end) of a data file, read while its stat still equals the stamp the index was checked against. */
+type ByteSource = (start: number, end: number) => Buffer;
+
+function readWhileUnchanged<T>(path: string, stamp: FileStamp, read: () => T): T {
+  const changed = () => !sameStamp(stampOf(statSync(path)), stamp);
+  if (changed()) throw new UserError('the data file changed while it was being read; run the command again', 'unavailable');
+  const r = read();
+  if (changed()) throw new UserError('the data file changed while it was being read; run the command again', 'unavailable');
+  return r;
+}
+
+/** The whole data file, read on first use (for many examples). */
+function lazySource(path: string, stamp: FileStamp): ByteSource {
   let bytes: Buffer | null = null;
-  return (): Buffer => {
-    if (bytes) return bytes;
-    const changed = () => !sameStamp(stampOf(statSync(path)), stamp);
-    if (changed()) throw new UserError('the data file changed while it was being read; run the command again', 'unavailable');
-    const b = readWhole(path);
-    if (changed()) throw new UserError('the data file changed while it was being read; run the command again', 'unavailable');
-    bytes = b;
-    return b;
-  };
+  return (start, end) => (bytes ??= readWhileUnchanged(path, stamp, () => readWhole(path))).subarray(start, end);
+}
+
+/** Only the asked lines' bytes (for a few examples: an erasure need not read 5 MB to show one line). */
+function rangeSource(path: string, stamp: FileStamp): ByteSource {
+  return (start, end) => readWhileUnchanged(path, stamp, () => readRange(path, start, end));
 }
 
 function blockName(dir: string): (n: number) => string {
@@ -439,6 +447,22 @@ export function datasetFromIndex(path: string, file: string, index: FileIndex, s
   return { dataset: { file, examples, malformed, duplicates }, contents };
 }
 
+function readRange(path: string, start: number, end: number): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
+  try {
+    const b = Buffer.alloc(end - start);
+    let got = 0;
+    while (got < b.length) {
+      const n = readSync(fd, b, got, b.length - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return b.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readWhole(path: string): Buffer {
   const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
   try {
@@ -467,14 +491,14 @@ class LazyExample implements Example {
     readonly id: string,
     readonly multiplicity: number,
     readonly lines: readonly number[],
-    private readonly source: () => Buffer,
+    private readonly source: ByteSource,
     private readonly start: number,
     private readonly end: number,
   ) {}
 
   private read(): RecordFields {
     if (this.fields) return this.fields;
-    const decoded = decodeLine(this.source().subarray(this.start, this.end));
+    const decoded = decodeLine(this.source(this.start, this.end));
     const rec = decoded.ok ? readRecord(JSON.parse(decoded.text)) : null;
     if (!rec?.ok) throw new UserError('the data file changed while it was being read; run the command again', 'unavailable');
     this.fields = rec.fields;
@@ -511,7 +535,7 @@ class LazyExample implements Example {
   }
 }
 
-function lazyExample(source: () => Buffer, id: string, line: IndexedLine, lines: number[]): Example {
+function lazyExample(source: ByteSource, id: string, line: IndexedLine, lines: number[]): Example {
   return new LazyExample(id, lines.length, lines, source, line.start, line.end);
 }
 
