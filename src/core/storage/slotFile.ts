@@ -137,6 +137,19 @@ function openFile(path: string, create: boolean): number {
   return openSync(path, flags, PRIVATE_FILE_MODE);
 }
 
+/** The index file's bytes, after checking both files' headers (throws BadHeader or an I/O error). */
+function readCheckedIndex(path: string, indexPath: string, descriptor: string, dimension: number, slotBytes: number): Buffer {
+  const index = readFileWhole(indexPath);
+  checkHeader(index, INDEX_MAGIC, dimension, slotBytes, descriptor);
+  const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
+  try {
+    checkHeader(readAt(fd, SLOT_HEADER_BYTES, 0), DATA_MAGIC, dimension, slotBytes, descriptor);
+  } finally {
+    closeSync(fd);
+  }
+  return index;
+}
+
 export class SlotFile {
   /** Slots whose index entry is a duplicate or unreadable: zeroed (both files) at the next write. */
   private stray: number[] = [];
@@ -170,14 +183,7 @@ export class SlotFile {
     if (!existsSync(path) && !existsSync(indexPath)) return fresh('new');
     let index: Buffer;
     try {
-      index = readFileWhole(indexPath);
-      checkHeader(index, INDEX_MAGIC, dimension, slotBytes, descriptor);
-      const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
-      try {
-        checkHeader(readAt(fd, SLOT_HEADER_BYTES, 0), DATA_MAGIC, dimension, slotBytes, descriptor);
-      } finally {
-        closeSync(fd);
-      }
+      index = readCheckedIndex(path, indexPath, descriptor, dimension, slotBytes);
     } catch (e) {
       const why = e instanceof BadHeader ? e.message : `it could not be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
       return fresh('rebuilt', `${path} was set aside because ${why}`);
@@ -213,14 +219,7 @@ export class SlotFile {
     const indexPath = indexPathOf(path);
     let index: Buffer;
     try {
-      index = readFileWhole(indexPath);
-      checkHeader(index, INDEX_MAGIC, dimension, slotBytes, descriptor);
-      const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
-      try {
-        checkHeader(readAt(fd, SLOT_HEADER_BYTES, 0), DATA_MAGIC, dimension, slotBytes, descriptor);
-      } finally {
-        closeSync(fd);
-      }
+      index = readCheckedIndex(path, indexPath, descriptor, dimension, slotBytes);
     } catch {
       return SlotFile.open(path, descriptor, dimension);
     }
