@@ -9,7 +9,7 @@
 // usage: node bench/erasure-history.mjs [--data ../shared/datasets/sst2/train.tsv] [--n 5] [--history 10000] [--batch 1000]
 //                                       [--cli dist/cli.js] [--keep DIR] (--keep: leave the workspace there, e.g. to profile)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,10 +40,11 @@ const wall = (cmd, args, cwd) => {
   const t = performance.now();
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
   const ms = performance.now() - t;
-  if (r.status !== 0) throw new Error(`${args.join(' ')} → exit ${r.status}: ${r.stderr.slice(0, 2000)}`);
+  if (r.status !== 0) throw new Error(`${args.join(' ')} → exit ${r.status}: ${r.error ?? r.stderr.slice(0, 2000)}`);
   return { ms, stdout: r.stdout };
 };
 const dir = values.keep ? resolve(values.keep) : mkdtempSync(join(tmpdir(), 'erase-bench-history-'));
+mkdirSync(dir, { recursive: true });
 const erase = (...args) => wall(process.execPath, [cli, ...args], dir);
 const size = (rel) => (existsSync(join(dir, rel)) ? statSync(join(dir, rel)).size : 0);
 
