@@ -211,6 +211,16 @@ function filesUnder(dir: string): string[] {
 }
 
 /** Files directly in the OS temp folder (where older releases left search-pattern files). */
+/** A file's bytes, or null when it went away after it was listed (other processes share the OS temp folder). */
+function readIfStillThere(f: string): Buffer | null {
+  try {
+    return readFileSync(f);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
 function looseTempFiles(): string[] {
   return readdirSync(tmpdir(), { withFileTypes: true })
     .filter((e) => e.isFile())
@@ -291,7 +301,8 @@ async function checkAfterKill(
       return [raw, new Projection(cfg.seed, raw.length, cfg.dims).project(raw)].map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength));
     });
     for (const f of [...filesUnder(dir), ...looseTempFiles()]) {
-      const bytes = readFileSync(f);
+      const bytes = readIfStillThere(f);
+      if (!bytes) continue;
       assert.ok(!texts.some((t) => bytes.includes(t)), `${where}: ${f} still holds an erased text`);
       assert.ok(!vectors.some((v) => bytes.includes(v)), `${where}: ${f} still holds an erased vector`);
     }
