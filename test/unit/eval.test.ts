@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError } from '../../src/core/errors';
@@ -121,7 +121,7 @@ test('runEval: cancel keeps the finished trials; a re-run resumes and skips them
   });
 });
 
-test('runEval --split: held-out examples never reach a prompt, and the user workspace is untouched', async () => {
+test('runEval --split: held-out examples never reach a prompt, and the user workspace is untouched', async (t) => {
   const { dir, ws } = workspace();
   await ws.cluster();
   const snapshot = () =>
@@ -130,7 +130,12 @@ test('runEval --split: held-out examples never reach a prompt, and the user work
       .map((d) => [d.name, readFileSync(join(d.parentPath, d.name)).toString('hex')]);
   const before = snapshot();
   const dataBefore = readFileSync(join(dir, 'd.jsonl'), 'utf8');
+  // A private temporary folder: parallel processes make and remove erase-eval-* folders in the shared one.
+  const sharedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'erase-evaltmp-'));
+  t.after(() => (sharedTmp === undefined ? delete process.env.TMPDIR : (process.env.TMPDIR = sharedTmp)));
   const tempsBefore = readdirSync(tmpdir()).filter((n) => n.startsWith('erase-eval-')).length;
+  assert.equal(tempsBefore, 0);
   await withScriptedModel(async (host) => {
     const r = await runEval(ws, { split: 0.25, model: 'fake-llm', host, seeds: 1 });
     const heldOut = new Set(
