@@ -44,10 +44,13 @@ async function askSearch(): Promise<SearchArgs | undefined> {
       description: vscode.l10n.t('the {0} examples nearest to the text, by the data set’s embedder', NEAR_SEARCH_HITS),
     },
   ];
-  const picked = await vscode.window.showQuickPick(kinds, { title: vscode.l10n.t('Search examples'), placeHolder: vscode.l10n.t('Search by…') });
+  // ignoreFocusOut: run from the palette while the workbench webview is active, the webview takes
+  // focus back as the palette closes, which dismissed the pick before it could be used.
+  const picked = await vscode.window.showQuickPick(kinds, { title: vscode.l10n.t('Search examples'), placeHolder: vscode.l10n.t('Search by…'), ignoreFocusOut: true });
   if (!picked) return undefined;
   const query = await vscode.window.showInputBox({
     title: vscode.l10n.t('Search examples: {0}', picked.label),
+    ignoreFocusOut: true,
     prompt: picked.searchKind === 'regex' ? vscode.l10n.t('An RE2 pattern (no lookaround, no backreferences)') : vscode.l10n.t('The text to look for'),
     validateInput: (v) =>
       v.trim() === '' ? vscode.l10n.t('Type something to search for') : v.length > MAX_SEARCH_QUERY ? vscode.l10n.t('At most {0} characters', MAX_SEARCH_QUERY) : undefined,
