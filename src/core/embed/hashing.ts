@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../errors';
+import { embedEach } from './embedEach';
 import type { Embedder } from './types';
 
 /**
@@ -309,12 +309,6 @@ export class HashingEmbedder implements Embedder {
   }
 
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float64Array[]> {
-    throwIfAborted(signal);
-    const out: Float64Array[] = new Array(texts.length);
-    for (let i = 0; i < texts.length; i++) {
-      if ((i & 255) === 255) throwIfAborted(signal);
-      out[i] = this.embedText(texts[i]);
-    }
-    return out;
+    return embedEach(texts, (t) => this.embedText(t), signal);
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { embedEach } from './embedEach';
 import { join } from 'node:path';
-import { UserError, throwIfAborted } from '../errors';
+import { UserError } from '../errors';
 import { tokenize } from '../explore/keywords';
 import type { Embedder } from './types';
 import { decodeWordVectors, type WordVectorTable } from './wordVectorsAsset';
@@ -138,12 +139,6 @@ export class WordVectorEmbedder implements Embedder {
   }
 
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float64Array[]> {
-    throwIfAborted(signal);
-    const out: Float64Array[] = new Array(texts.length);
-    for (let i = 0; i < texts.length; i++) {
-      if ((i & 255) === 255) throwIfAborted(signal);
-      out[i] = this.embedText(texts[i]);
-    }
-    return out;
+    return embedEach(texts, (t) => this.embedText(t), signal);
   }
 }
