@@ -131,9 +131,21 @@ export interface LoadedModel {
  * One ERASE workspace: a data file and the `.erase/` folder beside it. Both the CLI and the
  * extension drive everything through this class; neither holds logic of its own.
  */
+/** The map's picture of the clustered examples (display only). Shared between calls: do not modify. */
+export interface Map2d {
+  readonly ids: readonly string[];
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly cluster: Int32Array;
+  readonly representatives: readonly (string | null)[];
+}
+
 export class EraseWorkspace {
   private embedderInstance: Promise<Embedder> | null = null;
   private examplesCache: { key: string; dataset: ParsedDataset } | null = null;
+  private stateCache: { key: string; loaded: ReturnType<typeof loadState> } | null = null;
+  private pointsCache: { key: string; points: PointSet } | null = null;
+  private mapCache: { hash: string; map: Map2d } | null = null;
   readonly lock: FileLock;
   /** Where the audit HMAC and signing keys live: 0600 files (the CLI) unless replaced (the extension's SecretStorage). */
   keyStore: KeyStore;
@@ -405,11 +417,15 @@ export class EraseWorkspace {
   /** The saved state, its meta and the points it was trained on; throws a clear error when not clustered yet. */
   async loadModel(opts: WorkOptions = {}, preloaded?: { state: QkmState; hash: string; meta: ClusterMeta }): Promise<LoadedModel> {
     // A caller that just read the state passes it (parsing 60k rows of JSON twice costs ~0.3 s).
-    const loaded = preloaded ?? loadState(this.paths);
+    const loaded = preloaded ?? this.savedState();
     const meta = preloaded?.meta ?? loadMeta(this.paths);
     if (!loaded || !meta) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
     const dataset = this.loadDataset();
     const { state } = loaded;
+    // The points are a function of the state (ids, weights, content hashes) and the embedding key
+    // alone, and nothing modifies a point set: one built for this state hash is reused.
+    const pointsKey = `${loaded.hash}:${state.params.embedderId}:${state.params.seed}:${state.params.dims}`;
+    if (this.pointsCache?.key === pointsKey) return { dataset, state, stateHash: loaded.hash, meta, points: this.pointsCache.points };
     // The points the state was trained on: ids, weights and content hashes from the state itself.
     // A vector is taken by the content hash the state recorded; the current text is only used to
     // embed it again when it still hashes to that content (an id match alone proves nothing).
@@ -427,6 +443,7 @@ export class EraseWorkspace {
       state.params.dims,
       [...state.assignments].map(([id, [, w]]) => ({ id, weight: w, vector: vectors.get(id)!, content: state.contents.get(id)! })),
     );
+    this.pointsCache = { key: pointsKey, points };
     return { dataset, state, stateHash: loaded.hash, meta, points };
   }
 
@@ -435,7 +452,7 @@ export class EraseWorkspace {
     let loaded: ReturnType<typeof loadState> = null;
     let stateOutdated = false;
     try {
-      loaded = loadState(this.paths);
+      loaded = this.savedState();
     } catch (e) {
       if (!(e instanceof OutdatedStateError)) throw e;
       stateOutdated = true; // reported, not thrown: status must work to tell the user what to do
@@ -494,7 +511,7 @@ export class EraseWorkspace {
   /** Every example with its cluster and whether it is a representative (for views). */
   examples(): ExampleView[] {
     const dataset = this.loadDataset();
-    const loaded = loadState(this.paths);
+    const loaded = this.savedState();
     const reps = new Set((loaded?.state.representatives ?? []).filter((r): r is string => r !== null));
     return dataset.examples.map((e) => ({
       id: e.id,
@@ -514,9 +531,8 @@ export class EraseWorkspace {
    */
   async prompt(query?: string, opts: WorkOptions = {}): Promise<RenderedPrompt & { mode: 'dataset' | 'query' }> {
     const meta = loadMeta(this.paths);
-    const loaded = loadState(this.paths);
+    const loaded = this.savedState();
     if (!meta || !loaded) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
-    const byId = new Map(this.loadDataset().examples.map((e) => [e.id, e] as const));
     let ids: string[];
     if (this.config.mode === 'query' && query !== undefined) {
       const model = await this.loadModel(opts);
@@ -526,7 +542,7 @@ export class EraseWorkspace {
       ids = loaded.state.representatives.filter((r): r is string => r !== null); // the hashed state's, never a stale copy
     }
     const examples = ids.map((id) => {
-      const e = byId.get(id);
+      const e = this.example(id);
       if (!e) throw new UserError('the clustered state names an example that is no longer in the data file', 'check', 'reconcile');
       return { id, input: e.input, output: e.output };
     });
@@ -585,12 +601,35 @@ export class EraseWorkspace {
   }
 
   /** A 2-D picture of the clustered examples for the map, clusters kept apart (display only: not part of the state). */
-  async map2d(opts: WorkOptions = {}): Promise<{ ids: string[]; x: Float32Array; y: Float32Array; cluster: Int32Array; representatives: (string | null)[] }> {
+  async map2d(opts: WorkOptions = {}): Promise<Map2d> {
     const model = await this.loadModel(opts);
+    if (this.mapCache?.hash === model.stateHash) return this.mapCache.map;
     const { state } = model;
     const cluster = Int32Array.from(model.points.ids, (id) => model.state.assignments.get(id)![0]);
     const { x, y } = separatedLayout(model.points, cluster, gridPositions(finalGrid(state), state.phase, state.params.eps), state.k);
-    return { ids: [...model.points.ids], x, y, cluster, representatives: [...state.representatives] };
+    const map: Map2d = { ids: [...model.points.ids], x, y, cluster, representatives: [...state.representatives] };
+    this.mapCache = { hash: model.stateHash, map };
+    return map;
+  }
+
+  /**
+   * The saved state for the read-only views (status, examples, map, prompt, explore), parsed
+   * again only when the state file was replaced: every write of it is a rename, so its stamp
+   * changes. A long-lived host asks for it many times per change, and at 60k one parse costs
+   * ~0.5 s. Shared: never hand it to a DeletionEngine, which consumes its state (an erasure
+   * loads its own).
+   */
+  private savedState(): ReturnType<typeof loadState> {
+    let key: string;
+    try {
+      const st = statSync(this.paths.state);
+      key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+    } catch {
+      this.stateCache = null;
+      return loadState(this.paths);
+    }
+    if (this.stateCache?.key !== key) this.stateCache = { key, loaded: loadState(this.paths) };
+    return this.stateCache.loaded;
   }
 
   /** Re-describes a state (quality, representatives) after it changed. */
