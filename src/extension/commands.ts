@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { genesisPems, verifyLog, completePrompt, type EraseWorkspace, loadMeta, previewRequest, refuseRequest, scanWorkspace, recordAuditCheck, verifyAndRecord } from '../core';
 import type { EraseService } from './eraseService';
 import { eraseWithReceipt, executeRequestWithReceipt, matchingIds, refuseWhileDataFileDirty, type EraseMeta } from './eraseFlow';
-import { notifyFailure } from './failures';
+import { registerReportingCommand } from './failures';
 import { importTable } from './importFlow';
 import { log } from './log';
 import { currentModel, ensureModel, ensureReachable, pickModel } from './ollama';
@@ -43,16 +43,7 @@ export interface CommandDeps {
 
 export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   const { service } = d;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take the typed arguments VS Code passes them (tree items, URIs)
-  const reg = (id: string, fn: (...args: any[]) => unknown) =>
-    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-      try {
-        return await fn(...args);
-      } catch (e) {
-        notifyFailure(vscode.l10n.t('ERASE'), e, id);
-        return undefined;
-      }
-    });
+  const reg = registerReportingCommand;
 
   return [
     reg('erase.showLog', () => log.show()),

@@ -48,3 +48,16 @@ export function notifyFailure(what: string, e: unknown, source = what): void {
     else if (pick === verify) void vscode.commands.executeCommand('erase.verifyAuditLog');
   });
 }
+
+/** Registers a command whose failures are shown (notifyFailure) instead of escaping to VS Code's generic error. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take the typed arguments VS Code or a script passes them (tree items, URIs)
+export function registerReportingCommand(id: string, fn: (...args: any[]) => unknown): vscode.Disposable {
+  return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+    try {
+      return await fn(...args);
+    } catch (e) {
+      notifyFailure(vscode.l10n.t('ERASE'), e, id);
+      return undefined;
+    }
+  });
+}

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { searchCapped, type SearchRequest } from '../../core';
 import { MAX_SEARCH_HITS, MAX_SEARCH_QUERY, NEAR_SEARCH_HITS } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
-import { notifyFailure } from '../failures';
+import { registerReportingCommand } from '../failures';
 import { withCancellableProgress } from '../progress';
 import type { WorkbenchPanel } from '../workbench/panel';
 import type { DataSetTree } from './dataSetTree';
@@ -60,16 +60,7 @@ async function askSearch(): Promise<SearchArgs | undefined> {
 
 export function registerDataSetSearch(d: SearchDeps): vscode.Disposable[] {
   const { service, tree } = d;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take what VS Code or a script passes them
-  const reg = (id: string, fn: (...args: any[]) => unknown) =>
-    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-      try {
-        return await fn(...args);
-      } catch (e) {
-        notifyFailure(vscode.l10n.t('ERASE'), e, id);
-        return undefined;
-      }
-    });
+  const reg = registerReportingCommand;
 
   return [
     reg('erase.searchExamples', async (arg?: unknown) => {
