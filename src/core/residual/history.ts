@@ -1,7 +1,7 @@
 import { CancelledError, throwIfAborted } from '../errors';
 import { CatFileBatch, type CatFileContext, type ObjectSink } from './catFile';
 import { runGit, splitZ } from './git';
-import { matcherFor, modeFor, MODE_PROBE_BYTES, type ContentScan, type LineHit, type NeedleMatcher } from './match';
+import { matcherFor, modeFor, MODE_PROBE_BYTES, type ContentMatcher, type ContentScanner, type LineHit } from './match';
 import type { PreparedNeedle } from './needles';
 import { COMMIT_MESSAGE_PATH, type ResidualHit, type ResidualSkip } from './types';
 
@@ -173,8 +173,8 @@ function blobSkip(ctx: GitScanContext, where: string, tooLarge: boolean): Residu
 }
 
 /** Streams one blob through the matcher (text or bytes mode, chosen on its first 8 KB as git does). */
-function blobSink(ctx: GitScanContext, matcher: NeedleMatcher, oid: string, hitsOf: Map<string, LineHit[]>, tooLarge: Set<string>, missing: Set<string>): ObjectSink {
-  let scan: ContentScan | undefined;
+function blobSink(ctx: GitScanContext, matcher: ContentMatcher, oid: string, hitsOf: Map<string, LineHit[]>, tooLarge: Set<string>, missing: Set<string>): ObjectSink {
+  let scan: ContentScanner | undefined;
   let probe: Buffer[] = [];
   let probed = 0;
   const startWith = (buf: Buffer): void => {
