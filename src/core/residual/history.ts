@@ -13,6 +13,8 @@ export interface GitScanContext {
   config: readonly string[];
   needles: readonly PreparedNeedle[];
   maxFileBytes: number;
+  /** Known already (WorkTreeInfo.shallow): saves a git call. */
+  shallow?: boolean;
   signal?: AbortSignal;
 }
 
@@ -47,13 +49,19 @@ interface TreeEntry {
  * blob sits (paths, commits) is worked out afterwards, for the blobs holding a copy only.
  */
 export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
-  const revs = (await git(ctx, ['rev-list', '--all', '--reflog'])).toString('utf8').split('\n').filter(Boolean);
+  // Independent listings, run side by side.
+  const [revList, stage, shallowOut] = await Promise.all([
+    git(ctx, ['rev-list', '--all', '--reflog']),
+    ctx.needles.length === 0 ? undefined : git(ctx, ['ls-files', '--stage', '-z']),
+    ctx.shallow === undefined ? git(ctx, ['rev-parse', '--is-shallow-repository']) : undefined,
+  ]);
+  const revs = revList.toString('utf8').split('\n').filter(Boolean);
   const out: GitScanResult = { hits: [], revisionsScanned: revs.length, skipped: [] };
-  if ((await git(ctx, ['rev-parse', '--is-shallow-repository'])).toString('utf8').trim() === 'true') {
+  if (ctx.shallow ?? shallowOut?.toString('utf8').trim() === 'true') {
     out.skipped.push({ path: '.git', reason: 'shallow clone: older history is not here, but the remote still has it' });
   }
-  if (ctx.needles.length === 0) return out;
-  const staged = parseStage(await git(ctx, ['ls-files', '--stage', '-z']));
+  if (!stage) return out;
+  const staged = parseStage(stage);
   const matcher = matcherFor(ctx.needles);
   const batch = new CatFileBatch(catFileContext(ctx));
   try {
