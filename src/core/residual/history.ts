@@ -44,9 +44,11 @@ interface TreeEntry {
 
 /**
  * Scans every revision reachable from a ref or a reflog entry, the index, and commit messages,
- * through one `git cat-file --batch` process: commits, then their trees (each distinct tree read
- * once), then every distinct blob once, streamed through the one multi-pattern matcher. Where a
- * blob sits (paths, commits) is worked out afterwards, for the blobs holding a copy only.
+ * through `git cat-file --batch`: commits, then their trees (each distinct tree read once), then
+ * every distinct blob once, streamed through the one multi-pattern matcher. Blobs are shared
+ * between two cat-file processes (inflating them is most of the scan's work, and git does it in
+ * one thread per process). Where a blob sits (paths, commits) is worked out afterwards, for the
+ * blobs holding a copy only.
  */
 export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
   // Independent listings, run side by side.
@@ -64,6 +66,7 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
   const staged = parseStage(stage);
   const matcher = matcherFor(ctx.needles);
   const batch = new CatFileBatch(catFileContext(ctx));
+  let second: CatFileBatch | undefined;
   try {
     // Commits: their root trees, and their messages (history too, e.g. "remove <the text>").
     const rootTree = new Map<string, string>();
@@ -120,8 +123,11 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
     const hitsOf = new Map<string, LineHit[]>();
     const tooLarge = new Set<string>();
     const missing = new Set<string>();
-    for (const oid of blobs) batch.request(oid, blobSink(ctx, matcher, oid, hitsOf, tooLarge, missing));
-    await batch.drain();
+    if (blobs.size >= BLOBS_FOR_TWO_PROCESSES) second = new CatFileBatch(catFileContext(ctx));
+    const readers = second ? [batch, second] : [batch];
+    let turn = 0;
+    for (const oid of blobs) readers[turn++ % readers.length].request(oid, blobSink(ctx, matcher, oid, hitsOf, tooLarge, missing));
+    await Promise.all(readers.map((r) => r.drain()));
     throwIfAborted(ctx.signal);
     // History: where the blobs that matter (a copy inside, or not searched) sit, newest commit
     // first; each distinct tree is searched once, for those blobs only.
@@ -167,12 +173,20 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
       }
     }
   } finally {
-    await batch.close().catch((e: unknown) => {
-      if (e instanceof CancelledError) throw e;
-    });
+    // Both closes start at once, whichever fails.
+    await Promise.all(
+      (second ? [batch, second] : [batch]).map((b) =>
+        b.close().catch((e: unknown) => {
+          if (e instanceof CancelledError) throw e;
+        }),
+      ),
+    );
   }
   return out;
 }
+
+/** Below this many blobs a second cat-file process costs more (its start) than it saves. */
+const BLOBS_FOR_TWO_PROCESSES = 8;
 
 function blobSkip(ctx: GitScanContext, where: string, tooLarge: boolean): ResidualSkip {
   return tooLarge

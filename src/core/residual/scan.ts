@@ -48,7 +48,7 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
   const needles = prepareNeedles(opts.needles, minLength);
   const skipped: ResidualSkip[] = [...needles.skipped];
   // Search-pattern files (erased texts) that an older release's scan, killed mid-way, left in the temp folder.
-  removeStalePatternFiles(tmpdir());
+  const staleRemoved = removeStalePatternFiles(tmpdir());
 
   let wt: WorkTreeInfo | undefined;
   let noGit = 'not in a git work tree';
@@ -96,7 +96,7 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
       return { hits: [], revisionsScanned: 0, skipped: [{ path: '.git', reason: `git history not scanned: ${gitProblem(e)}` }] };
     }
   })();
-  const [filesDone, gitDone] = await Promise.allSettled([filesPart, gitPart]);
+  const [filesDone, gitDone] = await Promise.allSettled([filesPart, gitPart, staleRemoved]);
   // Whichever failed first decides (a cancellation is a cancellation either way).
   if (filesDone.status === 'rejected') throw filesDone.reason;
   if (gitDone.status === 'rejected') throw gitDone.reason;
