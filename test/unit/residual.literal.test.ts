@@ -138,8 +138,9 @@ test('literal matcher: periodic content built against a needle hands over to the
 
 test('matcherFor: literal search for a few needles, the automaton for many', () => {
   const few = prepareNeedles(['one needle of plain text', 'and another plain one'], 12).searched;
+  // 30 texts, each with a word of its own (its anchor): 60 literals.
   const many = prepareNeedles(
-    Array.from({ length: 40 }, (_, i) => `needle number ${i} of many`),
+    Array.from({ length: 30 }, (_, i) => `unusual${i}word in a needle`),
     12,
   ).searched;
   assert.ok(matcherFor(few) instanceof LiteralMatcher);
