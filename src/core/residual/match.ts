@@ -330,11 +330,12 @@ export interface ContentMatcher {
 /**
  * Up to this many searched literals (exact forms plus normalised anchors, in the larger mode),
  * one native indexOf pass per literal beats one automaton step per byte in JS; above it, the
- * automaton's cost does not grow with the needles (measured on the 60k SST-2 data file: 1 needle,
- * 2 literals: 27 ms against 384 ms; 16 needles, 32 literals: 176 against 512; 32 needles, 64: 521 against 545;
- * the limit stays below that crossing, about 24 plain erased texts).
+ * automaton's cost does not grow with the needles. On the 60k workspace with 10 git revisions
+ * (bench/residual-scan.mjs, both builds in one run) the CPU the scan adds fell from 2170 to 1440 ms
+ * with 1 text (2 literals), while `erase scan` of 20 texts (40 literals) cost the same both ways
+ * (2850 against 2780 ms): the limit stays well below that, about 12 plain erased texts.
  */
-export const LITERAL_MATCHER_MAX_LITERALS = 48;
+export const LITERAL_MATCHER_MAX_LITERALS = 24;
 
 const compiled = new WeakMap<readonly PreparedNeedle[], ContentMatcher>();
 
