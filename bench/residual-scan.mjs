@@ -4,7 +4,11 @@
 // difference is what the scan adds), and `erase scan` alone, beside a bare `node -e 0` of the same run.
 // Prints one JSON object (stdout) and a table (stderr with --json).
 //
-// usage: node bench/residual-scan.mjs [--json] [--runs 3] [--data ../shared/datasets/sst2/train.tsv] [--cli dist/cli.js] [--keep]
+// With --baseline <another cli.js> (e.g. a copy of dist/ before a change), every measured command
+// is run with both CLIs, alternating, in the same workspace, and the baseline's figures are printed
+// beside (the workspace is built with --cli; both must read the same workspace format).
+//
+// usage: node bench/residual-scan.mjs [--json] [--runs 3] [--data ../shared/datasets/sst2/train.tsv] [--cli dist/cli.js] [--baseline /tmp/dist-before/cli.js] [--keep]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -21,6 +25,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     data: { type: 'string', default: resolve(root, '..', 'shared', 'datasets', 'sst2', 'train.tsv') },
     cli: { type: 'string', default: join(root, 'dist', 'cli.js') },
+    baseline: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -34,6 +39,9 @@ if (!existsSync(values.data)) {
 }
 const cli = resolve(values.cli);
 if (!existsSync(cli)) throw new Error('build first: npm run build');
+const baseline = values.baseline === undefined ? undefined : resolve(values.baseline);
+if (baseline !== undefined && !existsSync(baseline)) throw new Error(`no baseline CLI at ${baseline}`);
+const clis = baseline === undefined ? [cli] : [cli, baseline];
 const runs = Math.max(3, Number(values.runs));
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const r3 = (x) => +x.toPrecision(4);
@@ -59,7 +67,7 @@ const wall = (cmd, args, input, okCodes = [0]) => {
   if (!okCodes.includes(r.status)) throw new Error(`${[cmd, ...args].join(' ')} → exit ${r.status}: ${r.stderr}`);
   return { ms, cpuMs, stdout: r.stdout };
 };
-const erase = (args, input, okCodes) => wall(process.execPath, [cli, ...args, '--json'], input, okCodes);
+const erase = (args, input, okCodes, which = cli) => wall(process.execPath, [which, ...args, '--json'], input, okCodes);
 // The bench repository's own identity and fixed dates: no dependence on the user's git config or the clock.
 const gitEnvArgs = ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', '-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null'];
 const git = (...args) => {
@@ -112,7 +120,7 @@ try {
   const texts = rows.map((r) => r.input);
   const victims = [];
   for (const i of order.slice(changed.length)) {
-    if (victims.length === 2 * runs) break;
+    if (victims.length === 2 * runs * clis.length) break;
     const t = texts[i];
     if (changedSet.has(i) || t.trim().length < 20) continue;
     if (texts.some((u, k) => k !== i && u.includes(t))) continue;
@@ -126,69 +134,81 @@ try {
     nodeStart.push(r.ms);
     nodeStartCpu.push(r.cpuMs);
   }
-  progress(`erase delete, with and without the scan (${runs} each, alternating)…`);
-  const withScan = [];
-  const skipScan = [];
-  const withScanCpu = [];
-  const skipScanCpu = [];
-  const scanHits = [];
+  // Per CLI: the deletes with and without the scan, then the scan alone; the CLIs alternate run by run.
+  const measured = clis.map(() => ({ withScan: [], skipScan: [], withScanCpu: [], skipScanCpu: [], scanHits: [], scanAlone: [], scanAloneCpu: [], scanReport: undefined }));
+  progress(`erase delete, with and without the scan (${runs} each, alternating${baseline ? ', both CLIs' : ''})…`);
+  let v = 0;
   for (let k = 0; k < runs; k++) {
-    const a = erase(['delete', '--id', rows[victims[2 * k]].id, '--keep-model']);
-    withScan.push(a.ms);
-    withScanCpu.push(a.cpuMs);
-    const res = JSON.parse(a.stdout);
-    scanHits.push(res.residuals?.hits?.length ?? res.residualScan?.hits?.length ?? null);
-    const b = erase(['delete', '--id', rows[victims[2 * k + 1]].id, '--keep-model', '--skip-scan']);
-    skipScan.push(b.ms);
-    skipScanCpu.push(b.cpuMs);
+    for (let c = 0; c < clis.length; c++) {
+      const m = measured[(c + k) % clis.length];
+      const which = clis[(c + k) % clis.length];
+      const a = erase(['delete', '--id', rows[victims[v++]].id, '--keep-model'], undefined, undefined, which);
+      m.withScan.push(a.ms);
+      m.withScanCpu.push(a.cpuMs);
+      const res = JSON.parse(a.stdout);
+      m.scanHits.push(res.residuals?.hits?.length ?? res.residualScan?.hits?.length ?? null);
+      const b = erase(['delete', '--id', rows[victims[v++]].id, '--keep-model', '--skip-scan'], undefined, undefined, which);
+      m.skipScan.push(b.ms);
+      m.skipScanCpu.push(b.cpuMs);
+    }
   }
   progress(`erase scan alone (${runs} runs, the erased texts on stdin)…`);
-  const scanAlone = [];
-  const scanAloneCpu = [];
   const needles = victims.map((i) => texts[i]).join('\n') + '\n';
-  let scanReport;
   for (let k = 0; k < runs; k++) {
-    const r = erase(['scan'], needles, [0, 1]); // 1: copies found
-    scanAlone.push(r.ms);
-    scanAloneCpu.push(r.cpuMs);
-    scanReport = JSON.parse(r.stdout);
+    for (let c = 0; c < clis.length; c++) {
+      const m = measured[(c + k) % clis.length];
+      const r = erase(['scan'], needles, [0, 1], clis[(c + k) % clis.length]); // 1: copies found
+      m.scanAlone.push(r.ms);
+      m.scanAloneCpu.push(r.cpuMs);
+      m.scanReport = JSON.parse(r.stdout);
+    }
   }
+  const figures = (m) => ({
+    n: rows.length,
+    revisions: REVISIONS,
+    scanMs: r3(median(m.withScan) - median(m.skipScan)),
+    deleteWithScanMs: r3(median(m.withScan)),
+    deleteSkipScanMs: r3(median(m.skipScan)),
+    scanAloneMs: r3(median(m.scanAlone)),
+    nodeStartMs: r3(median(nodeStart)),
+    scanAloneNeedles: victims.length,
+    scanAloneHits: m.scanReport.hits?.length ?? null,
+    deleteScanHits: m.scanHits,
+    runs,
+    cpuMs: {
+      scan: r3(median(m.withScanCpu) - median(m.skipScanCpu)),
+      deleteWithScan: r3(median(m.withScanCpu)),
+      deleteSkipScan: r3(median(m.skipScanCpu)),
+      scanAlone: r3(median(m.scanAloneCpu)),
+      nodeStart: r3(median(nodeStartCpu)),
+    },
+  });
 
   const result = {
     machine,
-    command: `node bench/residual-scan.mjs${values.json ? ' --json' : ''}`,
-    residualScan: {
-      n: rows.length,
-      revisions: REVISIONS,
-      scanMs: r3(median(withScan) - median(skipScan)),
-      deleteWithScanMs: r3(median(withScan)),
-      deleteSkipScanMs: r3(median(skipScan)),
-      scanAloneMs: r3(median(scanAlone)),
-      nodeStartMs: r3(median(nodeStart)),
-      scanAloneNeedles: victims.length,
-      scanAloneHits: scanReport.hits?.length ?? null,
-      deleteScanHits: scanHits,
-      runs,
-      cpuMs: {
-        scan: r3(median(withScanCpu) - median(skipScanCpu)),
-        deleteWithScan: r3(median(withScanCpu)),
-        deleteSkipScan: r3(median(skipScanCpu)),
-        scanAlone: r3(median(scanAloneCpu)),
-        nodeStart: r3(median(nodeStartCpu)),
-      },
-    },
+    command: `node bench/residual-scan.mjs${values.json ? ' --json' : ''}${baseline ? ` --baseline ${values.baseline}` : ''}`,
+    residualScan: figures(measured[0]),
+    ...(baseline
+      ? { baseline: { cli: baseline, residualScan: figures(measured[1]), sameScanReport: JSON.stringify(measured[0].scanReport) === JSON.stringify(measured[1].scanReport) } }
+      : {}),
   };
   console.log(values.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
-  const x = result.residualScan;
   out(`\nmachine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load ${machine.loadAverage1m}`);
-  const c = x.cpuMs;
-  out(`\n| figure (n ${x.n}, ${x.revisions} revisions, median of ${runs}) | wall ms | CPU ms | node -e 0 (same run): wall / CPU | wall ratio | target |`);
-  out('|---|---|---|---|---|---|');
-  const row = (label, ms, cpu, target = '') => out(`| ${label} | ${ms} | ${cpu} | ${x.nodeStartMs} / ${c.nodeStart} | ${r3(ms / x.nodeStartMs)}× | ${target} |`);
-  row('erase delete, with the scan', x.deleteWithScanMs, c.deleteWithScan);
-  row('erase delete --skip-scan', x.deleteSkipScanMs, c.deleteSkipScan);
-  row('what the scan adds (difference)', x.scanMs, c.scan, '≤ 300 ms');
-  row(`erase scan alone (${x.scanAloneNeedles} texts, ${x.scanAloneHits} hits)`, x.scanAloneMs, c.scanAlone);
+  const table = (x, tag) => {
+    const c = x.cpuMs;
+    out(`\n| figure${tag} (n ${x.n}, ${x.revisions} revisions, median of ${runs}) | wall ms | CPU ms | node -e 0 (same run): wall / CPU | wall ratio | target |`);
+    out('|---|---|---|---|---|---|');
+    const row = (label, ms, cpu, target = '') => out(`| ${label} | ${ms} | ${cpu} | ${x.nodeStartMs} / ${c.nodeStart} | ${r3(ms / x.nodeStartMs)}× | ${target} |`);
+    row('erase delete, with the scan', x.deleteWithScanMs, c.deleteWithScan);
+    row('erase delete --skip-scan', x.deleteSkipScanMs, c.deleteSkipScan);
+    row('what the scan adds (difference)', x.scanMs, c.scan, '≤ 300 ms');
+    row(`erase scan alone (${x.scanAloneNeedles} texts, ${x.scanAloneHits} hits)`, x.scanAloneMs, c.scanAlone);
+  };
+  table(result.residualScan, '');
+  if (result.baseline) {
+    table(result.baseline.residualScan, `, baseline ${values.baseline}`);
+    out(`\nsame \`erase scan\` report from both CLIs: ${result.baseline.sameScanReport}`);
+  }
 } finally {
   if (values.keep) progress(`kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });

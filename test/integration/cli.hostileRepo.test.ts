@@ -133,7 +133,7 @@ test('SIGKILL during the post-erasure scan leaves the text nowhere: not in the w
   }
 });
 
-test('a temp file left by a writer killed mid-write is removed at the next start', () => {
+test("a temp file left by a writer killed mid-write is removed at the next start, an old scan's pattern file at the next scan", () => {
   const { dir } = workspace(0);
   const cacheDir = join(dir, '.erase', 'cache');
   mkdirSync(cacheDir, { recursive: true });
@@ -148,6 +148,10 @@ test('a temp file left by a writer killed mid-write is removed at the next start
   const status = spawnSync(process.execPath, [CLI, 'status'], { cwd: dir, encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
   assert.equal(status.status, 0, status.stderr);
   assert.equal(existsSync(stale), false);
+  // Only old scans left pattern files: the temp folder is read when a scan starts, not by every command.
+  assert.equal(existsSync(oldPatterns), true);
+  const scan = spawnSync(process.execPath, [CLI, 'scan', '--json'], { cwd: dir, encoding: 'utf8', input: 'a text nobody wrote anywhere\n', env: { ...process.env, TMPDIR: tmp } });
+  assert.equal(scan.status, 0, scan.stderr);
   assert.equal(existsSync(oldPatterns), false);
 });
 

@@ -1,6 +1,8 @@
 import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { lstat } from 'node:fs/promises';
 import { devNull } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { CancelledError } from '../errors';
 
 /** node:child_process (with net and stream under it) is loaded on the first git call, not at CLI start. */
@@ -178,24 +180,54 @@ export interface WorkTreeInfo {
   prefix: string;
   /** `-c` overrides for every later git call of this scan (driverOverrides). */
   config: string[];
+  /** A shallow clone: older history is elsewhere. */
+  shallow: boolean;
+}
+
+/**
+ * Whether root may be inside a git work tree: some folder from root up holds a `.git` entry
+ * (folder, gitlink file or link). When none does, git would say "not a git repository" (the
+ * scan removes GIT_DIR and GIT_WORK_TREE from its environment), so no process is started to
+ * hear it. Anything unexpected (e.g. a folder we may not read) counts as maybe.
+ */
+export async function mayBeInWorkTree(root: string): Promise<boolean> {
+  for (let dir = resolve(root); ; dir = dirname(dir)) {
+    try {
+      await lstat(join(dir, '.git'));
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return true;
+    }
+    if (dirname(dir) === dir) return false;
+  }
 }
 
 /**
  * The git work tree holding root, or undefined when root is not in one (GitMissingError when
- * git is absent, GitUnsafeRepositoryError when git refuses it).
+ * git is absent, GitUnsafeRepositoryError when git refuses it). The driver overrides are read
+ * while rev-parse runs: both are needed before any later call, and neither depends on the other.
  */
 export async function gitWorkTree(root: string, signal?: AbortSignal): Promise<WorkTreeInfo | undefined> {
+  if (!(await mayBeInWorkTree(root))) return undefined;
+  const overrides = driverOverrides(root, signal);
+  overrides.catch(() => {
+    /* awaited below when root is in a work tree; outside one, its failure means nothing */
+  });
   let res: GitResult;
   try {
-    res = await runGit(['rev-parse', '--is-inside-work-tree', '--show-prefix'], { cwd: root, signal });
+    res = await runGit(['rev-parse', '--is-inside-work-tree', '--show-prefix', '--is-shallow-repository'], { cwd: root, signal });
   } catch (e) {
     // Only "not a repository" means no history; "dubious ownership" and the like must be reported.
     if (e instanceof GitFailedError && /not a git repository/i.test(e.message)) return undefined;
     throw e;
   }
-  const [inside, prefix = ''] = res.stdout.toString('utf8').split('\n');
-  // The prefix is not trimmed: folder names may end in spaces.
-  return inside.trim() === 'true' ? { prefix, config: await driverOverrides(root, signal) } : undefined;
+  // `true\n<prefix>\n<shallow>\n`; the prefix is not trimmed (folder names may end in spaces or hold newlines).
+  const out = res.stdout.toString('utf8').replace(/\n$/, '');
+  const first = out.indexOf('\n');
+  const last = out.lastIndexOf('\n');
+  if (first === -1 || out.slice(0, first).trim() !== 'true') return undefined;
+  return { prefix: last > first ? out.slice(first + 1, last) : '', shallow: out.slice(last + 1).trim() === 'true', config: await overrides };
 }
 
 /** Driver keys whose value names a program; each configured one is overridden with an empty value. */

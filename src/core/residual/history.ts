@@ -1,7 +1,7 @@
 import { CancelledError, throwIfAborted } from '../errors';
 import { CatFileBatch, type CatFileContext, type ObjectSink } from './catFile';
 import { runGit, splitZ } from './git';
-import { matcherFor, modeFor, MODE_PROBE_BYTES, type ContentScan, type LineHit, type NeedleMatcher } from './match';
+import { matcherFor, modeFor, MODE_PROBE_BYTES, type ContentMatcher, type ContentScanner, type LineHit } from './match';
 import type { PreparedNeedle } from './needles';
 import { COMMIT_MESSAGE_PATH, type ResidualHit, type ResidualSkip } from './types';
 
@@ -13,6 +13,8 @@ export interface GitScanContext {
   config: readonly string[];
   needles: readonly PreparedNeedle[];
   maxFileBytes: number;
+  /** Known already (WorkTreeInfo.shallow): saves a git call. */
+  shallow?: boolean;
   signal?: AbortSignal;
 }
 
@@ -42,20 +44,29 @@ interface TreeEntry {
 
 /**
  * Scans every revision reachable from a ref or a reflog entry, the index, and commit messages,
- * through one `git cat-file --batch` process: commits, then their trees (each distinct tree read
- * once), then every distinct blob once, streamed through the one multi-pattern matcher. Where a
- * blob sits (paths, commits) is worked out afterwards, for the blobs holding a copy only.
+ * through `git cat-file --batch`: commits, then their trees (each distinct tree read once), then
+ * every distinct blob once, streamed through the one multi-pattern matcher. Blobs are shared
+ * between two cat-file processes (inflating them is most of the scan's work, and git does it in
+ * one thread per process). Where a blob sits (paths, commits) is worked out afterwards, for the
+ * blobs holding a copy only.
  */
 export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
-  const revs = (await git(ctx, ['rev-list', '--all', '--reflog'])).toString('utf8').split('\n').filter(Boolean);
+  // Independent listings, run side by side.
+  const [revList, stage, shallowOut] = await Promise.all([
+    git(ctx, ['rev-list', '--all', '--reflog']),
+    ctx.needles.length === 0 ? undefined : git(ctx, ['ls-files', '--stage', '-z']),
+    ctx.shallow === undefined ? git(ctx, ['rev-parse', '--is-shallow-repository']) : undefined,
+  ]);
+  const revs = revList.toString('utf8').split('\n').filter(Boolean);
   const out: GitScanResult = { hits: [], revisionsScanned: revs.length, skipped: [] };
-  if ((await git(ctx, ['rev-parse', '--is-shallow-repository'])).toString('utf8').trim() === 'true') {
+  if (ctx.shallow ?? shallowOut?.toString('utf8').trim() === 'true') {
     out.skipped.push({ path: '.git', reason: 'shallow clone: older history is not here, but the remote still has it' });
   }
-  if (ctx.needles.length === 0) return out;
-  const staged = parseStage(await git(ctx, ['ls-files', '--stage', '-z']));
+  if (!stage) return out;
+  const staged = parseStage(stage);
   const matcher = matcherFor(ctx.needles);
   const batch = new CatFileBatch(catFileContext(ctx));
+  let second: CatFileBatch | undefined;
   try {
     // Commits: their root trees, and their messages (history too, e.g. "remove <the text>").
     const rootTree = new Map<string, string>();
@@ -112,8 +123,11 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
     const hitsOf = new Map<string, LineHit[]>();
     const tooLarge = new Set<string>();
     const missing = new Set<string>();
-    for (const oid of blobs) batch.request(oid, blobSink(ctx, matcher, oid, hitsOf, tooLarge, missing));
-    await batch.drain();
+    if (blobs.size >= BLOBS_FOR_TWO_PROCESSES) second = new CatFileBatch(catFileContext(ctx));
+    const readers = second ? [batch, second] : [batch];
+    let turn = 0;
+    for (const oid of blobs) readers[turn++ % readers.length].request(oid, blobSink(ctx, matcher, oid, hitsOf, tooLarge, missing));
+    await Promise.all(readers.map((r) => r.drain()));
     throwIfAborted(ctx.signal);
     // History: where the blobs that matter (a copy inside, or not searched) sit, newest commit
     // first; each distinct tree is searched once, for those blobs only.
@@ -159,12 +173,20 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
       }
     }
   } finally {
-    await batch.close().catch((e: unknown) => {
-      if (e instanceof CancelledError) throw e;
-    });
+    // Both closes start at once, whichever fails.
+    await Promise.all(
+      (second ? [batch, second] : [batch]).map((b) =>
+        b.close().catch((e: unknown) => {
+          if (e instanceof CancelledError) throw e;
+        }),
+      ),
+    );
   }
   return out;
 }
+
+/** Below this many blobs a second cat-file process costs more (its start) than it saves. */
+const BLOBS_FOR_TWO_PROCESSES = 8;
 
 function blobSkip(ctx: GitScanContext, where: string, tooLarge: boolean): ResidualSkip {
   return tooLarge
@@ -173,8 +195,8 @@ function blobSkip(ctx: GitScanContext, where: string, tooLarge: boolean): Residu
 }
 
 /** Streams one blob through the matcher (text or bytes mode, chosen on its first 8 KB as git does). */
-function blobSink(ctx: GitScanContext, matcher: NeedleMatcher, oid: string, hitsOf: Map<string, LineHit[]>, tooLarge: Set<string>, missing: Set<string>): ObjectSink {
-  let scan: ContentScan | undefined;
+function blobSink(ctx: GitScanContext, matcher: ContentMatcher, oid: string, hitsOf: Map<string, LineHit[]>, tooLarge: Set<string>, missing: Set<string>): ObjectSink {
+  let scan: ContentScanner | undefined;
   let probe: Buffer[] = [];
   let probed = 0;
   const startWith = (buf: Buffer): void => {

@@ -1,4 +1,6 @@
+import { tmpdir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
+import { removeStalePatternFiles } from '../storage/atomicWrite';
 import { CancelledError } from '../errors';
 import { listTargets, toRel, type Listing } from './files';
 import { GitFailedError, GitMissingError, GitUnsafeRepositoryError, gitWorkTree, type WorkTreeInfo } from './git';
@@ -45,6 +47,8 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
   const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const needles = prepareNeedles(opts.needles, minLength);
   const skipped: ResidualSkip[] = [...needles.skipped];
+  // Search-pattern files (erased texts) that an older release's scan, killed mid-way, left in the temp folder.
+  const staleRemoved = removeStalePatternFiles(tmpdir());
 
   let wt: WorkTreeInfo | undefined;
   let noGit = 'not in a git work tree';
@@ -64,38 +68,42 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
     filter: makePathFilter(opts.include, opts.exclude ?? DEFAULT_EXCLUDE),
     extraFilter: makePathFilter(undefined, opts.exclude ?? []), // extra folders: only the caller's own excludes
   };
-  let listing: Listing;
-  try {
-    listing = await listTargets({ ...listOpts, inGit: wt !== undefined, gitConfig: wt?.config });
-  } catch (e) {
-    if (!wt) throw e;
-    skipped.push({ path: '.', reason: `${gitProblem(e)}; walked the folder instead, .gitignore not applied` });
-    listing = await listTargets({ ...listOpts, inGit: false });
-  }
-  for (const d of listing.missingDirs) skipped.push({ path: d, reason: 'extra folder not found' });
-  for (const l of listing.links) skipped.push({ path: l, reason: 'symbolic link; not followed' });
-  for (const d of listing.unreadableDirs) skipped.push({ path: d, reason: 'folder not readable' });
-
-  const files = await scanFiles(root, listing.targets, needles.searched, maxFileBytes, signal);
-  const hits: ResidualHit[] = [...files.hits];
-  skipped.push(...files.skipped);
-
-  let revisionsScanned = 0;
-  const wantHistory = opts.gitHistory ?? (wt !== undefined || gitBroken);
-  if (!wantHistory) {
-    if (wt) skipped.push({ path: '.git', reason: 'git history not scanned: disabled by the caller' });
-  } else if (!wt) {
-    skipped.push({ path: '.git', reason: `git history not scanned: ${noGit}` });
-  } else {
+  // The files and git's history side by side: git inflates blobs in its own process while this one reads files.
+  const filesPart = (async () => {
+    const skips: ResidualSkip[] = [];
+    let listing: Listing;
     try {
-      const g = await scanGit({ root, prefix: wt.prefix, config: wt.config, needles: needles.searched, maxFileBytes, signal });
-      hits.push(...g.hits);
-      skipped.push(...g.skipped);
-      revisionsScanned = g.revisionsScanned;
+      listing = await listTargets({ ...listOpts, inGit: wt !== undefined, gitConfig: wt?.config });
     } catch (e) {
-      skipped.push({ path: '.git', reason: `git history not scanned: ${gitProblem(e)}` });
+      if (!wt) throw e;
+      skips.push({ path: '.', reason: `${gitProblem(e)}; walked the folder instead, .gitignore not applied` });
+      listing = await listTargets({ ...listOpts, inGit: false });
     }
-  }
+    for (const d of listing.missingDirs) skips.push({ path: d, reason: 'extra folder not found' });
+    for (const l of listing.links) skips.push({ path: l, reason: 'symbolic link; not followed' });
+    for (const d of listing.unreadableDirs) skips.push({ path: d, reason: 'folder not readable' });
+    const files = await scanFiles(root, listing.targets, needles.searched, maxFileBytes, signal);
+    skips.push(...files.skipped);
+    return { hits: files.hits, skipped: skips, filesScanned: files.filesScanned };
+  })();
+  const gitPart = (async () => {
+    const wantHistory = opts.gitHistory ?? (wt !== undefined || gitBroken);
+    if (!wantHistory) return { hits: [], revisionsScanned: 0, skipped: wt ? [{ path: '.git', reason: 'git history not scanned: disabled by the caller' }] : [] };
+    if (!wt) return { hits: [], revisionsScanned: 0, skipped: [{ path: '.git', reason: `git history not scanned: ${noGit}` }] };
+    try {
+      return await scanGit({ root, prefix: wt.prefix, config: wt.config, shallow: wt.shallow, needles: needles.searched, maxFileBytes, signal });
+    } catch (e) {
+      return { hits: [], revisionsScanned: 0, skipped: [{ path: '.git', reason: `git history not scanned: ${gitProblem(e)}` }] };
+    }
+  })();
+  const [filesDone, gitDone] = await Promise.allSettled([filesPart, gitPart, staleRemoved]);
+  // Whichever failed first decides (a cancellation is a cancellation either way).
+  if (filesDone.status === 'rejected') throw filesDone.reason;
+  if (gitDone.status === 'rejected') throw gitDone.reason;
+  const files = filesDone.value;
+  const hits: ResidualHit[] = [...files.hits, ...gitDone.value.hits];
+  skipped.push(...files.skipped, ...gitDone.value.skipped);
+  const revisionsScanned = gitDone.value.revisionsScanned;
 
   // A file name may itself hold an erased text: show it as <needle #i>.
   const redact = makeRedactor(needles.searched);

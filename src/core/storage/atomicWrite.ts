@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { lstat, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isAlive } from './lock';
 import { syncFile, writeStep } from './writeSteps';
@@ -117,12 +118,15 @@ export function removeStaleTemps(dir: string): string[] {
 /** Search-pattern files (erased texts) that releases before this one put in the OS temp folder. */
 const LEGACY_PATTERN_FILE = /^erase-residual-(\d+)-[0-9a-f]{24}\.pat$/;
 
-/** Deletes such files of ours whose process is gone (a scan killed mid-way). */
-export function removeStalePatternFiles(tmp: string): string[] {
+/**
+ * Deletes such files of ours whose process is gone (a scan killed mid-way). Asynchronous: a
+ * crowded temp folder takes tens of milliseconds to list, which the scan spends on other work.
+ */
+export async function removeStalePatternFiles(tmp: string): Promise<string[]> {
   const removed: string[] = [];
   let names: string[];
   try {
-    names = readdirSync(tmp);
+    names = await readdir(tmp);
   } catch {
     return removed;
   }
@@ -131,9 +135,9 @@ export function removeStalePatternFiles(tmp: string): string[] {
     if (!m || (Number(m[1]) !== process.pid && isAlive(Number(m[1])))) continue;
     const abs = join(tmp, name);
     try {
-      const st = lstatSync(abs);
+      const st = await lstat(abs);
       if (!st.isFile() || (process.getuid && st.uid !== process.getuid())) continue;
-      unlinkSync(abs);
+      await unlink(abs);
       removed.push(abs);
     } catch {
       /* gone meanwhile */

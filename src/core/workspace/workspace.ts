@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { ensurePrivateDir, removeStalePatternFiles, removeStaleTemps } from '../storage/atomicWrite';
+import { ensurePrivateDir, removeStaleTemps } from '../storage/atomicWrite';
 import { statSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { checkDataFile, loadDataset, loadIndexedDataset } from '../dataset/load';
@@ -169,7 +168,6 @@ export class EraseWorkspace {
     const ws = new EraseWorkspace(paths, readConfig(paths));
     // A writer killed mid-write leaves a temp file that may hold content erased since.
     removeStaleTemps(paths.dir);
-    removeStalePatternFiles(tmpdir());
     return ws;
   }
 
