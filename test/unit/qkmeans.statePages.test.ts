@@ -6,6 +6,7 @@ import { train } from '../../src/core/qkmeans/train';
 import type { QkmState } from '../../src/core/qkmeans/state';
 import {
   encodeChangedState,
+  encodeRow,
   encodeState,
   endsPage,
   pageFileName,
@@ -15,6 +16,8 @@ import {
   parsePage,
   PAGE_MAX_ROWS,
   PAGE_TARGET_ROWS,
+  rowId,
+  splitPage,
   type EncodedState,
   type StateRow,
 } from '../../src/core/qkmeans/stateEncoding';
@@ -53,10 +56,13 @@ function incremental(before: EncodedState, after: QkmState, changedIds: readonly
   const pagesRead = new Set<number>();
   const enc = encodeChangedState(after, m, changed, (i) => {
     pagesRead.add(i);
-    const rows = parsePage(before.files.get(pageFileName(m.pages[i].hash))!);
-    return rows.flatMap((r): StateRow[] => {
+    const rows = splitPage(before.files.get(pageFileName(m.pages[i].hash))!);
+    return rows.flatMap((row): string[] => {
+      const r = JSON.parse(row) as StateRow;
+      assert.equal(rowId(row), r[0]);
       const kept = after.assignments.get(r[0]);
-      return kept ? [[r[0], kept[0], kept[1], r[3]]] : [];
+      if (!kept) return [];
+      return [kept[1] === r[2] ? row : encodeRow(r[0], kept[0], kept[1], r[3])];
     });
   });
   return { enc, pagesRead };
@@ -144,5 +150,25 @@ test('a run of rows without a natural page end is cut at PAGE_MAX_ROWS, and eras
     const after = without(full, new Set(gone));
     const { enc } = incremental(before, after, gone);
     assert.deepEqual(enc.manifestBytes, encodeState(after).manifestBytes, `erased ${gone.join(',')}`);
+  }
+});
+
+test('row texts are split and their ids read without parsing, whatever an id holds (quotes, brackets, backslashes, non-ASCII, lone surrogates)', () => {
+  const odd = ['a"],["b', 'c\\"],[\\"d', 'x],[y', 'ünïcode', 'lone \ud800 surrogate', '"', '\\', '],["'];
+  const ids = [...Array.from({ length: 6000 }, (_, i) => hexId(i)), ...odd];
+  const full = stateWithRows(ids);
+  const before = encodeState(full);
+  for (const [name, bytes] of before.files) {
+    if (!name.startsWith('page-')) continue;
+    const rows = splitPage(bytes);
+    assert.deepEqual(
+      rows.map((r) => JSON.parse(r)),
+      JSON.parse(bytes.toString('utf8')),
+    );
+    rows.forEach((r) => assert.equal(rowId(r), JSON.parse(r)[0]));
+  }
+  for (const gone of [odd, [odd[0]], [odd[4], ids[17]]]) {
+    const after = without(full, new Set(gone));
+    assert.deepEqual(incremental(before, after, gone).enc.manifestBytes, encodeState(after).manifestBytes, `erased ${JSON.stringify(gone)}`);
   }
 });

@@ -201,11 +201,12 @@ export function encodeState(state: QkmState): EncodedState {
 /**
  * The encoding of `after` — `before` (stored as `manifest`) with some rows removed or rewritten —
  * reading only the pages that change. `changed`: the indexes of the pages holding a removed or
- * rewritten row; `rowsOf(i)`: page i's rows as `after` has them (a removed row left out). A page
- * that lost its last row is merged with the next one until the cut lines up with an old page's end
- * again, so the result is exactly encodeState(after)'s. `files` holds only the new head and pages.
+ * rewritten row; `rowsOf(i)`: page i's row texts as `after` has them (a removed row left out, a
+ * rewritten one encoded again by encodeRow, the others as stored: splitPage). A page that lost its
+ * last row is merged with the next one until the cut lines up with an old page's end again, so the
+ * result is exactly encodeState(after)'s. `files` holds only the new head and pages.
  */
-export function encodeChangedState(after: QkmState, manifest: Manifest, changed: ReadonlySet<number>, rowsOf: (page: number) => readonly StateRow[]): EncodedState {
+export function encodeChangedState(after: QkmState, manifest: Manifest, changed: ReadonlySet<number>, rowsOf: (page: number) => readonly string[]): EncodedState {
   const pager = new Pager(pageKey(after.params.seed));
   const old = manifest.pages;
   let i = 0;
@@ -216,12 +217,31 @@ export function encodeChangedState(after: QkmState, manifest: Manifest, changed:
     }
     // From the start of page i (its start depends only on rows before it), until a cut meets an old page end.
     do {
-      for (const [id, c, w, h] of rowsOf(i)) pager.add(id, encodeRow(id, c, w, h));
+      for (const row of rowsOf(i)) pager.add(rowId(row), row);
       i++;
     } while (pager.open && i < old.length);
   }
   pager.flush();
   return encoded(encodeHead(after), pager.pages, pager.files);
+}
+
+/**
+ * A page's row texts, as stored, without parsing them: `],[` occurs between rows only, since a
+ * bracket inside an id or content is inside a JSON string, which cannot hold an unescaped quote
+ * and so never ends with `"],["`… — and rows end in `"]` (the content string) and start with `["`.
+ */
+export function splitPage(bytes: Buffer): string[] {
+  const text = bytes.toString('utf8');
+  if (text === '[]') return [];
+  const parts = text.slice(1, -1).split('"],["');
+  return parts.map((p, i) => (i > 0 ? '["' : '') + p + (i < parts.length - 1 ? '"]' : ''));
+}
+
+/** The id of a row text (parsed only when it holds an escape). */
+export function rowId(row: string): string {
+  const q = row.indexOf('"', 2);
+  const raw = row.slice(2, q);
+  return raw.includes('\\') ? (JSON.parse(row) as StateRow)[0] : raw;
 }
 
 /** The state hash: SHA-256 of the manifest's canonical bytes. */

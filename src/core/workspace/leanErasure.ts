@@ -13,10 +13,10 @@ import { statSync } from 'node:fs';
 import { deleteFromState } from '../qkmeans/deletion';
 import { makePointSet } from '../qkmeans/points';
 import type { QkmState } from '../qkmeans/state';
-import { encodeChangedState, pageOf, stateOfParts, type EncodedState, type StateRow } from '../qkmeans/stateEncoding';
+import { encodeChangedState, encodeRow, pageOf, rowId, stateOfParts, type EncodedState, type StateRow } from '../qkmeans/stateEncoding';
 import { readPoints } from '../storage/pointStore';
 import type { ClusterMeta } from './persisted';
-import { readHead, readManifest, readPage, retryingRead } from './stateStore';
+import { readHead, readManifest, readPageRows, retryingRead } from './stateStore';
 import type { WorkspacePaths } from './config';
 
 export interface LeanDeletion {
@@ -50,16 +50,16 @@ export function leanDeletion(paths: WorkspacePaths, meta: ClusterMeta, removal: 
       if (!stored || stored.hash !== synced.stateHash) return null;
       const { manifest } = stored;
       const head = readHead(paths, manifest);
-      // The pages holding the erased rows, each read once.
-      const pages = new Map<number, StateRow[]>();
+      // The pages holding the erased rows, each read once, as row texts: only the erased rows are parsed.
+      const pages = new Map<number, string[]>();
       const rows: StateRow[] = [];
       for (const id of removal.keys()) {
         const p = pageOf(manifest, id);
         if (p < 0) return null;
-        if (!pages.has(p)) pages.set(p, readPage(paths, manifest, p));
-        const row = pages.get(p)!.find((r) => r[0] === id);
+        if (!pages.has(p)) pages.set(p, readPageRows(paths, manifest, p));
+        const row = pages.get(p)!.find((r) => rowId(r) === id);
         if (!row) return null;
-        rows.push(row);
+        rows.push(JSON.parse(row) as StateRow);
       }
       return { stored, head, pages, rows };
     });
@@ -89,17 +89,15 @@ export function leanDeletion(paths: WorkspacePaths, meta: ClusterMeta, removal: 
   const result = deleteFromState(state, points, removal, { distinct, certifyOnly: true });
   if (!result.certified) return null;
   const after = result.state;
-  // Each touched page as the new state has it: erased rows gone, a partly erased row with its new weight.
-  const rowsAfter = (page: StateRow[]): StateRow[] =>
-    page.flatMap((r): StateRow[] => {
-      if (!removal.has(r[0])) return [r];
-      const kept = after.assignments.get(r[0]);
-      return kept ? [[r[0], kept[0], kept[1], after.contents.get(r[0]) ?? r[3]]] : [];
+  // Each touched page as the new state has it: erased rows gone, a partly erased row encoded with its new weight, the others as stored.
+  const rowsAfter = (page: readonly string[]): string[] =>
+    page.flatMap((row) => {
+      const id = rowId(row);
+      if (!removal.has(id)) return [row];
+      const kept = after.assignments.get(id);
+      return kept ? [encodeRow(id, kept[0], kept[1], after.contents.get(id) ?? '')] : [];
     });
-  const encoded = encodeChangedState(after, stored.manifest, new Set(pages.keys()), (i) => {
-    const page = pages.get(i) ?? readPage(paths, stored.manifest, i); // the next page, when a merge reaches it
-    return pages.has(i) ? rowsAfter(page) : page;
-  });
+  const encoded = encodeChangedState(after, stored.manifest, new Set(pages.keys()), (i) => (pages.has(i) ? rowsAfter(pages.get(i)!) : readPageRows(paths, stored.manifest, i)));
   const released = new Map<string, number>();
   for (const r of rows) if (!after.assignments.has(r[0])) released.set(r[3], (released.get(r[3]) ?? 0) + 1);
   return { stateHashBefore: stored.hash, state: after, encoded, stateHashAfter: encoded.hash, released };

@@ -24,6 +24,8 @@ import {
   parseHead,
   parseManifest,
   parsePage,
+  rowId,
+  splitPage,
   stateOfParts,
   STATE_FILE_NAME,
   type EncodedState,
@@ -73,6 +75,14 @@ export function readPage(paths: WorkspacePaths, m: Manifest, index: number): Sta
   const ref = m.pages[index];
   const rows = parsePage(readNamed(paths, pageFileName(ref.hash), ref.hash));
   if (rows.length !== ref.rows || rows[rows.length - 1]?.[0] !== ref.lastId) throw new DamagedStateError(`page ${index} does not match the manifest`);
+  return rows;
+}
+
+/** A page's row texts as stored (splitPage: not parsed), checked against the manifest's count and last id. */
+export function readPageRows(paths: WorkspacePaths, m: Manifest, index: number): string[] {
+  const ref = m.pages[index];
+  const rows = splitPage(readNamed(paths, pageFileName(ref.hash), ref.hash));
+  if (rows.length !== ref.rows || (rows.length > 0 && rowId(rows[rows.length - 1]) !== ref.lastId)) throw new DamagedStateError(`page ${index} does not match the manifest`);
   return rows;
 }
 
