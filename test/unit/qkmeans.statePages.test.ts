@@ -57,8 +57,8 @@ function incremental(before: EncodedState, after: QkmState, changedIds: readonly
   const enc = encodeChangedState(after, m, changed, (i) => {
     pagesRead.add(i);
     const rows = splitPage(before.files.get(pageFileName(m.pages[i].hash))!);
-    return rows.flatMap((row): string[] => {
-      const r = JSON.parse(row) as StateRow;
+    return rows.flatMap((row): (string | Buffer)[] => {
+      const r = JSON.parse(row.toString()) as StateRow;
       assert.equal(rowId(row), r[0]);
       const kept = after.assignments.get(r[0]);
       if (!kept) return [];
@@ -162,10 +162,10 @@ test('row texts are split and their ids read without parsing, whatever an id hol
     if (!name.startsWith('page-')) continue;
     const rows = splitPage(bytes);
     assert.deepEqual(
-      rows.map((r) => JSON.parse(r)),
+      rows.map((r) => JSON.parse(r.toString())),
       JSON.parse(bytes.toString('utf8')),
     );
-    rows.forEach((r) => assert.equal(rowId(r), JSON.parse(r)[0]));
+    rows.forEach((r) => assert.equal(rowId(r), JSON.parse(r.toString())[0]));
   }
   for (const gone of [odd, [odd[0]], [odd[4], ids[17]]]) {
     const after = without(full, new Set(gone));

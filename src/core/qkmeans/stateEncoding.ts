@@ -145,24 +145,23 @@ export function encodeManifest(m: Manifest): Buffer {
   return Buffer.from(`{"format":"${STATE_FORMAT}","head":"${m.head}","pages":[${pages}]}`, 'utf8');
 }
 
-/** Cuts rows (sorted by id) into pages; `onPage` gets each page's encoded rows and last id. */
+const COMMA = Buffer.from(',');
+const OPEN = Buffer.from('[');
+const CLOSE = Buffer.from(']');
+
+/** Cuts rows (sorted by id) into pages: row texts (a full encoding) or stored row bytes (a re-encoding, copied as they are). */
 class Pager {
-  private rows: string[] = [];
+  private rows: (string | Buffer)[] = [];
   private lastId = '';
   readonly pages: PageRef[] = [];
   readonly files = new Map<string, Buffer>();
 
   constructor(private readonly key: number) {}
 
-  /** True when this row ended a page. */
-  add(id: string, encodedRow: string): boolean {
-    this.rows.push(encodedRow);
+  add(id: string, row: string | Buffer): void {
+    this.rows.push(row);
     this.lastId = id;
-    if (endsPage(this.key, id) || this.rows.length >= PAGE_MAX_ROWS) {
-      this.flush();
-      return true;
-    }
-    return false;
+    if (endsPage(this.key, id) || this.rows.length >= PAGE_MAX_ROWS) this.flush();
   }
 
   get open(): boolean {
@@ -171,12 +170,33 @@ class Pager {
 
   flush(): void {
     if (this.rows.length === 0) return;
-    const bytes = encodePage(this.rows);
+    const bytes = this.rows.every((r) => typeof r === 'string') ? encodePage(this.rows as string[]) : concatRows(this.rows);
     const hash = sha256Hex(bytes);
     this.pages.push({ hash, rows: this.rows.length, lastId: this.lastId });
     this.files.set(pageFileName(hash), bytes);
     this.rows = [];
   }
+}
+
+/**
+ * `[` + rows joined by `,` + `]`, from byte ranges: rows that were neighbours in the same stored
+ * page are copied as one range (comma included), so a page that lost one row is two copies.
+ */
+function concatRows(rows: readonly (string | Buffer)[]): Buffer {
+  const parts: Buffer[] = [OPEN];
+  let run: Buffer | null = null;
+  for (const r of rows) {
+    const b = typeof r === 'string' ? Buffer.from(r, 'utf8') : r;
+    if (run && b.buffer === run.buffer && b.byteOffset === run.byteOffset + run.length + 1) {
+      run = Buffer.from(run.buffer, run.byteOffset, run.length + 1 + b.length);
+      continue;
+    }
+    if (run) parts.push(run, COMMA);
+    run = b;
+  }
+  if (run) parts.push(run);
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
 }
 
 function encoded(head: Buffer, pages: readonly PageRef[], files: Map<string, Buffer>): EncodedState {
@@ -201,12 +221,12 @@ export function encodeState(state: QkmState): EncodedState {
 /**
  * The encoding of `after` — `before` (stored as `manifest`) with some rows removed or rewritten —
  * reading only the pages that change. `changed`: the indexes of the pages holding a removed or
- * rewritten row; `rowsOf(i)`: page i's row texts as `after` has them (a removed row left out, a
- * rewritten one encoded again by encodeRow, the others as stored: splitPage). A page that lost its
+ * rewritten row; `rowsOf(i)`: page i's rows as `after` has them (a removed row left out, a
+ * rewritten one as encodeRow's text, the others as the stored bytes splitPage gives). A page that lost its
  * last row is merged with the next one until the cut lines up with an old page's end again, so the
  * result is exactly encodeState(after)'s. `files` holds only the new head and pages.
  */
-export function encodeChangedState(after: QkmState, manifest: Manifest, changed: ReadonlySet<number>, rowsOf: (page: number) => readonly string[]): EncodedState {
+export function encodeChangedState(after: QkmState, manifest: Manifest, changed: ReadonlySet<number>, rowsOf: (page: number) => readonly (string | Buffer)[]): EncodedState {
   const pager = new Pager(pageKey(after.params.seed));
   const old = manifest.pages;
   let i = 0;
@@ -217,7 +237,7 @@ export function encodeChangedState(after: QkmState, manifest: Manifest, changed:
     }
     // From the start of page i (its start depends only on rows before it), until a cut meets an old page end.
     do {
-      for (const row of rowsOf(i)) pager.add(rowId(row), row);
+      for (const row of rowsOf(i)) pager.add(typeof row === 'string' ? (JSON.parse(row) as StateRow)[0] : rowId(row), row);
       i++;
     } while (pager.open && i < old.length);
   }
@@ -225,23 +245,32 @@ export function encodeChangedState(after: QkmState, manifest: Manifest, changed:
   return encoded(encodeHead(after), pager.pages, pager.files);
 }
 
-/**
- * A page's row texts, as stored, without parsing them: `],[` occurs between rows only, since a
- * bracket inside an id or content is inside a JSON string, which cannot hold an unescaped quote
- * and so never ends with `"],["`… — and rows end in `"]` (the content string) and start with `["`.
- */
-export function splitPage(bytes: Buffer): string[] {
-  const text = bytes.toString('utf8');
-  if (text === '[]') return [];
-  const parts = text.slice(1, -1).split('"],["');
-  return parts.map((p, i) => (i > 0 ? '["' : '') + p + (i < parts.length - 1 ? '"]' : ''));
+/** Between two rows of a page: `"],["` occurs nowhere else, since every quote inside a JSON string is escaped. */
+const ROW_SEPARATOR = Buffer.from('"],["', 'latin1');
+
+/** A page's rows as byte ranges of it (`[…]` each), without decoding or parsing them. */
+export function splitPage(bytes: Buffer): Buffer[] {
+  const rows: Buffer[] = [];
+  if (bytes.length <= 2) return rows; // `[]`
+  let start = 1;
+  for (let q = bytes.indexOf(ROW_SEPARATOR, start); q >= 0; q = bytes.indexOf(ROW_SEPARATOR, start)) {
+    rows.push(bytes.subarray(start, q + 2));
+    start = q + 3;
+  }
+  rows.push(bytes.subarray(start, bytes.length - 1));
+  return rows;
 }
 
-/** The id of a row text (parsed only when it holds an escape). */
-export function rowId(row: string): string {
-  const q = row.indexOf('"', 2);
-  const raw = row.slice(2, q);
-  return raw.includes('\\') ? (JSON.parse(row) as StateRow)[0] : raw;
+/** The id of a stored row (the row is parsed only when its id holds an escape). */
+export function rowId(row: Buffer): string {
+  const q = row.indexOf(0x22, 2);
+  const raw = row.toString('utf8', 2, q);
+  return raw.includes('\\') ? (JSON.parse(row.toString('utf8')) as StateRow)[0] : raw;
+}
+
+/** A stored row, parsed. */
+export function parseRow(row: Buffer): StateRow {
+  return JSON.parse(row.toString('utf8')) as StateRow;
 }
 
 /** The state hash: SHA-256 of the manifest's canonical bytes. */

@@ -13,7 +13,7 @@ import { statSync } from 'node:fs';
 import { deleteFromState } from '../qkmeans/deletion';
 import { makePointSet } from '../qkmeans/points';
 import type { QkmState } from '../qkmeans/state';
-import { encodeChangedState, encodeRow, pageOf, rowId, stateOfParts, type EncodedState, type StateRow } from '../qkmeans/stateEncoding';
+import { encodeChangedState, encodeRow, pageOf, parseRow, rowId, stateOfParts, type EncodedState, type StateRow } from '../qkmeans/stateEncoding';
 import { readPoints } from '../storage/pointStore';
 import type { ClusterMeta } from './persisted';
 import { readHead, readManifest, readPageRows, retryingRead } from './stateStore';
@@ -50,8 +50,8 @@ export function leanDeletion(paths: WorkspacePaths, meta: ClusterMeta, removal: 
       if (!stored || stored.hash !== synced.stateHash) return null;
       const { manifest } = stored;
       const head = readHead(paths, manifest);
-      // The pages holding the erased rows, each read once, as row texts: only the erased rows are parsed.
-      const pages = new Map<number, string[]>();
+      // The pages holding the erased rows, each read once, as byte ranges: only the erased rows are parsed.
+      const pages = new Map<number, Buffer[]>();
       const rows: StateRow[] = [];
       for (const id of removal.keys()) {
         const p = pageOf(manifest, id);
@@ -59,7 +59,7 @@ export function leanDeletion(paths: WorkspacePaths, meta: ClusterMeta, removal: 
         if (!pages.has(p)) pages.set(p, readPageRows(paths, manifest, p));
         const row = pages.get(p)!.find((r) => rowId(r) === id);
         if (!row) return null;
-        rows.push(JSON.parse(row) as StateRow);
+        rows.push(parseRow(row));
       }
       return { stored, head, pages, rows };
     });
@@ -90,8 +90,8 @@ export function leanDeletion(paths: WorkspacePaths, meta: ClusterMeta, removal: 
   if (!result.certified) return null;
   const after = result.state;
   // Each touched page as the new state has it: erased rows gone, a partly erased row encoded with its new weight, the others as stored.
-  const rowsAfter = (page: readonly string[]): string[] =>
-    page.flatMap((row) => {
+  const rowsAfter = (page: readonly Buffer[]): (Buffer | string)[] =>
+    page.flatMap((row): (Buffer | string)[] => {
       const id = rowId(row);
       if (!removal.has(id)) return [row];
       const kept = after.assignments.get(id);

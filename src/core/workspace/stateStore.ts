@@ -78,8 +78,8 @@ export function readPage(paths: WorkspacePaths, m: Manifest, index: number): Sta
   return rows;
 }
 
-/** A page's row texts as stored (splitPage: not parsed), checked against the manifest's count and last id. */
-export function readPageRows(paths: WorkspacePaths, m: Manifest, index: number): string[] {
+/** A page's rows as stored byte ranges (splitPage: not parsed), checked against the manifest's count and last id. */
+export function readPageRows(paths: WorkspacePaths, m: Manifest, index: number): Buffer[] {
   const ref = m.pages[index];
   const rows = splitPage(readNamed(paths, pageFileName(ref.hash), ref.hash));
   if (rows.length !== ref.rows || (rows.length > 0 && rowId(rows[rows.length - 1]) !== ref.lastId)) throw new DamagedStateError(`page ${index} does not match the manifest`);
