@@ -51,7 +51,7 @@ const head =
   `"representatives":[${h.representatives.map(str).join(',')}]}`;
 
 // Page ends: FNV-1a over the id's UTF-8 bytes from a seed-derived key, then murmur3's fmix32; a row
-// ends its page when the result is below 2^32/2048, or when the page holds 16384 rows.
+// ends its page when the result is below 2^32/1024, or when the page holds 8192 rows.
 const key = createHash('sha256').update(`erase-qkm-state/3 pages\0${p.seed}`, 'utf8').digest().readUInt32BE(0);
 const endsPage = (id) => {
   let x = (0x811c9dc5 ^ key) >>> 0;
@@ -61,14 +61,14 @@ const endsPage = (id) => {
   x ^= x >>> 13;
   x = Math.imul(x, 0xc2b2ae35);
   x ^= x >>> 16;
-  return x >>> 0 < 2 ** 32 / 2048;
+  return x >>> 0 < 2 ** 32 / 1024;
 };
 const sorted = [...rows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 const pages = [];
 let page = [];
 sorted.forEach(([id, c, w, content], i) => {
   page.push(`[${str(id)},${c},${w},${str(content)}]`);
-  if (endsPage(id) || page.length >= 16384 || i === sorted.length - 1) {
+  if (endsPage(id) || page.length >= 8192 || i === sorted.length - 1) {
     const text = `[${page.join(',')}]`;
     pages.push(`[${str(sha256(text))},${page.length},${str(id)}]`);
     page = [];

@@ -80,7 +80,7 @@ test('pages are cut where the keyed id hash says, about PAGE_TARGET_ROWS rows ea
   const enc = encodeState(state);
   const m = parseManifest(enc.manifestBytes);
   const key = pageKey('pages');
-  assert.ok(m.pages.length >= 4 && m.pages.length <= 25, `${m.pages.length} pages for 20,000 rows (target ${PAGE_TARGET_ROWS} a page)`);
+  assert.ok(m.pages.length >= 8 && m.pages.length <= 40, `${m.pages.length} pages for 20,000 rows (target ${PAGE_TARGET_ROWS} a page)`);
   assert.equal(
     m.pages.reduce((s, p) => s + p.rows, 0),
     20_000,

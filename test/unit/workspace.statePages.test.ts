@@ -13,7 +13,7 @@ import { filesContaining, freshStateHash, tempDir } from './workspace.helpers';
 const WORDS = ['bright', 'slow', 'tender', 'loud', 'clever', 'odd', 'warm', 'grim', 'quiet', 'bold', 'plain', 'wild'];
 const SETTINGS = { k: 4, eps: 0.1, seed: 'pages' } as const;
 
-/** Enough examples for several state pages (about 2,048 rows a page); some with explicit ids. */
+/** Enough examples for several state pages (about 1,024 rows a page); some with explicit ids. */
 function bigDataFile(n = 7000): string {
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {

@@ -11,7 +11,7 @@
  * The state hash is the SHA-256 of the manifest's bytes. Its pages are content-defined: walking
  * the rows in id order, a row ends its page when the keyed 32-bit hash of its id (pageHash:
  * FNV-1a over the id's UTF-8 bytes, started from a key drawn from the seed, then murmur3's fmix32)
- * is below 2^32/2048, or when the page reached PAGE_MAX_ROWS rows; the last row ends the last
+ * is below 2^32/1024, or when the page reached PAGE_MAX_ROWS rows; the last row ends the last
  * page. So the pages are a function of the set of rows alone (history-independent: a state
  * reached by erasures has exactly the pages, manifest and hash of a retrain on the remaining
  * data), and erasing a row rewrites only its page — merged with the next one when the row was
@@ -23,7 +23,7 @@ import type { IterationRecord, QkmParams, QkmState } from './state';
 
 export const STATE_FORMAT = 'erase-qkm-state/3';
 /** On average one row in PAGE_TARGET_ROWS ends a page (a power of two: the test is one shift). */
-export const PAGE_TARGET_ROWS = 2048;
+export const PAGE_TARGET_ROWS = 1024;
 const PAGE_END_SHIFT = 32 - Math.log2(PAGE_TARGET_ROWS);
 /** A page never holds more rows (a run without a natural end is cut here; e^-8 of runs reach it). */
 export const PAGE_MAX_ROWS = 8 * PAGE_TARGET_ROWS;
