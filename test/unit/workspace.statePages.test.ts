@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EraseWorkspace, eraseExamples, recoverPending } from '../../src/core/workspace';
 import { readLog } from '../../src/core/audit';
@@ -8,7 +8,16 @@ import { sha256Hex } from '../../src/core/hash';
 import { pageFileName, pageOf, parseManifest, parsePage } from '../../src/core/qkmeans/stateEncoding';
 import { loadMeta, loadState } from '../../src/core/workspace/persisted';
 import { onWriteStep } from '../../src/core/storage/writeSteps';
-import { filesContaining, freshStateHash, tempDir } from './workspace.helpers';
+import { filesContaining, freshStateHash, tempDir as newTempDir } from './workspace.helpers';
+
+/** Scratch folders of this file, removed when it ends. */
+const scratch: string[] = [];
+const tempDir = (prefix: string): string => {
+  const d = newTempDir(prefix);
+  scratch.push(d);
+  return d;
+};
+after(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const WORDS = ['bright', 'slow', 'tender', 'loud', 'clever', 'odd', 'warm', 'grim', 'quiet', 'bold', 'plain', 'wild'];
 const SETTINGS = { k: 4, eps: 0.1, seed: 'pages' } as const;
