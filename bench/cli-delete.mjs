@@ -6,7 +6,7 @@
 // usage: node bench/cli-delete.mjs [--data ../shared/datasets/sst2/train.tsv] [--n 5] [--verify] [--cli dist/cli.js]
 //   (--cli: another build, e.g. a copy of dist/ kept inside the worktree to compare two commits in one run)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,12 +28,24 @@ if (!existsSync(values.data)) {
 }
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const r3 = (x) => +x.toPrecision(4);
+// CPU time of the finished children (user + system, Linux /proc: clock ticks of 10 ms): on a loaded
+// machine wall time mostly measures waiting for a core; CPU time is what the command cost.
+const childCpuMs = () => {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) * 10;
+  } catch {
+    return null;
+  }
+};
 const wall = (cmd, args, cwd) => {
+  const c = childCpuMs();
   const t = performance.now();
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`${args.join(' ')} → exit ${r.status}: ${r.stderr}`);
-  return { ms, stdout: r.stdout };
+  return { ms, cpuMs: c === null ? null : childCpuMs() - c, stdout: r.stdout };
 };
 const dir = mkdtempSync(join(tmpdir(), 'erase-bench-delete-'));
 const erase = (...args) => wall(process.execPath, [cli, ...args, '--json'], dir);
@@ -43,14 +55,19 @@ try {
   const clusterMs = erase('cluster').ms;
   const ids = JSON.parse(erase('status').stdout).ids;
   const nodeStart = [];
-  for (let i = 0; i < 5; i++) nodeStart.push(wall(process.execPath, ['-e', '0'], dir).ms);
+  const nodeStartCpu = [];
+  for (let i = 0; i < 5; i++) {
+    const r = wall(process.execPath, ['-e', '0'], dir);
+    nodeStart.push(r.ms);
+    nodeStartCpu.push(r.cpuMs);
+  }
   let s = 2024 >>> 0; // seeded choice of victims (benchmark scheduling only)
   const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const pool = [...ids];
   const one = () => {
     const [id] = pool.splice(Math.floor(rnd() * pool.length), 1);
     const r = erase('delete', '--id', id, '--skip-scan', '--keep-model');
-    return { ms: r.ms, receipt: JSON.parse(r.stdout) };
+    return { ms: r.ms, cpuMs: r.cpuMs, receipt: JSON.parse(r.stdout) };
   };
   const first = one();
   const runs = [];
@@ -72,6 +89,9 @@ try {
     firstDeleteMs: r3(first.ms),
     deleteMedianMs: r3(median(runs.map((r) => r.ms))),
     deletesMs: runs.map((r) => r3(r.ms)),
+    nodeStartCpuMs: nodeStartCpu[0] === null ? null : median(nodeStartCpu),
+    deleteCpuMedianMs: runs[0].cpuMs === null ? null : median(runs.map((r) => r.cpuMs)),
+    deletesCpuMs: runs.map((r) => r.cpuMs),
     certified: `${runs.filter((r) => r.receipt.certified).length}/${runs.length}`,
     deleteToStart: r3(median(runs.map((r) => r.ms)) / median(nodeStart)),
     verifyMs: verifyMs === null ? null : r3(verifyMs),

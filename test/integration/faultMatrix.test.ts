@@ -284,6 +284,12 @@ async function checkAfterKill(
     const presentNow = datasetIds(dir);
     const goneNow = new Set([...base.ids.filter((id) => !presentNow.has(id)), ...(action.editedIds ?? [])]);
     checkProvenance(dir, base.records, goneNow, goneNow, `${where}, after the re-run`);
+    // Erased means gone from the cluster state too: no state file (an old page, a leftover state.json) names an id no longer in the data file.
+    const erasedIds = base.ids.filter((id) => !presentNow.has(id)).map((id) => Buffer.from(JSON.stringify(id)));
+    for (const f of filesUnder(join(dir, '.erase', 'state'))) {
+      const bytes = readIfStillThere(f);
+      assert.ok(!bytes || !erasedIds.some((id) => bytes.includes(id)), `${where}: ${f} still names an erased id`);
+    }
   }
   // Erased means gone, even after a kill: no file of the workspace (a killed writer's temp file,
   // a cache, a log) and no loose file in the temp folder holds an erased text.

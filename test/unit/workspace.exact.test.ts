@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { readLog } from '../../src/core/audit';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EraseWorkspace, eraseExamples, reconcile } from '../../src/core/workspace';
 import { UserError } from '../../src/core/errors';
@@ -13,7 +13,7 @@ import { loadPoints, putPoints } from '../../src/core/storage/pointStore';
 import { loadMeta, OutdatedStateError } from '../../src/core/workspace/persisted';
 import { driftOf } from '../../src/core/workspace/drift';
 import { loadState } from '../../src/core/workspace/persisted';
-import { bytesOf, filesContaining, freshStateHash, tempDir } from './workspace.helpers';
+import { bytesOf, filesContaining, freshStateHash, tamperStateHead, tempDir } from './workspace.helpers';
 
 const WORDS = ['bright', 'slow', 'tender', 'loud', 'clever', 'odd', 'warm', 'grim', 'quiet', 'bold', 'plain', 'wild'];
 
@@ -128,11 +128,11 @@ test('verify says NOT EQUAL on a tampered state and on a state trained on a tamp
   const c = await ws.cluster();
   assert.equal((await ws.verify()).equal, true);
   // A stale prompt: another example named as a cluster's representative.
-  const text = readFileSync(ws.paths.state, 'utf8');
   const rep = c.representatives.find((r) => r !== null)!;
   const other = ws.status().ids.find((id) => !c.representatives.includes(id))!;
-  writeFileSync(ws.paths.state, text.replace(`"representatives":[${JSON.stringify(c.representatives[0])}`, `"representatives":[${JSON.stringify(other)}`));
-  assert.notEqual(readFileSync(ws.paths.state, 'utf8'), text);
+  const before = readFileSync(ws.paths.state);
+  tamperStateHead(ws.paths, (text) => text.replace(`"representatives":[${JSON.stringify(c.representatives[0])}`, `"representatives":[${JSON.stringify(other)}`));
+  assert.notDeepEqual(readFileSync(ws.paths.state), before);
   const v = await ws.verify();
   assert.equal(v.equal, false, 'a stale prompt must not pass verify');
   assert.notEqual(v.stateHash, v.scratchHash);
@@ -180,7 +180,10 @@ test('a state file of the older format is reported clearly, never a crash', asyn
   const file = dataFile(10, 2);
   const ws = EraseWorkspace.init(file, SETTINGS);
   await ws.cluster();
-  writeFileSync(ws.paths.state, readFileSync(ws.paths.state, 'utf8').replace('"format":"erase-qkm-state/2"', '"format":"erase-qkm-state/1"'));
+  // A workspace last written by a version of format 1: one state.json, no state folder.
+  const legacy = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'legacy-state-v2', 'state.json'), 'utf8');
+  rmSync(ws.paths.stateDir, { recursive: true });
+  writeFileSync(ws.paths.legacyState, legacy.replace('"format":"erase-qkm-state/2"', '"format":"erase-qkm-state/1"'));
   const s = ws.status();
   assert.equal(s.stateOutdated, true);
   assert.equal(s.clustered, false);

@@ -1,7 +1,10 @@
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EraseWorkspace, type WorkspaceConfig } from '../../src/core/workspace';
+import type { WorkspacePaths } from '../../src/core/workspace/config';
+import { encodeManifest, headFileName, parseManifest } from '../../src/core/qkmeans/stateEncoding';
+import { sha256Hex } from '../../src/core/hash';
 
 /** Settings that shape the state: a brand-new workspace with these on the same file must reach the same state. */
 export type StateSettings = Pick<WorkspaceConfig, 'k' | 'eps' | 'seed' | 'dims' | 'maxIter' | 'embedder'>;
@@ -40,4 +43,19 @@ export function filesContaining(dir: string, needle: Buffer): string[] {
 
 export function bytesOf(v: Int32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/**
+ * Rewrites the stored state's head text with `edit` and re-links it consistently (new head file
+ * named by its hash, new manifest): a tampered state that still reads as well-formed, as someone
+ * editing the files by hand with the format's rules would leave it.
+ */
+export function tamperStateHead(paths: WorkspacePaths, edit: (headText: string) => string): void {
+  const manifest = parseManifest(readFileSync(paths.state));
+  const text = readFileSync(join(paths.stateDir, headFileName(manifest.head)), 'utf8');
+  const edited = Buffer.from(edit(text), 'utf8');
+  if (edited.toString('utf8') === text) throw new Error('tamperStateHead: the edit changed nothing');
+  const head = sha256Hex(edited);
+  writeFileSync(join(paths.stateDir, headFileName(head)), edited);
+  writeFileSync(paths.state, encodeManifest({ ...manifest, head }));
 }

@@ -1,11 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { EraseWorkspace, eraseExamples } from '../../src/core/workspace';
 import { loadState } from '../../src/core/workspace/persisted';
-import { tempDir } from './workspace.helpers';
+import { encodeState } from '../../src/core/qkmeans/stateEncoding';
+import type { QkmState } from '../../src/core/qkmeans/state';
+import { tamperStateHead, tempDir } from './workspace.helpers';
+
+/** The workspace's state with `n` made-up rows instead of its own (some ids non-ASCII): the encoding only stores them. */
+function stateWithRows(ws: EraseWorkspace, n: number): QkmState {
+  const { state } = loadState(ws.paths)!;
+  const ids = Array.from({ length: n }, (_, i) => (i % 50 ? createHash('sha256').update(`r${i}`).digest('hex') : `ïd-${i}-"quoted"`));
+  return {
+    ...state,
+    assignments: new Map(ids.map((id, i) => [id, [i % 3, 1 + (i % 2)] as const])),
+    contents: new Map(ids.map((id) => [id, createHash('sha256').update(id).digest('hex')])),
+  };
+}
 
 const SCRIPT = join(__dirname, '..', '..', 'scripts', 'recompute-state-hash.mjs');
 
@@ -26,8 +40,15 @@ test('docs/STATE-FORMAT.md is enough to recompute the state hash: an independent
   await eraseExamples(ws, { ids: ws.status().ids.slice(0, 2) });
   assert.deepEqual(recompute(ws.paths.state), { status: 0, out: loadState(ws.paths)!.hash });
 
-  const text = readFileSync(ws.paths.state, 'utf8');
-  writeFileSync(ws.paths.state, text.replace('"converged":', '"converged": '));
+  // Many pages: rows enough for several, erased in the middle (pages merge).
+  const many = encodeState(stateWithRows(ws, 9000));
+  const dir = tempDir();
+  for (const [name, bytes] of many.files) writeFileSync(join(dir, name), bytes);
+  writeFileSync(join(dir, 'manifest.json'), many.manifestBytes);
+  assert.ok(many.manifest.pages.length > 2);
+  assert.deepEqual(recompute(dir), { status: 0, out: many.hash });
+
+  tamperStateHead(ws.paths, (text) => text.replace('"converged":', '"converged": '));
   const bad = recompute(ws.paths.state);
   assert.equal(bad.status, 1);
   assert.match(bad.out, /not in canonical form/);

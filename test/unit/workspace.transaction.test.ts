@@ -9,6 +9,7 @@ import { readLog, verifyLog } from '../../src/core/audit';
 import { loadMeta } from '../../src/core/workspace/persisted';
 import { requestStore } from '../../src/core/workspace/requestRecords';
 import { onWriteStep } from '../../src/core/storage/writeSteps';
+import { tamperStateHead } from './workspace.helpers';
 
 /** A small deterministic data set. */
 function workspace(n = 160): { dir: string; file: string; lines: string[] } {
@@ -203,10 +204,7 @@ test('an erasure with verify says NOT EQUAL when the stored state was tampered w
   await ws.cluster();
   // Nudge the last digit of the first phase coordinate: quantization is unchanged, so the certified
   // path carries the tampered value forward, and only a comparison with a retrain can notice.
-  const text = readFileSync(ws.paths.state, 'utf8');
-  const tampered = text.replace(/"phase":\[(\d\.\d*?)(\d),/, (_m, head: string, last: string) => `"phase":[${head}${(Number(last) + 1) % 10},`);
-  assert.notEqual(tampered, text);
-  writeFileSync(ws.paths.state, tampered);
+  tamperStateHead(ws.paths, (text) => text.replace(/"phase":\[(\d\.\d*?)(\d),/, (_m, head: string, last: string) => `"phase":[${head}${(Number(last) + 1) % 10},`));
   const target = ws.loadDataset().examples[11];
   const { receipt } = await eraseRequest(ws, { kind: 'ids', ids: [target.id] }, { verify: true, scan: false, unloadModel: false });
   assert.ok(receipt.verification, 'a verification was made');

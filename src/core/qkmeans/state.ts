@@ -1,4 +1,4 @@
-import { compareIds, sha256Hex } from '../hash';
+import { StateFormatError } from './stateEncoding';
 
 export interface QkmParams {
   readonly k: number;
@@ -23,9 +23,9 @@ export interface Reseed {
 }
 
 /**
- * The whole Q-k-means state. Its canonical serialisation is what the state hash covers: equal
- * hashes mean an incrementally updated state equals a retrain from scratch, bit for bit.
- * docs/STATE-FORMAT.md describes the hashed bytes for auditors.
+ * The whole Q-k-means state. Its canonical encoding (stateEncoding.ts) is what the state hash
+ * covers: equal hashes mean an incrementally updated state equals a retrain from scratch, bit for
+ * bit. docs/STATE-FORMAT.md describes the hashed bytes for auditors.
  */
 export interface QkmState {
   readonly params: QkmParams;
@@ -45,20 +45,11 @@ export interface QkmState {
   readonly representatives: readonly (string | null)[];
 }
 
-export const STATE_FORMAT = 'erase-qkm-state/2';
+export { STATE_FORMAT, StateFormatError, stateHash } from './stateEncoding';
+/** The single-text format of the previous version (`.erase/state.json`): still read, and converted on the next locked command. */
+export const LEGACY_TEXT_FORMAT = 'erase-qkm-state/2';
 /** Formats this version can recognise but not load: the state must be rebuilt (`erase cluster`). */
 export const OLDER_STATE_FORMATS: readonly string[] = ['erase-qkm-state/1'];
-
-/** A state file in a format this version does not load (older: rebuild it; unknown: newer tool or damage). */
-export class StateFormatError extends Error {
-  constructor(
-    readonly format: string,
-    readonly older: boolean,
-  ) {
-    super(older ? `the cluster state has the older format ${format}` : `unknown cluster state format ${JSON.stringify(format)}`);
-    this.name = 'StateFormatError';
-  }
-}
 
 export function stopIteration(state: QkmState): number {
   return state.iterations.length;
@@ -85,71 +76,6 @@ export function seedIterations(state: QkmState): Map<string, number> {
   return out;
 }
 
-/**
- * Canonical JSON: fixed field order, ids sorted, integers printed exactly; doubles (phase, ε)
- * use ECMAScript's shortest round-trip form, which the language specifies exactly. The first
- * field names the format version, so the hashed bytes say how to read them (docs/STATE-FORMAT.md).
- */
-export function serializeState(state: QkmState): string {
-  const ids = sortedIds(state.assignments);
-  const assign = new Array<string>(ids.length);
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    const [c, w] = state.assignments.get(id)!;
-    assign[i] = serializeAssignmentRow(id, c, w, state.contents.get(id) ?? '');
-  }
-  return serializeStateHead(state) + assign.join(',') + serializeStateTail(state);
-}
-
-/**
- * The canonical text in three parts (head, rows joined by ',', tail), so that a deletion can
- * splice the rows it changed into the stored text instead of serialising 60k rows again
- * (workspace/stateText.ts). The head ends with `"assignments":[`; the tail starts with its `]`.
- */
-export function serializeStateHead(state: QkmState): string {
-  const p = state.params;
-  const ints = (a: ArrayLike<number>) => Array.from(a, (x) => String(x)).join(',');
-  const iters = state.iterations.map(
-    (it) => `{"grid":[${ints(it.grid)}],"sums":[${ints(it.sums)}],"counts":[${ints(it.counts)}],"reseeds":[${it.reseeds.map((r) => `[${r.cluster},${quote(r.id)}]`).join(',')}]}`,
-  );
-  return (
-    `{"format":"${STATE_FORMAT}",` +
-    `"params":{"k":${p.k},"eps":${JSON.stringify(p.eps)},"dims":${p.dims},"maxIter":${p.maxIter},"seed":${JSON.stringify(p.seed)},"embedderId":${JSON.stringify(p.embedderId)}},` +
-    `"k":${state.k},"n":${state.n},"phase":[${Array.from(state.phase, (x) => JSON.stringify(x)).join(',')}],` +
-    `"initSeeds":[${state.initSeeds.map((s) => JSON.stringify(s)).join(',')}],"initGrid":[${ints(state.initGrid)}],` +
-    `"iterations":[${iters.join(',')}],"converged":${state.converged},` +
-    `"assignments":[`
-  );
-}
-
-/** One assignment row: [id, cluster, weight, content hash]. */
-export function serializeAssignmentRow(id: string, cluster: number, weight: number, content: string): string {
-  return `[${quote(id)},${cluster},${weight},${quote(content)}]`;
-}
-
-export function serializeStateTail(state: QkmState): string {
-  return `],"representatives":[${state.representatives.map((r) => JSON.stringify(r)).join(',')}]}`;
-}
-
-/** Printable ASCII without '"' or '\\': JSON.stringify would add nothing but the quotes (ids and content hashes usually are). */
-const PLAIN_JSON_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-
-/** JSON.stringify of a string, byte for byte, without its cost for the common plain case. */
-function quote(s: string): string {
-  return PLAIN_JSON_STRING.test(s) ? `"${s}"` : JSON.stringify(s);
-}
-
-/** The ids in compareIds order; the maps are kept sorted, so this is usually one check, not a sort. */
-function sortedIds(assignments: ReadonlyMap<string, unknown>): string[] {
-  const ids = [...assignments.keys()];
-  for (let i = 1; i < ids.length; i++) if (compareIds(ids[i - 1], ids[i]) > 0) return ids.sort(compareIds);
-  return ids;
-}
-
-export function stateHash(state: QkmState): string {
-  return sha256Hex(serializeState(state));
-}
-
 export interface SerializedState {
   format: string;
   params: QkmParams;
@@ -164,14 +90,13 @@ export interface SerializedState {
   representatives: (string | null)[];
 }
 
-/** Parses a state file; throws StateFormatError for a state of another format version. */
-export function deserializeState(text: string): QkmState {
-  return stateOfSerialized(JSON.parse(text) as SerializedState);
-}
-
-/** The state of a parsed state text (its assignment rows may be a subset: workspace/stateText.ts). */
-export function stateOfSerialized(raw: SerializedState): QkmState {
-  if (raw.format !== STATE_FORMAT) throw new StateFormatError(String(raw.format), OLDER_STATE_FORMATS.includes(raw.format));
+/**
+ * Parses a state text of the previous format (`erase-qkm-state/2`, one canonical JSON text in
+ * `.erase/state.json`, docs/STATE-FORMAT.md "Older formats"); throws StateFormatError for any other format.
+ */
+export function deserializeLegacyState(text: string): QkmState {
+  const raw = JSON.parse(text) as SerializedState;
+  if (raw.format !== LEGACY_TEXT_FORMAT) throw new StateFormatError(String(raw.format), OLDER_STATE_FORMATS.includes(raw.format));
   return {
     params: raw.params,
     k: raw.k,
@@ -200,14 +125,4 @@ function rowsOf(rows: readonly [string, number, number, string][]): Pick<QkmStat
     contents.set(id, h);
   }
   return { assignments, contents };
-}
-
-/** The format named by a state file's text, without loading it (null when it is not a state file at all). */
-export function stateFormatOf(text: string): string | null {
-  try {
-    const f = (JSON.parse(text) as { format?: unknown }).format;
-    return typeof f === 'string' ? f : null;
-  } catch {
-    return null;
-  }
 }

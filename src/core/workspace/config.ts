@@ -62,7 +62,12 @@ export function workspacePaths(root: string) {
     root,
     dir,
     config: join(dir, 'config.json'),
-    state: join(dir, 'state.json'),
+    /** The cluster state's manifest: its SHA-256 is the state hash (workspace/stateStore.ts). */
+    state: join(dir, 'state', 'manifest.json'),
+    /** The manifest and the head and page files it names. */
+    stateDir: join(dir, 'state'),
+    /** The previous version's single-file state (`erase-qkm-state/2` or older): read, then converted. */
+    legacyState: join(dir, 'state.json'),
     meta: join(dir, 'meta.json'),
     points: join(dir, 'points.slots'),
     datasetIndex: join(dir, 'dataset-index'),

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Example, ParsedDataset } from '../dataset/types';
 import { driftOf } from './drift';
-import { canonicalJson, sha256Hex } from '../hash';
+import { canonicalJson } from '../hash';
 import { UserError } from '../errors';
 import { deleteFromState } from '../qkmeans/deletion';
-import { serializeState, stateHash, type QkmState } from '../qkmeans/state';
+import { stateHash, type QkmState } from '../qkmeans/state';
+import { encodeState } from '../qkmeans/stateEncoding';
 import { train } from '../qkmeans/train';
 import type { PointSet } from '../qkmeans/points';
 import { representatives } from '../erase/representatives';
@@ -164,9 +165,9 @@ async function planErasure(
     state = train(points, loaded!.state.params, { signal: opts.signal });
     reason = 'hand edits of the data file were reconciled in the same transaction';
   }
-  // Serialised once: the hash for the plan, the same bytes for the state file (spliced from the old text on the lean path).
-  const stateText: string | Uint8Array = lean ? lean.stateBytes : serializeState(state);
-  const after = lean ? lean.stateHashAfter : sha256Hex(stateText);
+  // Encoded once: the hash for the plan, the same files for the state folder (only the changed pages on the lean path).
+  const encoded = lean ? lean.encoded : encodeState(state);
+  const after = encoded.hash;
   const updateMs = performance.now() - tUpdate;
   const oldReps = meta.representatives;
   // The representatives are part of the state (the certified path recomputes a lost one).
@@ -224,7 +225,7 @@ async function planErasure(
     forgetIds: [...ids, ...handGone, ...edits.edited],
     stateHashBefore,
     state,
-    stateText,
+    encoded,
     released: lean?.released,
     dataFileStamp: (dataset ? ws.loadedDatasetStamp() : chosen.stamp) ?? undefined,
     stateHashAfter: after,

@@ -1,28 +1,30 @@
 /**
- * A certified erasure that reads only what it needs: the state's head and the erased examples'
- * rows (stateText.ts, binary search), their vectors (one slot each), and nothing of the other 60k
- * examples. It applies when nothing can have drifted since the last transaction (the meta's
- * `syncedWith`: the data file's stat and the state hash recorded when the two were known to agree)
- * and the certificate check passes; in every other case (a representative or seed erased, the
- * check fails, hand edits, an older state text) it returns null and the caller takes the full path.
- * The resulting bytes are serializeState's own, so the state hash means what it always meant.
+ * A certified erasure that reads only what it needs: the state's manifest and head, the pages
+ * holding the erased examples' rows (stateEncoding.ts: a binary search over the manifest's last
+ * ids), their vectors (one slot each), and nothing of the other examples. It applies when nothing
+ * can have drifted since the last transaction (the meta's `syncedWith`: the data file's stat and
+ * the state hash recorded when the two were known to agree) and the certificate check passes; in
+ * every other case (a representative or seed erased, the check fails, hand edits, a state of the
+ * previous format) it returns null and the caller takes the full path. The new state's encoding
+ * rewrites only the changed pages, and is exactly encodeState's, so the state hash means what it
+ * always meant.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { sha256Hex } from '../hash';
+import { statSync } from 'node:fs';
 import { deleteFromState } from '../qkmeans/deletion';
 import { makePointSet } from '../qkmeans/points';
 import type { QkmState } from '../qkmeans/state';
+import { encodeChangedState, encodeRow, pageOf, parseRow, rowId, stateOfParts, type EncodedState, type StateRow } from '../qkmeans/stateEncoding';
 import { readPoints } from '../storage/pointStore';
 import type { ClusterMeta } from './persisted';
-import { StateText, type StateRow } from './stateText';
+import { readHead, readManifest, readPageRows, retryingRead } from './stateStore';
 import type { WorkspacePaths } from './config';
 
 export interface LeanDeletion {
   readonly stateHashBefore: string;
   /** The state after the deletion, with only the erased examples' rows in its maps (never save it whole). */
   readonly state: QkmState;
-  /** The full canonical text of the new state, and its hash. */
-  readonly stateBytes: Buffer;
+  /** The new state's manifest and the files that changed (head, pages): what the transaction writes. */
+  readonly encoded: EncodedState;
   readonly stateHashAfter: string;
   /** Content → references the erasure removed (for a targeted prune of the vector stores). */
   readonly released: ReadonlyMap<string, number>;
@@ -41,40 +43,62 @@ export function dataFileStamp(path: string): string {
 export function leanDeletion(paths: WorkspacePaths, meta: ClusterMeta, removal: ReadonlyMap<string, number>, datasetStamp: string | null): LeanDeletion | null {
   const synced = meta.syncedWith;
   if (!synced || datasetStamp === null || synced.dataFile !== datasetStamp) return null;
-  let bytes: Buffer;
+  let read;
   try {
-    bytes = readFileSync(paths.state);
+    read = retryingRead(() => {
+      const stored = readManifest(paths);
+      if (!stored || stored.hash !== synced.stateHash) return null;
+      const { manifest } = stored;
+      const head = readHead(paths, manifest);
+      // The pages holding the erased rows, each read once, as byte ranges: only the erased rows are parsed.
+      const pages = new Map<number, Buffer[]>();
+      const rows: StateRow[] = [];
+      for (const id of removal.keys()) {
+        const p = pageOf(manifest, id);
+        if (p < 0) return null;
+        if (!pages.has(p)) pages.set(p, readPageRows(paths, manifest, p));
+        const row = pages.get(p)!.find((r) => rowId(r) === id);
+        if (!row) return null;
+        rows.push(parseRow(row));
+      }
+      return { stored, head, pages, rows };
+    });
   } catch {
-    return null;
+    return null; // damaged or unreadable: the full path reports it
   }
-  const stateHashBefore = sha256Hex(bytes);
-  if (stateHashBefore !== synced.stateHash) return null;
-  const text = StateText.open(bytes);
-  if (!text) return null;
-  const rows: StateRow[] = [];
-  for (const id of removal.keys()) {
-    const r = text.row(id);
-    if (!r) return null;
-    rows.push(r);
-  }
-  const state = text.partialState(rows);
+  if (!read) return null;
+  const { stored, head, pages, rows } = read;
+  const state = stateOfParts(
+    head,
+    [...rows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+  );
   // A lost representative is replaced by the nearest other member: that needs the whole cluster.
-  if (rows.some((r) => state.representatives.includes(r.id))) return null;
+  if (rows.some((r) => state.representatives.includes(r[0]))) return null;
   const { params } = state;
   const vectors = readPoints(
     paths.points,
     { embedderId: params.embedderId, seed: params.seed, dims: params.dims },
-    rows.map((r) => r.content),
+    rows.map((r) => r[3]),
   );
   if (vectors.some((v) => v === undefined)) return null;
   const points = makePointSet(
     params.dims,
-    rows.map((r, i) => ({ id: r.id, weight: r.weight, vector: vectors[i]!, content: r.content })),
+    rows.map((r, i) => ({ id: r[0], weight: r[2], vector: vectors[i]!, content: r[3] })),
   );
-  const result = deleteFromState(state, points, removal, { distinct: text.rowsAtLeast(params.k + rows.length), certifyOnly: true });
+  const distinct = stored.manifest.pages.reduce((s, p) => s + p.rows, 0);
+  const result = deleteFromState(state, points, removal, { distinct, certifyOnly: true });
   if (!result.certified) return null;
-  const { bytes: stateBytes, hash } = text.splice(result.state, rows);
+  const after = result.state;
+  // Each touched page as the new state has it: erased rows gone, a partly erased row encoded with its new weight, the others as stored.
+  const rowsAfter = (page: readonly Buffer[]): (Buffer | string)[] =>
+    page.flatMap((row): (Buffer | string)[] => {
+      const id = rowId(row);
+      if (!removal.has(id)) return [row];
+      const kept = after.assignments.get(id);
+      return kept ? [encodeRow(id, kept[0], kept[1], after.contents.get(id) ?? '')] : [];
+    });
+  const encoded = encodeChangedState(after, stored.manifest, new Set(pages.keys()), (i) => (pages.has(i) ? rowsAfter(pages.get(i)!) : readPageRows(paths, stored.manifest, i)));
   const released = new Map<string, number>();
-  for (const r of rows) if (!result.state.assignments.has(r.id)) released.set(r.content, (released.get(r.content) ?? 0) + 1);
-  return { stateHashBefore, state: result.state, stateBytes, stateHashAfter: hash, released };
+  for (const r of rows) if (!after.assignments.has(r[0])) released.set(r[3], (released.get(r[3]) ?? 0) + 1);
+  return { stateHashBefore: stored.hash, state: after, encoded, stateHashAfter: encoded.hash, released };
 }

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../storage/atomicWrite';
-import { deserializeState, serializeState, StateFormatError, STATE_FORMAT, type QkmState } from '../qkmeans/state';
+import { deserializeLegacyState, StateFormatError, STATE_FORMAT, type QkmState } from '../qkmeans/state';
+import { DamagedStateError, encodeState, type EncodedState } from '../qkmeans/stateEncoding';
+import { readStoredState, writeState } from './stateStore';
 import { sha256Hex } from '../hash';
 import { UserError } from '../errors';
 import type { WorkspacePaths } from './config';
@@ -68,26 +70,46 @@ export class OutdatedStateError extends UserError {
   }
 }
 
-/** The state text is canonical, so its file hash is the state hash. `text`: serializeState(state), when the caller has it. */
-export function saveState(paths: WorkspacePaths, state: QkmState, text: string | Uint8Array = serializeState(state)): string {
-  writeFileAtomic(paths.state, text);
-  return sha256Hex(text);
+/** Writes a state (workspace/stateStore.ts) and returns its hash. `encoded`: encodeState(state), when the caller has it. */
+export function saveState(paths: WorkspacePaths, state: QkmState, encoded: EncodedState = encodeState(state)): string {
+  return writeState(paths, encoded);
 }
 
-/** Writes a state's canonical text whose SHA-256 the caller already computed from these bytes (8 MB at 60k: ~20 ms a hash). */
-export function saveStateText(paths: WorkspacePaths, text: string | Uint8Array): void {
-  writeFileAtomic(paths.state, text);
+/** A stored state: the hash, and for a state still in the previous single-file format, that file's own SHA-256 (what the meta and the audit log recorded for it). */
+export interface LoadedState {
+  readonly state: QkmState;
+  readonly hash: string;
+  readonly legacyHash?: string;
 }
 
-export function loadState(paths: WorkspacePaths): { state: QkmState; hash: string } | null {
-  if (!existsSync(paths.state)) return null;
-  const text = readFileSync(paths.state, 'utf8');
+/**
+ * The whole stored state, every page read and checked against the manifest, or null when not
+ * clustered. A state of the previous format (`.erase/state.json`, erase-qkm-state/2) is read as it
+ * is; its hash is the one this format gives the same state (the next locked command converts it).
+ */
+export function loadState(paths: WorkspacePaths): LoadedState | null {
   try {
-    return { state: deserializeState(text), hash: sha256Hex(text) };
+    const stored = readStoredState(paths);
+    if (stored) return stored;
   } catch (e) {
-    if (e instanceof StateFormatError && e.older) throw new OutdatedStateError(paths.state, e.format);
-    throw new UserError(`${paths.state} is damaged; train again to rebuild it from the data set`, 'input', 'cluster');
+    if (e instanceof StateFormatError)
+      throw new UserError(`${paths.state} has the unknown cluster state format ${JSON.stringify(e.format)} (written by a newer version?)`, 'input', 'cluster');
+    if (e instanceof DamagedStateError || e instanceof SyntaxError || (e as NodeJS.ErrnoException).code === 'ENOENT') throw damaged(paths.stateDir);
+    throw e;
   }
+  if (!existsSync(paths.legacyState)) return null;
+  const text = readFileSync(paths.legacyState, 'utf8');
+  try {
+    const state = deserializeLegacyState(text);
+    return { state, hash: encodeState(state).hash, legacyHash: sha256Hex(text) };
+  } catch (e) {
+    if (e instanceof StateFormatError && e.older) throw new OutdatedStateError(paths.legacyState, e.format);
+    throw damaged(paths.legacyState);
+  }
+}
+
+function damaged(path: string): UserError {
+  return new UserError(`${path} is damaged; train again to rebuild it from the data set`, 'input', 'cluster');
 }
 
 export function saveMeta(paths: WorkspacePaths, meta: ClusterMeta): void {

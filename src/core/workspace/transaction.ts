@@ -26,14 +26,16 @@ import {
   type AuditEntryInput,
   type KeyStore,
 } from '../audit';
-import { stateHash, type QkmState } from '../qkmeans/state';
+import { LEGACY_TEXT_FORMAT, STATE_FORMAT, stateHash, type QkmState } from '../qkmeans/state';
 import { train } from '../qkmeans/train';
 import { makePointSet } from '../qkmeans/points';
 import { deleteFromState } from '../qkmeans/deletion';
 import { loadPoints } from '../storage/pointStore';
 import { fsyncDir, writeFileAtomic } from '../storage/atomicWrite';
 import { writeStep } from '../storage/writeSteps';
-import { countDeletion, loadMeta, loadState, saveMeta, saveState, saveStateText, type ClusterMeta } from './persisted';
+import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
+import { encodeState, type EncodedState } from '../qkmeans/stateEncoding';
+import { collectStateGarbage, writeState } from './stateStore';
 import { contentCounts, pruneVectors, releaseVectors } from './vectors';
 import { dataFileStamp } from './leanErasure';
 import { describe } from './training';
@@ -74,8 +76,8 @@ export interface Plan {
   readonly stateHashBefore: string;
   /** The new state, computed in memory (null: the state does not change). */
   readonly state: QkmState | null;
-  /** Its canonical serialisation, when the planner already made it: saved as is, `stateHashAfter` being its SHA-256 (hashed once, by the planner). */
-  readonly stateText?: string | Uint8Array;
+  /** Its encoding, when the planner already made it (only the changed pages on the lean path): saved as is, `stateHashAfter` being its hash. */
+  readonly encoded?: EncodedState;
   /**
    * Set when `state` is partial (leanErasure.ts: only the erased rows): content → references the
    * erasure removed, for a targeted prune of the vector stores instead of one over the whole state.
@@ -184,7 +186,7 @@ async function commitAndApply(ws: EraseWorkspace, keyStore: KeyStore, p: Plan): 
   );
   await applyCommitted(ws, keyStore, intent, appended.entry, appended.head, {
     state: p.state,
-    stateText: p.stateText,
+    encoded: p.encoded,
     meta: p.meta ?? null,
     released: p.released,
     dataFileStamp: p.dataFileStamp,
@@ -215,7 +217,7 @@ async function applyCommitted(
   intent: Intent,
   entry: AuditEntry,
   head: { size: number; rootHash: string },
-  precomputed?: { state: QkmState | null; stateText?: string | Uint8Array; meta: ClusterMeta | null; released?: ReadonlyMap<string, number>; dataFileStamp?: string },
+  precomputed?: { state: QkmState | null; encoded?: EncodedState; meta: ClusterMeta | null; released?: ReadonlyMap<string, number>; dataFileStamp?: string },
 ): Promise<void> {
   // An erasure's new state covers exactly the file it rewrites, if no one edited the file since the plan read it.
   const syncs = intent.action === 'erase' && precomputed?.dataFileStamp !== undefined && precomputed.dataFileStamp === dataFileStamp(ws.dataFile);
@@ -226,14 +228,17 @@ async function applyCommitted(
   }
   const stateChanged = intent.stateHashAfter !== intent.stateHashBefore;
   if (stateChanged && intent.stateHashAfter !== '') {
-    if (precomputed?.state && precomputed.stateText !== undefined) {
-      saveStateText(ws.paths, precomputed.stateText);
+    if (precomputed?.state && precomputed.encoded !== undefined) {
+      if (precomputed.encoded.hash !== intent.stateHashAfter) throw new Error('internal: the planned state encoding is not the committed one');
+      writeState(ws.paths, precomputed.encoded);
     } else if (precomputed?.state) {
       const h = saveState(ws.paths, precomputed.state);
       if (h !== intent.stateHashAfter) throw new Error(`internal: planned state ${intent.stateHashAfter.slice(0, 12)} but saved ${h.slice(0, 12)}`);
     } else {
       await reachState(ws, intent);
     }
+    // A crash after the manifest's switch left the old pages (they hold the erased ids): recovery deletes them here.
+    collectStateGarbage(ws.paths);
   }
   const meta = precomputed?.meta ?? loadMeta(ws.paths);
   if (meta) {
@@ -263,7 +268,7 @@ async function applyCommitted(
 /** Brings the saved state to the one the audit entry recorded, after a crash. */
 async function reachState(ws: EraseWorkspace, intent: Intent): Promise<void> {
   const loaded = loadState(ws.paths);
-  if (loaded?.hash === intent.stateHashAfter) return;
+  if (loaded && (loaded.hash === intent.stateHashAfter || loaded.legacyHash === intent.stateHashAfter)) return;
   if (!loaded) throw new UserError('an interrupted transaction cannot be finished because the cluster state is missing', 'check', 'cluster');
   const state = loaded.state;
   const key = pointKeyOf(state);
@@ -335,6 +340,59 @@ export async function recoverPending(ws: EraseWorkspace, keyStore: KeyStore): Pr
 }
 
 async function recoverLocked(ws: EraseWorkspace, keyStore: KeyStore): Promise<RecoveryReport | null> {
+  const report = await recoverIntent(ws, keyStore);
+  await migrateLegacyState(ws, keyStore);
+  return report;
+}
+
+/**
+ * A state still in the previous single-file format (`.erase/state.json`, erase-qkm-state/2)
+ * becomes this format's manifest and pages, as an audited step: the same state, so only the
+ * encoding and its hash change, and the entry links the two hashes (before: the file's SHA-256,
+ * after: the manifest's). The meta's hashes follow, so the next erasure can take the lean path.
+ * A state of an older format still (or a damaged one) is left to `erase cluster`, as before.
+ */
+async function migrateLegacyState(ws: EraseWorkspace, keyStore: KeyStore): Promise<void> {
+  if (existsSync(ws.paths.state) || !existsSync(ws.paths.legacyState)) return;
+  let loaded;
+  try {
+    loaded = loadState(ws.paths);
+  } catch {
+    return; // reported by status; `erase cluster` rebuilds it
+  }
+  if (!loaded?.legacyHash) return;
+  const meta = loadMeta(ws.paths);
+  const encoded = encodeState(loaded.state);
+  if (!meta) {
+    writeState(ws.paths, encoded); // never clustered through a transaction: nothing recorded the old hash
+    return;
+  }
+  const old = loaded.legacyHash;
+  const migrated: ClusterMeta = {
+    ...meta,
+    stateHash: meta.stateHash === old ? encoded.hash : meta.stateHash,
+    ...(meta.syncedWith ? { syncedWith: { ...meta.syncedWith, stateHash: meta.syncedWith.stateHash === old ? encoded.hash : meta.syncedWith.stateHash } } : {}),
+  };
+  await commitAndApply(ws, keyStore, {
+    action: 'note',
+    stateHashBefore: old,
+    state: loaded.state,
+    encoded,
+    stateHashAfter: encoded.hash,
+    meta: migrated,
+    certified: null,
+    entry: {
+      time: new Date().toISOString(),
+      erased: [],
+      certified: false,
+      retrained: false,
+      promptChanged: false,
+      notes: `the cluster state moved from ${LEGACY_TEXT_FORMAT} (one file, state.json) to ${STATE_FORMAT} (a manifest and its pages): the same state, whose hash changes with its encoding`,
+    },
+  });
+}
+
+async function recoverIntent(ws: EraseWorkspace, keyStore: KeyStore): Promise<RecoveryReport | null> {
   const intent = readIntent(ws.paths.intent);
   if (intent === null) return null;
   if (intent === 'torn') {

@@ -296,7 +296,7 @@ export class EraseWorkspace {
       } catch (e) {
         // A state of an older format: this clustering migrates it, as an audited step.
         if (!(e instanceof OutdatedStateError)) throw e;
-        previous = { state: null, hash: sha256Hex(readFileSync(this.paths.state)), format: e.format };
+        previous = { state: null, hash: sha256Hex(readFileSync(this.paths.legacyState)), format: e.format };
       }
       const trained = await this.trainFromFile(opts);
       if (!previous) {
