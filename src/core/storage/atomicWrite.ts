@@ -28,13 +28,18 @@ export function ensurePrivateDir(dir: string): void {
 /** `.<base>.<pid>.<16 hex>.tmp`; older releases wrote `.<base>.<pid>.tmp` and `<name>.<pid>.tmp`. */
 const TEMP_NAME = /\.(\d+)(?:\.[0-9a-f]{16})?\.tmp$/;
 
+/** A fresh temporary name beside `forPath` (create it exclusively: O_EXCL, or COPYFILE_EXCL). */
+export function tempPathFor(forPath: string): string {
+  return join(dirname(forPath), `.${basename(forPath)}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`);
+}
+
 /**
  * Creates a new temporary file beside `forPath`, exclusively (O_CREAT|O_EXCL|O_NOFOLLOW): an
  * unpredictable name, never an existing file or a planted symlink. Its mode is `mode` exactly.
  * The pid in the name lets removeStaleTemps tell a dead writer's leftovers from a live one's.
  */
 export function openTempFile(forPath: string, mode = PRIVATE_FILE_MODE): { path: string; fd: number } {
-  const path = join(dirname(forPath), `.${basename(forPath)}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`);
+  const path = tempPathFor(forPath);
   const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | O_NOFOLLOW, PRIVATE_FILE_MODE);
   try {
     if (process.platform !== 'win32') fchmodSync(fd, mode);
