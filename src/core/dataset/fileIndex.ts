@@ -17,17 +17,19 @@
  * Offsets inside a block are relative to its base, so erasing lines rewrites only the blocks that
  * held them; every later block only gets a new base and first line number, in the table.
  *
- * Writes: new block files under fresh names (not synced on their own: a block is verified by its
- * SHA-256 whenever it is read, so one lost in a crash costs a rebuild, never a wrong answer), the
- * replaced blocks deleted, then the table atomically, whose folder sync makes all of it durable at
- * once. A crash leaves either the old table (whose stat no longer matches a rewritten data file:
- * rebuilt at the next use) or the new one; unreferenced blocks are deleted at the next write.
+ * Writes: new block files under fresh names, the replaced blocks deleted, then the table (each
+ * written beside and renamed), and one sync of the folder makes all of it durable at once. The
+ * files themselves are not synced: the index is derived data, a block is verified by its SHA-256
+ * whenever it is read and a table must parse and match the data file's stat, so a file a power
+ * loss cut costs a rebuild, never a wrong answer. A crash leaves either the old table (whose stat
+ * no longer matches the rewritten data file: rebuilt at the next use) or the new one;
+ * unreferenced blocks are deleted at the next write.
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { UserError } from '../errors';
 import { join } from 'node:path';
 import { sha256Hex } from '../hash';
-import { ensurePrivateDir, O_NOFOLLOW, openTempFile, writeFileAtomic } from '../storage/atomicWrite';
+import { ensurePrivateDir, fsyncDir, O_NOFOLLOW, openTempFile } from '../storage/atomicWrite';
 import { writeStep } from '../storage/writeSteps';
 import { contentHash } from '../embed/contentHash';
 import { buildIdFilter, idKey, mayHold } from './idFilter';
@@ -397,17 +399,18 @@ function writeIndex(dir: string, st: Stats, bomLength: number, blocks: readonly 
     if ('file' in b) return b;
     const bytes = encodeBlock(b.lines, b.base);
     const file = name(0);
-    writeBlockFile(join(dir, file), bytes);
+    writeDerivedFile(join(dir, file), bytes);
     const ids = buildIdFilter(b.lines.filter((l) => l.kind === KIND_RECORD).map((l) => l.id!)).toString('base64');
     return { file, base: b.base, firstLine: b.firstLine, lines: b.lines.length, sha256: sha256Hex(bytes), ids };
   });
   removeUnreferenced(dir, new Set(refs.map((r) => r.file)));
   const table: Table = { format: FORMAT, stat: stampOf(st), bomLength, blocks: refs };
-  writeFileAtomic(join(dir, TABLE), JSON.stringify(table));
+  writeDerivedFile(join(dir, TABLE), Buffer.from(JSON.stringify(table), 'utf8'));
+  fsyncDir(dir);
 }
 
-/** A new block file: written beside, then renamed; not synced (see the header: blocks are verified when read). */
-function writeBlockFile(path: string, bytes: Buffer): void {
+/** A file of the index: written beside, then renamed over; not synced (see the header). */
+function writeDerivedFile(path: string, bytes: Buffer): void {
   const { path: tmp, fd } = openTempFile(path);
   try {
     let off = 0;
