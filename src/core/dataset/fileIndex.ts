@@ -25,11 +25,11 @@
  * no longer matches the rewritten data file: rebuilt at the next use) or the new one;
  * unreferenced blocks are deleted at the next write.
  */
-import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { UserError } from '../errors';
 import { join } from 'node:path';
 import { sha256Hex } from '../hash';
-import { ensurePrivateDir, fsyncDir, O_NOFOLLOW, openTempFile } from '../storage/atomicWrite';
+import { ensurePrivateDir, fsyncDir, O_NOFOLLOW, writeDerivedFile } from '../storage/atomicWrite';
 import { writeStep } from '../storage/writeSteps';
 import { contentHash } from '../embed/contentHash';
 import { buildIdFilter, idKey, mayHold } from './idFilter';
@@ -405,25 +405,8 @@ function writeIndex(dir: string, st: Stats, bomLength: number, blocks: readonly 
   });
   removeUnreferenced(dir, new Set(refs.map((r) => r.file)));
   const table: Table = { format: FORMAT, stat: stampOf(st), bomLength, blocks: refs };
-  writeDerivedFile(join(dir, TABLE), Buffer.from(JSON.stringify(table), 'utf8'));
+  writeDerivedFile(join(dir, TABLE), JSON.stringify(table));
   fsyncDir(dir);
-}
-
-/** A file of the index: written beside, then renamed over; not synced (see the header). */
-function writeDerivedFile(path: string, bytes: Buffer): void {
-  const { path: tmp, fd } = openTempFile(path);
-  try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    writeStep('write-temp', path);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  writeStep('rename', path);
 }
 
 function removeUnreferenced(dir: string, keep: ReadonlySet<string>): void {

@@ -86,6 +86,30 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
 }
 
 /**
+ * Replaces a file of derived data (a cache that its reader checks and can rebuild: the data-file
+ * index, the audit append frontier) by a temporary file renamed over it, without syncing: a crash
+ * leaves the old file, the new one, or one a power loss cut short, which the reader rejects and
+ * rebuilds. Erased content must not depend on it being durable: the caller syncs the folder when
+ * a deletion must last. Costs no fsync (two per writeFileAtomic).
+ */
+export function writeDerivedFile(path: string, data: string | Uint8Array): void {
+  const { path: tmp, fd } = openTempFile(path);
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    writeStep('write-temp', path);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  writeStep('rename', path);
+}
+
+/**
  * Deletes the temporary files a killed writer left under `dir` (recursively, never following
  * a symlink): they may hold content erased since, e.g. the vectors of a later erased example.
  * Only files of a process that is gone, or of this one (writes here are synchronous, so none
