@@ -11,7 +11,8 @@
  *   requests.idx    16 bytes per line: u32 hash of the request id | u32 line length | u48 offset |
  *                   u16 0. Derived data: it may lag the log (a crash between the two appends) or be
  *                   missing, and is then completed from the log; every line it points at is checked
- *                   to hold the request id asked for.
+ *                   to be a whole line holding the request id asked for, and an index that points
+ *                   elsewhere is rebuilt from the log.
  * When blanks outweigh live lines the log is compacted (rewritten atomically, the index rebuilt).
  * Appends and compaction run under the workspace lock (every record change does); readers take
  * none and ignore a torn last line.
@@ -19,7 +20,7 @@
 import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { UserError } from '../errors';
 import { appendLineDurably } from '../storage/appendLine';
-import { O_NOFOLLOW, PRIVATE_FILE_MODE, writeFileAtomic } from '../storage/atomicWrite';
+import { O_NOFOLLOW, PRIVATE_FILE_MODE, writeDerivedFile, writeFileAtomic } from '../storage/atomicWrite';
 import { syncFile, writeStep } from '../storage/writeSteps';
 
 const ENTRY = 16;
@@ -69,28 +70,12 @@ export class RecordLog<T extends { readonly requestId: string }> {
   }
 
   private find(requestId: string): Line<T> | undefined {
-    if (!existsSync(this.path)) return undefined;
-    const fd = this.openLog(constants.O_RDONLY);
-    try {
-      const size = fstatSync(fd).size;
-      const index = this.readIndex(fd, size);
-      const h = hashId(requestId);
-      for (let i = index.length - ENTRY; i >= 0; i -= ENTRY) {
-        if (index.readUInt32LE(i) !== h) continue;
-        const length = index.readUInt32LE(i + 4);
-        const offset = index.readUIntLE(i + 8, 6);
-        const line = this.readLine(fd, offset, length);
-        if (line && line.record.requestId === requestId) return line;
-      }
-      return undefined;
-    } finally {
-      closeSync(fd);
-    }
+    return this.versions(requestId, true).lines.at(-1);
   }
 
   /** Appends the record's new version and blanks its older ones; compacts when blanks outweigh live lines. Under the workspace lock. */
   put(record: T): void {
-    const { lines: older, index } = this.versions(record.requestId);
+    const { lines: older, index, indexBytes } = this.versions(record.requestId);
     const first = older.length > 0 ? Math.min(...older.map((l) => l.first)) : -1;
     let offset = 0;
     const cutTornTail = (fd: number) => {
@@ -100,7 +85,7 @@ export class RecordLog<T extends { readonly requestId: string }> {
     const text = JSON.stringify({ first, record });
     appendLineDurably(this.path, text, this.what, cutTornTail);
     const length = Buffer.byteLength(text, 'utf8') + 1;
-    this.appendIndex(hashId(record.requestId), length, offset);
+    this.appendIndex(index, indexBytes, hashId(record.requestId), length, offset);
     if (older.length > 0) {
       this.blank(older);
       this.compactIfSparse(index);
@@ -126,9 +111,9 @@ export class RecordLog<T extends { readonly requestId: string }> {
       offset += Buffer.byteLength(text, 'utf8');
       parts.push(text);
     });
-    // The index first: an index longer than its log is rebuilt, so either order is safe, and this one never lags.
-    writeFileAtomic(this.indexPath, entries);
+    // The log, then its index (derived: an index that does not match the log is rebuilt from it).
     writeFileAtomic(this.path, parts.join(''));
+    writeDerivedFile(this.indexPath, entries);
   }
 
   // ---- internals
@@ -152,40 +137,61 @@ export class RecordLog<T extends { readonly requestId: string }> {
     }
   }
 
-  /** Every version of one record, oldest first (a full scan when the index does not cover the log). */
-  private versions(requestId: string): { lines: Line<T>[]; index: Buffer } {
-    if (!existsSync(this.path)) return { lines: [], index: Buffer.alloc(0) };
+  /**
+   * Every version of one record, oldest first (only the newest when `newestOnly`), through the
+   * index; `indexBytes` is the size of the index file as read. An entry that does not point at a
+   * whole line of the log (an index left from before a compaction a crash cut) makes it rebuild
+   * the index from the log and look again.
+   */
+  private versions(requestId: string, newestOnly = false): { lines: Line<T>[]; index: Buffer; indexBytes: number } {
+    if (!existsSync(this.path)) return { lines: [], index: Buffer.alloc(0), indexBytes: -1 };
     const fd = this.openLog(constants.O_RDONLY);
     try {
-      const index = this.readIndex(fd, fstatSync(fd).size);
-      const h = hashId(requestId);
-      const out: Line<T>[] = [];
-      for (let i = 0; i < index.length; i += ENTRY) {
-        if (index.readUInt32LE(i) !== h) continue;
-        const line = this.readLine(fd, index.readUIntLE(i + 8, 6), index.readUInt32LE(i + 4));
-        if (line && line.record.requestId === requestId) out.push(line);
-      }
-      return { lines: out, index };
+      const size = fstatSync(fd).size;
+      const { index, fileBytes } = this.readIndex(fd, size, false);
+      const found = this.lookUp(fd, index, requestId, newestOnly);
+      if (found !== null) return { lines: found, index, indexBytes: fileBytes };
+      const rebuilt = this.readIndex(fd, size, true).index;
+      return { lines: this.lookUp(fd, rebuilt, requestId, newestOnly) ?? [], index: rebuilt, indexBytes: fileBytes };
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** The lines the index names for the id; null if an entry does not point at a whole line. */
+  private lookUp(fd: number, index: Buffer, requestId: string, newestOnly: boolean): Line<T>[] | null {
+    const h = hashId(requestId);
+    const out: Line<T>[] = [];
+    for (let i = index.length - ENTRY; i >= 0; i -= ENTRY) {
+      if (index.readUInt32LE(i) !== h) continue;
+      const line = this.readLine(fd, index.readUIntLE(i + 8, 6), index.readUInt32LE(i + 4));
+      if (line === 'bad') return null;
+      if (line && line.record.requestId === requestId) {
+        out.unshift(line);
+        if (newestOnly) break;
+      }
+    }
+    return out;
   }
 
   /**
    * The index entries covering the log's complete lines: the file as it is when it ends exactly at
    * the log's last complete line, else completed from the log (its tail scanned, or all of it).
    */
-  private readIndex(fd: number, size: number): Buffer {
+  private readIndex(fd: number, size: number, rebuild: boolean): { index: Buffer; fileBytes: number } {
     let index: Buffer;
     try {
       index = readFileSync(this.indexPath);
     } catch {
       index = Buffer.alloc(0);
     }
-    if (index.length % ENTRY !== 0) index = Buffer.alloc(0);
+    const fileBytes = index.length;
+    if (index.length % ENTRY !== 0 || rebuild) index = Buffer.alloc(0);
     const covered = index.length === 0 ? 0 : index.readUIntLE(index.length - ENTRY + 8, 6) + index.readUInt32LE(index.length - ENTRY + 4);
-    if (covered === size) return index;
-    if (covered > size) index = Buffer.alloc(0);
+    if (covered === size) return { index, fileBytes };
+    // Completed from the index's end when that is a line boundary of the log; rebuilt otherwise.
+    const boundary = Buffer.alloc(1);
+    if (covered > size || (covered > 0 && (readFully(fd, boundary, covered - 1) !== 1 || boundary[0] !== NEWLINE))) index = Buffer.alloc(0);
     const from = index.length === 0 ? 0 : covered;
     const tail = Buffer.alloc(size - from);
     readFully(fd, tail, from);
@@ -199,7 +205,7 @@ export class RecordLog<T extends { readonly requestId: string }> {
       more.writeUIntLE(l.offset, n + 8, 6);
       n += ENTRY;
     }
-    return Buffer.concat([index, more.subarray(0, n)]);
+    return { index: Buffer.concat([index, more.subarray(0, n)]), fileBytes };
   }
 
   /** The complete lines of `bytes` (which start at `base` in the log); null for a blank line. */
@@ -215,10 +221,20 @@ export class RecordLog<T extends { readonly requestId: string }> {
     return out;
   }
 
-  private readLine(fd: number, offset: number, length: number): Line<T> | null {
-    const b = Buffer.alloc(length);
-    if (readFully(fd, b, offset) !== length || b[length - 1] !== NEWLINE) return null;
-    return this.parse(b, 0, length - 1, offset);
+  /** The line at `offset` (null if blank), or 'bad' when the bytes there are not one whole line of ours. */
+  private readLine(fd: number, offset: number, length: number): Line<T> | null | 'bad' {
+    if (length < 1) return 'bad';
+    // One byte before the line too: a line starts the file or follows a newline.
+    const from = offset > 0 ? offset - 1 : 0;
+    const b = Buffer.alloc(length + offset - from);
+    if (readFully(fd, b, from) !== b.length || b[b.length - 1] !== NEWLINE || (offset > 0 && b[0] !== NEWLINE)) return 'bad';
+    const start = offset - from;
+    if (b.indexOf(NEWLINE, start) !== b.length - 1) return 'bad';
+    try {
+      return this.parse(b, start, b.length - 1, offset);
+    } catch {
+      return 'bad';
+    }
   }
 
   private parse(b: Buffer, start: number, end: number, offset: number): Line<T> | null {
@@ -233,19 +249,23 @@ export class RecordLog<T extends { readonly requestId: string }> {
     throw new UserError(`${this.path} is damaged: restore it from a backup or move it aside (the audit log still holds every erasure)`, 'input');
   }
 
-  private appendIndex(hash: number, length: number, offset: number): void {
+  /**
+   * Adds the entry of the line just appended. `index` is the index as completed from the log; when
+   * the file held less (it lagged, or was rebuilt), the whole index is written, else one entry.
+   * Not synced: an index that lags its log is completed from the log (readIndex).
+   */
+  private appendIndex(index: Buffer, fileBytes: number, hash: number, length: number, offset: number): void {
     const e = Buffer.alloc(ENTRY);
     e.writeUInt32LE(hash, 0);
     e.writeUInt32LE(length, 4);
     e.writeUIntLE(offset, 8, 6);
-    // Not synced: an index that lags its log is completed from the log (readIndex).
+    if (fileBytes !== index.length) {
+      writeDerivedFile(this.indexPath, Buffer.concat([index, e]));
+      return;
+    }
     const fd = openSync(this.indexPath, constants.O_WRONLY | constants.O_CREAT | O_NOFOLLOW, PRIVATE_FILE_MODE);
     try {
-      // Written at the slot for this line (after any torn entry a crash left), not appended blindly.
-      const size = fstatSync(fd).size;
-      const at = size - (size % ENTRY);
-      writeSync(fd, e, 0, ENTRY, at);
-      if (at + ENTRY < size) ftruncateSync(fd, at + ENTRY);
+      writeSync(fd, e, 0, ENTRY, index.length);
     } finally {
       closeSync(fd);
     }
