@@ -3,10 +3,12 @@
 // sizes of the files an erasure touches. Lighter than `npm run bench` (no in-process engine part).
 // The first erasure after `cluster` is reported apart (it pays one-off migrations, if any).
 //
-// usage: node bench/cli-delete.mjs [--data ../shared/datasets/sst2/train.tsv] [--n 5] [--verify] [--cli dist/cli.js]
-//   (--cli: another build, e.g. a copy of dist/ kept inside the worktree to compare two commits in one run)
+// usage: node bench/cli-delete.mjs [--data ../shared/datasets/sst2/train.tsv] [--n 5] [--verify] [--cli dist/cli.js] [--baseline DIR/cli.js]
+//   (--cli: another build, e.g. a copy of dist/ kept inside the worktree to compare two commits in one run;
+//    --baseline: a second build run on a copy of the same clustered workspace, its deletes interleaved with
+//    --cli's (the same victims, one after the other), so that load drifts hit both alike)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     n: { type: 'string', default: '5' },
     verify: { type: 'boolean', default: false },
     cli: { type: 'string', default: join(root, 'dist', 'cli.js') },
+    baseline: { type: 'string' },
   },
 });
 const cli = resolve(values.cli);
@@ -49,11 +52,15 @@ const wall = (cmd, args, cwd) => {
 };
 const dir = mkdtempSync(join(tmpdir(), 'erase-bench-delete-'));
 const erase = (...args) => wall(process.execPath, [cli, ...args, '--json'], dir);
+const baseline = values.baseline ? resolve(values.baseline) : null;
+const baseDir = baseline ? mkdtempSync(join(tmpdir(), 'erase-bench-delete-baseline-')) : null;
+const eraseBaseline = (...args) => wall(process.execPath, [baseline, ...args, '--json'], baseDir);
 try {
   erase('import', values.data, '--text-col', 'sentence', '--label-col', 'label', '--header', '--out', 'data.jsonl');
   erase('init', '--data', 'data.jsonl');
   const clusterMs = erase('cluster').ms;
   const ids = JSON.parse(erase('status').stdout).ids;
+  if (baseDir) cpSync(dir, baseDir, { recursive: true });
   const nodeStart = [];
   const nodeStartCpu = [];
   for (let i = 0; i < 5; i++) {
@@ -64,15 +71,29 @@ try {
   let s = 2024 >>> 0; // seeded choice of victims (benchmark scheduling only)
   const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const pool = [...ids];
+  const base = [];
+  let baseFirst = null;
   const one = () => {
     const [id] = pool.splice(Math.floor(rnd() * pool.length), 1);
+    // The two builds take turns on who goes first.
+    const b = () => {
+      if (!baseline) return;
+      const r = eraseBaseline('delete', '--id', id, '--skip-scan', '--keep-model');
+      const x = { ms: r.ms, receipt: JSON.parse(r.stdout) };
+      if (baseFirst === null) baseFirst = x;
+      else base.push(x);
+    };
+    nodeStart.push(wall(process.execPath, ['-e', '0'], dir).ms); // one per round: the load drifts
+    if (pool.length % 2 === 0) b();
     const r = erase('delete', '--id', id, '--skip-scan', '--keep-model');
+    if (pool.length % 2 === 1) b();
     return { ms: r.ms, cpuMs: r.cpuMs, receipt: JSON.parse(r.stdout) };
   };
   const first = one();
   const runs = [];
   for (let i = 0; i < Number(values.n); i++) runs.push(one());
   const verifyMs = values.verify ? erase('verify').ms : null;
+  const baselineVerifyMs = values.verify && baseline ? eraseBaseline('verify').ms : null;
   const files = {};
   const walk = (d, rel) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -95,9 +116,26 @@ try {
     certified: `${runs.filter((r) => r.receipt.certified).length}/${runs.length}`,
     deleteToStart: r3(median(runs.map((r) => r.ms)) / median(nodeStart)),
     verifyMs: verifyMs === null ? null : r3(verifyMs),
+    verifyToDelete: verifyMs === null ? null : r3(verifyMs / median(runs.map((r) => r.ms))),
     files,
+    ...(baseline
+      ? {
+          baseline: {
+            cli: baseline,
+            firstDeleteMs: r3(baseFirst.ms),
+            deleteMedianMs: r3(median(base.map((r) => r.ms))),
+            deletesMs: base.map((r) => r3(r.ms)),
+            certified: `${base.filter((r) => r.receipt.certified).length}/${base.length}`,
+            deleteToStart: r3(median(base.map((r) => r.ms)) / median(nodeStart)),
+            verifyMs: baselineVerifyMs === null ? null : r3(baselineVerifyMs),
+            verifyToDelete: baselineVerifyMs === null ? null : r3(baselineVerifyMs / median(base.map((r) => r.ms))),
+          },
+          deleteSpeedup: r3(median(base.map((r) => r.ms)) / median(runs.map((r) => r.ms))),
+        }
+      : {}),
   };
   console.log(JSON.stringify(result));
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  if (baseDir) rmSync(baseDir, { recursive: true, force: true });
 }

@@ -82,7 +82,7 @@ try {
       statusMedianMs: r4(median(status)),
       auditVerifyMs: r4(auditVerifyMs),
       deleteToStart: r4(median(deletes) / median(nodeStart)),
-      files: { 'requests.json': size('.erase/requests.json'), 'audit.jsonl': size('.erase/audit/audit.jsonl') },
+      files: { 'requests.jsonl': size('.erase/requests.jsonl'), 'audit.jsonl': size('.erase/audit/audit.jsonl') },
     };
     console.error(
       `${label}: delete ${out.deleteMedianMs} ms (${out.certified} certified), status ${out.statusMedianMs} ms, audit verify ${out.auditVerifyMs} ms, node ${out.nodeStartMs} ms`,
@@ -127,7 +127,7 @@ try {
       row('erase status --json (ms, median)', before.statusMedianMs, after.statusMedianMs),
       row('erase audit verify (ms)', before.auditVerifyMs, after.auditVerifyMs),
       row('delete / node start', before.deleteToStart, after.deleteToStart),
-      row('.erase/requests.json (bytes)', before.files['requests.json'], after.files['requests.json']),
+      row('.erase/requests.jsonl (bytes, appended, never rewritten)', before.files['requests.jsonl'], after.files['requests.jsonl']),
       row('.erase/audit/audit.jsonl (bytes)', before.files['audit.jsonl'], after.files['audit.jsonl']),
     ].join('\n'),
   );

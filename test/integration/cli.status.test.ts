@@ -105,5 +105,5 @@ test('erase status --json: the compliance sections agree with erase request list
   assert.equal(after.audit.lastCheck.stale, true);
   assert.equal(after.lastVerify.current, false);
   assert.equal(after.residuals.unscanned, 1, 'the erasure with --skip-scan has no scan recorded');
-  assert.ok(!readFileSync(join(dir, '.erase', 'requests.json'), 'utf8').includes(COPIED));
+  assert.ok(!readFileSync(join(dir, '.erase', 'requests.jsonl'), 'utf8').includes(COPIED));
 });

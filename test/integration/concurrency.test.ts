@@ -21,7 +21,10 @@ test('two erase delete processes at once: both erasures happen, both are audited
     run(dir, ['delete', '--id', ids[4], '--request-id', 'REQ-B', '--skip-scan', '--keep-model']),
   ]);
   assert.deepEqual(codes, [0, 0]);
-  const records = JSON.parse(readFileSync(join(dir, '.erase', 'requests.json'), 'utf8')).requests as { requestId: string; status: string }[];
+  const records = readFileSync(join(dir, '.erase', 'requests.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => (JSON.parse(l) as { record: { requestId: string; status: string } }).record);
   assert.deepEqual(records.map((r) => `${r.requestId}:${r.status}`).sort(), ['REQ-A:erased', 'REQ-B:erased']);
   assert.equal(erase(dir, 'audit', 'verify').code, 0);
   assert.equal(erase(dir, 'verify').code, 0);

@@ -105,10 +105,15 @@ suite('deletion requests', () => {
     assert.strictEqual(c.ok, true, c.error);
     assert.strictEqual(c.result.record.overdue, false);
     // move its deadline into the past in the record file (as if it had waited for weeks)
-    const file = path.join(path.dirname(dataFile()), '.erase', 'requests.json');
-    const store = JSON.parse(fs.readFileSync(file, 'utf8'));
-    store.requests.find((x) => x.requestId === c.result.record.requestId).deadline = '2000-01-01T00:00:00.000Z';
-    fs.writeFileSync(file, JSON.stringify(store));
+    // (the record's line in the log, edited in place: an ISO time of the same length keeps every offset)
+    const file = path.join(path.dirname(dataFile()), '.erase', 'requests.jsonl');
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.trim() !== '' && JSON.parse(l).record.requestId === c.result.record.requestId);
+    const line = JSON.parse(lines[at]);
+    assert.strictEqual(line.record.deadline.length, '2000-01-01T00:00:00.000Z'.length);
+    line.record.deadline = '2000-01-01T00:00:00.000Z';
+    lines[at] = JSON.stringify(line);
+    fs.writeFileSync(file, lines.join('\n'));
     const row = (await treeRecords(a)).find((t) => t.node.requestId === c.result.record.requestId);
     assert.ok(row.node.overdue);
     assert.match(row.item.description, /OVERDUE/);

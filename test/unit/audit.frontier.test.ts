@@ -204,7 +204,8 @@ test('a failure at any write step of an append leaves a log that recovers, and t
   onWriteStep(() => steps++);
   await appendEntry(base, entryInput(5), { keyStore, expectedHead: built.head });
   onWriteStep(null);
-  assert.ok(steps >= 8, `an append has the two lines and the frontier as write steps (${steps})`);
+  // two appends with their syncs, and the frontier written beside and renamed (not synced: it is a checked cache)
+  assert.ok(steps >= 6, `an append has the two lines and the frontier as write steps (${steps})`);
   for (let failAt = 1; failAt <= steps; failAt++) {
     const dir = tempDir(`frontier-step-${failAt}`);
     const { head } = await buildLog(dir, 5, keyStore);

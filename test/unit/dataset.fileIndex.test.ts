@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eraseFromDatasetFile, loadDataset, loadIndexedDataset } from '../../src/core/dataset/load';
 import { analyzeBytes, BLOCK_LINES, examplesOfIds, linesOfAnalysis, readIndex } from '../../src/core/dataset/fileIndex';
 import { removeExampleLines } from '../../src/core/dataset/jsonl';
+import { idKey, mayHold } from '../../src/core/dataset/idFilter';
 import { contentHash } from '../../src/core/embed/contentHash';
 
 const dirs: string[] = [];
@@ -150,4 +151,69 @@ test('by id through the index (no other block decoded): the same examples as a f
   assert.equal(examplesOfIds(file, index, statSync(file), ids)!.length, 0);
   appendFileSync(file, '\n');
   assert.equal(examplesOfIds(file, index, statSync(file), ids), null, 'a stale index is not used');
+});
+
+test('a look-up by id reads only the blocks its id filter points at: damage elsewhere is not read, damage there is caught', () => {
+  const text = awkward(3 * BLOCK_LINES);
+  const { file, index } = setup(text);
+  loadIndexedDataset(file, index);
+  const table = JSON.parse(readFileSync(join(index, 'table.json'), 'utf8')) as { blocks: { file: string; firstLine: number; lines: number }[] };
+  assert.equal(table.blocks.length, 4);
+  const id = 'x5'; // line 2 (after the BOM line's record x0 and plain 1..4): in the first block
+  const last = table.blocks[table.blocks.length - 1];
+  const flip = (f: string) => {
+    const b = readFileSync(join(index, f));
+    b[40] ^= 1;
+    writeFileSync(join(index, f), b);
+  };
+  flip(table.blocks[0].file);
+  assert.equal(examplesOfIds(file, index, statSync(file), [id]), null, 'the block that holds the id is checked');
+  flip(table.blocks[0].file); // repaired
+  flip(last.file);
+  const got = examplesOfIds(file, index, statSync(file), [id]);
+  assert.ok(got, 'a damaged block that cannot hold the id is not read');
+  assert.deepEqual(
+    got.map((e) => e.input),
+    [loadDataset(file).examples.find((e) => e.id === id)!.input],
+  );
+  assert.equal(readIndex(index, statSync(file)), null, 'a full read still checks every block');
+});
+
+test('an erasure rebuilds the id filter of the block it rewrites: the erased id is no longer a candidate there', () => {
+  const text = awkward(BLOCK_LINES + 100);
+  const { file, index } = setup(text);
+  loadIndexedDataset(file, index);
+  const filterOfFirst = () => {
+    const t = JSON.parse(readFileSync(join(index, 'table.json'), 'utf8')) as { blocks: { ids: string }[] };
+    return Buffer.from(t.blocks[0].ids, 'base64');
+  };
+  const erased = ['x10', 'x15', 'x20', 'x25', 'x30'];
+  for (const id of erased) assert.ok(mayHold(filterOfFirst(), idKey(id)), `${id} is in the filter before`);
+  eraseFromDatasetFile(file, new Set(erased), index);
+  assert.deepEqual(
+    erased.filter((id) => mayHold(filterOfFirst(), idKey(id))),
+    [],
+    'no erased id passes the rewritten filter',
+  );
+  assert.ok(mayHold(filterOfFirst(), idKey('x35')), 'a kept id still does');
+});
+
+test('the byte-range rewrite through the index keeps the mode and writes through a symlink', () => {
+  const { file, index } = setup(awkward(600));
+  const real = file.replace(/data\.jsonl$/, 'real.jsonl');
+  writeFileSync(real, readFileSync(file));
+  rmSync(file);
+  symlinkSync(real, file);
+  chmodSync(real, 0o640);
+  loadIndexedDataset(file, index);
+  const expected = removeExampleLines(readFileSync(real), file, new Set(['x100', 'last']));
+  assert.deepEqual(eraseFromDatasetFile(file, new Set(['x100', 'last']), index).removedLines, expected.removedLines);
+  assert.ok(lstatSync(file).isSymbolicLink(), 'the link is kept');
+  assert.deepEqual(readFileSync(real), Buffer.from(expected.bytes));
+  assert.equal(statSync(real).mode & 0o777, 0o640);
+  assert.deepEqual(
+    readdirSync(join(real, '..')).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temporary file is left',
+  );
 });

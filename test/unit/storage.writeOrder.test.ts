@@ -9,8 +9,11 @@ import { onWriteStep } from '../../src/core/storage/writeSteps';
 /**
  * The order of file-system calls of one erasure, from the trace of steps that really happened
  * (an fsync is recorded only after it returned): every atomic write syncs its temp file before the
- * rename and its folder after; every audit append is synced; the intent is durable before the
- * commit point, and the commit point is durable before the data file is touched.
+ * rename and its folder after; every append is synced; the intent is durable before the commit
+ * point, and the commit point is durable before the data file is touched. Derived files that their
+ * readers check and rebuild (the data-file index, the audit append frontier) are renamed unsynced
+ * (storage/atomicWrite.ts writeDerivedFile); the index's folder is still synced, so that a deleted
+ * block (it named an erased id) stays deleted.
  */
 test('an erasure syncs before every rename, syncs every append, and orders intent → audit entry → data file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'erase-order-'));
@@ -27,7 +30,20 @@ test('an erasure syncs before every rename, syncs every append, and orders inten
   }
   const renames = trace.map((t, i) => ({ ...t, i })).filter((t) => t.step === 'rename');
   assert.ok(renames.length >= 4, `only ${renames.length} atomic writes traced`);
+  const derived = (p: string) => basename(dirname(p)) === 'dataset-index' || basename(p) === 'frontier.json';
+  assert.ok(
+    renames.some((r) => basename(r.path) === 'table.json'),
+    'the index is updated',
+  );
   for (const r of renames) {
+    if (derived(r.path)) {
+      if (basename(r.path) !== 'frontier.json')
+        assert.ok(
+          trace.slice(r.i + 1).some((t) => t.step === 'fsync-dir' && t.path === dirname(r.path)),
+          `${basename(r.path)}: the index folder was not synced after the rename`,
+        );
+      continue;
+    }
     const lastBefore = (step: string) =>
       trace
         .slice(0, r.i)
@@ -42,7 +58,11 @@ test('an erasure syncs before every rename, syncs every append, and orders inten
     );
   }
   const appends = trace.filter((t) => t.step === 'append');
-  assert.equal(appends.length, 2, 'one audit entry and one checkpoint');
+  assert.equal(appends.filter((t) => dirname(t.path) === ws.paths.auditDir).length, 2, 'one audit entry and one checkpoint');
+  assert.ok(
+    appends.some((t) => basename(t.path) === 'requests.jsonl'),
+    'the request record is appended',
+  );
   for (const a of appends)
     assert.ok(
       trace.some((t) => t.step === 'fsync-append' && t.path === a.path),

@@ -81,7 +81,7 @@ test('deletion requests: preview, run, idempotent re-run, refuse; the match text
   assert.equal(receipt.erasedIds.length, preview.length);
   const again = await executeRequest(ws, record.requestId);
   assert.equal(again.receipt.alreadyDone, true);
-  assert.ok(!readFileSync(join(ws.paths.dir, 'requests.json'), 'utf8').includes('"C3"'));
+  assert.ok(!readFileSync(join(ws.paths.dir, 'requests.jsonl'), 'utf8').includes('"C3"'));
 
   const second = await receiveRequest(ws, { requester: 'x', match: { kind: 'regex', value: 'C1[0-2]' } });
   const refused = await refuseRequest(ws, second.record.requestId, 'legal hold');

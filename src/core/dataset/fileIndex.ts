@@ -2,12 +2,14 @@
  * A persistent index of the data file, so that a command does not parse the whole data set again:
  * per line its byte range, kind (blank, malformed, record) and, for a record, the example id and
  * the content hash of its input (contentHash). It is trusted while the data file's size, mtime,
- * ctime and inode equal the ones recorded (as git's index is) and every block's SHA-256 matches;
- * otherwise it is rebuilt from a full parse. Examples loaded through it read their fields lazily,
- * by byte range, only when asked.
+ * ctime and inode equal the ones recorded (as git's index is) and the SHA-256 of every block it
+ * reads matches; otherwise it is rebuilt from a full parse. Examples loaded through it read their
+ * fields lazily, by byte range, only when asked. A look-up by id reads only the blocks whose id
+ * filter (dataset/idFilter.ts, a Bloom filter kept in the table) may hold the id.
  *
  * Layout, under `.erase/dataset-index/`:
- *   table.json   { format, stat, bomLength, blocks: [{ file, base, firstLine, lines, sha256 }] }
+ *   table.json   { format, stat, bomLength, blocks: [{ file, base, firstLine, lines, sha256, ids }] }
+ *                (ids: the block's id filter, base64)
  *   b<N>.bin     one block of up to BLOCK_LINES lines: "ERASEDX1" | u32 count | count × line,
  *                line = u32 start − base | u32 content length | u8 terminator length | u8 kind
  *                | kind 2 (record): u16 id length | id UTF-8 | 32-byte content hash
@@ -15,24 +17,30 @@
  * Offsets inside a block are relative to its base, so erasing lines rewrites only the blocks that
  * held them; every later block only gets a new base and first line number, in the table.
  *
- * Writes: new block files under fresh names, then the table (atomically), then the old blocks are
- * deleted. A crash leaves either the old table (whose stat no longer matches a rewritten data
- * file: rebuilt at the next use) or the new one; unreferenced blocks are deleted at the next write.
+ * Writes: new block files under fresh names, the replaced blocks deleted, then the table (each
+ * written beside and renamed), and one sync of the folder makes all of it durable at once. The
+ * files themselves are not synced: the index is derived data, a block is verified by its SHA-256
+ * whenever it is read and a table must parse and match the data file's stat, so a file a power
+ * loss cut costs a rebuild, never a wrong answer. A crash leaves either the old table (whose stat
+ * no longer matches the rewritten data file: rebuilt at the next use) or the new one;
+ * unreferenced blocks are deleted at the next write.
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { UserError } from '../errors';
 import { join } from 'node:path';
 import { sha256Hex } from '../hash';
-import { ensurePrivateDir, fsyncDir, O_NOFOLLOW, writeFileAtomic } from '../storage/atomicWrite';
+import { ensurePrivateDir, fsyncDir, O_NOFOLLOW, writeDerivedFile } from '../storage/atomicWrite';
 import { writeStep } from '../storage/writeSteps';
 import { contentHash } from '../embed/contentHash';
+import { buildIdFilter, idKey, mayHold } from './idFilter';
 import { analyzeBytes, type Analysis } from './jsonl';
 import type { LineSpan } from './lines';
 import { readRecord, type RecordFields } from './record';
 import type { Example, MalformedLine, ParsedDataset } from './types';
 import { decodeLine } from './utf8';
 
-const FORMAT = 'erase-dataset-index/1';
+// 2: each block's id filter in the table (an index of format 1 is rebuilt once).
+const FORMAT = 'erase-dataset-index/2';
 const BLOCK_MAGIC = 'ERASEDX1';
 export const BLOCK_LINES = 4096;
 const TABLE = 'table.json';
@@ -66,6 +74,8 @@ interface BlockRef {
   readonly firstLine: number;
   readonly lines: number;
   readonly sha256: string;
+  /** The block's id filter (base64). */
+  readonly ids: string;
 }
 
 interface Table {
@@ -156,6 +166,33 @@ function decodeBlock(b: Buffer, base: number, out: IndexedLine[]): void {
   if (o !== b.length) throw new Error('index block has trailing bytes');
 }
 
+/**
+ * Walks a block without building its lines, decoding only the records whose id field starts at
+ * one of `offsets` (a block holds 4096 lines; a look-up wants one or two). Null if malformed.
+ */
+function decodeLinesAt(b: Buffer, base: number, offsets: ReadonlySet<number>): { count: number; found: [number, IndexedLine][] } | null {
+  if (b.toString('latin1', 0, 8) !== BLOCK_MAGIC) return null;
+  const count = b.readUInt32LE(8);
+  const found: [number, IndexedLine][] = [];
+  let o = 12;
+  for (let i = 0; i < count; i++) {
+    const kind = b[o + 9];
+    if (kind === KIND_RECORD) {
+      const n = b.readUInt16LE(o + 10);
+      if (offsets.has(o + 10)) {
+        const start = base + b.readUInt32LE(o);
+        const end = start + b.readUInt32LE(o + 4);
+        const id = b.toString('utf8', o + 12, o + 12 + n);
+        found.push([i, { start, end, next: end + b[o + 8], kind, id, content: b.toString('hex', o + 12 + n, o + 44 + n) }]);
+      }
+      o += 44 + n;
+    } else if (kind === KIND_MALFORMED) o += 16 + b.readUInt16LE(o + 14);
+    else if (kind === KIND_BLANK) o += 10;
+    else return null;
+  }
+  return o === b.length ? { count, found } : null;
+}
+
 // ---- reading and writing the index
 
 function parseTable(text: string): Table | null {
@@ -167,12 +204,28 @@ function parseTable(text: string): Table | null {
   }
 }
 
+/** The last table parsed, by its text (a command reads it several times: preview, plan, erase). */
+let parsedTable: { text: string; table: Table | null; filters: Map<string, Buffer> } = { text: '', table: null, filters: new Map() };
+
+/** A block's id filter, decoded once per table read. */
+function filterOf(b: BlockRef): Buffer {
+  let f = parsedTable.table?.blocks.includes(b) ? parsedTable.filters.get(b.file) : undefined;
+  if (!f) {
+    f = Buffer.from(b.ids, 'base64');
+    if (parsedTable.table?.blocks.includes(b)) parsedTable.filters.set(b.file, f);
+  }
+  return f;
+}
+
 function readTable(dir: string): Table | null {
+  let text: string;
   try {
-    return parseTable(readFileSync(join(dir, TABLE), 'utf8'));
+    text = readFileSync(join(dir, TABLE), 'utf8');
   } catch {
     return null;
   }
+  if (parsedTable.text !== text) parsedTable = { text, table: parseTable(text), filters: new Map() };
+  return parsedTable.table;
 }
 
 /** The last index read or written in this process, with the table it came from (a command reads it twice: load, then erase). */
@@ -220,9 +273,10 @@ export interface FoundLine {
 }
 
 /**
- * The lines of these ids, through the index, decoding only the blocks whose bytes hold an id's
- * record pattern (u16 length | UTF-8 id): every block is read and its SHA-256 checked as readIndex
- * does, but 60k lines are not turned into objects. Null when the index does not match `st`.
+ * The lines of these ids, through the index: only the blocks whose id filter may hold one of the
+ * ids are read (and their SHA-256 checked), and only those whose bytes hold an id's record pattern
+ * (u16 length | UTF-8 id) are decoded. Null when the index does not match `st` or a block read is
+ * damaged or missing.
  */
 export function linesOfIds(dir: string, st: Stats, ids: readonly string[]): { bomLength: number; lines: Map<string, FoundLine[]> } | null {
   const t = readTable(dir);
@@ -234,32 +288,38 @@ export function linesOfIds(dir: string, st: Stats, ids: readonly string[]): { bo
     b.copy(p, 2);
     return p;
   });
+  const keys = ids.map(idKey);
   const want = new Set(ids);
   const found = new Map<string, FoundLine[]>(ids.map((id) => [id, []] as const));
   try {
     let expectedFirst = 1;
     const cache = verifiedBlocks.dir === dir ? verifiedBlocks.blocks : new Map<string, Buffer>();
-    const kept = new Map<string, Buffer>();
     for (const b of t.blocks) {
+      if (b.firstLine !== expectedFirst) return null;
+      expectedFirst += b.lines;
+      if (typeof b.ids !== 'string') return null;
+      const filter = filterOf(b);
+      if (!keys.some((k) => mayHold(filter, k))) continue;
       // Block files are never rewritten under the same name: bytes verified against this SHA-256 once need not be read again.
       const cacheKey = `${b.file}:${b.sha256}`;
       let bytes = cache.get(cacheKey);
       if (!bytes) {
         bytes = readFileSync(join(dir, b.file));
         if (sha256Hex(bytes) !== b.sha256) return null;
+        cache.set(cacheKey, bytes);
       }
-      kept.set(cacheKey, bytes);
-      if (b.firstLine !== expectedFirst) return null;
-      expectedFirst += b.lines;
-      if (!patterns.some((p) => bytes.indexOf(p, 12) >= 0)) continue;
-      const lines: IndexedLine[] = [];
-      decodeBlock(bytes, b.base, lines);
-      if (lines.length !== b.lines) return null;
-      lines.forEach((l, i) => {
-        if (l.kind === KIND_RECORD && want.has(l.id!)) found.get(l.id!)!.push({ number: b.firstLine + i, line: l });
-      });
+      // Where an id's record pattern occurs; an occurrence may also be inside another field, so the walk below decides.
+      const at = new Set<number>();
+      for (const p of patterns) for (let i = bytes.indexOf(p, 12); i >= 0; i = bytes.indexOf(p, i + 1)) at.add(i);
+      if (at.size === 0) continue;
+      const lines = decodeLinesAt(bytes, b.base, at);
+      if (lines === null || lines.count !== b.lines) return null;
+      for (const [i, l] of lines.found) if (want.has(l.id!)) found.get(l.id!)!.push({ number: b.firstLine + i, line: l });
     }
-    verifiedBlocks = { dir, blocks: kept };
+    // Keep only this table's blocks (a long-lived process erases many times).
+    const current = new Set(t.blocks.map((b) => `${b.file}:${b.sha256}`));
+    for (const k of cache.keys()) if (!current.has(k)) cache.delete(k);
+    verifiedBlocks = { dir, blocks: cache };
   } catch {
     return null;
   }
@@ -326,9 +386,11 @@ function blockName(dir: string): (n: number) => string {
 }
 
 /**
- * Writes the index of a data file whose stat is `st`: blocks that `reuse` names are kept as they
- * are (their table entries may carry a new base and first line), the others written afresh; then
- * the table; then every block file the table does not name is deleted.
+ * Writes the index of a data file whose stat is `st`: blocks given as table entries are kept as
+ * they are (the entries may carry a new base and first line), the others written afresh; every
+ * block file the new table does not name is deleted; then the table. The old table is stale by
+ * then (the data file it describes was rewritten), so a crash after a deletion only costs a
+ * rebuild; the table's folder sync makes the new blocks, the deletions and the table durable.
  */
 function writeIndex(dir: string, st: Stats, bomLength: number, blocks: readonly (BlockRef | { lines: readonly IndexedLine[]; base: number; firstLine: number })[]): void {
   ensurePrivateDir(dir);
@@ -337,23 +399,22 @@ function writeIndex(dir: string, st: Stats, bomLength: number, blocks: readonly 
     if ('file' in b) return b;
     const bytes = encodeBlock(b.lines, b.base);
     const file = name(0);
-    writeFileAtomic(join(dir, file), bytes);
-    return { file, base: b.base, firstLine: b.firstLine, lines: b.lines.length, sha256: sha256Hex(bytes) };
+    writeDerivedFile(join(dir, file), bytes);
+    const ids = buildIdFilter(b.lines.filter((l) => l.kind === KIND_RECORD).map((l) => l.id!)).toString('base64');
+    return { file, base: b.base, firstLine: b.firstLine, lines: b.lines.length, sha256: sha256Hex(bytes), ids };
   });
-  const table: Table = { format: FORMAT, stat: stampOf(st), bomLength, blocks: refs };
-  writeFileAtomic(join(dir, TABLE), JSON.stringify(table));
   removeUnreferenced(dir, new Set(refs.map((r) => r.file)));
+  const table: Table = { format: FORMAT, stat: stampOf(st), bomLength, blocks: refs };
+  writeDerivedFile(join(dir, TABLE), JSON.stringify(table));
+  fsyncDir(dir);
 }
 
 function removeUnreferenced(dir: string, keep: ReadonlySet<string>): void {
-  let removed = false;
   for (const f of readdirSync(dir)) {
     if (!/^b\d+\.bin$/.test(f) || keep.has(f)) continue;
     writeStep('unlink', join(dir, f));
     unlinkSync(join(dir, f));
-    removed = true;
   }
-  if (removed) fsyncDir(dir);
 }
 
 /** Index lines from a full parse. */

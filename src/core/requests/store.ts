@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../storage/atomicWrite';
+import { dirname, join } from 'node:path';
+import { fsyncDir } from '../storage/atomicWrite';
 import { UserError } from '../errors';
+import { RecordLog, removeIfExists } from './recordLog';
 
 /** Lifecycle of a deletion request: received → matched → erased → verified, or refused. */
 export type RequestStatus = 'received' | 'matched' | 'erased' | 'verified' | 'refused';
@@ -77,29 +79,43 @@ export interface WeightUnlearning {
   readonly doneAuditSeq?: number;
 }
 
-/** Deletion request records in `.erase/requests.json`, rewritten atomically on every change. */
+/**
+ * Deletion request records: an append-only log in `.erase/requests.jsonl` (requests/recordLog.ts),
+ * so a change costs the same whatever the number of records. A workspace whose records are still in
+ * the `requests.json` of earlier releases is read from it and moved to the log at its first change.
+ */
 export class RequestStore {
   private constructor(
-    readonly path: string,
-    private records: DeletionRequestRecord[],
+    private readonly log: RecordLog<DeletionRequestRecord>,
+    /** The records of a legacy requests.json (no log yet), or null. */
+    private legacy: DeletionRequestRecord[] | null,
+    private readonly legacyPath: string,
   ) {}
 
-  static load(path: string): RequestStore {
-    if (!existsSync(path)) return new RequestStore(path, []);
+  /** The records of the workspace folder `dir` (`.erase`). */
+  static open(dir: string): RequestStore {
+    const log = new RecordLog<DeletionRequestRecord>(join(dir, 'requests.jsonl'), join(dir, 'requests.idx'), 'the deletion request records');
+    const legacyPath = join(dir, 'requests.json');
+    if (log.exists()) {
+      // A migration that stopped before the old file was deleted: the log, written whole and atomically, holds everything.
+      if (existsSync(legacyPath)) removeIfExists(legacyPath);
+      return new RequestStore(log, null, legacyPath);
+    }
+    if (!existsSync(legacyPath)) return new RequestStore(log, null, legacyPath);
     try {
-      const raw = JSON.parse(readFileSync(path, 'utf8')) as { requests: DeletionRequestRecord[] };
-      return new RequestStore(path, Array.isArray(raw.requests) ? raw.requests : []);
+      const raw = JSON.parse(readFileSync(legacyPath, 'utf8')) as { requests: DeletionRequestRecord[] };
+      return new RequestStore(log, Array.isArray(raw.requests) ? raw.requests : [], legacyPath);
     } catch {
-      throw new UserError(`${path} is damaged: restore it from a backup or move it aside (the audit log still holds every erasure)`, 'input');
+      throw new UserError(`${legacyPath} is damaged: restore it from a backup or move it aside (the audit log still holds every erasure)`, 'input');
     }
   }
 
   list(): readonly DeletionRequestRecord[] {
-    return this.records;
+    return this.legacy ?? this.log.all();
   }
 
   get(requestId: string): DeletionRequestRecord | undefined {
-    return this.records.find((r) => r.requestId === requestId);
+    return this.legacy ? this.legacy.find((r) => r.requestId === requestId) : this.log.get(requestId);
   }
 
   require(requestId: string): DeletionRequestRecord {
@@ -108,15 +124,26 @@ export class RequestStore {
     return r;
   }
 
+  /** Records a record's new version (durably; its older versions are blanked). Under the workspace lock. */
   upsert(record: DeletionRequestRecord): void {
-    const i = this.records.findIndex((r) => r.requestId === record.requestId);
-    if (i >= 0) this.records[i] = record;
-    else this.records.push(record);
-    this.save();
+    if (this.legacy) {
+      const records = [...this.legacy];
+      const i = records.findIndex((r) => r.requestId === record.requestId);
+      if (i >= 0) records[i] = record;
+      else records.push(record);
+      // Moved to the log in one atomic write; the old file goes only after it (a crash between leaves both: the log wins).
+      this.log.rewrite(records);
+      removeIfExists(this.legacyPath);
+      fsyncDir(dirname(this.legacyPath));
+      this.legacy = null;
+      return;
+    }
+    this.log.put(record);
   }
 
-  private save(): void {
-    writeFileAtomic(this.path, JSON.stringify({ format: 'erase-requests/1', requests: this.records }, null, 2) + '\n');
+  /** Finishes a change a crash interrupted: blanks the record's older versions, if any are left. Under the workspace lock. */
+  settle(requestId: string): void {
+    if (!this.legacy) this.log.dropOlderVersions(requestId);
   }
 }
 

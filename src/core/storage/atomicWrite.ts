@@ -29,13 +29,18 @@ export function ensurePrivateDir(dir: string): void {
 /** `.<base>.<pid>.<16 hex>.tmp`; older releases wrote `.<base>.<pid>.tmp` and `<name>.<pid>.tmp`. */
 const TEMP_NAME = /\.(\d+)(?:\.[0-9a-f]{16})?\.tmp$/;
 
+/** A fresh temporary name beside `forPath` (create it exclusively: O_EXCL, or COPYFILE_EXCL). */
+export function tempPathFor(forPath: string): string {
+  return join(dirname(forPath), `.${basename(forPath)}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`);
+}
+
 /**
  * Creates a new temporary file beside `forPath`, exclusively (O_CREAT|O_EXCL|O_NOFOLLOW): an
  * unpredictable name, never an existing file or a planted symlink. Its mode is `mode` exactly.
  * The pid in the name lets removeStaleTemps tell a dead writer's leftovers from a live one's.
  */
 export function openTempFile(forPath: string, mode = PRIVATE_FILE_MODE): { path: string; fd: number } {
-  const path = join(dirname(forPath), `.${basename(forPath)}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`);
+  const path = tempPathFor(forPath);
   const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | O_NOFOLLOW, PRIVATE_FILE_MODE);
   try {
     if (process.platform !== 'win32') fchmodSync(fd, mode);
@@ -79,6 +84,30 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
   renameSync(tmp, path);
   writeStep('rename', path);
   fsyncDir(dir);
+}
+
+/**
+ * Replaces a file of derived data (a cache that its reader checks and can rebuild: the data-file
+ * index, the audit append frontier) by a temporary file renamed over it, without syncing: a crash
+ * leaves the old file, the new one, or one a power loss cut short, which the reader rejects and
+ * rebuilds. Erased content must not depend on it being durable: the caller syncs the folder when
+ * a deletion must last. Costs no fsync (two per writeFileAtomic).
+ */
+export function writeDerivedFile(path: string, data: string | Uint8Array): void {
+  const { path: tmp, fd } = openTempFile(path);
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    writeStep('write-temp', path);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  writeStep('rename', path);
 }
 
 /**

@@ -264,7 +264,7 @@ export async function scanForgetSetFiles(ws: EraseWorkspace, root: string, needl
     views = weightUnlearningStatus(ws);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
-    report.skipped.push({ path: '.erase/requests.json', reason: 'damaged: exported forget sets were not searched' });
+    report.skipped.push({ path: '.erase/requests.jsonl', reason: 'damaged: exported forget sets were not searched' });
     return;
   }
   const files = views.flatMap((v) => v.files.filter((f) => f.kind === 'forget' && f.exists).map((f) => f.path));

@@ -1,16 +1,15 @@
 /**
- * Deletion-request records (`.erase/requests.json`) as a transaction changes them. Each update is
+ * Deletion-request records (`.erase/requests.jsonl`, requests/recordLog.ts) as a transaction changes them. Each update is
  * applied after the audit entry commits, under the workspace lock, and is idempotent, so recovery
  * after a crash can apply it again from the intent and the entry alone.
  */
-import { join } from 'node:path';
 import type { AuditEntry } from '../audit';
 import type { ResidualReport } from '../residual';
 import { RequestStore, defaultDeadline, type DeletionRequestRecord, type RequestMatch, type RequestStatus, type ResidualScanSummary } from '../requests/store';
 import type { EraseWorkspace } from './workspace';
 
 export function requestStore(ws: EraseWorkspace): RequestStore {
-  return RequestStore.load(join(ws.paths.dir, 'requests.json'));
+  return RequestStore.open(ws.paths.dir);
 }
 
 /** A record to create when the erasure has none yet (erasures started by ids or text directly). */
@@ -85,6 +84,7 @@ export function erasedRecord(r: DeletionRequestRecord, entry: AuditEntry, erased
 
 export function applyRecordUpdate(ws: EraseWorkspace, u: RecordUpdate, entry: AuditEntry): DeletionRequestRecord | undefined {
   const store = requestStore(ws);
+  store.settle(u.requestId); // a roll-forward may find the change made but older versions not yet blanked
   let r = store.get(u.requestId);
   if (u.kind === 'erased') {
     if (!r && u.create) r = newRecord(u.requestId, u.create);
