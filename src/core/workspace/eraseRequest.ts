@@ -11,6 +11,7 @@ import { hmacSha256Hex } from '../hash';
 import type { ResidualReport } from '../residual';
 import { readRequestsFile, type RequestLine } from '../requests/requestsFile';
 import type { DeletionRequestRecord, RequestMatch } from '../requests/store';
+import type { ErasureSession } from './erasureSession';
 import { eraseExamples, keyStoreFor, type DeletionReceipt, type ErasureRequest } from './erasure';
 import { prepareErasureChecks, type CheckRunOptions, type ErasureCheckReport, type ErasureChecks } from './erasureChecks';
 import { findMatches } from './matching';
@@ -31,6 +32,8 @@ export interface EraseRequestOptions extends WorkOptions, Pick<ErasureRequest, '
   readonly scan?: boolean | ScanScope;
   /** Follow-up checks after the erasure (leakage, near-duplicates left); what they need of the erased examples is taken before, in memory. */
   readonly checks?: ErasureChecks;
+  /** A long-lived host's session for this workspace: the erasure takes its in-memory path (same transaction, same bytes). */
+  readonly session?: ErasureSession;
 }
 
 export interface EraseOutcome {
@@ -90,8 +93,9 @@ export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, 
   const erasing = selectExamples(ws, { kind: 'ids', ids });
   const needles = wantScan ? residualNeedles(erasing) : [];
   const checks = opts.checks && erasing.length > 0 ? await prepareErasureChecks(ws, erasing, opts.checks, opts) : null;
-  const receipt = await eraseExamples(
-    ws,
+  if (opts.session && opts.session.ws !== ws) throw new Error('internal: an erasure session of another workspace');
+  const erase = (req: ErasureRequest, o: WorkOptions) => (opts.session ? opts.session.erase(req, o) : eraseExamples(ws, req, o));
+  const receipt = await erase(
     {
       ids,
       requestId,

@@ -12,7 +12,7 @@ import { predictedCertifiedFraction } from '../qkmeans/quality';
 import type { KeyStore, AuditEntry } from '../audit';
 import { unloadModel } from '../ollama/client';
 import { countDeletion, loadState, loadMeta, type ClusterMeta } from './persisted';
-import { leanDeletion } from './leanErasure';
+import { leanDeletion, type LeanDeletion, type LeanStateText } from './leanErasure';
 import { describe } from './training';
 import { committedEntry, pointKeyOf, recoverPending, runTransaction, TOOL_VERSION, type Plan, type RecoveryReport } from './transaction';
 import type { NewRecord } from './requestRecords';
@@ -93,16 +93,32 @@ export function handEdits(state: QkmState, dataset: ParsedDataset): { removed: M
  * on the edited file), so the result always equals a brand-new workspace on the file.
  */
 export async function eraseExamples(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOptions = {}, keyStore: KeyStore = keyStoreFor(ws)): Promise<DeletionReceipt> {
+  return eraseExamplesWith(ws, req, opts, keyStore, {});
+}
+
+/** What a long-lived caller (erasureSession.ts) lends the erasure, and learns back, under the lock. */
+export interface ErasureHooks {
+  /** The current state text for the lean path (instead of reading and hashing the file). */
+  readonly stateText?: () => LeanStateText | null;
+  /** After the commit, still under the lock: the lean path's result, or null when the full path ran. */
+  readonly committed?: (lean: LeanDeletion | null) => void;
+}
+
+/** eraseExamples with hooks: the same plan, the same transaction, the same bytes. */
+export async function eraseExamplesWith(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOptions, keyStore: KeyStore, hooks: ErasureHooks): Promise<DeletionReceipt> {
   const t0 = performance.now();
   return runTransaction(ws, keyStore, async () => {
     if (req.requestId) {
       const done = await committedEntry(ws, req.requestId, ['erase', 'reconcile']);
       if (done) return { plan: null, result: () => receiptFromEntry(done, performance.now() - t0) };
     }
-    const planned = await planErasure(ws, req, opts);
+    const planned = await planErasure(ws, req, opts, hooks.stateText);
     return {
       plan: planned.plan,
-      result: (c) => ({ ...planned.receipt, requestId: c!.requestId, auditSeq: c!.entry.seq, provenance: c!.provenance, ms: performance.now() - t0 }),
+      result: (c) => {
+        hooks.committed?.(planned.lean);
+        return { ...planned.receipt, requestId: c!.requestId, auditSeq: c!.entry.seq, provenance: c!.provenance, ms: performance.now() - t0 };
+      },
     };
   });
 }
@@ -111,7 +127,8 @@ async function planErasure(
   ws: EraseWorkspace,
   req: ErasureRequest,
   opts: WorkOptions,
-): Promise<{ plan: Plan; receipt: Omit<DeletionReceipt, 'requestId' | 'auditSeq' | 'ms' | 'provenance'> }> {
+  heldStateText?: () => LeanStateText | null,
+): Promise<{ plan: Plan; lean: LeanDeletion | null; receipt: Omit<DeletionReceipt, 'requestId' | 'auditSeq' | 'ms' | 'provenance'> }> {
   if (req.ids.length === 0) throw new UserError('nothing to erase: no example matched', 'input');
   const meta = loadMeta(ws.paths);
   if (!meta) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
@@ -125,7 +142,7 @@ async function planErasure(
 
   const tUpdate = performance.now();
   // A certified erasure with nothing drifted reads only the erased rows and vectors; anything else takes the full path.
-  const lean = req.verify ? null : leanDeletion(ws.paths, meta, removal, chosen.stamp);
+  const lean = req.verify ? null : leanDeletion(ws.paths, meta, removal, chosen.stamp, heldStateText);
   const dataset = lean ? null : ws.loadDataset();
   if (dataset) {
     byId = erasedExamples(dataset.examples, ids);
@@ -250,6 +267,7 @@ async function planErasure(
   };
   return {
     plan,
+    lean,
     receipt: {
       erasedIds: ids,
       erasedCopies: [...removal.values()].reduce((a, b) => a + b, 0),

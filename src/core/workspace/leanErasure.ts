@@ -34,23 +34,42 @@ export function dataFileStamp(path: string): string {
   return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
 }
 
-/**
- * The certified deletion of `removal` (id → weight), or null when the lean path does not apply.
- * `datasetStamp`: the stamp of the data file the caller loaded (ids were checked against it).
- */
-export function leanDeletion(paths: WorkspacePaths, meta: ClusterMeta, removal: ReadonlyMap<string, number>, datasetStamp: string | null): LeanDeletion | null {
-  const synced = meta.syncedWith;
-  if (!synced || datasetStamp === null || synced.dataFile !== datasetStamp) return null;
+/** A canonical state text, split for the lean path, with its SHA-256 (the state hash). */
+export interface LeanStateText {
+  readonly text: StateText;
+  readonly hash: string;
+}
+
+/** The state file read, hashed and split (null when it is missing or not a canonical text). */
+export function readLeanStateText(paths: WorkspacePaths): LeanStateText | null {
   let bytes: Buffer;
   try {
     bytes = readFileSync(paths.state);
   } catch {
     return null;
   }
-  const stateHashBefore = sha256Hex(bytes);
-  if (stateHashBefore !== synced.stateHash) return null;
   const text = StateText.open(bytes);
-  if (!text) return null;
+  return text ? { text, hash: sha256Hex(bytes) } : null;
+}
+
+/**
+ * The certified deletion of `removal` (id → weight), or null when the lean path does not apply.
+ * `datasetStamp`: the stamp of the data file the caller loaded (ids were checked against it).
+ * `stateText`: where the current state text comes from (the file by default; a long-lived
+ * ErasureSession hands over the one it holds, which it checked is still the file's).
+ */
+export function leanDeletion(
+  paths: WorkspacePaths,
+  meta: ClusterMeta,
+  removal: ReadonlyMap<string, number>,
+  datasetStamp: string | null,
+  stateText: () => LeanStateText | null = () => readLeanStateText(paths),
+): LeanDeletion | null {
+  const synced = meta.syncedWith;
+  if (!synced || datasetStamp === null || synced.dataFile !== datasetStamp) return null;
+  const held = stateText();
+  if (!held || held.hash !== synced.stateHash) return null;
+  const { text, hash: stateHashBefore } = held;
   const rows: StateRow[] = [];
   for (const id of removal.keys()) {
     const r = text.row(id);
