@@ -69,6 +69,7 @@ function matchOf(selector: EraseSelector): RequestMatch {
 export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, opts: EraseRequestOptions = {}): Promise<EraseOutcome> {
   let requestId = opts.requestId;
   let ids: string[];
+  let matched: Example[] | null = null;
   let recordFields: { requester?: string; subjectRef?: string; reason?: string } = opts;
   if (selector.kind === 'record') {
     const r = requestStore(ws).require(selector.requestId);
@@ -77,7 +78,7 @@ export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, 
     recordFields = r;
     ids = r.status === 'erased' || r.status === 'verified' ? [] : previewRequest(ws, r.requestId).map((e) => e.id);
   } else {
-    const matched = selectExamples(ws, selector);
+    matched = selectExamples(ws, selector);
     if (selector.kind === 'ids') {
       const known = new Set(matched.map((e) => e.id));
       const unknown = selector.ids.filter((id) => !known.has(id));
@@ -90,7 +91,8 @@ export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, 
   }
   // Read before they are gone; memory only.
   const wantScan = opts.scan !== false;
-  const erasing = selectExamples(ws, { kind: 'ids', ids });
+  // By ids, what matched is what is erased: the data-file index is not read twice.
+  const erasing = selector.kind === 'ids' && matched !== null && ids.length === matched.length ? matched : selectExamples(ws, { kind: 'ids', ids });
   const needles = wantScan ? residualNeedles(erasing) : [];
   const checks = opts.checks && erasing.length > 0 ? await prepareErasureChecks(ws, erasing, opts.checks, opts) : null;
   if (opts.session && opts.session.ws !== ws) throw new Error('internal: an erasure session of another workspace');
