@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { EraseWorkspace, reconcile, recoverErasure } from '../core';
+import { EraseWorkspace, ErasureSession, reconcile, recoverErasure } from '../core';
 import { log } from './log';
 import { SecretStorageKeyStore } from './secretKeyStore';
 import { readSettings, type EraseSettings } from './settings';
@@ -12,6 +12,8 @@ export type Workspace = EraseWorkspace;
 
 export class EraseService implements vscode.Disposable {
   private ws: EraseWorkspace | undefined;
+  /** The open workspace's erasure session: the state text stays in memory between erasures (core checks it against the file). */
+  private session: ErasureSession | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
@@ -54,9 +56,15 @@ export class EraseService implements vscode.Disposable {
     // audit keys in SecretStorage; key files the CLI made are adopted, none are created
     if (this.secrets) ws.keyStore = new SecretStorageKeyStore(this.secrets, ws.paths.root, ws.paths.keysDir, (m) => log.info(m));
     this.ws = ws;
+    this.session = new ErasureSession(ws);
     // finish (or roll back) an erasure that a crash interrupted, before anything reads the state
     const rec = await recoverErasure(this.ws);
     if (rec) log.warn(`an interrupted erasure (request ${rec.requestId}) was ${rec.outcome}`);
+    try {
+      this.session.warm(); // so that the first erasure is as fast as the next ones
+    } catch (e) {
+      log.warn(`could not read the cluster state ahead: ${e instanceof Error ? e.message : String(e)}`);
+    }
     log.info(`opened data set ${vscode.workspace.asRelativePath(file)} in ${(performance.now() - t0).toFixed(0)} ms`);
     return this.ws;
   }
@@ -70,9 +78,15 @@ export class EraseService implements vscode.Disposable {
     return this.ws;
   }
 
+  /** The erasure session of `ws` (undefined for a workspace that is no longer the open one). */
+  erasureSession(ws: EraseWorkspace): ErasureSession | undefined {
+    return this.session?.ws === ws ? this.session : undefined;
+  }
+
   /** Forgets the open workspace (settings or data file changed); the next get() re-opens it. */
   reset(): void {
     this.ws = undefined;
+    this.session = undefined;
     this.changed.fire();
   }
 
