@@ -226,6 +226,8 @@ async function main(): Promise<void> {
     log(
       `fsyncs per erasure: ${result.session.fsyncsPerErasure} (session), ${result.eraseRequest.fsyncsPerErasure} (eraseRequest); one small write + fsync here: ${result.diskFloor.smallWriteFsyncMedianMs} ms`,
     );
+    const floorMs = result.session.fsyncsPerErasure * result.diskFloor.smallWriteFsyncMedianMs;
+    log(`the fsyncs alone at this disk's floor: ${result.session.fsyncsPerErasure} × ${result.diskFloor.smallWriteFsyncMedianMs} ms = ${r3(floorMs)} ms`);
     log(`session paths: ${JSON.stringify(result.session.paths)}; eraseRequest / session = ${result.ratio}×; target < ${result.target.certifiedErasureMs} ms`);
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
