@@ -59,11 +59,6 @@ export class ErasureSession {
     this.current();
   }
 
-  /** Drops what the session holds (the next erasure reads the file). */
-  forget(): void {
-    this.held = null;
-  }
-
   /** The state text, held while the file's generation is unchanged, else read (and held) again. */
   private current(): LeanStateText | null {
     const path = this.ws.paths.state;
