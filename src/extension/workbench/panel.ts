@@ -73,12 +73,14 @@ export class WorkbenchPanel implements vscode.Disposable {
     if (!this.router.ready) return;
     try {
       const ws = await this.service.get();
-      await this.post({ kind: 'notification', method: 'status', params: statusView(ws, this.ollamaReachable()) });
-      if (!ws) return;
       const change = this.mapChange;
       this.mapChange = null;
-      if (change !== null && change !== 'whole') await this.post({ kind: 'notification', method: 'mapDelta', params: deltaView(change) });
-      else await this.post({ kind: 'notification', method: 'map', params: await mapView(ws) });
+      // A delta first: it needs nothing read, while the status parses the data set and the whole state again.
+      const delta = ws && change !== null && change !== 'whole' ? deltaView(change) : null;
+      if (delta) await this.post({ kind: 'notification', method: 'mapDelta', params: delta });
+      await this.post({ kind: 'notification', method: 'status', params: statusView(ws, this.ollamaReachable()) });
+      if (!ws) return;
+      if (!delta) await this.post({ kind: 'notification', method: 'map', params: await mapView(ws) });
       await this.postPendingSelect();
       await this.post({ kind: 'notification', method: 'audit', params: { entries: await auditView(ws) } });
       const records = await this.service.run((w) => listRequests(w), false);
