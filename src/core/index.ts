@@ -21,6 +21,7 @@ export type { EraseSelector, EraseRequestOptions, EraseOutcome, RequestsFileResu
 export { loadMeta } from './workspace/persisted';
 // A long-lived host's erasures: the state text held in memory between them (checked against the file's generation).
 export { ErasureSession, mapDeltaAfter } from './workspace/erasureSession';
+export { syncedStateHash } from './workspace/reconcile';
 export type { SessionPath, MapDelta } from './workspace/erasureSession';
 
 // Understanding the data: described clusters, search, near-duplicates, outliers, export of a selection.

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { EraseWorkspace, eraseRequest } from '../../src/core/workspace';
+import { EraseWorkspace, eraseRequest, reconcile } from '../../src/core/workspace';
 import { ErasureSession, mapDeltaAfter } from '../../src/core/workspace/erasureSession';
 import { dataFileStamp } from '../../src/core/workspace/leanErasure';
 import { loadMeta, saveMeta } from '../../src/core/workspace/persisted';
@@ -133,6 +133,27 @@ test('after a certified erasure the map changes by the erased points alone; a re
     assert.equal(mapDeltaAfter(a, { ...receipt, certified: false, retrained: true }), null);
     assert.equal(mapDeltaAfter(a, { ...receipt, alreadyDone: true }), null);
     assert.equal(mapDeltaAfter(a, { ...receipt, stateHashAfter: 'f'.repeat(64) }), null, 'a state changed since: drawn whole');
+  } finally {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test("reconcile after the host's own erasure (which a file watcher reports as an edit) parses nothing; a real hand edit is still found", async () => {
+  const { a, dirs, ids } = await twins(300);
+  try {
+    await eraseOne(a, ids[20], 'REQ-own', new ErasureSession(a));
+    const parse = a.loadDataset.bind(a);
+    a.loadDataset = () => {
+      throw new Error('parsed the data set');
+    };
+    const r = await reconcile(a, { time: TIME });
+    assert.equal(r.changed, false);
+    assert.equal(r.stateHashAfter, loadMeta(a.paths)!.stateHash);
+    a.loadDataset = parse;
+    writeFileSync(a.dataFile, readFileSync(a.dataFile, 'utf8') + JSON.stringify({ input: 'a line added by hand', output: 'pos' }) + '\n');
+    const edited = await reconcile(a, { time: TIME });
+    assert.equal(edited.changed, true);
+    assert.equal(edited.addedIds.length, 1);
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
