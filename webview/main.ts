@@ -5,7 +5,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import { isMapView, isSavedViewState, withoutErased, type MapView, type ReceiptView, type SavedViewState, type StatusView } from '../src/shared/protocol';
+import { isMapDeltaView, isMapView, isSavedViewState, withoutErased, type MapView, type ReceiptView, type SavedViewState, type StatusView } from '../src/shared/protocol';
 import { AuditLog } from './audit';
 import { UnlearningCost } from './cost';
 import { Dashboard } from './dashboard';
@@ -18,6 +18,7 @@ import { DeletionRequests } from './requests';
 import { DuplicatesPanel } from './duplicates';
 import { ExampleList } from './exampleList';
 import { exportToFile } from './exporting';
+import { applyMapDelta } from './mapDelta';
 import { MapLegend } from './legend';
 import { MapSearch } from './search';
 import { command, on, request, saveState, start, vscodeApi } from './rpc';
@@ -244,6 +245,11 @@ on('map', (m) => {
   // the points arrive as typed arrays: checked for shape and ranges before anything is drawn
   if (isMapView(m)) showMap(m);
   else console.error('ERASE: a map message of the wrong shape was ignored');
+});
+on('mapDelta', (d) => {
+  // after a certified erasure: the erased points leave the map held here, the others stay where they are
+  if (isMapDeltaView(d)) showMap(applyMapDelta(map.currentData(), d));
+  else console.error('ERASE: a map delta of the wrong shape was ignored');
 });
 on('erased', (p) => forgetErased(p.ids));
 on('status', () => {

@@ -126,6 +126,11 @@ export class ClusterMap {
     this.draw();
   }
 
+  /** The map drawn now (a map delta is applied to it). */
+  currentData(): MapView {
+    return this.data;
+  }
+
   setView(v: { x: number; y: number; scale: number }): void {
     this.view = { x: v.x, y: v.y, scale: Math.min(200, Math.max(0.2, v.scale)) };
     this.draw();

@@ -19,6 +19,10 @@ export type { DeletionReceipt, ExampleView } from './workspace';
 export { eraseRequest, eraseRequestsFile, selectExamples, residualNeedles } from './workspace';
 export type { EraseSelector, EraseRequestOptions, EraseOutcome, RequestsFileResult } from './workspace';
 export { loadMeta } from './workspace/persisted';
+// A long-lived host's erasures: the state text held in memory between them (checked against the file's generation).
+export { ErasureSession, mapDeltaAfter } from './workspace/erasureSession';
+export { syncedStateHash } from './workspace/reconcile';
+export type { SessionPath, MapDelta } from './workspace/erasureSession';
 
 // Understanding the data: described clusters, search, near-duplicates, outliers, export of a selection.
 export { describeClusters, searchExamples, findNearDuplicates, findOutliers, exportSelection, labelMix, DEFAULT_NEAR_DUPLICATE_THRESHOLD } from './workspace/explore';

@@ -3,7 +3,17 @@
 // when erase.scanResidualsAfterErase is on — the residual-copy scan core hands back, run in the
 // background into the Residual copies view. Any failure is shown to the user with what to do.
 import * as vscode from 'vscode';
-import { type RequestMatch, type DeletionRequestRecord, eraseRequest, findMatches, type DeletionReceipt, type EraseSelector, type EraseWorkspace } from '../core';
+import {
+  type RequestMatch,
+  type DeletionRequestRecord,
+  eraseRequest,
+  findMatches,
+  mapDeltaAfter,
+  type DeletionReceipt,
+  type EraseSelector,
+  type EraseWorkspace,
+  type MapDelta,
+} from '../core';
 import { reconcileEditorCopy, refuseIfDirty, type EditorCopyOutcome } from './editorCopy';
 import type { EraseService } from './eraseService';
 import { notifyFailure } from './failures';
@@ -27,6 +37,7 @@ export function editorCopyChecked(): Promise<EditorCopyOutcome> {
 }
 
 const erasedListeners = new Set<(ids: readonly string[]) => void>();
+const mapDeltaListeners = new Set<(delta: MapDelta | null) => void>();
 const scanListeners = new Set<() => void>();
 
 /** Called when an erasure's residual-copy scan has finished (its counts are in the request record). */
@@ -39,6 +50,15 @@ export function onResidualScan(fn: () => void): vscode.Disposable {
 export function onErased(fn: (ids: readonly string[]) => void): vscode.Disposable {
   erasedListeners.add(fn);
   return { dispose: () => erasedListeners.delete(fn) };
+}
+
+/**
+ * Called inside the erasure's turn of the service queue, before the change event: what the map
+ * must change (the erased points alone), or null when it must be drawn whole (a retrain).
+ */
+export function onMapDelta(fn: (delta: MapDelta | null) => void): vscode.Disposable {
+  mapDeltaListeners.add(fn);
+  return { dispose: () => mapDeltaListeners.delete(fn) };
 }
 
 export interface EraseMeta {
@@ -94,7 +114,19 @@ async function runErasure(
         // before anything is erased: a dirty buffer of the data file would write erased lines back on save
         refuseIfDirty(ws.dataFile);
         const scope = scanScope(ws);
-        const o = await eraseRequest(ws, selector, { signal, verify, requester: meta.requester, reason: meta.reason, subjectRef: meta.subjectRef, scan: scan ? scope : false });
+        const o = await eraseRequest(ws, selector, {
+          signal,
+          verify,
+          requester: meta.requester,
+          reason: meta.reason,
+          subjectRef: meta.subjectRef,
+          scan: scan ? scope : false,
+          session: service.erasureSession(ws), // the state text held in memory: a certified erasure reads no 8 MB file
+        });
+        if (!o.receipt.alreadyDone) {
+          const delta = mapDeltaAfter(ws, o.receipt);
+          for (const fn of mapDeltaListeners) fn(delta);
+        }
         return { ...o, scope, dataFile: ws.dataFile };
       }),
     );

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { EraseWorkspace, reconcile, recoverErasure } from '../core';
+import { EraseWorkspace, ErasureSession, loadMeta, reconcile, recoverErasure, syncedStateHash } from '../core';
 import { log } from './log';
 import { SecretStorageKeyStore } from './secretKeyStore';
 import { readSettings, type EraseSettings } from './settings';
@@ -12,6 +12,10 @@ export type Workspace = EraseWorkspace;
 
 export class EraseService implements vscode.Disposable {
   private ws: EraseWorkspace | undefined;
+  /** The open workspace's erasure session: the state text stays in memory between erasures (core checks it against the file). */
+  private session: ErasureSession | undefined;
+  /** The state hash when the views were last told of a change (a data-file event at that state is our own write). */
+  private shownStateHash: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
@@ -54,6 +58,7 @@ export class EraseService implements vscode.Disposable {
     // audit keys in SecretStorage; key files the CLI made are adopted, none are created
     if (this.secrets) ws.keyStore = new SecretStorageKeyStore(this.secrets, ws.paths.root, ws.paths.keysDir, (m) => log.info(m));
     this.ws = ws;
+    this.session = new ErasureSession(ws);
     // finish (or roll back) an erasure that a crash interrupted, before anything reads the state
     const rec = await recoverErasure(this.ws);
     if (rec) log.warn(`an interrupted erasure (request ${rec.requestId}) was ${rec.outcome}`);
@@ -70,9 +75,15 @@ export class EraseService implements vscode.Disposable {
     return this.ws;
   }
 
+  /** The erasure session of `ws` (undefined for a workspace that is no longer the open one). */
+  erasureSession(ws: EraseWorkspace): ErasureSession | undefined {
+    return this.session?.ws === ws ? this.session : undefined;
+  }
+
   /** Forgets the open workspace (settings or data file changed); the next get() re-opens it. */
   reset(): void {
     this.ws = undefined;
+    this.session = undefined;
     this.changed.fire();
   }
 
@@ -86,23 +97,39 @@ export class EraseService implements vscode.Disposable {
     this.queue = next.catch(() => undefined);
     if (changesState)
       void next.then(
-        () => this.changed.fire(),
-        () => this.changed.fire(),
+        () => this.changedState(),
+        () => this.changedState(),
       );
     return next;
   }
 
   /**
    * The data file changed on disk (a hand edit): core treats removed lines as audited erasures and
-   * added lines as new examples. Our own erasures also touch the file; then nothing changed.
+   * added lines as new examples. Our own erasures also touch the file; then nothing changed, and no
+   * change event goes out (the map keeps the delta it was sent instead of all its points again).
    */
-  reconcile(): Promise<void> {
-    return this.run(async (ws) => {
-      if (!ws.status().clustered) return; // nothing derived yet: views just re-read the file
-      const r = await reconcile(ws);
-      if (r.changed)
-        log.info(`reconciled hand edits: ${r.removedIds.length} removed (${r.removedCopies} copies), ${r.addedIds.length} added${r.retrained ? ', clustered again' : ''}`);
-    });
+  async reconcile(): Promise<void> {
+    let changed = true;
+    try {
+      changed = await this.run(async (ws) => {
+        // the file a transaction just wrote: nothing to reconcile; the views re-read only if it was not ours (the CLI's)
+        const synced = syncedStateHash(ws);
+        if (synced !== null) return synced !== this.shownStateHash;
+        if (!ws.status().clustered) return true; // nothing derived yet: views just re-read the file
+        const r = await reconcile(ws);
+        if (r.changed)
+          log.info(`reconciled hand edits: ${r.removedIds.length} removed (${r.removedCopies} copies), ${r.addedIds.length} added${r.retrained ? ', clustered again' : ''}`);
+        return true; // the file changed by hand: views re-read it (diagnostics of malformed lines too), even when the state did not change
+      }, false);
+    } finally {
+      if (changed) this.changedState();
+    }
+  }
+
+  /** Tells the views, and remembers which state they are about to show. */
+  private changedState(): void {
+    this.shownStateHash = this.ws ? loadMeta(this.ws.paths)?.stateHash : undefined;
+    this.changed.fire();
   }
 
   /** Applies the current settings to the workspace config (takes effect at the next clustering). */

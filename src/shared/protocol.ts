@@ -77,6 +77,17 @@ export function isMapView(v: unknown): v is MapView {
   }
   return true;
 }
+/**
+ * The map's change after a certified erasure: the erased points leave, every other point keeps its
+ * place and cluster; `representatives` are the ones after the erasure. A retrain sends `map` instead.
+ */
+export interface MapDeltaView {
+  removedIds: string[];
+  representatives: string[];
+}
+export function isMapDeltaView(v: unknown): v is MapDeltaView {
+  return object({ removedIds: arrayOf(isId, MAX_IDS), representatives: arrayOf(isId, MAX_CLUSTER_INDEX + 1) })(v);
+}
 export interface ExampleDetail {
   id: string;
   input: string;
@@ -569,6 +580,8 @@ export function parseWebviewMessage(raw: unknown): ParseResult {
 export interface HostNotifications {
   status: StatusView;
   map: MapView;
+  /** After a certified erasure, instead of `map`: the points to remove (see MapDeltaView). */
+  mapDelta: MapDeltaView;
   audit: { entries: AuditEntryView[] };
   requests: { requests: RequestView[] };
   /** A piece of the answer, or (thinking: true) of a thinking model's thinking. */

@@ -11,6 +11,7 @@ import { hmacSha256Hex } from '../hash';
 import type { ResidualReport } from '../residual';
 import { readRequestsFile, type RequestLine } from '../requests/requestsFile';
 import type { DeletionRequestRecord, RequestMatch } from '../requests/store';
+import type { ErasureSession } from './erasureSession';
 import { eraseExamples, keyStoreFor, type DeletionReceipt, type ErasureRequest } from './erasure';
 import { prepareErasureChecks, type CheckRunOptions, type ErasureCheckReport, type ErasureChecks } from './erasureChecks';
 import { findMatches } from './matching';
@@ -31,6 +32,8 @@ export interface EraseRequestOptions extends WorkOptions, Pick<ErasureRequest, '
   readonly scan?: boolean | ScanScope;
   /** Follow-up checks after the erasure (leakage, near-duplicates left); what they need of the erased examples is taken before, in memory. */
   readonly checks?: ErasureChecks;
+  /** A long-lived host's session for this workspace: the erasure takes its in-memory path (same transaction, same bytes). */
+  readonly session?: ErasureSession;
 }
 
 export interface EraseOutcome {
@@ -66,6 +69,7 @@ function matchOf(selector: EraseSelector): RequestMatch {
 export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, opts: EraseRequestOptions = {}): Promise<EraseOutcome> {
   let requestId = opts.requestId;
   let ids: string[];
+  let matched: Example[] | null = null;
   let recordFields: { requester?: string; subjectRef?: string; reason?: string } = opts;
   if (selector.kind === 'record') {
     const r = requestStore(ws).require(selector.requestId);
@@ -74,7 +78,7 @@ export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, 
     recordFields = r;
     ids = r.status === 'erased' || r.status === 'verified' ? [] : previewRequest(ws, r.requestId).map((e) => e.id);
   } else {
-    const matched = selectExamples(ws, selector);
+    matched = selectExamples(ws, selector);
     if (selector.kind === 'ids') {
       const known = new Set(matched.map((e) => e.id));
       const unknown = selector.ids.filter((id) => !known.has(id));
@@ -87,11 +91,13 @@ export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, 
   }
   // Read before they are gone; memory only.
   const wantScan = opts.scan !== false;
-  const erasing = selectExamples(ws, { kind: 'ids', ids });
+  // By ids, what matched is what is erased: the data-file index is not read twice.
+  const erasing = selector.kind === 'ids' && matched !== null && ids.length === matched.length ? matched : selectExamples(ws, { kind: 'ids', ids });
   const needles = wantScan ? residualNeedles(erasing) : [];
   const checks = opts.checks && erasing.length > 0 ? await prepareErasureChecks(ws, erasing, opts.checks, opts) : null;
-  const receipt = await eraseExamples(
-    ws,
+  if (opts.session && opts.session.ws !== ws) throw new Error('internal: an erasure session of another workspace');
+  const erase = (req: ErasureRequest, o: WorkOptions) => (opts.session ? opts.session.erase(req, o) : eraseExamples(ws, req, o));
+  const receipt = await erase(
     {
       ids,
       requestId,

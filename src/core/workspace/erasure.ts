@@ -13,7 +13,7 @@ import { predictedCertifiedFraction } from '../qkmeans/quality';
 import type { KeyStore, AuditEntry } from '../audit';
 import { unloadModel } from '../ollama/client';
 import { countDeletion, loadState, loadMeta, type ClusterMeta } from './persisted';
-import { leanDeletion } from './leanErasure';
+import { leanDeletion, type LeanDeletion } from './leanErasure';
 import { describe } from './training';
 import { committedEntry, pointKeyOf, recoverPending, runTransaction, TOOL_VERSION, type Plan, type RecoveryReport } from './transaction';
 import type { NewRecord } from './requestRecords';
@@ -94,6 +94,17 @@ export function handEdits(state: QkmState, dataset: ParsedDataset): { removed: M
  * on the edited file), so the result always equals a brand-new workspace on the file.
  */
 export async function eraseExamples(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOptions = {}, keyStore: KeyStore = keyStoreFor(ws)): Promise<DeletionReceipt> {
+  return eraseExamplesWith(ws, req, opts, keyStore, {});
+}
+
+/** What a long-lived caller (erasureSession.ts) lends the erasure, and learns back, under the lock. */
+export interface ErasureHooks {
+  /** After the commit, still under the lock: the lean path's result, or null when the full path ran. */
+  readonly committed?: (lean: LeanDeletion | null) => void;
+}
+
+/** eraseExamples with hooks: the same plan, the same transaction, the same bytes. */
+export async function eraseExamplesWith(ws: EraseWorkspace, req: ErasureRequest, opts: WorkOptions, keyStore: KeyStore, hooks: ErasureHooks): Promise<DeletionReceipt> {
   const t0 = performance.now();
   return runTransaction(ws, keyStore, async () => {
     if (req.requestId) {
@@ -103,7 +114,10 @@ export async function eraseExamples(ws: EraseWorkspace, req: ErasureRequest, opt
     const planned = await planErasure(ws, req, opts);
     return {
       plan: planned.plan,
-      result: (c) => ({ ...planned.receipt, requestId: c!.requestId, auditSeq: c!.entry.seq, provenance: c!.provenance, ms: performance.now() - t0 }),
+      result: (c) => {
+        hooks.committed?.(planned.lean);
+        return { ...planned.receipt, requestId: c!.requestId, auditSeq: c!.entry.seq, provenance: c!.provenance, ms: performance.now() - t0 };
+      },
     };
   });
 }
@@ -112,7 +126,7 @@ async function planErasure(
   ws: EraseWorkspace,
   req: ErasureRequest,
   opts: WorkOptions,
-): Promise<{ plan: Plan; receipt: Omit<DeletionReceipt, 'requestId' | 'auditSeq' | 'ms' | 'provenance'> }> {
+): Promise<{ plan: Plan; lean: LeanDeletion | null; receipt: Omit<DeletionReceipt, 'requestId' | 'auditSeq' | 'ms' | 'provenance'> }> {
   if (req.ids.length === 0) throw new UserError('nothing to erase: no example matched', 'input');
   const meta = loadMeta(ws.paths);
   if (!meta) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
@@ -251,6 +265,7 @@ async function planErasure(
   };
   return {
     plan,
+    lean,
     receipt: {
       erasedIds: ids,
       erasedCopies: [...removal.values()].reduce((a, b) => a + b, 0),

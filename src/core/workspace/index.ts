@@ -3,7 +3,7 @@ export { EraseWorkspace } from './workspace';
 export type { ClusterReport, StatusReport, ExampleView, VerifyReport, WorkOptions, LoadedModel } from './workspace';
 export { eraseExamples, recoverErasure, keyStoreFor, TOOL_VERSION } from './erasure';
 export type { ErasureRequest, DeletionReceipt, RecoveryReport } from './erasure';
-export { reconcile } from './reconcile';
+export { reconcile, syncedStateHash } from './reconcile';
 export type { ReconcileReport } from './reconcile';
 export { findMatches } from './matching';
 export type { MatchSpec, MatchField } from './matching';

@@ -4,7 +4,10 @@ import { stateHash, type QkmState } from '../qkmeans/state';
 import { train } from '../qkmeans/train';
 import { loadPoints } from '../storage/pointStore';
 import type { KeyStore } from '../audit';
+import { readFileSync } from 'node:fs';
+import { sha256Hex } from '../hash';
 import { countDeletion, loadMeta, loadState, type ClusterMeta } from './persisted';
+import { dataFileStamp } from './leanErasure';
 import { describe } from './training';
 import { handEdits, keyStoreFor } from './erasure';
 import { pointKeyOf, runTransaction } from './transaction';
@@ -36,6 +39,9 @@ export interface ReconcileReport {
 export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?: string } = {}, keyStore: KeyStore = keyStoreFor(ws)): Promise<ReconcileReport> {
   const t0 = performance.now();
   return runTransaction<ReconcileReport>(ws, keyStore, async () => {
+    // The file a transaction just rewrote (our own erasure, which a file watcher reports as an edit): nothing to parse.
+    const synced = syncedStateHash(ws);
+    if (synced !== null) return { plan: null, result: () => ({ ...unchanged(synced), ms: performance.now() - t0 }) };
     const loaded = loadState(ws.paths);
     const meta = loadMeta(ws.paths);
     if (!loaded || !meta) {
@@ -57,21 +63,7 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
     }
     const dataset = ws.loadDataset();
     const { removed, added, edited } = handEdits(loaded.state, dataset);
-    if (removed.size === 0 && added.length === 0) {
-      const result = {
-        changed: false,
-        removedIds: [],
-        removedCopies: 0,
-        addedIds: [],
-        editedIds: [],
-        certified: null,
-        retrained: false,
-        stateHashBefore: loaded.hash,
-        stateHashAfter: loaded.hash,
-        auditSeq: null,
-      };
-      return { plan: null, result: () => ({ ...result, ms: performance.now() - t0 }) };
-    }
+    if (removed.size === 0 && added.length === 0) return { plan: null, result: () => ({ ...unchanged(loaded.hash), ms: performance.now() - t0 }) };
     const key = pointKeyOf(loaded.state);
     const contents = loaded.state.contents;
     let state: QkmState;
@@ -138,4 +130,34 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
       }),
     };
   });
+}
+
+function unchanged(stateHash: string): Omit<ReconcileReport, 'ms'> {
+  return {
+    changed: false,
+    removedIds: [],
+    removedCopies: 0,
+    addedIds: [],
+    editedIds: [],
+    certified: null,
+    retrained: false,
+    stateHashBefore: stateHash,
+    stateHashAfter: stateHash,
+    auditSeq: null,
+  };
+}
+
+/**
+ * The state hash when the meta vouches that the state covers the data file as it is (its
+ * `syncedWith`: the file's stamp and the state's hash, both still matching), else null.
+ */
+export function syncedStateHash(ws: EraseWorkspace): string | null {
+  const synced = loadMeta(ws.paths)?.syncedWith;
+  if (!synced) return null;
+  try {
+    if (dataFileStamp(ws.dataFile) !== synced.dataFile) return null;
+    return sha256Hex(readFileSync(ws.paths.state)) === synced.stateHash ? synced.stateHash : null;
+  } catch {
+    return null; // the full check says what is wrong
+  }
 }

@@ -1,14 +1,15 @@
 // The workbench webview panel (one per window). It is restored after a reload through a
 // serializer; the webview restores its own view state (ids and view settings only).
 import * as vscode from 'vscode';
-import type { HostMessage } from '../../shared/protocol';
+import type { HostMessage, MapDeltaView } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
 import { log } from '../log';
 import { listRequests, workspaceDashboard } from '../../core';
 import { auditView, mapView, requestView, statusView } from '../views';
 import { workbenchHtml, workbenchResourceRoots } from './html';
 import { WorkbenchRouter } from './router';
-import { onErased, onResidualScan } from '../eraseFlow';
+import { onErased, onMapDelta, onResidualScan } from '../eraseFlow';
+import type { MapDelta } from '../../core';
 
 export const WORKBENCH_VIEW_TYPE = 'erase.workbench';
 
@@ -18,6 +19,8 @@ export class WorkbenchPanel implements vscode.Disposable {
   readonly router: WorkbenchRouter;
   /** A selection asked for before the page could take it (see select). */
   private pendingSelect: string[] | undefined;
+  /** What the map must change at the next refresh: erased points only (a delta), or null (drawn whole). */
+  private mapChange: { removed: Set<string>; representatives: string[] } | 'whole' | null = null;
 
   static show(extensionUri: vscode.Uri, service: EraseService, ollamaReachable: () => boolean | null): WorkbenchPanel {
     if (WorkbenchPanel.current) {
@@ -44,7 +47,10 @@ export class WorkbenchPanel implements vscode.Disposable {
     this.router = new WorkbenchRouter(
       service,
       (m) => this.post(m),
-      () => void this.pushAll(),
+      () => {
+        this.mapChange = null; // a page (re)loaded: it holds no map to apply a delta to
+        void this.pushAll();
+      },
     );
     panel.webview.html = workbenchHtml(panel.webview, extensionUri);
     this.disposables.push(
@@ -52,6 +58,7 @@ export class WorkbenchPanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((raw) => void this.router.handle(raw)),
       panel.onDidDispose(() => this.dispose()),
       service.onDidChange(() => void this.pushAll()),
+      onMapDelta((d) => this.noteMapDelta(d)),
       onErased((ids) => void this.post({ kind: 'notification', method: 'erased', params: { ids: [...ids] } })),
       onResidualScan(() => void this.pushDashboard()),
     );
@@ -66,9 +73,14 @@ export class WorkbenchPanel implements vscode.Disposable {
     if (!this.router.ready) return;
     try {
       const ws = await this.service.get();
+      const change = this.mapChange;
+      this.mapChange = null;
+      // A delta first: it needs nothing read, while the status parses the data set and the whole state again.
+      const delta = ws && change !== null && change !== 'whole' ? deltaView(change) : null;
+      if (delta) await this.post({ kind: 'notification', method: 'mapDelta', params: delta });
       await this.post({ kind: 'notification', method: 'status', params: statusView(ws, this.ollamaReachable()) });
       if (!ws) return;
-      await this.post({ kind: 'notification', method: 'map', params: await mapView(ws) });
+      if (!delta) await this.post({ kind: 'notification', method: 'map', params: await mapView(ws) });
       await this.postPendingSelect();
       await this.post({ kind: 'notification', method: 'audit', params: { entries: await auditView(ws) } });
       const records = await this.service.run((w) => listRequests(w), false);
@@ -77,6 +89,17 @@ export class WorkbenchPanel implements vscode.Disposable {
     } catch (e) {
       log.error(`workbench refresh failed: ${String((e as Error)?.message ?? e)}`);
     }
+  }
+
+  /** Erasures since the last refresh: their points add up; one that retrained means the map is drawn whole. */
+  private noteMapDelta(d: MapDelta | null): void {
+    if (d === null || this.mapChange === 'whole') {
+      this.mapChange = 'whole';
+      return;
+    }
+    this.mapChange ??= { removed: new Set(), representatives: [] };
+    for (const id of d.removedIds) this.mapChange.removed.add(id);
+    this.mapChange.representatives = d.representatives.filter((r): r is string => r !== null);
   }
 
   /** The compliance dashboard (also after a residual scan, which changes no state). */
@@ -116,4 +139,8 @@ export function registerWorkbenchSerializer(extensionUri: vscode.Uri, service: E
       new WorkbenchPanel(panel, extensionUri, service, ollamaReachable);
     },
   });
+}
+
+function deltaView(c: { removed: ReadonlySet<string>; representatives: readonly string[] }): MapDeltaView {
+  return { removedIds: [...c.removed], representatives: [...c.representatives] };
 }
