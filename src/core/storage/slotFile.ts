@@ -510,16 +510,32 @@ export class SlotFile {
       if (this.used + added.length > MAX_LOAD * this.capacity || added.length > REBUILD_SHARE * this.capacity) this.rebuildIndex();
       else this.writeIndexRows(added.map((key) => this.place(key)));
     }
-    const slotRows: [number, Uint8Array][] = [];
-    for (const [key, v] of list) {
-      const slot = Buffer.alloc(size);
-      encodeKey(key).copy(slot, 0);
-      if (LITTLE_ENDIAN) slot.set(new Uint8Array(v.buffer, v.byteOffset, 4 * this.dimension), SLOT_KEY_BYTES);
-      else for (let c = 0; c < this.dimension; c++) slot.writeInt32LE(v[c], SLOT_KEY_BYTES + 4 * c);
-      slot.writeUInt32LE(crc32(slot.subarray(0, size - 4)), size - 4);
-      slotRows.push([this.entries.get(key)!.slot, slot]);
+    // Encoded run by run (consecutive slots, one write each): a million vectors never sit in memory twice.
+    const targets = list.map(([key, v]) => ({ slot: this.entries.get(key)!.slot, key, v })).sort((a, b) => a.slot - b.slot);
+    const fd = openFile(this.path, false);
+    try {
+      for (let i = 0; i < targets.length; ) {
+        let j = i + 1;
+        while (j < targets.length && targets[j].slot === targets[j - 1].slot + 1 && j - i < 4096) j++;
+        const run = Buffer.alloc((j - i) * size);
+        for (let t = i; t < j; t++) this.encodeSlot(run, (t - i) * size, targets[t].key, targets[t].v);
+        writeAt(fd, run, SLOT_HEADER_BYTES + targets[i].slot * size);
+        i = j;
+      }
+      writeStep('write-in-place', this.path);
+      syncFile(fd, this.path);
+    } finally {
+      closeSync(fd);
     }
-    this.writeFile(this.path, slotRows, size);
+  }
+
+  /** Writes key | vector | CRC into `b` at `o`. */
+  private encodeSlot(b: Buffer, o: number, key: string, v: Int32Array): void {
+    const size = this.slotBytes;
+    encodeKey(key).copy(b, o);
+    if (LITTLE_ENDIAN) b.set(new Uint8Array(v.buffer, v.byteOffset, 4 * this.dimension), o + SLOT_KEY_BYTES);
+    else for (let c = 0; c < this.dimension; c++) b.writeInt32LE(v[c], o + SLOT_KEY_BYTES + 4 * c);
+    b.writeUInt32LE(crc32(b.subarray(o, o + size - 4)), o + size - 4);
   }
 
   /** Puts a new key's entry in the in-memory table (first tombstone or empty position of its probe) and returns its row. */
