@@ -7,6 +7,8 @@
 // `npm run bench` (full) runs it; alone it prints the same row.
 //
 // usage: node bench/scale.mjs [--n 1000000] [--deletes 5] [--cli dist/cli.js] [--keep DIR] [--json]
+//                             [--reuse DIR]   (a workspace this script kept: skip generate, init and cluster)
+//                             [--skip-verify] (no full retrain at the end)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -21,6 +23,8 @@ const { values } = parseArgs({
     deletes: { type: 'string', default: '5' },
     cli: { type: 'string', default: join(root, 'dist', 'cli.js') },
     keep: { type: 'string' },
+    reuse: { type: 'string' },
+    'skip-verify': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -40,18 +44,22 @@ const wall = (cmd, args, cwd) => {
   if (r.status !== 0) throw new Error(`${args.join(' ')} → exit ${r.status}: ${r.error ?? r.stderr.slice(0, 2000)}`);
   return { ms, stdout: r.stdout };
 };
-const dir = values.keep ? resolve(values.keep) : mkdtempSync(join(tmpdir(), 'erase-bench-scale-'));
+const dir = values.reuse ? resolve(values.reuse) : values.keep ? resolve(values.keep) : mkdtempSync(join(tmpdir(), 'erase-bench-scale-'));
 mkdirSync(dir, { recursive: true });
 const erase = (...args) => wall(process.execPath, [cli, ...args, '--json'], dir);
 
 try {
   const n = Number(values.n);
-  progress(`generating ${n} sentence pairs…`);
-  const data = writeSentencePairs({ n, out: join(dir, 'data.jsonl') });
-  progress('erase init…');
-  erase('init', '--data', 'data.jsonl');
-  progress('erase cluster (minutes at 1M)…');
-  const clusterMs = erase('cluster').ms;
+  let data = null;
+  let clusterMs = null;
+  if (!values.reuse) {
+    progress(`generating ${n} sentence pairs…`);
+    data = writeSentencePairs({ n, out: join(dir, 'data.jsonl') });
+    progress('erase init…');
+    erase('init', '--data', 'data.jsonl');
+    progress('erase cluster (minutes at 1M)…');
+    clusterMs = erase('cluster').ms;
+  }
   const status = erase('status');
   const ids = JSON.parse(status.stdout).ids;
   const nodeStart = [];
@@ -75,8 +83,8 @@ try {
   const runs = [];
   for (let i = 0; i < Number(values.deletes); i++) runs.push(one());
   const statusMs = erase('status').ms;
-  progress('erase verify (a full retrain)…');
-  const verify = erase('verify');
+  progress(values['skip-verify'] ? 'verify skipped (--skip-verify)' : 'erase verify (a full retrain)…');
+  const verify = values['skip-verify'] ? null : erase('verify');
   const files = {};
   const walk = (d, rel) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -90,8 +98,8 @@ try {
   const result = {
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverage1m: +loadavg()[0].toFixed(2) },
     n: ids.length,
-    dataSha256: data.sha256,
-    clusterMs: r4(clusterMs),
+    dataSha256: data?.sha256 ?? null,
+    clusterMs: clusterMs === null ? null : r4(clusterMs),
     nodeStartMs: r4(median(nodeStart)),
     dataFileCopyMs: r4(median(copies)),
     firstDeleteMs: r4(first.ms),
@@ -100,8 +108,8 @@ try {
     certifiedFraction: r4(runs.filter((r) => r.receipt.certified).length / runs.length),
     deleteMinusCopyMs: r4(deleteMedianMs - median(copies)),
     statusMs: r4(statusMs),
-    verifyMs: r4(verify.ms),
-    verifiedEqual: JSON.parse(verify.stdout).equal === true,
+    verifyMs: verify ? r4(verify.ms) : null,
+    verifiedEqual: verify ? JSON.parse(verify.stdout).equal === true : null,
     files,
   };
   console.log(JSON.stringify(result));
@@ -112,11 +120,11 @@ try {
         `\nmachine: ${result.machine.cpu}, ${result.machine.cores} cores, node ${result.machine.node}, load ${result.machine.loadAverage1m}`,
         '| n | cluster ms | first delete ms | delete median ms | data-file copy ms | status ms | verify ms | node -e 0 ms | certified |',
         '|---|---|---|---|---|---|---|---|---|',
-        `| ${result.n} | ${f(result.clusterMs)} | ${f(result.firstDeleteMs)} | ${f(result.deleteMedianMs)} | ${f(result.dataFileCopyMs)} | ${f(result.statusMs)} | ${f(result.verifyMs)} | ${f(result.nodeStartMs)} | ${f(result.certifiedFraction)} |`,
+        `| ${result.n} | ${result.clusterMs === null ? '(reused)' : f(result.clusterMs)} | ${f(result.firstDeleteMs)} | ${f(result.deleteMedianMs)} | ${f(result.dataFileCopyMs)} | ${f(result.statusMs)} | ${f(result.verifyMs)} | ${f(result.nodeStartMs)} | ${f(result.certifiedFraction)} |`,
       ].join('\n') + '\n',
     );
   }
-  if (!result.verifiedEqual) process.exitCode = 1;
+  if (result.verifiedEqual === false) process.exitCode = 1;
 } finally {
-  if (!values.keep) rmSync(dir, { recursive: true, force: true });
+  if (!values.keep && !values.reuse) rmSync(dir, { recursive: true, force: true });
 }
