@@ -86,10 +86,14 @@ try {
   progress(values['skip-verify'] ? 'verify skipped (--skip-verify)' : 'erase verify (a full retrain)…');
   const verify = values['skip-verify'] ? null : erase('verify');
   const files = {};
+  // A folder of many files (the data-file index's blocks) is summed up: { files, bytes }.
   const walk = (d, rel) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
+    const entries = readdirSync(d, { withFileTypes: true });
+    const plain = entries.filter((e) => !e.isDirectory());
+    if (plain.length > 10) files[rel] = { files: plain.length, bytes: plain.reduce((n, e) => n + statSync(join(d, e.name)).size, 0) };
+    for (const e of entries) {
       if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
-      else files[`${rel}${e.name}`] = statSync(join(d, e.name)).size;
+      else if (plain.length <= 10) files[`${rel}${e.name}`] = statSync(join(d, e.name)).size;
     }
   };
   walk(join(dir, '.erase'), '.erase/');
