@@ -378,3 +378,69 @@ test('a version 1 index is read as before and rebuilt as a version 2 table at th
   SlotFile.open(path, 'd', DIM).put([['n', v(9)]]);
   assert.deepEqual(readFileSync(path).subarray(SLOT_HEADER_BYTES + SLOT + 64, SLOT_HEADER_BYTES + SLOT + 64 + 4 * DIM), bytesOf(v(9)));
 });
+
+/** The invariant: every slot holding an intact vector is named, with the same key and slot, by a live index entry. */
+function unnamedVectors(path: string): string[] {
+  const data = readFileSync(path);
+  const index = readFileSync(path.replace(/\.slots$/, '.index'));
+  const v2 = index.readUInt32LE(8) === 2;
+  const named = new Set<string>();
+  const entry = v2 ? ENTRY : 68;
+  for (let o = SLOT_HEADER_BYTES, i = 0; o + entry <= index.length; o += entry, i++)
+    if (index[o] !== 0) named.add(`${index.toString('utf8', o, index.indexOf(0, o))}@${v2 ? index.readUInt32LE(o + 68) : i}`);
+  const out: string[] = [];
+  for (let o = SLOT_HEADER_BYTES, i = 0; o + SLOT <= data.length; o += SLOT, i++) {
+    if (crc32(data.subarray(o, o + SLOT - 4)) !== data.readUInt32LE(o + SLOT - 4) || data[o] === 0) continue;
+    const key = `${data.toString('utf8', o, data.indexOf(0, o))}@${i}`;
+    if (!named.has(key)) out.push(key);
+  }
+  return out;
+}
+
+test('a crash at any write step of a migration, a rebuild or an in-place erasure never leaves a vector that no entry names', () => {
+  const scenarios: [string, (path: string) => void, (path: string) => void][] = [
+    [
+      'version 1 → 2 at an erasure',
+      (p) => writeV1(p, [['a', v(1), 1], null, ['c', v(3), 2], ['e', v(5), 1]]),
+      (p) => SlotFile.openKeys(p, 'd', DIM, ['e']).release(new Map([['e', 1]])),
+    ],
+    [
+      'a rebuild that grows the table',
+      (p) => SlotFile.open(p, 'd', DIM).put([['a', v(1)]]),
+      (p) => SlotFile.open(p, 'd', DIM).put(Array.from({ length: 60 }, (_, i) => [`n${i}`, v(i)] as const)),
+    ],
+    [
+      'an in-place erasure and a rebuild after a large one',
+      (p) => SlotFile.open(p, 'd', DIM).put(Array.from({ length: 40 }, (_, i) => [`n${i}`, v(i)] as const)),
+      (p) => {
+        SlotFile.openKeys(p, 'd', DIM, ['n3']).release(new Map([['n3', 1]]));
+        SlotFile.open(p, 'd', DIM).retain(new Map(Array.from({ length: 10 }, (_, i) => [`n${i}`, 1] as const)));
+      },
+    ],
+  ];
+  for (const [name, setup, act] of scenarios) {
+    const probePath = tempPath();
+    setup(probePath);
+    const steps = traced(() => act(probePath)).length;
+    assert.ok(steps >= 4, `${name}: ${steps} steps`);
+    for (let crashAt = 1; crashAt <= steps; crashAt++) {
+      const path = tempPath();
+      setup(path);
+      let n = 0;
+      onWriteStep(() => {
+        if (++n === crashAt) throw new Error('crash');
+      });
+      try {
+        act(path);
+      } catch (e) {
+        assert.equal((e as Error).message, 'crash');
+      } finally {
+        onWriteStep(null);
+      }
+      assert.deepEqual(unnamedVectors(path), [], `${name}, crash at step ${crashAt} of ${steps}`);
+      // Running it again completes it.
+      act(path);
+      assert.deepEqual(unnamedVectors(path), [], `${name}, after the rerun`);
+    }
+  }
+});
