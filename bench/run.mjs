@@ -3,7 +3,8 @@
 // table; with --json the table goes to stderr so stdout is pure JSON.
 //
 // usage: node bench/run.mjs [--quick] [--json]      (npm run bench -- --quick --json)
-//   --quick: n = 60k only (no ε/k trade-off, no smaller n), fewer CLI repetitions.
+//   --quick: n = 60k only (no ε/k trade-off, no smaller n, no 1,000,000 row), fewer CLI repetitions.
+//   full: also n = 1,000,000 SST-2 sentence pairs through the CLI (bench/scale.mjs: minutes, several GB of RAM).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -103,6 +104,21 @@ const scanBench = spawnSync(process.execPath, [join(root, 'bench', 'residual-sca
 if (scanBench.status !== 0) throw new Error(`bench/residual-scan.mjs failed (exit ${scanBench.status})`);
 const residualScan = JSON.parse(scanBench.stdout).residualScan;
 
+// ---- scaling beyond the shared data sets (full run only): 1,000,000 SST-2 sentence pairs through the CLI.
+let large = null;
+if (!quick) {
+  progress('scaling: 1,000,000 sentence pairs through the built CLI (bench/scale.mjs; minutes, GBs)…');
+  const scale = spawnSync(process.execPath, [join(root, 'bench', 'scale.mjs'), '--json', '--cli', cli], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 26,
+  });
+  if (scale.status !== 0) throw new Error(`bench/scale.mjs failed (exit ${scale.status})`);
+  large = JSON.parse(scale.stdout);
+  if (large.skipped) progress(`scaling: skipped: ${large.skipped}`);
+}
+
 const d = engine.deletion;
 const result = {
   machine,
@@ -122,8 +138,27 @@ const result = {
       where: 'in process',
     })),
     { n: endToEnd.n, certifiedFraction: r3(endToEnd.certified / endToEnd.deletions), deleteMedianMs: endToEnd.deleteMedianMs, verifyMs: endToEnd.verifyMs, where: 'CLI' },
+    ...(large && !large.skipped
+      ? [
+          {
+            n: large.n,
+            certifiedFraction: large.certifiedFraction,
+            deleteMedianMs: large.deleteMedianMs,
+            verifyMs: large.verifyMs,
+            where: 'CLI, SST-2 sentence pairs',
+            firstDeleteMs: large.firstDeleteMs,
+            dataFileCopyMs: large.dataFileCopyMs,
+            statusMs: large.statusMs,
+            clusterMs: large.clusterMs,
+            nodeStartMs: large.nodeStartMs,
+            deleteTo60k: r3(large.deleteMedianMs / endToEnd.deleteMedianMs),
+            deleteMinusCopyTo60k: r3(large.deleteMinusCopyMs / endToEnd.deleteMedianMs),
+            verifiedEqual: large.verifiedEqual,
+          },
+        ]
+      : []),
   ],
-  scalingNote: quick ? 'quick run: n = 60k only' : 'n = 1,000,000 not run: see README (Performance)',
+  scalingNote: quick ? 'quick run: n = 60k only' : large?.skipped ? `n = 1,000,000 skipped: ${large.skipped}` : 'n = 1,000,000: SST-2 sentence pairs (bench/sentence-pairs.mjs)',
   tradeoff: engine.tradeoff,
   residualScan,
 };
@@ -159,6 +194,11 @@ out('|---|---|---|---|---|---|');
 for (const x of result.scaling)
   out(
     `| ${x.n} | ${f(x.certifiedFraction)} | ${x.predictedCertifiedFraction === undefined ? '–' : f(x.predictedCertifiedFraction)} | ${f(x.deleteMedianMs)} | ${f(x.verifyMs)} | ${x.where} |`,
+  );
+const big = result.scaling.find((x) => x.deleteTo60k !== undefined);
+if (big)
+  out(
+    `\nat n ${big.n}: delete ${f(big.deleteMedianMs)} ms = ${f(big.deleteTo60k)}× the 60k CLI delete (target ≤ 2× apart from copying the data file: copy ${f(big.dataFileCopyMs)} ms, delete − copy = ${f(big.deleteMinusCopyTo60k)}×); first delete ${f(big.firstDeleteMs)} ms, status ${f(big.statusMs)} ms, cluster ${f(big.clusterMs)} ms`,
   );
 if (engine.tradeoff.length) {
   out('\n| k | ε | iterations | certified | predicted | VE | expected speed-up | from predicted |');

@@ -101,7 +101,8 @@ export async function embedAll(
       if (vectors[k].length !== embedder.dimension) throw new Error(`embedder ${embedder.id} returned a vector of length ${vectors[k].length}`);
       return [key, toFixed(vectors[k])] as const;
     });
-    cache.setMany(rows);
+    // Fresh vectors, stored without a copy: the cache is flushed before they are returned (with flush: false the caller must not change them).
+    cache.adoptMany(rows);
     for (const [key, v] of rows) found.set(key, v);
     for (const key of batch) done += occurrences.get(key)!;
     onProgress?.(done, total);
