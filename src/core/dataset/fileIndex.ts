@@ -458,10 +458,11 @@ export function buildIndex(dir: string, path: string, st: Stats, analysis: Analy
 }
 
 /**
- * A block without the lines `gone`, edited byte by byte: the kept entries are copied with their
- * offsets moved to the data file's new byte positions (`shiftBefore`: bytes removed before this
- * block), relative to the block's new base (its first kept line), and their id keys collected for
- * the new filter. Nothing is decoded into objects or hashed again.
+ * A block without the lines `gone`, edited byte by byte: the runs of kept entries are copied whole,
+ * and only the entries after a removed line get their offset moved (relative to the block's new
+ * base, its first kept line; `shiftBefore`: bytes removed before this block); their id keys are
+ * collected for the new filter. Nothing is decoded into objects or hashed again, and the walk reads
+ * bytes directly (in a fresh CLI process this code runs cold: a call per field cost more than the rest).
  */
 function withoutLines(
   b: Buffer,
@@ -471,37 +472,48 @@ function withoutLines(
   shiftBefore: number,
 ): { bytes: Buffer; count: number; keys: IdKey[]; base: number; removedBytes: number; removedLines: number } {
   if (b.toString('latin1', 0, 8) !== BLOCK_MAGIC_V3) throw new Error('not an index block');
-  const count = b.readUInt32LE(8);
+  const u32 = (o: number) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+  const count = u32(8);
   const out = Buffer.alloc(b.length);
-  b.copy(out, 0, 0, 8);
+  b.copy(out, 0, 0, 12);
   const keys: IdKey[] = [];
   let o = 12;
   let w = 12;
-  let shift = shiftBefore;
+  let runStart = 12; // the current run of kept entries in `b`, copied when it ends
+  let removed = 0; // bytes of the data file removed in this block so far
   let newBase = -1;
   let kept = 0;
   let removedLines = 0;
+  const patches: [number, number][] = []; // [offset in out, new relative start]
   for (let i = 0; i < count; i++) {
     const kind = b[o + 9];
-    const size = kind === KIND_RECORD ? 52 + b.readUInt16LE(o + 10) : kind === KIND_MALFORMED ? 16 + b.readUInt16LE(o + 14) : 10;
-    const start = base + b.readUInt32LE(o);
+    const size = kind === KIND_RECORD ? 52 + (b[o + 10] | (b[o + 11] << 8)) : kind === KIND_MALFORMED ? 16 + (b[o + 14] | (b[o + 15] << 8)) : 10;
     if (gone.has(firstLine + i)) {
-      shift += b.readUInt32LE(o + 4) + b[o + 8];
+      if (o > runStart) {
+        b.copy(out, w, runStart, o);
+        w += o - runStart;
+      }
+      runStart = o + size;
+      removed += u32(o + 4) + b[o + 8];
       removedLines++;
     } else {
-      const moved = start - shift;
+      const moved = base + u32(o) - shiftBefore - removed;
       if (newBase < 0) newBase = moved;
-      b.copy(out, w, o, o + size);
-      out.writeUInt32LE(moved - newBase, w);
-      if (kind === KIND_RECORD) keys.push([b.readUInt32LE(o + size - 8), b.readUInt32LE(o + size - 4)]);
-      w += size;
+      const rel = moved - newBase;
+      if (rel !== u32(o)) patches.push([w + (o - runStart), rel]);
+      if (kind === KIND_RECORD) keys.push([u32(o + size - 8), u32(o + size - 4)]);
       kept++;
     }
     o += size;
   }
   if (o !== b.length) throw new Error('index block has trailing bytes');
+  if (o > runStart) {
+    b.copy(out, w, runStart, o);
+    w += o - runStart;
+  }
+  for (const [at, rel] of patches) out.writeUInt32LE(rel, at);
   out.writeUInt32LE(kept, 8);
-  return { bytes: out.subarray(0, w), count: kept, keys, base: newBase, removedBytes: shift - shiftBefore, removedLines };
+  return { bytes: out.subarray(0, w), count: kept, keys, base: newBase, removedBytes: removed, removedLines };
 }
 
 /**
