@@ -95,6 +95,10 @@ test('erasing through the index copies byte ranges: same bytes as the parsing re
       // As the block stores it: u16 length, then the id (so x10 is not found inside x105).
       const named = Buffer.concat([Buffer.from([Buffer.byteLength(id) & 255, Buffer.byteLength(id) >> 8]), Buffer.from(id)]);
       assert.ok(!b.includes(named) && !b.includes(Buffer.from(`"${id}"`)), `${f} still names an erased id`);
+      const key = Buffer.alloc(8);
+      key.writeUInt32LE(idKey(id)[0], 0);
+      key.writeUInt32LE(idKey(id)[1], 4);
+      assert.ok(!b.includes(key), `${f} still holds an erased id's key`);
     }
     for (const t of texts) {
       assert.ok(!b.includes(Buffer.from(contentHash(t), 'hex')), `${f} still holds an erased content hash`);

@@ -11,7 +11,8 @@ import { onWriteStep } from '../../src/core/storage/writeSteps';
  * (an fsync is recorded only after it returned): every atomic write syncs its temp file before the
  * rename and its folder after; every append is synced; the intent is durable before the commit
  * point, and the commit point is durable before the data file is touched. Derived files that their
- * readers check and rebuild (the data-file index, the audit append frontier) are renamed unsynced
+ * readers check and rebuild (the data-file index, the audit append frontier, the request records'
+ * index) are renamed unsynced
  * (storage/atomicWrite.ts writeDerivedFile); the index's folder is still synced, so that a deleted
  * block (it named an erased id) stays deleted.
  */
@@ -30,14 +31,14 @@ test('an erasure syncs before every rename, syncs every append, and orders inten
   }
   const renames = trace.map((t, i) => ({ ...t, i })).filter((t) => t.step === 'rename');
   assert.ok(renames.length >= 4, `only ${renames.length} atomic writes traced`);
-  const derived = (p: string) => basename(dirname(p)) === 'dataset-index' || basename(p) === 'frontier.json';
+  const derived = (p: string) => basename(dirname(p)) === 'dataset-index' || basename(p) === 'frontier.json' || basename(p) === 'requests.idx';
   assert.ok(
     renames.some((r) => basename(r.path) === 'table.json'),
     'the index is updated',
   );
   for (const r of renames) {
     if (derived(r.path)) {
-      if (basename(r.path) !== 'frontier.json')
+      if (basename(dirname(r.path)) === 'dataset-index')
         assert.ok(
           trace.slice(r.i + 1).some((t) => t.step === 'fsync-dir' && t.path === dirname(r.path)),
           `${basename(r.path)}: the index folder was not synced after the rename`,

@@ -12,10 +12,13 @@
  *                (ids: the block's id filter, base64)
  *   b<N>.bin     one block of up to BLOCK_LINES lines: "ERASEDX1" | u32 count | count × line,
  *                line = u32 start − base | u32 content length | u8 terminator length | u8 kind
- *                | kind 2 (record): u16 id length | id UTF-8 | 32-byte content hash
+ *                | kind 2 (record): u16 id length | id UTF-8 | 32-byte content hash | 2 × u32 id key
+ *                  (the id's two filter hashes, idFilter.ts idKey: a rewritten block's filter is
+ *                  rebuilt from them without hashing 4096 ids again)
  *                | kind 1 (malformed): u32 column | u16 message length | message UTF-8
  * Offsets inside a block are relative to its base, so erasing lines rewrites only the blocks that
- * held them; every later block only gets a new base and first line number, in the table.
+ * held them (byte by byte, nothing decoded); every later block only gets a new base and first line
+ * number, in the table.
  *
  * Writes: new block files under fresh names, the replaced blocks deleted, then the table (each
  * written beside and renamed), and one sync of the folder makes all of it durable at once. The
@@ -32,16 +35,16 @@ import { sha256Hex } from '../hash';
 import { ensurePrivateDir, fsyncDir, O_NOFOLLOW, writeDerivedFile } from '../storage/atomicWrite';
 import { writeStep } from '../storage/writeSteps';
 import { contentHash } from '../embed/contentHash';
-import { buildIdFilter, idKey, mayHold } from './idFilter';
+import { buildIdFilter, idKey, mayHold, type IdKey } from './idFilter';
 import { analyzeBytes, type Analysis } from './jsonl';
 import type { LineSpan } from './lines';
 import { readRecord, type RecordFields } from './record';
 import type { Example, MalformedLine, ParsedDataset } from './types';
 import { decodeLine } from './utf8';
 
-// 2: each block's id filter in the table (an index of format 1 is rebuilt once).
-const FORMAT = 'erase-dataset-index/2';
-const BLOCK_MAGIC = 'ERASEDX1';
+// 2: each block's id filter in the table; 3: each record's id key in its block (an index of an earlier format is rebuilt once).
+const FORMAT = 'erase-dataset-index/3';
+const BLOCK_MAGIC_V3 = 'ERASEDX3';
 export const BLOCK_LINES = 4096;
 const TABLE = 'table.json';
 
@@ -112,9 +115,9 @@ function encodeBlock(lines: readonly IndexedLine[], base: number): Buffer {
   const texts = lines.map((l) => (l.kind === KIND_RECORD ? l.id! : l.kind === KIND_MALFORMED ? l.message! : ''));
   const lengths = texts.map((t) => Buffer.byteLength(t, 'utf8'));
   let size = 12;
-  lines.forEach((l, i) => (size += 10 + (l.kind === KIND_RECORD ? 2 + lengths[i] + 32 : l.kind === KIND_MALFORMED ? 6 + lengths[i] : 0)));
+  lines.forEach((l, i) => (size += 10 + (l.kind === KIND_RECORD ? 2 + lengths[i] + 40 : l.kind === KIND_MALFORMED ? 6 + lengths[i] : 0)));
   const b = Buffer.alloc(size);
-  b.write(BLOCK_MAGIC, 0, 'latin1');
+  b.write(BLOCK_MAGIC_V3, 0, 'latin1');
   b.writeUInt32LE(lines.length, 8);
   let o = 12;
   lines.forEach((l, i) => {
@@ -128,6 +131,10 @@ function encodeBlock(lines: readonly IndexedLine[], base: number): Buffer {
       b.write(texts[i], o + 2, 'utf8');
       o += 2 + lengths[i];
       o += b.write(l.content!, o, 'hex');
+      const [k1, k2] = idKey(texts[i]);
+      b.writeUInt32LE(k1, o);
+      b.writeUInt32LE(k2, o + 4);
+      o += 8;
     } else if (l.kind === KIND_MALFORMED) {
       b.writeUInt32LE(l.column!, o);
       b.writeUInt16LE(lengths[i], o + 4);
@@ -139,7 +146,7 @@ function encodeBlock(lines: readonly IndexedLine[], base: number): Buffer {
 }
 
 function decodeBlock(b: Buffer, base: number, out: IndexedLine[]): void {
-  if (b.toString('latin1', 0, 8) !== BLOCK_MAGIC) throw new Error('not an index block');
+  if (b.toString('latin1', 0, 8) !== BLOCK_MAGIC_V3) throw new Error('not an index block');
   const count = b.readUInt32LE(8);
   let o = 12;
   for (let i = 0; i < count; i++) {
@@ -153,7 +160,7 @@ function decodeBlock(b: Buffer, base: number, out: IndexedLine[]): void {
       const id = b.toString('utf8', o + 2, o + 2 + n);
       o += 2 + n;
       const content = b.toString('hex', o, o + 32);
-      o += 32;
+      o += 40;
       out.push({ start, end, next, kind, id, content });
     } else if (kind === KIND_MALFORMED) {
       const column = b.readUInt32LE(o);
@@ -171,7 +178,7 @@ function decodeBlock(b: Buffer, base: number, out: IndexedLine[]): void {
  * one of `offsets` (a block holds 4096 lines; a look-up wants one or two). Null if malformed.
  */
 function decodeLinesAt(b: Buffer, base: number, offsets: ReadonlySet<number>): { count: number; found: [number, IndexedLine][] } | null {
-  if (b.toString('latin1', 0, 8) !== BLOCK_MAGIC) return null;
+  if (b.toString('latin1', 0, 8) !== BLOCK_MAGIC_V3) return null;
   const count = b.readUInt32LE(8);
   const found: [number, IndexedLine][] = [];
   let o = 12;
@@ -185,7 +192,7 @@ function decodeLinesAt(b: Buffer, base: number, offsets: ReadonlySet<number>): {
         const id = b.toString('utf8', o + 12, o + 12 + n);
         found.push([i, { start, end, next: end + b[o + 8], kind, id, content: b.toString('hex', o + 12 + n, o + 44 + n) }]);
       }
-      o += 44 + n;
+      o += 52 + n;
     } else if (kind === KIND_MALFORMED) o += 16 + b.readUInt16LE(o + 14);
     else if (kind === KIND_BLANK) o += 10;
     else return null;
@@ -392,16 +399,19 @@ function blockName(dir: string): (n: number) => string {
  * then (the data file it describes was rewritten), so a crash after a deletion only costs a
  * rebuild; the table's folder sync makes the new blocks, the deletions and the table durable.
  */
-function writeIndex(dir: string, st: Stats, bomLength: number, blocks: readonly (BlockRef | { lines: readonly IndexedLine[]; base: number; firstLine: number })[]): void {
+/** A block to write: its lines, or its encoded bytes with their line count and id keys (an erasure's byte-level edit). */
+type NewBlock = { lines: readonly IndexedLine[]; base: number; firstLine: number } | { bytes: Buffer; count: number; keys: IdKey[]; base: number; firstLine: number };
+
+function writeIndex(dir: string, st: Stats, bomLength: number, blocks: readonly (BlockRef | NewBlock)[]): void {
   ensurePrivateDir(dir);
   const name = blockName(dir);
   const refs: BlockRef[] = blocks.map((b) => {
     if ('file' in b) return b;
-    const bytes = encodeBlock(b.lines, b.base);
+    const encoded = 'bytes' in b ? b : { bytes: encodeBlock(b.lines, b.base), count: b.lines.length, keys: b.lines.filter((l) => l.kind === KIND_RECORD).map((l) => idKey(l.id!)) };
     const file = name(0);
-    writeDerivedFile(join(dir, file), bytes);
-    const ids = buildIdFilter(b.lines.filter((l) => l.kind === KIND_RECORD).map((l) => l.id!)).toString('base64');
-    return { file, base: b.base, firstLine: b.firstLine, lines: b.lines.length, sha256: sha256Hex(bytes), ids };
+    writeDerivedFile(join(dir, file), encoded.bytes);
+    const ids = buildIdFilter(encoded.keys).toString('base64');
+    return { file, base: b.base, firstLine: b.firstLine, lines: encoded.count, sha256: sha256Hex(encoded.bytes), ids };
   });
   removeUnreferenced(dir, new Set(refs.map((r) => r.file)));
   const table: Table = { format: FORMAT, stat: stampOf(st), bomLength, blocks: refs };
@@ -448,6 +458,65 @@ export function buildIndex(dir: string, path: string, st: Stats, analysis: Analy
 }
 
 /**
+ * A block without the lines `gone`, edited byte by byte: the runs of kept entries are copied whole,
+ * and only the entries after a removed line get their offset moved (relative to the block's new
+ * base, its first kept line; `shiftBefore`: bytes removed before this block); their id keys are
+ * collected for the new filter. Nothing is decoded into objects or hashed again, and the walk reads
+ * bytes directly (in a fresh CLI process this code runs cold: a call per field cost more than the rest).
+ */
+function withoutLines(
+  b: Buffer,
+  base: number,
+  firstLine: number,
+  gone: ReadonlySet<number>,
+  shiftBefore: number,
+): { bytes: Buffer; count: number; keys: IdKey[]; base: number; removedBytes: number; removedLines: number } {
+  if (b.toString('latin1', 0, 8) !== BLOCK_MAGIC_V3) throw new Error('not an index block');
+  const u32 = (o: number) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+  const count = u32(8);
+  const out = Buffer.alloc(b.length);
+  b.copy(out, 0, 0, 12);
+  const keys: IdKey[] = [];
+  let o = 12;
+  let w = 12;
+  let runStart = 12; // the current run of kept entries in `b`, copied when it ends
+  let removed = 0; // bytes of the data file removed in this block so far
+  let newBase = -1;
+  let kept = 0;
+  let removedLines = 0;
+  const patches: [number, number][] = []; // [offset in out, new relative start]
+  for (let i = 0; i < count; i++) {
+    const kind = b[o + 9];
+    const size = kind === KIND_RECORD ? 52 + (b[o + 10] | (b[o + 11] << 8)) : kind === KIND_MALFORMED ? 16 + (b[o + 14] | (b[o + 15] << 8)) : 10;
+    if (gone.has(firstLine + i)) {
+      if (o > runStart) {
+        b.copy(out, w, runStart, o);
+        w += o - runStart;
+      }
+      runStart = o + size;
+      removed += u32(o + 4) + b[o + 8];
+      removedLines++;
+    } else {
+      const moved = base + u32(o) - shiftBefore - removed;
+      if (newBase < 0) newBase = moved;
+      const rel = moved - newBase;
+      if (rel !== u32(o)) patches.push([w + (o - runStart), rel]);
+      if (kind === KIND_RECORD) keys.push([u32(o + size - 8), u32(o + size - 4)]);
+      kept++;
+    }
+    o += size;
+  }
+  if (o !== b.length) throw new Error('index block has trailing bytes');
+  if (o > runStart) {
+    b.copy(out, w, runStart, o);
+    w += o - runStart;
+  }
+  for (const [at, rel] of patches) out.writeUInt32LE(rel, at);
+  out.writeUInt32LE(kept, 8);
+  return { bytes: out.subarray(0, w), count: kept, keys, base: newBase, removedBytes: removed, removedLines };
+}
+
+/**
  * After the data file was rewritten without the lines `gone` (1-based), with `st` its new stat:
  * rewrites only the blocks that held them; later blocks get a new base and first line in the table.
  */
@@ -456,23 +525,18 @@ export function updateIndexAfterRemoval(dir: string, st: Stats, bomLength: numbe
   if (!t) return;
   let shiftBytes = 0;
   let shiftLines = 0;
-  const blocks: (BlockRef | { lines: IndexedLine[]; base: number; firstLine: number })[] = [];
+  const blocks: (BlockRef | NewBlock)[] = [];
   for (const b of t.blocks) {
     const hit = [...gone].some((n) => n >= b.firstLine && n < b.firstLine + b.lines);
     if (!hit) {
       blocks.push({ ...b, base: b.base - shiftBytes, firstLine: b.firstLine - shiftLines });
       continue;
     }
-    const old: IndexedLine[] = [];
-    decodeBlock(readFileSync(join(dir, b.file)), b.base, old);
-    const kept: IndexedLine[] = [];
-    old.forEach((l, i) => {
-      if (gone.has(b.firstLine + i)) {
-        shiftBytes += l.next - l.start;
-        shiftLines++;
-      } else kept.push({ ...l, start: l.start - shiftBytes, end: l.end - shiftBytes, next: l.next - shiftBytes });
-    });
-    if (kept.length > 0) blocks.push({ lines: kept, base: kept[0].start, firstLine: b.firstLine - (shiftLines - (old.length - kept.length)) });
+    const firstLine = b.firstLine - shiftLines;
+    const edited = withoutLines(readFileSync(join(dir, b.file)), b.base, b.firstLine, gone, shiftBytes);
+    shiftBytes += edited.removedBytes;
+    shiftLines += edited.removedLines;
+    if (edited.count > 0) blocks.push({ bytes: edited.bytes, count: edited.count, keys: edited.keys, base: edited.base, firstLine });
   }
   writeIndex(dir, st, bomLength, blocks);
 }

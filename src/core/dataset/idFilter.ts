@@ -25,13 +25,12 @@ export function idKey(id: string): IdKey {
   return [a >>> 0, (b | 1) >>> 0];
 }
 
-/** A filter holding these ids (its size follows their count). */
-export function buildIdFilter(ids: readonly string[]): Buffer {
-  const bytes = Math.max(8, Math.ceil((ids.length * BITS_PER_ID) / 8));
+/** A filter holding the ids of these keys (its size follows their count). */
+export function buildIdFilter(keys: readonly IdKey[]): Buffer {
+  const bytes = Math.max(8, Math.ceil((keys.length * BITS_PER_ID) / 8));
   const f = Buffer.alloc(bytes);
   const m = bytes * 8;
-  for (const id of ids) {
-    const [h1, h2] = idKey(id);
+  for (const [h1, h2] of keys) {
     for (let i = 0; i < PROBES; i++) {
       const bit = (h1 + Math.imul(i, h2)) >>> 0;
       const at = bit % m;
