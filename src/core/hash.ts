@@ -82,3 +82,13 @@ function open(value: unknown, out: string[]): Frame | undefined {
 export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** murmur3's fmix32 finaliser: spreads every input bit over the 32 output bits (FNV-1a's low bits are weak). */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -1,3 +1,4 @@
+import { fmix32 } from '../hash';
 import { embedEach } from './embedEach';
 import type { Embedder } from './types';
 
@@ -45,15 +46,8 @@ function fnvByte(h: number, b: number): number {
   return Math.imul(h ^ b, FNV_PRIME) >>> 0;
 }
 
-/** murmur3 fmix32: FNV-1a's low bits are weak, and the bucket is taken from the low bits. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+// fmix32 (core/hash.ts) finishes FNV-1a: its low bits are weak, and the bucket is taken from the low bits.
+export { fmix32 };
 
 /** 32-bit FNV-1a over bytes (exported for tests and documentation). */
 export function fnv1a32(bytes: ArrayLike<number>, start = 0, end = bytes.length, seed = FNV_OFFSET): number {

@@ -18,8 +18,8 @@
  * the page's last — plus the head and the manifest: O(changed), not O(n).
  */
 import { createHash } from 'node:crypto';
-import { compareIds, sha256Hex } from '../hash';
-import type { IterationRecord, QkmParams, QkmState } from './state';
+import { compareIds, fmix32, sha256Hex } from '../hash';
+import type { IterationRecord, QkmState, SerializedState } from './state';
 
 export const STATE_FORMAT = 'erase-qkm-state/3';
 /** On average one row in PAGE_TARGET_ROWS ends a page (a power of two: the test is one shift). */
@@ -88,15 +88,6 @@ export function pageHash(key: number, id: string): number {
 function pageHashBytes(h: number, rest: Buffer): number {
   for (const b of rest) h = Math.imul(h ^ b, 0x01000193);
   return fmix32(h);
-}
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /** Whether the row of `id` ends its page by its hash (a page also ends at PAGE_MAX_ROWS rows and at the last row). */
@@ -327,18 +318,8 @@ export function parsePage(bytes: Buffer): StateRow[] {
   return JSON.parse(bytes.toString('utf8')) as StateRow[];
 }
 
-interface RawHead {
-  format: string;
-  params: QkmParams;
-  k: number;
-  n: number;
-  phase: number[];
-  initSeeds: string[];
-  initGrid: number[];
-  iterations: { grid: number[]; sums: number[]; counts: number[]; reseeds: [number, string][] }[];
-  converged: boolean;
-  representatives: (string | null)[];
-}
+/** The head as stored: the previous format's text without its rows (those are in the pages now). */
+type RawHead = Omit<SerializedState, 'assignments'>;
 
 /** The head as stored; its `format` must be this version's. */
 export type StateHead = Omit<QkmState, 'assignments' | 'contents'>;

@@ -61,16 +61,26 @@ export function openTempFile(forPath: string, mode = PRIVATE_FILE_MODE): { path:
 export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[], mode = PRIVATE_FILE_MODE): void {
   const dir = dirname(path);
   ensurePrivateDir(dir);
-  const { path: tmp, fd } = openTempFile(path, mode);
+  replaceFile(path, data, { sync: true, mode });
+  fsyncDir(dir);
+}
+
+/**
+ * Writes `data` to a new temporary file beside `path` and renames it over `path` (the steps every
+ * replacing write here shares); with `sync`, the temporary file is fsynced before the rename. The
+ * folder is left to the caller: writeFileAtomic syncs it at once, a writer of many files once.
+ * `data` may be a list of parts: the file is their concatenation, never joined in memory.
+ */
+export function replaceFile(path: string, data: string | Uint8Array | readonly Uint8Array[], opts: { sync: boolean; mode?: number }): void {
+  const { path: tmp, fd } = openTempFile(path, opts.mode);
   try {
-    // Parts (e.g. a file's byte ranges around erased lines) are written in order, never joined in memory.
     const parts = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
     for (const buf of parts) {
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     }
     writeStep('write-temp', path);
-    syncFile(fd, path);
+    if (opts.sync) syncFile(fd, path);
   } catch (e) {
     closeSync(fd);
     try {
@@ -83,7 +93,6 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
   closeSync(fd);
   renameSync(tmp, path);
   writeStep('rename', path);
-  fsyncDir(dir);
 }
 
 /**
@@ -94,20 +103,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
  * a deletion must last. Costs no fsync (two per writeFileAtomic).
  */
 export function writeDerivedFile(path: string, data: string | Uint8Array): void {
-  const { path: tmp, fd } = openTempFile(path);
-  try {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    writeStep('write-temp', path);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  writeStep('rename', path);
+  replaceFile(path, data, { sync: false });
 }
 
 /**

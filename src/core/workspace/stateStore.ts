@@ -14,7 +14,7 @@
  * Readers do not take the lock: a page deleted under a reader (a writer switched the manifest
  * meanwhile) makes the reader start again from the new manifest.
  */
-import { closeSync, existsSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../hash';
 import {
@@ -34,8 +34,8 @@ import {
   type StateRow,
 } from '../qkmeans/stateEncoding';
 import type { QkmState } from '../qkmeans/state';
-import { ensurePrivateDir, fsyncDir, openTempFile, writeFileAtomic } from '../storage/atomicWrite';
-import { syncFile, writeStep } from '../storage/writeSteps';
+import { ensurePrivateDir, fsyncDir, replaceFile, writeFileAtomic } from '../storage/atomicWrite';
+import { writeStep } from '../storage/writeSteps';
 import type { WorkspacePaths } from './config';
 
 /** Files changed under a reader this many times in a row: give up (a writer that never stops is a bug). */
@@ -129,20 +129,7 @@ export function writeState(paths: WorkspacePaths, enc: EncodedState): string {
 
 /** temp file, fsync, rename; the folder is synced once for all of them by the caller. */
 function writeNamedFile(path: string, bytes: Buffer): void {
-  const { path: tmp, fd } = openTempFile(path);
-  try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    writeStep('write-temp', path);
-    syncFile(fd, path);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  writeStep('rename', path);
+  replaceFile(path, bytes, { sync: true });
 }
 
 /**
