@@ -11,8 +11,9 @@
 //
 // usage: node --import tsx bench/host-erasure.ts [--n 20] [--data ../shared/datasets/sst2/train.tsv]
 //          [--from DIR] (a clustered workspace to copy instead of import + init + cluster) [--cli dist/cli.js]
+//          [--save DIR] (keep a copy of the freshly clustered workspace there, for later --from)
 import { spawnSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, fsyncSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     data: { type: 'string', default: resolve(root, '..', 'shared', 'datasets', 'sst2', 'train.tsv') },
     n: { type: 'string', default: '20' },
     from: { type: 'string' },
+    save: { type: 'string' },
     cli: { type: 'string', default: join(root, 'dist', 'cli.js') },
   },
 });
@@ -44,7 +46,7 @@ const r3 = (x: number) => +x.toPrecision(3);
 function partOf(path: string): string {
   const name = basename(path);
   if (path.includes('/audit/') || name === 'audit') return 'audit append';
-  if (name === 'state.json' || name.startsWith('state.json')) return 'state write';
+  if (path.includes('/.erase/state/') || name === 'state' || name.startsWith('state.json')) return 'state write';
   if (name === 'erasure-intent.json' || name.startsWith('erasure-intent')) return 'intent';
   if (name.startsWith('meta.json')) return 'meta';
   if (path.includes('dataset-index')) return 'data-file index';
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
       erase('import', values.data, '--text-col', 'sentence', '--label-col', 'label', '--header', '--out', 'data.jsonl');
       erase('init', '--data', 'data.jsonl');
       erase('cluster');
+      if (values.save) cpSync(a, resolve(values.save), { recursive: true });
     }
     // Two identical copies: one erased through a session, one through eraseRequest alone (what the extension does today).
     const b = mkdtempSync(join(tmpdir(), 'erase-bench-host-b-'));
@@ -202,7 +205,12 @@ async function main(): Promise<void> {
         paths: Object.fromEntries([...new Set(runs.map((r) => r.path))].map((p) => [p, runs.filter((r) => r.path === p).length])),
       };
     };
-    const files = Object.fromEntries(['state.json', 'points.slots', 'meta.json'].map((f) => [f, statSync(join(a, '.erase', f)).size]));
+    const stateDir = join(a, '.erase', 'state');
+    const files = {
+      ...Object.fromEntries(['points.slots', 'meta.json'].map((f) => [f, statSync(join(a, '.erase', f)).size])),
+      // the paged state (docs/STATE-FORMAT.md): manifest, head and pages together
+      state: readdirSync(stateDir).reduce((sum, f) => sum + statSync(join(stateDir, f)).size, 0),
+    };
     const result = {
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverage1m: +loadavg()[0].toFixed(2) },
       n: ids.length,
