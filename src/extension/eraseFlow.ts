@@ -114,6 +114,9 @@ async function runErasure(
         // before anything is erased: a dirty buffer of the data file would write erased lines back on save
         refuseIfDirty(ws.dataFile);
         const scope = scanScope(ws);
+        // A certified erasure's map change is known at the commit point: shown there, while the
+        // files are rewritten under the lock. Anything else (a retrain) redraws once applied.
+        let shown = false;
         const o = await eraseRequest(ws, selector, {
           signal,
           verify,
@@ -121,9 +124,14 @@ async function runErasure(
           reason: meta.reason,
           subjectRef: meta.subjectRef,
           scan: scan ? scope : false,
-          session: service.erasureSession(ws), // the state text held in memory: a certified erasure reads no 8 MB file
+          session: service.erasureSession(ws),
+          onCommitted: (delta) => {
+            if (delta === null) return;
+            shown = true;
+            for (const fn of mapDeltaListeners) fn(delta);
+          },
         });
-        if (!o.receipt.alreadyDone) {
+        if (!o.receipt.alreadyDone && !shown) {
           const delta = mapDeltaAfter(ws, o.receipt);
           for (const fn of mapDeltaListeners) fn(delta);
         }

@@ -46,7 +46,7 @@ function traced(work: () => void): { step: string; file: string }[] {
   return trace;
 }
 
-test('adding syncs the index entry before the vector is written; erasing syncs the zeroed vector before the index entry', () => {
+test('adding syncs the index entry before the vector is written; erasing syncs the zeroed vector before the index entry, whose tombstone needs no sync; a changed count is synced', () => {
   const path = tempPath();
   SlotFile.open(path, 'd', DIM).put([['a', v(1)]]);
   const add = traced(() => SlotFile.open(path, 'd', DIM).put([['b', v(2)]]));
@@ -56,13 +56,21 @@ test('adding syncs the index entry before the vector is written; erasing syncs t
     { step: 'write-in-place', file: 'slots' },
     { step: 'fsync-file', file: 'slots' },
   ]);
+  // A tombstone a power loss undid names a zeroed slot: read as missing, freed by the next retain (next test).
   const erase = traced(() => SlotFile.open(path, 'd', DIM).retain(new Map([['a', 1]])));
   assert.deepEqual(erase, [
     { step: 'write-in-place', file: 'slots' },
     { step: 'fsync-file', file: 'slots' },
     { step: 'write-in-place', file: 'index' },
+  ]);
+  // A count that goes down must last: a stale higher count would keep a vector no example uses.
+  SlotFile.open(path, 'd', DIM).put([['c', v(3)]], 2);
+  const recount = traced(() => SlotFile.open(path, 'd', DIM).release(new Map([['c', 1]])));
+  assert.deepEqual(recount, [
+    { step: 'write-in-place', file: 'index' },
     { step: 'fsync-file', file: 'index' },
   ]);
+  SlotFile.open(path, 'd', DIM).retain(new Map([['a', 1]]));
   const s = SlotFile.open(path, 'd', DIM);
   assert.deepEqual([...s.keys()], ['a']);
   assert.equal(

@@ -2,11 +2,11 @@
 // path writes, step by step, and must notice every write it did not make itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { EraseWorkspace, eraseRequest, reconcile } from '../../src/core/workspace';
-import { ErasureSession, mapDeltaAfter } from '../../src/core/workspace/erasureSession';
+import { ErasureSession, mapDeltaAfter, type MapDelta } from '../../src/core/workspace/erasureSession';
 import { dataFileStamp } from '../../src/core/workspace/leanErasure';
 import { loadMeta, saveMeta } from '../../src/core/workspace/persisted';
 import { filesUnder } from './workspace.helpers';
@@ -151,6 +151,48 @@ test("reconcile after the host's own erasure (which a file watcher reports as an
     const edited = await reconcile(a, { time: TIME });
     assert.equal(edited.changed, true);
     assert.equal(edited.addedIds.length, 1);
+  } finally {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('the map change is handed out at the commit point: the audit entry and the intent are on disk, the data file not yet rewritten; it equals the change after', async () => {
+  const { a, dirs, ids } = await twins(400);
+  try {
+    const reps = new Set(loadMeta(a.paths)!.representatives);
+    const session = new ErasureSession(a);
+    const auditLines = () =>
+      readFileSync(join(a.paths.auditDir, 'audit.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '').length;
+    for (const victim of ids.filter((id, i) => i > 10 && !reps.has(id)).slice(0, 10)) {
+      const dataBefore = readFileSync(a.dataFile);
+      const entriesBefore = auditLines();
+      const seen: { delta: MapDelta | null; intent: boolean; entries: number; dataUnchanged: boolean }[] = [];
+      const { receipt } = await eraseRequest(
+        a,
+        { kind: 'ids', ids: [victim] },
+        {
+          time: TIME,
+          scan: false,
+          session,
+          onCommitted: (delta) => seen.push({ delta, intent: existsSync(a.paths.intent), entries: auditLines(), dataUnchanged: readFileSync(a.dataFile).equals(dataBefore) }),
+        },
+      );
+      assert.equal(seen.length, 1, 'called once');
+      assert.deepEqual(
+        { intent: seen[0].intent, entries: seen[0].entries, dataUnchanged: seen[0].dataUnchanged },
+        { intent: true, entries: entriesBefore + 1, dataUnchanged: true },
+        'at the commit point: intent and entry durable, nothing applied yet',
+      );
+      assert.equal(readFileSync(a.dataFile).equals(dataBefore), false, 'applied after');
+      assert.deepEqual(seen[0].delta, mapDeltaAfter(a, receipt));
+      if (receipt.certified) {
+        assert.deepEqual(seen[0].delta?.removedIds, [victim]);
+        return;
+      }
+    }
+    assert.fail('no certified erasure among ten');
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }

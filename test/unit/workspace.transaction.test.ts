@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -264,4 +264,70 @@ test('one process, two handles on one workspace (the extension re-opens it): rec
   assert.equal(requestStore(first).list().length, 2);
   assert.equal(first.status().stateHash, await freshHash(first));
   await auditOk(first);
+});
+
+/** Every file under `.erase/` and the data file, by relative path: what a finished transaction left. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (!e.name.endsWith('.lock')) out.set(p.slice(dir.length), readFileSync(p).toString('base64'));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+test('an intent that a power loss brought back after its transaction finished is finished again: nothing changes, nothing is rolled back', async () => {
+  // removeIntent does not sync the unlink: this is the state such a power loss leaves.
+  const { dir, file } = workspace();
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  const ex = ws.loadDataset().examples;
+  const reps = new Set(loadMeta(ws.paths)!.representatives);
+  let intent: Buffer | null = null;
+  onWriteStep((step, path) => {
+    if (step === 'unlink' && path === ws.paths.intent) intent = readFileSync(path);
+  });
+  // The certified (lean) path is the one that writes least: erase until one takes it.
+  let certified = false;
+  try {
+    for (const e of ex.filter((e) => !reps.has(e.id)).slice(0, 20)) {
+      certified = (await eraseRequest(ws, { kind: 'ids', ids: [e.id] }, { scan: false, unloadModel: false })).receipt.certified;
+      if (certified) break;
+    }
+  } finally {
+    onWriteStep(null);
+  }
+  assert.equal(certified, true);
+  assert.ok(intent, 'the transaction removed its intent');
+  const before = snapshot(dir);
+  writeFileSync(ws.paths.intent, intent);
+  const report = await recoverPending(ws, ws.keyStore);
+  assert.deepEqual(report && { action: report.action, outcome: report.outcome }, { action: 'erase', outcome: 'completed' });
+  assert.equal(existsSync(ws.paths.intent), false);
+  const after = snapshot(dir);
+  assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), 'the same files');
+  for (const [p, bytes] of before) assert.ok(after.get(p) === bytes, `${p} is unchanged`);
+  assert.equal(ws.status().stateHash, await freshHash(ws));
+  await auditOk(ws);
+});
+
+test('state pages a power loss brought back (their deletion is not synced) are deleted by the next command that takes the lock', async () => {
+  const { file } = workspace();
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  const old = new Map(readdirSync(ws.paths.stateDir).map((n) => [n, readFileSync(join(ws.paths.stateDir, n))] as const));
+  const ex = ws.loadDataset().examples;
+  const reps = new Set(loadMeta(ws.paths)!.representatives);
+  for (const e of ex.filter((e) => !reps.has(e.id)).slice(0, 20))
+    if ((await eraseRequest(ws, { kind: 'ids', ids: [e.id] }, { scan: false, unloadModel: false })).receipt.certified) break;
+  const current = new Set(readdirSync(ws.paths.stateDir));
+  const back = [...old.keys()].filter((n) => !current.has(n));
+  assert.ok(back.length > 0, 'the erasure replaced some state files');
+  for (const n of back) writeFileSync(join(ws.paths.stateDir, n), old.get(n)!);
+  await reconcile(ws); // nothing to reconcile: it only takes the lock
+  assert.deepEqual(readdirSync(ws.paths.stateDir).sort(), [...current].sort());
 });

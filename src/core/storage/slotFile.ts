@@ -587,14 +587,14 @@ export class SlotFile {
   }
 
   /** Writes index rows in place (a full open's table is already updated), or the whole table when they are many. */
-  private writeIndexRows(rows: readonly (readonly [number, Uint8Array])[]): void {
+  private writeIndexRows(rows: readonly (readonly [number, Uint8Array])[], sync = true): void {
     if (rows.length === 0) return;
     if (this.table && rows.length > REBUILD_SHARE * this.capacity) {
       this.rebuildIndex();
       return;
     }
     if (this.table) for (const [pos, bytes] of rows) this.table.set(bytes, SLOT_HEADER_BYTES + pos * INDEX_ENTRY_BYTES);
-    this.writeFile(this.indexPath, rows, INDEX_ENTRY_BYTES);
+    this.writeFile(this.indexPath, rows, INDEX_ENTRY_BYTES, sync);
   }
 
   /**
@@ -661,7 +661,12 @@ export class SlotFile {
       if (e.pos >= 0) indexRows.push([e.pos, entryBytes(encodeKey(key), refs, e.slot)]);
     }
     if (this.v1) this.migrate();
-    else this.writeIndexRows(indexRows);
+    // Tombstones alone need no fsync: the vectors are already zeroed and synced, so a tombstone a
+    // power loss undid names a zeroed slot, which readers reject (key and CRC) and the next retain
+    // frees; and any later write to this index (a put reusing the slot) is synced, tombstone with
+    // it. A changed reference count is synced: release() lowers it, so a stale count would keep a
+    // vector whose content no example uses any more.
+    else this.writeIndexRows(indexRows, recount.length > 0);
     this.freeSlots(slots);
     return gone.length;
   }
@@ -695,12 +700,12 @@ export class SlotFile {
     this.free.sort((a, b) => b - a);
   }
 
-  private writeFile(path: string, rows: readonly (readonly [number, Uint8Array])[], size: number): void {
+  private writeFile(path: string, rows: readonly (readonly [number, Uint8Array])[], size: number, sync = true): void {
     const fd = openFile(path, false);
     try {
       writeRows(fd, rows, size);
       writeStep('write-in-place', path);
-      syncFile(fd, path);
+      if (sync) syncFile(fd, path);
     } finally {
       closeSync(fd);
     }

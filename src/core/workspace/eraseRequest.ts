@@ -11,7 +11,7 @@ import { hmacSha256Hex } from '../hash';
 import type { ResidualReport } from '../residual';
 import { readRequestsFile, type RequestLine } from '../requests/requestsFile';
 import type { DeletionRequestRecord, RequestMatch } from '../requests/store';
-import type { ErasureSession } from './erasureSession';
+import type { ErasureSession, MapDelta } from './erasureSession';
 import { eraseExamples, keyStoreFor, type DeletionReceipt, type ErasureRequest } from './erasure';
 import { prepareErasureChecks, type CheckRunOptions, type ErasureCheckReport, type ErasureChecks } from './erasureChecks';
 import { findMatches } from './matching';
@@ -34,6 +34,8 @@ export interface EraseRequestOptions extends WorkOptions, Pick<ErasureRequest, '
   readonly checks?: ErasureChecks;
   /** A long-lived host's session for this workspace: the erasure takes its in-memory path (same transaction, same bytes). */
   readonly session?: ErasureSession;
+  /** With a session: the map's change at the commit point, before the files are rewritten (null: draw it again whole). */
+  readonly onCommitted?: (delta: MapDelta | null) => void;
 }
 
 export interface EraseOutcome {
@@ -96,7 +98,7 @@ export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, 
   const needles = wantScan ? residualNeedles(erasing) : [];
   const checks = opts.checks && erasing.length > 0 ? await prepareErasureChecks(ws, erasing, opts.checks, opts) : null;
   if (opts.session && opts.session.ws !== ws) throw new Error('internal: an erasure session of another workspace');
-  const erase = (req: ErasureRequest, o: WorkOptions) => (opts.session ? opts.session.erase(req, o) : eraseExamples(ws, req, o));
+  const erase = (req: ErasureRequest, o: WorkOptions) => (opts.session ? opts.session.erase(req, o, undefined, opts.onCommitted) : eraseExamples(ws, req, o));
   const receipt = await erase(
     {
       ids,

@@ -15,7 +15,7 @@ import { unloadModel } from '../ollama/client';
 import { countDeletion, loadState, loadMeta, type ClusterMeta } from './persisted';
 import { leanDeletion, type LeanDeletion } from './leanErasure';
 import { describe } from './training';
-import { committedEntry, pointKeyOf, recoverPending, runTransaction, TOOL_VERSION, type Plan, type RecoveryReport } from './transaction';
+import { committedEntry, pointKeyOf, recoverPending, runTransaction, TOOL_VERSION, type Committed, type Plan, type RecoveryReport } from './transaction';
 import type { NewRecord } from './requestRecords';
 import { promptChanges, type PromptChange } from '../provenance/promptChange';
 import type { EraseWorkspace, WorkOptions } from './workspace';
@@ -101,6 +101,12 @@ export async function eraseExamples(ws: EraseWorkspace, req: ErasureRequest, opt
 export interface ErasureHooks {
   /** After the commit, still under the lock: the lean path's result, or null when the full path ran. */
   readonly committed?: (lean: LeanDeletion | null) => void;
+  /**
+   * At the commit point, before the files are rewritten (runTransaction): the receipt as it will
+   * be (its `ms` up to here) and the representatives after the erasure. A long-lived host shows
+   * the outcome from here; the transaction still holds the lock until everything is applied.
+   */
+  readonly atCommit?: (receipt: DeletionReceipt, representatives: readonly (string | null)[]) => void;
 }
 
 /** eraseExamples with hooks: the same plan, the same transaction, the same bytes. */
@@ -112,12 +118,22 @@ export async function eraseExamplesWith(ws: EraseWorkspace, req: ErasureRequest,
       if (done) return { plan: null, result: () => receiptFromEntry(done, performance.now() - t0) };
     }
     const planned = await planErasure(ws, req, opts);
+    const receiptOf = (c: Committed): DeletionReceipt => ({
+      ...planned.receipt,
+      requestId: c.requestId,
+      auditSeq: c.entry.seq,
+      provenance: c.provenance,
+      ms: performance.now() - t0,
+    });
+    const atCommit = hooks.atCommit;
+    const reps = planned.plan.meta?.representatives;
     return {
       plan: planned.plan,
       result: (c) => {
         hooks.committed?.(planned.lean);
-        return { ...planned.receipt, requestId: c!.requestId, auditSeq: c!.entry.seq, provenance: c!.provenance, ms: performance.now() - t0 };
+        return receiptOf(c!);
       },
+      ...(atCommit && reps ? { committed: (c: Committed) => atCommit(receiptOf(c), reps) } : {}),
     };
   });
 }

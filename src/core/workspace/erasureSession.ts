@@ -25,14 +25,18 @@ export class ErasureSession {
 
   constructor(readonly ws: EraseWorkspace) {}
 
-  /** Erases as eraseExamples does (one audited transaction, the same files). */
-  async erase(req: ErasureRequest, opts: WorkOptions = {}, keyStore: KeyStore = keyStoreFor(this.ws)): Promise<DeletionReceipt> {
+  /**
+   * Erases as eraseExamples does (one audited transaction, the same files). `atCommit` gets the
+   * map's change at the commit point, before the files are rewritten (ErasureHooks.atCommit).
+   */
+  async erase(req: ErasureRequest, opts: WorkOptions = {}, keyStore: KeyStore = keyStoreFor(this.ws), atCommit?: (delta: MapDelta | null) => void): Promise<DeletionReceipt> {
     this.lastPath = null;
     return eraseExamplesWith(this.ws, req, opts, keyStore, {
       committed: (lean) => {
         this.lastPath = lean ? 'lean' : 'full';
         this.counts[this.lastPath]++;
       },
+      ...(atCommit ? { atCommit: (receipt: DeletionReceipt, reps: readonly (string | null)[]) => atCommit(mapDeltaOf(receipt, reps)) } : {}),
     });
   }
 }
@@ -50,8 +54,13 @@ export interface MapDelta {
  * edits or an idempotent re-run: null (send the whole map again).
  */
 export function mapDeltaAfter(ws: EraseWorkspace, receipt: DeletionReceipt): MapDelta | null {
-  if (!receipt.certified || receipt.retrained || receipt.reconciled !== null || receipt.alreadyDone) return null;
   const meta = loadMeta(ws.paths);
   if (!meta || meta.stateHash !== receipt.stateHashAfter) return null;
-  return { removedIds: [...receipt.erasedIds], representatives: [...meta.representatives] };
+  return mapDeltaOf(receipt, meta.representatives);
+}
+
+/** The same from the receipt and the representatives after the erasure (known at the commit point). */
+export function mapDeltaOf(receipt: DeletionReceipt, representatives: readonly (string | null)[]): MapDelta | null {
+  if (!receipt.certified || receipt.retrained || receipt.reconciled !== null || receipt.alreadyDone) return null;
+  return { removedIds: [...receipt.erasedIds], representatives: [...representatives] };
 }

@@ -3,8 +3,9 @@
  * page files it names (qkmeans/stateEncoding.ts). Writing a state:
  *
  *   new head/pages (temp file, fsync, rename; files already present are kept) → fsync the folder →
- *   manifest (atomic rename: the switch) → every head/page the manifest does not name is deleted,
- *   and the previous version's `.erase/state.json` with them → fsync the folder.
+ *   manifest (atomic rename: the switch, folder synced) → every head/page the manifest does not
+ *   name is deleted (not synced: the next transaction deletes them again first thing), and the
+ *   previous version's `.erase/state.json` with them (synced).
  *
  * A crash before the manifest's rename leaves the old state whole (plus unnamed new files); after
  * it, the new state (plus unnamed old files). Unnamed files are deleted by the next write and by
@@ -140,7 +141,6 @@ export function collectStateGarbage(paths: WorkspacePaths, manifest?: Manifest):
   const current = manifest ?? readManifest(paths)?.manifest;
   if (!current) return; // no manifest: nothing here is garbage yet (a first write was interrupted, or a legacy state)
   const keep = new Set([headFileName(current.head), ...current.pages.map((p) => pageFileName(p.hash))]);
-  let removed = false;
   let names: string[];
   try {
     names = readdirSync(paths.stateDir);
@@ -152,9 +152,9 @@ export function collectStateGarbage(paths: WorkspacePaths, manifest?: Manifest):
     const p = join(paths.stateDir, name);
     writeStep('unlink', p);
     unlinkSync(p);
-    removed = true;
   }
-  if (removed) fsyncDir(paths.stateDir);
+  // Not synced: a deletion a power loss undid is redone by the next transaction, which collects
+  // garbage under the lock before anything else (transaction.ts, recoverLocked).
   if (existsSync(paths.legacyState)) {
     writeStep('unlink', paths.legacyState);
     unlinkSync(paths.legacyState);

@@ -31,11 +31,11 @@ import { train } from '../qkmeans/train';
 import { makePointSet } from '../qkmeans/points';
 import { deleteFromState } from '../qkmeans/deletion';
 import { loadPoints } from '../storage/pointStore';
-import { fsyncDir, writeFileAtomic } from '../storage/atomicWrite';
+import { writeFileAtomic } from '../storage/atomicWrite';
 import { writeStep } from '../storage/writeSteps';
 import { entriesOfRequest } from '../audit/lookup';
 import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
-import { encodeState, type EncodedState } from '../qkmeans/stateEncoding';
+import { DamagedStateError, encodeState, type EncodedState } from '../qkmeans/stateEncoding';
 import { collectStateGarbage, writeState } from './stateStore';
 import { contentCounts, pruneVectors, releaseVectors } from './vectors';
 import { dataFileStamp } from './leanErasure';
@@ -127,14 +127,24 @@ export function unchangedStatePlan(
   };
 }
 
-/** Runs `plan` and, unless it returns null (nothing to do), commits and applies it, all under the workspace lock. */
-export async function runTransaction<T>(ws: EraseWorkspace, keyStore: KeyStore, plan: () => Promise<{ plan: Plan | null; result: (c: Committed | null) => T }>): Promise<T> {
+/**
+ * Runs `plan` and, unless it returns null (nothing to do), commits and applies it, all under the
+ * workspace lock. `committed`, if the planner gives one, runs at the commit point: the audit entry
+ * is durable (and the intent that lets recovery finish the rest), the files not yet rewritten —
+ * the moment a long-lived host can show the outcome (a write-ahead log's commit). Applying goes on
+ * under the lock; an error the callback throws is raised after it.
+ */
+export async function runTransaction<T>(
+  ws: EraseWorkspace,
+  keyStore: KeyStore,
+  plan: () => Promise<{ plan: Plan | null; result: (c: Committed | null) => T; committed?: (c: Committed) => void }>,
+): Promise<T> {
   await ws.lock.acquire();
   try {
     await recoverLocked(ws, keyStore);
-    const { plan: p, result } = await plan();
+    const { plan: p, result, committed: atCommit } = await plan();
     if (p === null) return result(null);
-    const committed = await commitAndApply(ws, keyStore, p);
+    const committed = await commitAndApply(ws, keyStore, p, atCommit);
     return result(committed);
   } finally {
     ws.lock.release();
@@ -152,7 +162,7 @@ export async function withWorkspaceLock<T>(ws: EraseWorkspace, keyStore: KeyStor
   }
 }
 
-async function commitAndApply(ws: EraseWorkspace, keyStore: KeyStore, p: Plan): Promise<Committed> {
+async function commitAndApply(ws: EraseWorkspace, keyStore: KeyStore, p: Plan, atCommit?: (c: Committed) => void): Promise<Committed> {
   const requestId = p.requestId ?? `${p.action}-${randomUUID()}`;
   const meta = loadMeta(ws.paths);
   const head = await currentHead(ws.paths.auditDir, keyStore);
@@ -185,6 +195,13 @@ async function commitAndApply(ws: EraseWorkspace, keyStore: KeyStore, p: Plan): 
     },
     { keyStore, expectedHead: meta?.auditHead },
   );
+  const committed: Committed = { requestId, entry: appended.entry, appended, provenance };
+  let callbackError: { error: unknown } | null = null;
+  try {
+    atCommit?.(committed);
+  } catch (error) {
+    callbackError = { error }; // never stops the apply of a committed transaction
+  }
   await applyCommitted(ws, keyStore, intent, appended.entry, appended.head, {
     state: p.state,
     encoded: p.encoded,
@@ -193,7 +210,8 @@ async function commitAndApply(ws: EraseWorkspace, keyStore: KeyStore, p: Plan): 
     dataFileStamp: p.dataFileStamp,
   });
   removeIntent(ws);
-  return { requestId, entry: appended.entry, appended, provenance };
+  if (callbackError) throw callbackError.error;
+  return committed;
 }
 
 /** Examples whose content leaves the workspace: completions whose prompt held one follow them. */
@@ -343,6 +361,13 @@ export async function recoverPending(ws: EraseWorkspace, keyStore: KeyStore): Pr
 async function recoverLocked(ws: EraseWorkspace, keyStore: KeyStore): Promise<RecoveryReport | null> {
   const report = await recoverIntent(ws, keyStore);
   await migrateLegacyState(ws, keyStore);
+  // State pages no manifest names: the last write's deletions, which a power loss may have undone
+  // (they are not synced: stateStore.ts). Such a page holds an erased id: it goes before anything else.
+  try {
+    collectStateGarbage(ws.paths);
+  } catch (e) {
+    if (!(e instanceof DamagedStateError)) throw e; // a damaged manifest names nothing: status reports it, `erase cluster` rebuilds it
+  }
   return report;
 }
 
@@ -423,10 +448,16 @@ async function recoverIntent(ws: EraseWorkspace, keyStore: KeyStore): Promise<Re
   return { requestId: intent.requestId, action: intent.action, outcome: 'completed' };
 }
 
+/**
+ * The transaction's last step. The unlink is not synced: every apply step before it was, and a
+ * power loss that undid the unlink leaves the intent of a transaction already applied, which the
+ * next command finishes again as recovery does after any crash (each step checks what is done).
+ * Only the last transaction's intent can come back: the next one's intent is written with a
+ * folder sync, which makes this unlink durable too.
+ */
 function removeIntent(ws: EraseWorkspace): void {
   writeStep('unlink', ws.paths.intent);
   unlinkSync(ws.paths.intent);
-  fsyncDir(ws.paths.dir);
 }
 
 /** The audit entry a request id was committed under, if any (idempotent re-runs). */

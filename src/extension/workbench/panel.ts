@@ -20,7 +20,8 @@ export class WorkbenchPanel implements vscode.Disposable {
   /** A selection asked for before the page could take it (see select). */
   private pendingSelect: string[] | undefined;
   /** What the map must change at the next refresh: erased points only (a delta), or null (drawn whole). */
-  private mapChange: { removed: Set<string>; representatives: string[] } | 'whole' | null = null;
+  /** What the map needs at the next refresh: nothing yet (null: drawn whole), these removals, all of it, or nothing ('sent': the deltas went out at their commit points). */
+  private mapChange: { removed: Set<string>; representatives: string[] } | 'whole' | 'sent' | null = null;
 
   static show(extensionUri: vscode.Uri, service: EraseService, ollamaReachable: () => boolean | null): WorkbenchPanel {
     if (WorkbenchPanel.current) {
@@ -76,11 +77,11 @@ export class WorkbenchPanel implements vscode.Disposable {
       const change = this.mapChange;
       this.mapChange = null;
       // A delta first: it needs nothing read, while the status parses the data set and the whole state again.
-      const delta = ws && change !== null && change !== 'whole' ? deltaView(change) : null;
+      const delta = ws && change !== null && change !== 'whole' && change !== 'sent' ? deltaView(change) : null;
       if (delta) await this.post({ kind: 'notification', method: 'mapDelta', params: delta });
       await this.post({ kind: 'notification', method: 'status', params: statusView(ws, this.ollamaReachable()) });
       if (!ws) return;
-      if (!delta) await this.post({ kind: 'notification', method: 'map', params: await mapView(ws) });
+      if (!delta && !(change === 'sent')) await this.post({ kind: 'notification', method: 'map', params: await mapView(ws) });
       await this.postPendingSelect();
       await this.post({ kind: 'notification', method: 'audit', params: { entries: await auditView(ws) } });
       const records = await this.service.run((w) => listRequests(w), false);
@@ -93,11 +94,21 @@ export class WorkbenchPanel implements vscode.Disposable {
 
   /** Erasures since the last refresh: their points add up; one that retrained means the map is drawn whole. */
   private noteMapDelta(d: MapDelta | null): void {
+    if (d !== null && (this.mapChange === null || this.mapChange === 'sent') && this.router.ready) {
+      // Shown now (the commit point of a certified erasure, eraseFlow.ts), not at the next refresh.
+      void this.post({
+        kind: 'notification',
+        method: 'mapDelta',
+        params: deltaView({ removed: new Set(d.removedIds), representatives: d.representatives.filter((r): r is string => r !== null) }),
+      });
+      this.mapChange = 'sent';
+      return;
+    }
     if (d === null || this.mapChange === 'whole') {
       this.mapChange = 'whole';
       return;
     }
-    this.mapChange ??= { removed: new Set(), representatives: [] };
+    if (this.mapChange === null || this.mapChange === 'sent') this.mapChange = { removed: new Set(), representatives: [] };
     for (const id of d.removedIds) this.mapChange.removed.add(id);
     this.mapChange.representatives = d.representatives.filter((r): r is string => r !== null);
   }
