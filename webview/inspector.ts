@@ -5,6 +5,7 @@ import { byId, h, replaceChildren } from './dom';
 import { command, request } from './rpc';
 import { example } from './tooltip';
 import { provenanceSection, receiptDetails } from './provenance';
+import { erasureConfirmBox } from './erasureConfirm';
 
 export class Inspector {
   private ids: string[] = [];
@@ -73,37 +74,17 @@ export class Inspector {
   private confirm(): void {
     const requester = h('vscode-textfield', { id: 'confirm-requester', placeholder: 'Requester (optional)' }) as HTMLInputElement;
     const reason = h('vscode-textfield', { id: 'confirm-reason', placeholder: 'Reason (optional)' }) as HTMLInputElement;
-    const yes = h('vscode-button', { id: 'confirm-erase' }, `Erase ${this.ids.length} now`);
-    const no = h('vscode-button', { secondary: true, id: 'confirm-cancel' }, 'Cancel');
-    const status = h('div', { class: 'muted', id: 'confirm-status' });
-    const box = h(
-      'div',
-      { class: 'confirm', role: 'alertdialog' },
-      h('p', {}, `Erase ${this.ids.length} example(s)? Their lines are removed from the data file and the prompt is updated. This cannot be undone.`),
-      requester,
-      reason,
-      h('div', { class: 'toolbar' }, yes, no),
-      status,
-    );
-    no.addEventListener('click', () => box.remove());
-    yes.addEventListener('click', async () => {
-      yes.setAttribute('disabled', '');
-      status.className = 'muted';
-      status.removeAttribute('role');
-      status.textContent = 'Erasing…';
-      try {
+    const box = erasureConfirmBox({
+      ids: { yes: 'confirm-erase', no: 'confirm-cancel', status: 'confirm-status' },
+      count: this.ids.length,
+      question: `Erase ${this.ids.length} example(s)? Their lines are removed from the data file and the prompt is updated. This cannot be undone.`,
+      fields: [requester, reason],
+      run: async () => {
         const r = await request('erase', { ids: [...this.ids], requester: requester.value || undefined, reason: reason.value || undefined });
-        status.textContent = '';
         box.remove();
         this.lastReceipt = receiptDetails(r);
         this.onErased(r);
-      } catch (e) {
-        // in place, as an alert: the host also shows it as a notification with what to do
-        status.className = 'error';
-        status.setAttribute('role', 'alert');
-        status.textContent = `Erasure failed: ${(e as Error).message}`;
-        yes.removeAttribute('disabled');
-      }
+      },
     });
     replaceChildren(byId('confirm-slot'), box);
   }

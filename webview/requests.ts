@@ -6,6 +6,7 @@ import type { PreviewView, ReceiptView, RequestView } from '../src/shared/protoc
 import { h, replaceChildren } from './dom';
 import { request } from './rpc';
 import { receiptDetails } from './provenance';
+import { erasureConfirmBox } from './erasureConfirm';
 
 const STATUS: Record<RequestView['status'], string> = { received: 'received', matched: 'waiting', erased: 'erased', verified: 'verified', refused: 'refused' };
 const waiting = (r: RequestView) => r.status === 'received' || r.status === 'matched';
@@ -146,23 +147,11 @@ export class DeletionRequests {
   }
 
   private confirmRun(rec: RequestView, n: number, slot: HTMLElement): void {
-    const yes = h('vscode-button', { id: 'dr-confirm-run' }, `Erase ${n} now`);
-    const no = h('vscode-button', { id: 'dr-confirm-cancel', secondary: true }, 'Cancel');
-    const status = h('div', { id: 'dr-run-status', class: 'muted' });
-    const box = h(
-      'div',
-      { class: 'confirm', role: 'alertdialog' },
-      h('p', {}, `Erase ${n} example(s) for request ${rec.requestId}? Their lines are removed from the data file and the prompt is updated. This cannot be undone.`),
-      h('div', { class: 'toolbar' }, yes, no),
-      status,
-    );
-    no.addEventListener('click', () => box.remove());
-    yes.addEventListener('click', async () => {
-      yes.setAttribute('disabled', '');
-      status.className = 'muted';
-      status.removeAttribute('role');
-      status.textContent = 'Erasing…';
-      try {
+    const box = erasureConfirmBox({
+      ids: { yes: 'dr-confirm-run', no: 'dr-confirm-cancel', status: 'dr-run-status' },
+      count: n,
+      question: `Erase ${n} example(s) for request ${rec.requestId}? Their lines are removed from the data file and the prompt is updated. This cannot be undone.`,
+      run: async () => {
         const r = await request('runRequest', { requestId: rec.requestId });
         this.upsert(r.record);
         replaceChildren(
@@ -175,13 +164,7 @@ export class DeletionRequests {
           receiptDetails(r.receipt),
         );
         this.onErased(r.receipt);
-      } catch (e) {
-        // in place, as an alert: the host also shows it as a notification with what to do
-        status.className = 'error';
-        status.setAttribute('role', 'alert');
-        status.textContent = `Erasure failed: ${(e as Error).message}`;
-        yes.removeAttribute('disabled');
-      }
+      },
     });
     replaceChildren(slot, box);
   }

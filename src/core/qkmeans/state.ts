@@ -97,6 +97,11 @@ export interface SerializedState {
 export function deserializeLegacyState(text: string): QkmState {
   const raw = JSON.parse(text) as SerializedState;
   if (raw.format !== LEGACY_TEXT_FORMAT) throw new StateFormatError(String(raw.format), OLDER_STATE_FORMATS.includes(raw.format));
+  return { ...stateHeadOf(raw), ...rowsOf(raw.assignments) };
+}
+
+/** Everything but the rows, from its stored shape (numbers as JSON arrays): the head of both formats. */
+export function stateHeadOf(raw: Omit<SerializedState, 'format' | 'assignments'>): Omit<QkmState, 'assignments' | 'contents'> {
   return {
     params: raw.params,
     k: raw.k,
@@ -111,13 +116,12 @@ export function deserializeLegacyState(text: string): QkmState {
       reseeds: it.reseeds.map(([cluster, id]) => ({ cluster, id })),
     })),
     converged: raw.converged,
-    ...rowsOf(raw.assignments),
     representatives: raw.representatives,
   };
 }
 
-/** The two maps of the assignment rows, in one pass. */
-function rowsOf(rows: readonly [string, number, number, string][]): Pick<QkmState, 'assignments' | 'contents'> {
+/** The two maps of the assignment rows (id, cluster, weight, content hash), in one pass. */
+export function rowsOf(rows: Iterable<readonly [string, number, number, string]>): Pick<QkmState, 'assignments' | 'contents'> {
   const assignments = new Map<string, readonly [number, number]>();
   const contents = new Map<string, string>();
   for (const [id, c, w, h] of rows) {

@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { compareIds, fmix32, sha256Hex } from '../hash';
-import type { IterationRecord, QkmState, SerializedState } from './state';
+import { rowsOf, stateHeadOf, type QkmState, type SerializedState } from './state';
 
 export const STATE_FORMAT = 'erase-qkm-state/3';
 /** On average one row in PAGE_TARGET_ROWS ends a page (a power of two: the test is one shift). */
@@ -332,33 +332,10 @@ export function parseHead(bytes: Buffer): StateHead {
     throw new DamagedStateError('the head is not JSON');
   }
   if (raw.format !== STATE_FORMAT) throw new DamagedStateError(`the head names format ${JSON.stringify(raw.format)}`);
-  return {
-    params: raw.params,
-    k: raw.k,
-    n: raw.n,
-    phase: Float64Array.from(raw.phase),
-    initSeeds: raw.initSeeds,
-    initGrid: Int32Array.from(raw.initGrid),
-    iterations: raw.iterations.map(
-      (it): IterationRecord => ({
-        grid: Int32Array.from(it.grid),
-        sums: Float64Array.from(it.sums),
-        counts: Float64Array.from(it.counts),
-        reseeds: it.reseeds.map(([cluster, id]) => ({ cluster, id })),
-      }),
-    ),
-    converged: raw.converged,
-    representatives: raw.representatives,
-  };
+  return stateHeadOf(raw);
 }
 
 /** A state of a head and rows (all of them, or a subset for a deletion's check), rows sorted by id. */
 export function stateOfParts(head: StateHead, rows: Iterable<StateRow>): QkmState {
-  const assignments = new Map<string, readonly [number, number]>();
-  const contents = new Map<string, string>();
-  for (const [id, c, w, h] of rows) {
-    assignments.set(id, [c, w]);
-    contents.set(id, h);
-  }
-  return { ...head, assignments, contents };
+  return { ...head, ...rowsOf(rows) };
 }
