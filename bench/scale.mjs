@@ -10,7 +10,7 @@
 //                             [--reuse DIR]   (a workspace this script kept: skip generate, init and cluster)
 //                             [--skip-verify] (no full retrain at the end)
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,12 +37,24 @@ if (!existsSync(defaultSst2)) {
 }
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const r4 = (x) => +x.toPrecision(4);
+// CPU time of the finished children (user + system, Linux /proc: clock ticks of 10 ms), as in
+// bench/cli-delete.mjs: on a loaded machine wall time mostly measures waiting for a core.
+const childCpuMs = () => {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) * 10;
+  } catch {
+    return null;
+  }
+};
 const wall = (cmd, args, cwd) => {
+  const c = childCpuMs();
   const t = performance.now();
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 29 });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`${args.join(' ')} → exit ${r.status}: ${r.error ?? r.stderr.slice(0, 2000)}`);
-  return { ms, stdout: r.stdout };
+  return { ms, cpuMs: c === null ? null : childCpuMs() - c, stdout: r.stdout };
 };
 const dir = values.reuse ? resolve(values.reuse) : values.keep ? resolve(values.keep) : mkdtempSync(join(tmpdir(), 'erase-bench-scale-'));
 mkdirSync(dir, { recursive: true });
@@ -76,7 +88,7 @@ try {
   const one = () => {
     const id = ids[Math.floor(rnd() * ids.length)];
     const r = erase('delete', '--id', id, '--skip-scan', '--keep-model');
-    return { ms: r.ms, receipt: JSON.parse(r.stdout) };
+    return { ms: r.ms, cpuMs: r.cpuMs, receipt: JSON.parse(r.stdout) };
   };
   progress('certified deletions…');
   const first = one();
@@ -109,6 +121,8 @@ try {
     firstDeleteMs: r4(first.ms),
     deleteMedianMs: r4(deleteMedianMs),
     deletesMs: runs.map((r) => r4(r.ms)),
+    deleteCpuMedianMs: runs[0]?.cpuMs == null ? null : median(runs.map((r) => r.cpuMs)),
+    deletesCpuMs: runs.map((r) => r.cpuMs),
     certifiedFraction: r4(runs.filter((r) => r.receipt.certified).length / runs.length),
     deleteMinusCopyMs: r4(deleteMedianMs - median(copies)),
     statusMs: r4(statusMs),
@@ -122,9 +136,9 @@ try {
     process.stderr.write(
       [
         `\nmachine: ${result.machine.cpu}, ${result.machine.cores} cores, node ${result.machine.node}, load ${result.machine.loadAverage1m}`,
-        '| n | cluster ms | first delete ms | delete median ms | data-file copy ms | status ms | verify ms | node -e 0 ms | certified |',
-        '|---|---|---|---|---|---|---|---|---|',
-        `| ${result.n} | ${result.clusterMs === null ? '(reused)' : f(result.clusterMs)} | ${f(result.firstDeleteMs)} | ${f(result.deleteMedianMs)} | ${f(result.dataFileCopyMs)} | ${f(result.statusMs)} | ${f(result.verifyMs)} | ${f(result.nodeStartMs)} | ${f(result.certifiedFraction)} |`,
+        '| n | cluster ms | first delete ms | delete median ms | delete CPU median ms | data-file copy ms | status ms | verify ms | node -e 0 ms | certified |',
+        '|---|---|---|---|---|---|---|---|---|---|',
+        `| ${result.n} | ${result.clusterMs === null ? '(reused)' : f(result.clusterMs)} | ${f(result.firstDeleteMs)} | ${f(result.deleteMedianMs)} | ${f(result.deleteCpuMedianMs)} | ${f(result.dataFileCopyMs)} | ${f(result.statusMs)} | ${f(result.verifyMs)} | ${f(result.nodeStartMs)} | ${f(result.certifiedFraction)} |`,
       ].join('\n') + '\n',
     );
   }

@@ -4,7 +4,7 @@ import { appendFileSync, chmodSync, lstatSync, mkdtempSync, readdirSync, readFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eraseFromDatasetFile, loadDataset, loadIndexedDataset } from '../../src/core/dataset/load';
-import { analyzeBytes, BLOCK_LINES, examplesOfIds, linesOfAnalysis, readIndex } from '../../src/core/dataset/fileIndex';
+import { analyzeBytes, BLOCK_LINES, examplesOfIds, linesOfAnalysis, indexTableBlocks, readIndex } from '../../src/core/dataset/fileIndex';
 import { removeExampleLines } from '../../src/core/dataset/jsonl';
 import { idKey, mayHold } from '../../src/core/dataset/idFilter';
 import { contentHash } from '../../src/core/embed/contentHash';
@@ -61,7 +61,7 @@ test('the indexed data set equals a full parse; the index is trusted while the s
 test('a damaged index block is not trusted', () => {
   const { file, index } = setup(awkward(50));
   loadIndexedDataset(file, index);
-  const block = readdirSync(index).find((f) => f.endsWith('.bin'))!;
+  const block = readdirSync(index).find((f) => /^b\d+\.bin$/.test(f))!;
   const b = readFileSync(join(index, block));
   b[20] ^= 1;
   writeFileSync(join(index, block), b);
@@ -87,7 +87,7 @@ test('erasing through the index copies byte ranges: same bytes as the parsing re
   assert.ok(idx, 'the index was updated to the new file');
   assert.deepEqual(idx.lines, linesOfAnalysis(analyzeBytes(readFileSync(file), file)), 'the updated index equals a fresh one');
   const blocksAfter = readdirSync(index);
-  const kept = blocksAfter.filter((f) => blocksBefore.has(f) && f.endsWith('.bin'));
+  const kept = blocksAfter.filter((f) => blocksBefore.has(f) && /^b\d+\.bin$/.test(f));
   assert.equal(kept.length, 1, `only the untouched middle block is kept as it was (${blocksAfter.join(' ')})`);
   for (const f of blocksAfter) {
     const b = readFileSync(join(index, f));
@@ -161,7 +161,7 @@ test('a look-up by id reads only the blocks its id filter points at: damage else
   const text = awkward(3 * BLOCK_LINES);
   const { file, index } = setup(text);
   loadIndexedDataset(file, index);
-  const table = JSON.parse(readFileSync(join(index, 'table.json'), 'utf8')) as { blocks: { file: string; firstLine: number; lines: number }[] };
+  const table = { blocks: indexTableBlocks(index)! };
   assert.equal(table.blocks.length, 4);
   const id = 'x5'; // line 2 (after the BOM line's record x0 and plain 1..4): in the first block
   const last = table.blocks[table.blocks.length - 1];
@@ -188,8 +188,7 @@ test('an erasure rebuilds the id filter of the block it rewrites: the erased id 
   const { file, index } = setup(text);
   loadIndexedDataset(file, index);
   const filterOfFirst = () => {
-    const t = JSON.parse(readFileSync(join(index, 'table.json'), 'utf8')) as { blocks: { ids: string }[] };
-    return Buffer.from(t.blocks[0].ids, 'base64');
+    return indexTableBlocks(index)![0].filter;
   };
   const erased = ['x10', 'x15', 'x20', 'x25', 'x30'];
   for (const id of erased) assert.ok(mayHold(filterOfFirst(), idKey(id)), `${id} is in the filter before`);
@@ -220,4 +219,40 @@ test('the byte-range rewrite through the index keeps the mode and writes through
     [],
     'no temporary file is left',
   );
+});
+
+test('a damaged or cut table is not trusted, even one this process read before: the index is rebuilt', () => {
+  const { file, index } = setup(awkward(2 * BLOCK_LINES));
+  loadIndexedDataset(file, index);
+  const table = join(index, 'table.bin');
+  const good = readFileSync(table);
+  assert.ok(readIndex(index, statSync(file)), 'read once: now in this process');
+  // A flipped bit in the last block's id filter would hide its ids from a look-up (a false negative): the table's hash catches it.
+  const flipped = Buffer.from(good);
+  flipped[flipped.length - 3] ^= 1;
+  writeFileSync(table, flipped);
+  assert.equal(readIndex(index, statSync(file)), null, 'a table with a flipped filter bit is not trusted');
+  assert.equal(examplesOfIds(file, index, statSync(file), ['x5']), null, 'nor used for a look-up');
+  writeFileSync(table, good.subarray(0, good.length - 100));
+  assert.equal(readIndex(index, statSync(file)), null, 'a cut table is not trusted');
+  writeFileSync(table, good);
+  assert.ok(readIndex(index, statSync(file)), 'the same bytes again are');
+  writeFileSync(table, flipped);
+  const rebuilt = loadIndexedDataset(file, index);
+  assert.equal(rebuilt.contents, null, 'rebuilt from a full parse');
+  assert.deepEqual(plain(rebuilt.dataset), plain(loadDataset(file)));
+  assert.ok(readIndex(index, statSync(file)), 'the rebuilt table is trusted');
+});
+
+test('an index of the earlier JSON format is rebuilt once, and its table deleted', () => {
+  const { file, index } = setup(awkward(300));
+  loadIndexedDataset(file, index);
+  rmSync(join(index, 'table.bin'));
+  writeFileSync(join(index, 'table.json'), JSON.stringify({ format: 'erase-dataset-index/3', blocks: [] }));
+  writeFileSync(join(index, 'b7.bin'), 'a block of the earlier index');
+  assert.equal(readIndex(index, statSync(file)), null, 'the earlier format is not read');
+  assert.equal(loadIndexedDataset(file, index).contents, null, 'rebuilt');
+  const files = readdirSync(index).sort();
+  assert.ok(!files.includes('table.json') && !files.includes('b7.bin'), `the earlier table and an unreferenced block are deleted (${files.join(' ')})`);
+  assert.ok(loadIndexedDataset(file, index).contents, 'then read through the new table');
 });

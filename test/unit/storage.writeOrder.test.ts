@@ -33,7 +33,7 @@ test('an erasure syncs before every rename, syncs every append, and orders inten
   assert.ok(renames.length >= 4, `only ${renames.length} atomic writes traced`);
   const derived = (p: string) => basename(dirname(p)) === 'dataset-index' || basename(p) === 'frontier.json' || basename(p) === 'requests.idx';
   assert.ok(
-    renames.some((r) => basename(r.path) === 'table.json'),
+    renames.some((r) => basename(r.path) === 'table.bin'),
     'the index is updated',
   );
   for (const r of renames) {

@@ -22,7 +22,9 @@ const CHUNK = 8 << 20;
 export function rewriteWithoutRanges(path: string, ranges: readonly (readonly [number, number])[], mode: number, unchanged: () => boolean): boolean {
   const tmp = tempPathFor(path);
   // COPYFILE_EXCL: the unpredictable name is created, never an existing file or a planted symlink.
-  copyFileSync(path, tmp, constants.COPYFILE_EXCL);
+  // COPYFILE_FICLONE: on a file system with shared extents (btrfs, XFS, APFS) the copy is a clone,
+  // and the sync below writes only the shifted tail; elsewhere (ext4) the kernel copies as before.
+  copyFileSync(path, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
   let fd: number | undefined;
   let src: number | undefined;
   try {
