@@ -24,7 +24,7 @@ export function sourceDir(fallback: string): string {
 /**
  * Unless this process already runs the bundle or `fromSource` is set: bundles `entry` and the
  * worker entries beside it into a temporary folder, runs the entry's bundle with this process's
- * arguments, removes the folder and exits with the bundle's status.
+ * flags and arguments, removes the folder and exits with the bundle's status.
  */
 export function rerunBundled(entry: string, workers: readonly string[], fromSource: boolean): void {
   if (fromSource || bundleDir() !== null) return;
@@ -46,7 +46,8 @@ export function rerunBundled(entry: string, workers: readonly string[], fromSour
     });
     const bundle = join(dir, basename(entry).replace(/\.ts$/, '.cjs'));
     const env = { ...process.env, [BUNDLE_DIR]: dir, [SOURCE_DIR]: dirname(entry) };
-    status = spawnSync(process.execPath, [bundle, ...process.argv.slice(2)], { stdio: 'inherit', env }).status ?? 1;
+    // Node's own flags pass on (--cpu-prof, --trace-deopt, … apply to the bundle's run).
+    status = spawnSync(process.execPath, [...process.execArgv, bundle, ...process.argv.slice(2)], { stdio: 'inherit', env }).status ?? 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

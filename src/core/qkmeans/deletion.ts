@@ -156,7 +156,9 @@ export class DeletionEngine {
     const { removedIdx, removedWeight } = this;
     let fullyRemoved = 0;
     let r = 0;
-    for (const [id, w] of removal) {
+    // keys() and get(), not entries(): an entries() iterator allocates an [id, w] pair per example.
+    for (const id of removal.keys()) {
+      const w = removal.get(id)!;
       const i = indexOfId(points, id);
       const live = i < 0 ? 0 : points.weight[i] - (this.removedAt.get(i) ?? 0);
       if (live <= 0) throw new UserError(`no example with id ${id} in the clustered data`, 'input');
