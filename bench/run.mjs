@@ -124,6 +124,7 @@ const result = {
   machine,
   command: `npm run bench${quick ? ' -- --quick' : ''}${values.json ? ' --json' : ''}`,
   params: engine.params,
+  engineBuild: engine.build,
   deletion: d,
   training: engine.training,
   embedding: engine.embedding,
@@ -166,6 +167,7 @@ console.log(values.json ? JSON.stringify(result) : JSON.stringify(result, null, 
 
 const f = (x, dgt = 3) => (typeof x === 'number' ? String(+x.toPrecision(dgt)) : String(x));
 out(`\nmachine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load ${machine.loadAverage1m}`);
+out(`in-process engine: ${engine.build}`);
 out('\n| figure | value | baseline (same run) | ratio | target |');
 out('|---|---|---|---|---|');
 out(`| certificate check, hot (median) | ${f(d.checkMedianUs)} µs | plain-loop check ${f(d.plainCheckMedianUs)} µs | ${f(d.checkToPlain)}× | ≤ 10 µs |`);

@@ -2,7 +2,7 @@ import { gridIndex, gridPositions, nearestCentroid } from './grid';
 import { indexOfId, withoutWeightsAt, type PointSet } from './points';
 import { finishState, runLloyd, train, type TrainOptions } from './train';
 import { representativeOf } from './representatives';
-import { gridAt, type IterationRecord, type QkmState } from './state';
+import { gridAt, seedIterations, type IterationRecord, type QkmState } from './state';
 import { UserError } from '../errors';
 
 export interface DeletionResult extends DeletionOutcome {
@@ -72,12 +72,14 @@ export class DeletionEngine {
   /** Examples of `base` whose whole weight is removed. */
   private gone = 0;
   // Scratch buffers, grown on demand (see ensureScratch): the removal's indices and weights,
-  // the removed sums and counts per iteration; and the stored centroids' positions (centroidPositions).
+  // the removed sums and counts per iteration.
   private removedIdx = new Int32Array(4);
   private removedWeight = new Float64Array(4);
-  private positions: readonly Float64Array[] = [];
-  private positionsOf: readonly IterationRecord[] | null = null;
-  private positionsInit: Int32Array | null = null;
+  // What the check needs of the current state, derived once per trained state (see derive):
+  // the stored centroids' positions C^0 .. C^(T−1), and the seeds.
+  private derivedFor: QkmState | null = null;
+  private positions: Float64Array[] = [];
+  private seeds: ReadonlyMap<string, number> = new Map();
   private dSums = new Float64Array(0);
   private dCounts = new Float64Array(0);
   /** Set by resolve: how many examples of the removal lose their whole weight. */
@@ -111,20 +113,22 @@ export class DeletionEngine {
   }
 
   /** Deletes weights of examples (id → weight; see deleteFromState) and says whether the certificate held. */
-  delete(removal: ReadonlyMap<string, number>, opts: DeletionOptions = {}): DeletionOutcome {
+  delete(removal: ReadonlyMap<string, number>, opts?: DeletionOptions): DeletionOutcome {
     const state = this.current;
     const m = this.resolve(removal);
     if (m === 0) return CERTIFIED;
+    this.derive();
     let failedAt = Infinity;
     let reason: string | null = null;
     // k_eff = min(k, distinct examples) is a function of the data: a deletion that lowers it changes every iteration.
-    if (Math.min(state.params.k, (opts.distinct ?? this.base.ids.length) - this.gone - this.fullyRemoved) !== state.k) {
+    if (Math.min(state.params.k, (opts?.distinct ?? this.base.ids.length) - this.gone - this.fullyRemoved) !== state.k) {
       failedAt = 0;
       reason = 'fewer distinct examples than k would remain (k_eff drops)';
     }
     for (let q = 0; q < m; q++) {
-      const t = seedIteration(state, this.base.ids[this.removedIdx[q]]);
-      if (t !== null && t < failedAt) {
+      // The iteration that chose this example as a seed (0: an initial seed, t: a reseed at t).
+      const t = this.seeds.get(this.base.ids[this.removedIdx[q]]);
+      if (t !== undefined && t < failedAt) {
         failedAt = t;
         reason = t === 0 ? 'an initial seed was deleted' : `an empty-cluster reseed of iteration ${t} was deleted`;
       }
@@ -140,8 +144,8 @@ export class DeletionEngine {
       this.applyCertified(m);
       return CERTIFIED;
     }
-    if (opts.certifyOnly) return { certified: false, failedAt, reason };
-    return this.retrain(m, failedAt, reason, opts);
+    if (opts?.certifyOnly) return { certified: false, failedAt, reason };
+    return this.retrain(m, failedAt, reason, opts ?? {});
   }
 
   /** Resolves the removal into the scratch buffers (indices, weights clamped to what is left); returns its size. */
@@ -152,7 +156,9 @@ export class DeletionEngine {
     const { removedIdx, removedWeight } = this;
     let fullyRemoved = 0;
     let r = 0;
-    for (const [id, w] of removal) {
+    // keys() and get(), not entries(): an entries() iterator allocates an [id, w] pair per example.
+    for (const id of removal.keys()) {
+      const w = removal.get(id)!;
       const i = indexOfId(points, id);
       const live = i < 0 ? 0 : points.weight[i] - (this.removedAt.get(i) ?? 0);
       if (live <= 0) throw new UserError(`no example with id ${id} in the clustered data`, 'input');
@@ -174,8 +180,7 @@ export class DeletionEngine {
    */
   private walk(m: number, before: number): number {
     const state = this.current;
-    const { removedIdx, removedWeight, dSums, dCounts } = this;
-    const positions = this.centroidPositions();
+    const { removedIdx, removedWeight, dSums, dCounts, positions } = this;
     const { real, fixed } = this.base;
     const eps = state.params.eps;
     const phase = state.phase;
@@ -183,18 +188,21 @@ export class DeletionEngine {
     const D = this.base.dims;
     const kd = k * D;
     const stop = state.iterations.length;
-    for (let x = 0, end = stop * kd; x < end; x++) dSums[x] = 0;
+    // Only the counts are zeroed here (T·k); a cluster's block of sums (D) is zeroed when the
+    // removal first reaches it, so a deletion writes O(T·D) of sums, not T·k·D. A block whose
+    // count is 0 holds stale values: every reader (checkIteration, applyCertified, retrain) skips it.
     for (let x = 0, end = stop * k; x < end; x++) dCounts[x] = 0;
     for (let t = 1; t <= stop && t < before; t++) {
-      const centroids = positions[t - 1];
       const sOff = (t - 1) * kd;
       const cOff = (t - 1) * k;
       for (let q = 0; q < m; q++) {
         const i = removedIdx[q];
-        const j = nearestCentroid(real, i, centroids, k, D);
+        const j = nearestCentroid(real, i, positions[t - 1], k, D);
         const w = removedWeight[q];
+        const o = sOff + j * D;
+        if (dCounts[cOff + j] === 0) for (let c = 0; c < D; c++) dSums[o + c] = 0;
         dCounts[cOff + j] += w;
-        for (let c = 0, f = i * D, o = sOff + j * D; c < D; c++) dSums[o + c] += w * fixed[f + c];
+        for (let c = 0, f = i * D; c < D; c++) dSums[o + c] += w * fixed[f + c];
       }
       const problem = checkIteration(state.iterations[t - 1], dSums, sOff, dCounts, cOff, phase, eps, k, D);
       if (problem >= 0) {
@@ -210,7 +218,8 @@ export class DeletionEngine {
     const state = this.current;
     const { removedIdx, removedWeight, dSums, dCounts } = this;
     const k = state.k;
-    const kd = k * this.base.dims;
+    const D = this.base.dims;
+    const kd = k * D;
     for (let q = 0; q < m; q++) this.removedAt.set(removedIdx[q], (this.removedAt.get(removedIdx[q]) ?? 0) + removedWeight[q]);
     const rest = this.points;
     if (failedAt === 0) {
@@ -224,8 +233,14 @@ export class DeletionEngine {
       const it = state.iterations[t - 1];
       const sums = new Float64Array(kd);
       const counts = new Float64Array(k);
-      for (let x = 0, o = (t - 1) * kd; x < kd; x++) sums[x] = it.sums[x] - dSums[o + x];
-      for (let j = 0, o = (t - 1) * k; j < k; j++) counts[j] = it.counts[j] - dCounts[o + j];
+      sums.set(it.sums);
+      counts.set(it.counts);
+      // Only the clusters the removal reached: the other blocks of dSums are stale (see walk).
+      for (let j = 0, cOff = (t - 1) * k, sOff = (t - 1) * kd; j < k; j++) {
+        if (dCounts[cOff + j] === 0) continue;
+        counts[j] -= dCounts[cOff + j];
+        for (let x = j * D, end = x + D; x < end; x++) sums[x] -= dSums[sOff + x];
+      }
       prefix.push({ grid: it.grid, sums, counts, reseeds: it.reseeds });
     }
     const run = runLloyd(rest, state.params, state.phase, gridAt(state, failedAt - 1), failedAt, opts);
@@ -248,7 +263,9 @@ export class DeletionEngine {
       const i = removedIdx[q];
       const w = removedWeight[q];
       const id = this.base.ids[i];
-      const [c, old] = assignments.get(id)!;
+      const row = assignments.get(id)!;
+      const c = row[0];
+      const old = row[1];
       const before = this.removedAt.get(i) ?? 0;
       this.removedAt.set(i, before + w);
       total += w;
@@ -274,7 +291,12 @@ export class DeletionEngine {
         for (let c = 0, x = j * D; c < D; c++, x++) sums[x] -= dSums[sOff + x];
       }
     }
-    let reps = state.representatives;
+    // The state is consumed, so its own object is updated (not a spread copy): a copy per deletion
+    // allocated, and its hidden class differed from a trained state's, so the optimised check
+    // deoptimised ("wrong map") on the next engine's first deletion and ran unoptimised until
+    // V8 recompiled it — the bimodal hot-check figures of issue 9.
+    const mutable = state as { -readonly [K in keyof QkmState]: QkmState[K] };
+    mutable.n = state.n - total;
     if (lostRepresentative !== null) {
       const updated = [...state.representatives];
       // Only a cluster that lost its representative gets a new one: every other member kept its cluster and distance.
@@ -282,24 +304,23 @@ export class DeletionEngine {
       const grid = gridAt(state, stop);
       const index = membersIndex(assignments);
       for (const j of lostRepresentative) updated[j] = representativeOf(this.base, indicesOf(index.get(j), this.base), grid, state.phase, state.params.eps, j);
-      reps = updated;
+      mutable.representatives = updated;
     }
-    this.current = { ...state, n: state.n - total, assignments, contents, representatives: reps };
   }
 
   /**
-   * The real positions of the stored quantized centroids C^0 .. C^(stop−1), computed once per
-   * trained state: a certified deletion changes no quantized centroid (and keeps the state's
-   * iterations array), so only a retrain makes them stale.
+   * Derives what the check needs of the current state, once per trained state: the real positions
+   * of the stored quantized centroids C^0 .. C^(T−1) and the seeds (id → the
+   * iteration that chose it). A certified deletion changes no quantized centroid and no seed and
+   * keeps the state object (applyCertified updates it in place), so only a retrain, which makes a
+   * new state, makes them stale.
    */
-  private centroidPositions(): readonly Float64Array[] {
+  private derive(): void {
     const state = this.current;
-    if (this.positionsOf !== state.iterations || this.positionsInit !== state.initGrid) {
-      this.positions = state.iterations.map((_, t) => gridPositions(gridAt(state, t), state.phase, state.params.eps));
-      this.positionsOf = state.iterations;
-      this.positionsInit = state.initGrid;
-    }
-    return this.positions;
+    if (this.derivedFor === state) return;
+    this.positions = state.iterations.map((_, t) => gridPositions(gridAt(state, t), state.phase, state.params.eps));
+    this.seeds = seedIterations(state);
+    this.derivedFor = state;
   }
 
   private ensureScratch(m: number, T: number, k: number, D: number): void {
@@ -341,13 +362,6 @@ function checkIteration(
     }
   }
   return -1;
-}
-
-/** The iteration that chose `id` as a seed (0 = initial seeds, t = reseed at t), or null. No allocation. */
-function seedIteration(state: QkmState, id: string): number | null {
-  if (state.initSeeds.includes(id)) return 0;
-  for (let t = 0; t < state.iterations.length; t++) for (const r of state.iterations[t].reseeds) if (r.id === id) return t + 1;
-  return null;
 }
 
 /**
