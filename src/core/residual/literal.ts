@@ -11,10 +11,11 @@ import { ASCII_WS, UNICODE_WS_KEYS } from './whitespace';
  * - a whitespace-normalised form `w0 w1 … wk-1` is found through its longest word (the anchor,
  *   which every copy holds literally) and checked around each occurrence: the words before and
  *   after, each whitespace run between them of any length.
- * Chunks are searched as they arrive (a seam of the previous maxLength − 1 bytes catches what a
- * read boundary splits), and kept, not copied, until the content ends: line numbers and the
- * checks around anchors read them then. A content with suspiciously many occurrences (periodic
- * text built against the needles) is handed to the automaton, whose cost does not depend on it.
+ * Chunks are searched in batches of at least `batchBytes` (a seam of the previous maxLength − 1
+ * bytes catches what a batch boundary splits), and kept until the content ends: line numbers and
+ * the checks around anchors read them then. A content with suspiciously many occurrences
+ * (periodic text built against the needles) is handed to the automaton, whose cost does not
+ * depend on it.
  */
 export class LiteralMatcher implements ContentMatcher {
   readonly needles: readonly PreparedNeedle[];
@@ -26,6 +27,8 @@ export class LiteralMatcher implements ContentMatcher {
   constructor(
     needles: readonly PreparedNeedle[],
     private readonly makeAutomaton: () => ContentMatcher,
+    /** Bytes gathered before a search pass (tests use tiny batches to exercise the seams). */
+    readonly batchBytes = SEARCH_BATCH_BYTES,
   ) {
     this.needles = needles;
     const exact: Literal[] = [];
@@ -89,6 +92,13 @@ interface Literal {
 }
 
 const NL = 0x0a;
+/**
+ * Each Buffer#indexOf call starts its search afresh (a linear first phase before it settles into
+ * Boyer–Moore–Horspool), so searching git's 64 KiB pipe reads one by one cost twice as much as
+ * searching the same bytes in MiB batches (measured on the 60k data file: 215 against 108 ms for
+ * 65 MB with one needle). Joining 64 KiB reads into a batch copies them once, at memcpy speed.
+ */
+const SEARCH_BATCH_BYTES = 1 << 20;
 /** Occurrences per content beyond which the automaton takes over (plus one per this many bytes). */
 const OCCURRENCE_ALLOWANCE = 4096;
 const BYTES_PER_OCCURRENCE = 64;
@@ -113,6 +123,11 @@ class LiteralScan implements ContentScanner {
   private automaton: ContentScanner | undefined;
   /** Chunk index of the last byteAt read (reads walk nearby bytes). */
   private cursor = 0;
+  /** Reads not searched yet (kept, not copied, until a batch is full). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Search passes so far (one per batch): what batching saves, visible to tests. */
+  searches = 0;
 
   constructor(
     private readonly m: LiteralMatcher,
@@ -124,7 +139,22 @@ class LiteralScan implements ContentScanner {
   feed(input: Uint8Array): void {
     if (this.automaton) return this.automaton.feed(input);
     if (input.length === 0) return;
-    const chunk = asBuffer(input);
+    this.pending.push(asBuffer(input));
+    this.pendingBytes += input.length;
+    if (this.pendingBytes >= this.m.batchBytes) this.searchPending();
+  }
+
+  /** Searches what was fed since the last pass, as one buffer. */
+  private searchPending(): void {
+    if (this.pendingBytes === 0) return;
+    const chunk = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.search(chunk);
+  }
+
+  private search(chunk: Buffer): void {
+    this.searches++;
     const literals = this.m.literals[this.mode];
     const base = this.length;
     const carry = this.seam.length;
@@ -159,6 +189,7 @@ class LiteralScan implements ContentScanner {
   }
 
   end(): LineHit[] {
+    if (!this.automaton) this.searchPending();
     if (this.automaton) return this.automaton.end();
     const literals = this.m.literals[this.mode];
     const slots = this.m.needles.length;

@@ -1,10 +1,11 @@
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { throwIfAborted } from '../errors';
 import type { ScanTarget } from './files';
 import { findInContent, isBinary } from './match';
 import type { PreparedNeedle } from './needles';
 import type { ResidualHit, ResidualSkip } from './types';
+import { mayBeVectorFile, readHead, vectorFileHeader } from './vectorFiles';
 
 export interface FileScanResult {
   hits: ResidualHit[];
@@ -42,6 +43,13 @@ export async function scanFiles(
       continue;
     }
     if (!st.isFile()) continue;
+    // The tool's vector stores: only their header can hold text (vectorFiles.ts says why).
+    const header = t.extra && mayBeVectorFile(t.path) ? await vectorHeader(abs, st.size) : undefined;
+    if (header) {
+      out.filesScanned++;
+      for (const h of findInContent(header, 'bytes', needles)) out.hits.push({ kind: 'file', path: t.path, line: h.line, needleIndex: h.needleIndex, match: h.match });
+      continue;
+    }
     if (st.size > maxFileBytes) {
       out.skipped.push({ path: t.path, reason: `larger than ${maxFileBytes} bytes; not searched` });
       continue;
@@ -64,4 +72,17 @@ export async function scanFiles(
     }
   }
   return out;
+}
+
+/** The header of a vector store at abs, or undefined when it is not one (or cannot be read: the whole read reports that). */
+async function vectorHeader(abs: string, size: number): Promise<Buffer | undefined> {
+  let fh;
+  try {
+    fh = await open(abs, 'r');
+    return vectorFileHeader(await readHead(fh), size);
+  } catch {
+    return undefined;
+  } finally {
+    await fh?.close();
+  }
 }
