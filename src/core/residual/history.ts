@@ -17,6 +17,8 @@ export interface GitScanContext {
   maxFileBytes: number;
   /** Known already (WorkTreeInfo.shallow): saves a git call. */
   shallow?: boolean;
+  /** cat-file processes for the blobs (default: 2 with enough blobs and cores, else 1); tests force each. */
+  catFileProcesses?: 1 | 2;
   /** The index listed already (scan.ts lists it once for the files too): saves a git call. */
   staged?: Promise<IndexListing>;
   signal?: AbortSignal;
@@ -128,7 +130,8 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
     const hitsOf = new Map<string, LineHit[]>();
     const tooLarge = new Set<string>();
     const missing = new Set<string>();
-    if (blobs.size >= BLOBS_FOR_TWO_PROCESSES && availableParallelism() >= CORES_FOR_TWO_PROCESSES) second = await CatFileBatch.open(catFileContext(ctx));
+    const processes = ctx.catFileProcesses ?? (blobs.size >= BLOBS_FOR_TWO_PROCESSES && availableParallelism() >= CORES_FOR_TWO_PROCESSES ? 2 : 1);
+    if (processes === 2) second = await CatFileBatch.open(catFileContext(ctx));
     const readers = second ? [reader, second] : [reader];
     let turn = 0;
     for (const oid of blobs) readers[turn++ % readers.length].request(oid, blobSink(ctx, matcher, oid, hitsOf, tooLarge, missing));
