@@ -49,10 +49,10 @@ interface TreeEntry {
 /**
  * Scans every revision reachable from a ref or a reflog entry, the index, and commit messages,
  * through `git cat-file --batch`: commits, then their trees (each distinct tree read once), then
- * every distinct blob once, streamed through the one multi-pattern matcher. Blobs are shared
- * between two cat-file processes (inflating them is most of the scan's work, and git does it in
- * one thread per process). Where a blob sits (paths, commits) is worked out afterwards, for the
- * blobs holding a copy only.
+ * every distinct blob once, each searched whole by the one multi-pattern matcher. With cores to
+ * spare, blobs are shared between two cat-file processes (inflating them is most of the scan's
+ * work, and git does it in one thread per process). Where a blob sits (paths, commits) is worked
+ * out afterwards, for the blobs holding a copy only.
  */
 export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
   // Independent listings, and the cat-file process that reads what they list, started side by side.
