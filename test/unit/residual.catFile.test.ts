@@ -32,39 +32,43 @@ test('output channel: a child writes 3 MB through it; every read lands in the sa
 });
 
 for (const pipe of [false, true])
-  test(`cat-file batch${pipe ? ' (through a pipe, as on Windows)' : ''}: large and tiny objects come back whole and in order; what read() returned stays intact after later objects`, async () => {
-    const root = tempDir('catfile');
-    git(root, ['init', '-q']);
-    // Two large blobs (several reads each) of different bytes, and 1,000 tiny ones: headers then
-    // make up most of the output, so reads end inside headers too.
-    const big = (c: string) => Buffer.alloc(300_000, c);
-    write(root, 'a.bin', big('a'));
-    write(root, 'b.bin', big('b'));
-    for (let i = 0; i < 1000; i++) write(root, `t/${i}.txt`, `${i}`);
-    commitAll(root, 'objects');
-    const oids = new Map(
-      git(root, ['ls-tree', '-r', 'HEAD'])
-        .trim()
-        .split('\n')
-        .map((l) => [l.split('\t')[1], l.split(' ')[2].split('\t')[0]] as const),
-    );
-    const oid = (path: string) => oids.get(path)!;
-    const batch = await CatFileBatch.open({ cwd: root, pipe });
-    try {
-      const a = batch.read(oid('a.bin'));
-      const tiny = Array.from({ length: 1000 }, (_, i) => batch.read(oid(`t/${i}.txt`)));
-      const b = batch.read(oid('b.bin'));
-      const missing = batch.read('0'.repeat(40));
-      const [objA, objB] = await Promise.all([a, b]);
-      assert.deepEqual(objA, { type: 'blob', content: big('a') }, 'the first large object, after everything else was read');
-      assert.deepEqual(objB, { type: 'blob', content: big('b') });
-      const tinies = await Promise.all(tiny);
-      tinies.forEach((t, i) => assert.equal(t?.content.toString(), `${i}`, `tiny object ${i}`));
-      assert.equal(await missing, undefined);
-    } finally {
-      await batch.close();
-    }
-  });
+  test(
+    `cat-file batch${pipe ? ' (through a pipe, as on Windows)' : ''}: large and tiny objects come back whole and in order; what read() returned stays intact after later objects`,
+    { timeout: 60_000 },
+    async () => {
+      const root = tempDir('catfile');
+      git(root, ['init', '-q']);
+      // Two large blobs (several reads each) of different bytes, and 1,000 tiny ones: headers then
+      // make up most of the output, so reads end inside headers too.
+      const big = (c: string) => Buffer.alloc(300_000, c);
+      write(root, 'a.bin', big('a'));
+      write(root, 'b.bin', big('b'));
+      for (let i = 0; i < 1000; i++) write(root, `t/${i}.txt`, `${i}`);
+      commitAll(root, 'objects');
+      const oids = new Map(
+        git(root, ['ls-tree', '-r', 'HEAD'])
+          .trim()
+          .split('\n')
+          .map((l) => [l.split('\t')[1], l.split(' ')[2].split('\t')[0]] as const),
+      );
+      const oid = (path: string) => oids.get(path)!;
+      const batch = await CatFileBatch.open({ cwd: root, pipe });
+      try {
+        const a = batch.read(oid('a.bin'));
+        const tiny = Array.from({ length: 1000 }, (_, i) => batch.read(oid(`t/${i}.txt`)));
+        const b = batch.read(oid('b.bin'));
+        const missing = batch.read('0'.repeat(40));
+        const [objA, objB] = await Promise.all([a, b]);
+        assert.deepEqual(objA, { type: 'blob', content: big('a') }, 'the first large object, after everything else was read');
+        assert.deepEqual(objB, { type: 'blob', content: big('b') });
+        const tinies = await Promise.all(tiny);
+        tinies.forEach((t, i) => assert.equal(t?.content.toString(), `${i}`, `tiny object ${i}`));
+        assert.equal(await missing, undefined);
+      } finally {
+        await batch.close();
+      }
+    },
+  );
 
 test('cat-file output parser: reads ending anywhere, in one reused buffer, give every object whole, in order', () => {
   const objects = [
