@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { formatResidualReport, scanResiduals } from '../../src/core/residual/index';
+import { scanGit } from '../../src/core/residual/history';
+import { gitWorkTree } from '../../src/core/residual/git';
+import { prepareNeedles } from '../../src/core/residual/needles';
 import { assertNoNeedle, expectSet, git, hitSet, tempDir } from './residual.helpers';
 
 const NEEDLES = ['Alice Example lives at 42 Quiet Lane', 'first line of the note\nsecond line of it', 'binary blob holds 0042-9999', 'inside the sub folder only!'];
@@ -63,6 +66,17 @@ test(`history of ${COMMITS} commits: multi-line, binary, cross-line normalised c
   // Root in a sub folder: only that subtree, paths relative to it.
   const sub = await scanResiduals({ root: join(root, 'sub'), needles: NEEDLES });
   assert.deepEqual(hitSet(sub.hits), expectSet([{ kind: 'git-history', path: 'inner.txt', line: 1, commit: rev(40), needleIndex: 3, match: 'exact' }]));
+});
+
+test('history read by one cat-file process or two (the default on 3+ cores): the same hits', async () => {
+  const { root } = bigRepo();
+  const wt = (await gitWorkTree(root))!;
+  const needles = prepareNeedles(NEEDLES, 12).searched;
+  const scan = (catFileProcesses: 1 | 2) => scanGit({ root, prefix: wt.prefix, config: wt.config, shallow: wt.shallow, needles, maxFileBytes: 1 << 20, catFileProcesses });
+  const [one, two] = await Promise.all([scan(1), scan(2)]);
+  assert.equal(one.hits.length, 5);
+  assert.deepEqual(hitSet(two.hits), hitSet(one.hits));
+  assert.deepEqual(two.skipped, one.skipped);
 });
 
 test('history found after a rewrite is still reported until reflogs expire', async () => {

@@ -87,12 +87,16 @@ test('literal matcher: the same hits as the automaton on 2,000 random needle set
     if (searched.length === 0) continue;
     const automaton = new NeedleMatcher(searched);
     const literal = new LiteralMatcher(searched, () => automaton);
+    // Searched in batches of a few bytes, so batch boundaries fall everywhere (the default batch is 1 MiB).
+    const batchBytes = 1 + r(16);
+    const tinyBatches = new LiteralMatcher(searched, () => automaton, batchBytes);
     const buf = haystack(r, texts);
     for (const mode of ['text', 'bytes'] as const) {
       const want = automaton.scan(buf, mode);
       const ctx = `round ${round}, ${mode}: ${JSON.stringify(texts)} in ${JSON.stringify(buf.toString('latin1'))}`;
       assert.deepEqual(literal.scan(buf, mode), want, ctx);
       assert.deepEqual(scanInReads(literal, buf, mode, r, 1 + r(12)), want, `${ctx} (reads)`);
+      assert.deepEqual(scanInReads(tinyBatches, buf, mode, r, 1 + r(12)), want, `${ctx} (reads, batches of ${batchBytes} bytes)`);
       hits += want.length;
       normalised += want.filter((h) => h.match === 'whitespace-normalised').length;
     }
@@ -106,12 +110,13 @@ test('literal matcher: a copy split at every possible read boundary is found onc
   const { searched } = prepareNeedles(texts, 12);
   const automaton = new NeedleMatcher(searched);
   const literal = new LiteralMatcher(searched, () => automaton);
+  const tinyBatches = new LiteralMatcher(searched, () => automaton, 1);
   const buf = Buffer.from(`head\n${texts[0]}\nx the quick\n brown\u3000fox jumps\n${texts[1]}\nZoë Müller,\u2028Straße 12\n`);
   const want = automaton.scan(buf, 'text');
   assert.equal(want.length, 4);
   for (let a = 1; a < buf.length; a++) {
     for (const b of [a + 1, a + 7, buf.length]) {
-      const s = literal.start('text');
+      const s = (b === buf.length ? literal : tinyBatches).start('text');
       s.feed(buf.subarray(0, a));
       s.feed(buf.subarray(a, b));
       s.feed(buf.subarray(b));
@@ -134,6 +139,21 @@ test('literal matcher: periodic content built against a needle hands over to the
   ]);
   assert.deepEqual(scanInReads(literal, buf, 'text', rng(5), 4096), want);
   assert.equal(built, 1, 'the automaton took over');
+});
+
+test('literal matcher: 64 KiB reads (a pipe from git) are searched in MiB batches, with the same hits', () => {
+  const text = 'a needle of plain text';
+  const { searched } = prepareNeedles([text], 12);
+  const literal = new LiteralMatcher(searched, () => new NeedleMatcher(searched));
+  // 8 MiB in 128 reads of 64 KiB; copies across read boundaries and at the very end.
+  const line = Buffer.from(`${'x'.repeat(65_530)}${text}\n`);
+  const buf = Buffer.concat([...Array.from({ length: 127 }, () => line), Buffer.from(`${'y'.repeat(100)}\n${text}`)]);
+  const s = literal.start('text') as ReturnType<LiteralMatcher['start']> & { searches: number };
+  for (let i = 0; i < buf.length; i += 65_536) s.feed(buf.subarray(i, i + 65_536));
+  const hits = s.end();
+  assert.deepEqual(hits, new NeedleMatcher(searched).scan(buf, 'text'));
+  assert.equal(hits.length, 128);
+  assert.ok(s.searches <= 9, `${s.searches} search passes for 128 reads`);
 });
 
 test('matcherFor: literal search for a few needles, the automaton for many', () => {

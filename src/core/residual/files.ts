@@ -1,7 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { throwIfAborted } from '../errors';
-import { runGit, splitZ } from './git';
 import type { PathFilter } from './glob';
 
 /** A file to scan; `extra` files come from extraDirs and are searched byte-wise, binary or not. */
@@ -15,12 +14,6 @@ const WALK_SKIP = new Set(['node_modules', '.git']);
 
 export function toRel(root: string, abs: string): string {
   return relative(root, abs).split(sep).join('/');
-}
-
-/** Files git would consider: tracked plus untracked-but-not-ignored (.gitignore respected). */
-export async function gitFiles(root: string, config: readonly string[], signal?: AbortSignal): Promise<string[]> {
-  const res = await runGit(['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, config, signal });
-  return [...new Set(splitZ(res.stdout))]; // a conflicted path is listed once per stage
 }
 
 /** Every file below dir (relative to root), not following symbolic links; those are listed apart. */
@@ -58,9 +51,8 @@ export async function walkFiles(
 
 export interface ListOptions {
   root: string;
-  inGit: boolean;
-  /** `-c` overrides for git (WorkTreeInfo.config). */
-  gitConfig?: readonly string[];
+  /** In a git work tree: the files git would consider (IndexListing.paths); otherwise the folder is walked. */
+  gitPaths?: Promise<readonly string[]>;
   /** include/exclude for the tree; extra folders only get `extraFilter` (user excludes). */
   filter: PathFilter;
   extraFilter: PathFilter;
@@ -81,8 +73,8 @@ export async function listTargets(o: ListOptions): Promise<Listing> {
   const links: string[] = [];
   const missingDirs: string[] = [];
   const unreadableDirs: string[] = [];
-  if (o.inGit) {
-    for (const p of await gitFiles(o.root, o.gitConfig ?? [], o.signal)) if (o.filter(p)) targets.set(p, { path: p, extra: false });
+  if (o.gitPaths) {
+    for (const p of await o.gitPaths) if (o.filter(p)) targets.set(p, { path: p, extra: false });
   } else {
     const w = await walkFiles(o.root, o.root, WALK_SKIP, o.signal);
     for (const p of w.files) if (o.filter(p)) targets.set(p, { path: p, extra: false });

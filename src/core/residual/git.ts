@@ -1,4 +1,5 @@
 import type { ChildProcessByStdio } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { lstat } from 'node:fs/promises';
 import { devNull } from 'node:os';
@@ -157,16 +158,20 @@ export function runGit(args: readonly string[], opts: RunGitOptions): Promise<Gi
 }
 
 /**
- * A long-lived git process with stdin and stdout as pipes (e.g. `cat-file --batch`), with the
- * same protections as runGit: argument vector only, the repository's programs disabled.
+ * A long-lived git process with stdin as a pipe and stdout a pipe or the given socket (e.g.
+ * `cat-file --batch`, outputChannel.ts), with the same protections as runGit: argument vector
+ * only, the repository's programs disabled. `stdout` is null when a socket was given.
  */
-export function spawnGit(args: readonly string[], opts: { cwd: string; config?: readonly string[]; signal?: AbortSignal }): ChildProcessByStdio<Writable, Readable, Readable> {
+export function spawnGit(
+  args: readonly string[],
+  opts: { cwd: string; config?: readonly string[]; signal?: AbortSignal; stdout?: Socket },
+): ChildProcessByStdio<Writable, Readable | null, Readable> {
   return childProcess().spawn('git', ['--no-pager', ...SAFE_CONFIG, ...(opts.config ?? []), ...args], {
     cwd: opts.cwd,
     signal: opts.signal,
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', opts.stdout ?? 'pipe', 'pipe'],
     env: safeEnv(),
-  });
+  }) as ChildProcessByStdio<Writable, Readable | null, Readable>;
 }
 
 /** The error a failed git process stands for (the same classification runGit makes). */

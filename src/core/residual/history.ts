@@ -1,7 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { CancelledError, throwIfAborted } from '../errors';
 import { CatFileBatch, type CatFileContext, type ObjectSink } from './catFile';
-import { runGit, splitZ } from './git';
-import { matcherFor, modeFor, MODE_PROBE_BYTES, type ContentMatcher, type ContentScanner, type LineHit } from './match';
+import { runGit } from './git';
+import { GITLINK_MODE, listIndex, type IndexListing } from './indexListing';
+import { matcherFor, modeFor, type ContentMatcher, type LineHit } from './match';
 import type { PreparedNeedle } from './needles';
 import { COMMIT_MESSAGE_PATH, type ResidualHit, type ResidualSkip } from './types';
 
@@ -15,6 +17,10 @@ export interface GitScanContext {
   maxFileBytes: number;
   /** Known already (WorkTreeInfo.shallow): saves a git call. */
   shallow?: boolean;
+  /** cat-file processes for the blobs (default: 2 with enough blobs and cores, else 1); tests force each. */
+  catFileProcesses?: 1 | 2;
+  /** The index listed already (scan.ts lists it once for the files too): saves a git call. */
+  staged?: Promise<IndexListing>;
   signal?: AbortSignal;
 }
 
@@ -33,8 +39,6 @@ interface BlobRef {
 }
 
 const TREE_MODE = '40000';
-/** A submodule's commit: not in this repository. */
-const GITLINK_MODE = '160000';
 
 interface TreeEntry {
   name: string;
@@ -45,34 +49,37 @@ interface TreeEntry {
 /**
  * Scans every revision reachable from a ref or a reflog entry, the index, and commit messages,
  * through `git cat-file --batch`: commits, then their trees (each distinct tree read once), then
- * every distinct blob once, streamed through the one multi-pattern matcher. Blobs are shared
- * between two cat-file processes (inflating them is most of the scan's work, and git does it in
- * one thread per process). Where a blob sits (paths, commits) is worked out afterwards, for the
- * blobs holding a copy only.
+ * every distinct blob once, each searched whole by the one multi-pattern matcher. With cores to
+ * spare, blobs are shared between two cat-file processes (inflating them is most of the scan's
+ * work, and git does it in one thread per process). Where a blob sits (paths, commits) is worked
+ * out afterwards, for the blobs holding a copy only.
  */
 export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
-  // Independent listings, run side by side.
-  const [revList, stage, shallowOut] = await Promise.all([
-    git(ctx, ['rev-list', '--all', '--reflog']),
-    ctx.needles.length === 0 ? undefined : git(ctx, ['ls-files', '--stage', '-z']),
-    ctx.shallow === undefined ? git(ctx, ['rev-parse', '--is-shallow-repository']) : undefined,
-  ]);
-  const revs = revList.toString('utf8').split('\n').filter(Boolean);
-  const out: GitScanResult = { hits: [], revisionsScanned: revs.length, skipped: [] };
-  if (ctx.shallow ?? shallowOut?.toString('utf8').trim() === 'true') {
-    out.skipped.push({ path: '.git', reason: 'shallow clone: older history is not here, but the remote still has it' });
-  }
-  if (!stage) return out;
-  const staged = parseStage(stage);
-  const matcher = matcherFor(ctx.needles);
-  const batch = new CatFileBatch(catFileContext(ctx));
+  // Independent listings, and the cat-file process that reads what they list, started side by side.
+  const opening = ctx.needles.length === 0 ? undefined : CatFileBatch.open(catFileContext(ctx));
+  let batch: CatFileBatch | undefined;
   let second: CatFileBatch | undefined;
   try {
+    const [revList, stage, shallowOut] = await Promise.all([
+      git(ctx, ['rev-list', '--all', '--reflog']),
+      opening === undefined ? undefined : (ctx.staged ?? listIndex(ctx.root, ctx.config, ctx.signal)),
+      ctx.shallow === undefined ? git(ctx, ['rev-parse', '--is-shallow-repository']) : undefined,
+      opening?.then((b) => (batch = b)),
+    ]);
+    const revs = revList.toString('utf8').split('\n').filter(Boolean);
+    const out: GitScanResult = { hits: [], revisionsScanned: revs.length, skipped: [] };
+    if (ctx.shallow ?? shallowOut?.toString('utf8').trim() === 'true') {
+      out.skipped.push({ path: '.git', reason: 'shallow clone: older history is not here, but the remote still has it' });
+    }
+    const reader = batch;
+    if (!stage || !reader) return out;
+    const staged = stage.staged;
+    const matcher = matcherFor(ctx.needles);
     // Commits: their root trees, and their messages (history too, e.g. "remove <the text>").
     const rootTree = new Map<string, string>();
     await Promise.all(
       revs.map(async (commit) => {
-        const obj = await batch.read(commit);
+        const obj = await reader.read(commit);
         if (!obj || obj.type !== 'commit') return;
         const { tree, message } = parseCommit(obj.content);
         if (tree) rootTree.set(commit, tree);
@@ -90,7 +97,7 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
       const nextLevel = new Set<string>();
       await Promise.all(
         level.map(async (oid) => {
-          const obj = await batch.read(oid);
+          const obj = await reader.read(oid);
           const entries = obj && obj.type === 'tree' ? parseTree(obj.content, oidBytes) : [];
           trees.set(oid, entries);
           for (const e of entries) if (e.mode === TREE_MODE && !trees.has(e.oid)) nextLevel.add(e.oid);
@@ -123,8 +130,9 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
     const hitsOf = new Map<string, LineHit[]>();
     const tooLarge = new Set<string>();
     const missing = new Set<string>();
-    if (blobs.size >= BLOBS_FOR_TWO_PROCESSES) second = new CatFileBatch(catFileContext(ctx));
-    const readers = second ? [batch, second] : [batch];
+    const processes = ctx.catFileProcesses ?? (blobs.size >= BLOBS_FOR_TWO_PROCESSES && availableParallelism() >= CORES_FOR_TWO_PROCESSES ? 2 : 1);
+    if (processes === 2) second = await CatFileBatch.open(catFileContext(ctx));
+    const readers = second ? [reader, second] : [reader];
     let turn = 0;
     for (const oid of blobs) readers[turn++ % readers.length].request(oid, blobSink(ctx, matcher, oid, hitsOf, tooLarge, missing));
     await Promise.all(readers.map((r) => r.drain()));
@@ -172,21 +180,30 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
         out.skipped.push(blobSkip(ctx, e.path, tooLarge.has(e.oid)));
       }
     }
+    return out;
   } finally {
+    // A listing that failed while cat-file was starting: it is closed too.
+    if (!batch) batch = await opening?.catch(() => undefined);
     // Both closes start at once, whichever fails.
     await Promise.all(
-      (second ? [batch, second] : [batch]).map((b) =>
-        b.close().catch((e: unknown) => {
+      [batch, second].map((b) =>
+        b?.close().catch((e: unknown) => {
           if (e instanceof CancelledError) throw e;
         }),
       ),
     );
   }
-  return out;
 }
 
 /** Below this many blobs a second cat-file process costs more (its start) than it saves. */
 const BLOBS_FOR_TWO_PROCESSES = 8;
+/**
+ * A second cat-file process pays only with a core of its own: one git process inflating and this
+ * one searching already fill 2 cores. On 2 cores the second cost more than it saved (10 revisions
+ * of the 6.5 MB data file: 353–517 against 326–404 ms of CPU here, 1360–1431 against 845–1031 ms wall),
+ * besides its start and a second buffer the size of the largest blob.
+ */
+const CORES_FOR_TWO_PROCESSES = 3;
 
 function blobSkip(ctx: GitScanContext, where: string, tooLarge: boolean): ResidualSkip {
   return tooLarge
@@ -194,15 +211,8 @@ function blobSkip(ctx: GitScanContext, where: string, tooLarge: boolean): Residu
     : { path: where, reason: 'git could not read this object; not searched' };
 }
 
-/** Streams one blob through the matcher (text or bytes mode, chosen on its first 8 KB as git does). */
+/** Searches one blob (text or bytes mode, chosen on its first 8 KB as git does). */
 function blobSink(ctx: GitScanContext, matcher: ContentMatcher, oid: string, hitsOf: Map<string, LineHit[]>, tooLarge: Set<string>, missing: Set<string>): ObjectSink {
-  let scan: ContentScanner | undefined;
-  let probe: Buffer[] = [];
-  let probed = 0;
-  const startWith = (buf: Buffer): void => {
-    scan = matcher.start(modeFor(buf, false));
-    scan.feed(buf);
-  };
   return {
     header: (type, size) => {
       if (type !== 'blob') return false;
@@ -212,35 +222,14 @@ function blobSink(ctx: GitScanContext, matcher: ContentMatcher, oid: string, hit
       }
       return true;
     },
-    data: (chunk) => {
-      if (scan) return scan.feed(chunk);
-      probe.push(chunk);
-      probed += chunk.length;
-      if (probed >= MODE_PROBE_BYTES) {
-        startWith(Buffer.concat(probe));
-        probe = [];
-      }
-    },
-    end: () => {
-      if (!scan) startWith(Buffer.concat(probe));
-      const hits = scan!.end();
+    content: (bytes) => {
+      const hits = matcher.scan(bytes, modeFor(bytes, false));
       if (hits.length > 0) hitsOf.set(oid, hits);
     },
     missing: () => {
       missing.add(oid);
     },
   };
-}
-
-/** `git ls-files --stage -z`: `<mode> <oid> <stage>\t<path>` per entry; gitlinks (submodules) left out. */
-function parseStage(buf: Buffer): { path: string; oid: string }[] {
-  const out: { path: string; oid: string }[] = [];
-  for (const rec of splitZ(buf)) {
-    const tab = rec.indexOf('\t');
-    const [mode, oid] = rec.slice(0, tab).split(' ');
-    if (mode !== GITLINK_MODE && oid) out.push({ path: rec.slice(tab + 1), oid });
-  }
-  return out;
 }
 
 /** A raw commit object: the `tree` header and the message after the first empty line. */

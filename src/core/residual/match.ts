@@ -24,9 +24,6 @@ export function modeFor(buf: Buffer, forceBytes: boolean): MatchMode {
   return forceBytes || isBinary(buf) ? 'bytes' : 'text';
 }
 
-/** Bytes a caller must hold back before choosing a mode with isBinary. */
-export const MODE_PROBE_BYTES = BINARY_PROBE;
-
 const NL = 0x0a;
 const SPACE = 0x20;
 

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { removeStalePatternFiles } from '../storage/atomicWrite';
 import { CancelledError } from '../errors';
 import { listTargets, toRel, type Listing } from './files';
+import { listIndex } from './indexListing';
 import { GitFailedError, GitMissingError, GitUnsafeRepositoryError, gitWorkTree, type WorkTreeInfo } from './git';
 import { makePathFilter } from './glob';
 import { buildGuidance } from './guidance';
@@ -68,16 +69,21 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
     filter: makePathFilter(opts.include, opts.exclude ?? DEFAULT_EXCLUDE),
     extraFilter: makePathFilter(undefined, opts.exclude ?? []), // extra folders: only the caller's own excludes
   };
+  // One listing of the work tree and the index, for both parts below.
+  const index = wt ? listIndex(root, wt.config, signal) : undefined;
+  index?.catch(() => {
+    /* each part awaits it and reports its failure */
+  });
   // The files and git's history side by side: git inflates blobs in its own process while this one reads files.
   const filesPart = (async () => {
     const skips: ResidualSkip[] = [];
     let listing: Listing;
     try {
-      listing = await listTargets({ ...listOpts, inGit: wt !== undefined, gitConfig: wt?.config });
+      listing = await listTargets({ ...listOpts, gitPaths: index?.then((l) => l.paths) });
     } catch (e) {
       if (!wt) throw e;
       skips.push({ path: '.', reason: `${gitProblem(e)}; walked the folder instead, .gitignore not applied` });
-      listing = await listTargets({ ...listOpts, inGit: false });
+      listing = await listTargets(listOpts);
     }
     for (const d of listing.missingDirs) skips.push({ path: d, reason: 'extra folder not found' });
     for (const l of listing.links) skips.push({ path: l, reason: 'symbolic link; not followed' });
@@ -91,7 +97,7 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
     if (!wantHistory) return { hits: [], revisionsScanned: 0, skipped: wt ? [{ path: '.git', reason: 'git history not scanned: disabled by the caller' }] : [] };
     if (!wt) return { hits: [], revisionsScanned: 0, skipped: [{ path: '.git', reason: `git history not scanned: ${noGit}` }] };
     try {
-      return await scanGit({ root, prefix: wt.prefix, config: wt.config, shallow: wt.shallow, needles: needles.searched, maxFileBytes, signal });
+      return await scanGit({ root, prefix: wt.prefix, config: wt.config, shallow: wt.shallow, needles: needles.searched, maxFileBytes, signal, staged: index });
     } catch (e) {
       return { hits: [], revisionsScanned: 0, skipped: [{ path: '.git', reason: `git history not scanned: ${gitProblem(e)}` }] };
     }
