@@ -38,6 +38,8 @@ import { datasetContents, driftOf, hasDrift, primeDatasetContents } from './drif
 import { chooseEps, describe, trainAndMeasure, type TrainedModel } from './training';
 import { separatedLayout } from '../explore/layout';
 import { runTransaction } from './transaction';
+import { readManifest } from './stateStore';
+import { readMapFile, removeStaleMapFiles, writeMapFile, type MapPicture } from './mapFile';
 import { pointKeyOf as pointKeyOfState } from './transaction';
 import { sha256Hex } from '../hash';
 import { readFileSync } from 'node:fs';
@@ -145,6 +147,7 @@ export class EraseWorkspace {
   private stateCache: { key: string; loaded: ReturnType<typeof loadState> } | null = null;
   private pointsCache: { key: string; points: PointSet } | null = null;
   private mapCache: { hash: string; map: Map2d } | null = null;
+  private pictureCache: MapPicture | null = null;
   readonly lock: FileLock;
   /** Where the audit HMAC and signing keys live: 0600 files (the CLI) unless replaced (the extension's SecretStorage). */
   keyStore: KeyStore;
@@ -600,14 +603,63 @@ export class EraseWorkspace {
 
   /** A 2-D picture of the clustered examples for the map, clusters kept apart (display only: not part of the state). */
   async map2d(opts: WorkOptions = {}): Promise<Map2d> {
+    return (await this.layout(opts)).map;
+  }
+
+  private async layout(opts: WorkOptions): Promise<{ hash: string; map: Map2d }> {
     const model = await this.loadModel(opts);
-    if (this.mapCache?.hash === model.stateHash) return this.mapCache.map;
+    if (this.mapCache?.hash === model.stateHash) return this.mapCache;
     const { state } = model;
     const cluster = Int32Array.from(model.points.ids, (id) => model.state.assignments.get(id)![0]);
     const { x, y } = separatedLayout(model.points, cluster, gridPositions(finalGrid(state), state.phase, state.params.eps), state.k);
     const map: Map2d = { ids: [...model.points.ids], x, y, cluster, representatives: [...state.representatives] };
     this.mapCache = { hash: model.stateHash, map };
-    return map;
+    return this.mapCache;
+  }
+
+  /**
+   * The map as the workbench shows it (layout and labels), or null when not clustered. On a first
+   * open it is read from the picture file of the current state (mapFile.ts) when that file was
+   * drawn from the same state hash and data file; otherwise it is drawn (loading every vector and
+   * the data set) and the file written. Display only: nothing that shapes the state reads it.
+   */
+  async mapPicture(opts: WorkOptions = {}): Promise<MapPicture | null> {
+    const hash = readManifest(this.paths)?.hash ?? null; // null: not clustered, or a state of the previous format
+    const stamp = this.dataFileStamp();
+    if (hash !== null && stamp !== null) {
+      if (this.pictureCache?.stateHash === hash && this.pictureCache.dataStamp === stamp) return this.pictureCache;
+      const read = readMapFile(this.paths.stateDir, hash, stamp);
+      if (read) return (this.pictureCache = read);
+    }
+    if (!this.savedState()) return null;
+    const { hash: drawnFrom, map } = await this.layout(opts);
+    const dataset = this.loadDataset();
+    const labelOf = new Map(dataset.examples.map((e) => [e.id, e.label] as const));
+    const labelNames = [...new Set(map.ids.map((id) => labelOf.get(id)).filter((l): l is string => l !== undefined))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const labelIndex = new Map(labelNames.map((l, j) => [l, j] as const));
+    const label = Int32Array.from(map.ids, (id) => {
+      const l = labelOf.get(id);
+      return l === undefined ? -1 : labelIndex.get(l)!;
+    });
+    const picture: MapPicture = { stateHash: drawnFrom, dataStamp: this.loadedDatasetStamp() ?? '', ...map, labelNames, label };
+    this.pictureCache = picture;
+    if (drawnFrom === hash && picture.dataStamp !== '') {
+      writeMapFile(this.paths.stateDir, picture);
+      // A state written meanwhile (an erasure) already collected the map files: this one must not outlive it.
+      const now = readManifest(this.paths)?.hash ?? null;
+      if (now !== drawnFrom) removeStaleMapFiles(this.paths.stateDir, now);
+    }
+    return picture;
+  }
+
+  /** size:mtime:ctime:inode of the data file, or null when it cannot be read. */
+  private dataFileStamp(): string | null {
+    try {
+      const st = statSync(this.dataFile);
+      return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+    } catch {
+      return null;
+    }
   }
 
   /**

@@ -79,9 +79,10 @@ export class WorkbenchPanel implements vscode.Disposable {
       // A delta first: it needs nothing read, while the status parses the data set and the whole state again.
       const delta = ws && change !== null && change !== 'whole' && change !== 'sent' ? deltaView(change) : null;
       if (delta) await this.post({ kind: 'notification', method: 'mapDelta', params: delta });
+      // The map before the status: it reads only its picture file, while the status parses the data set and the whole state.
+      if (ws && !delta && !(change === 'sent')) await this.post({ kind: 'notification', method: 'map', params: await mapView(ws) });
       await this.post({ kind: 'notification', method: 'status', params: statusView(ws, this.ollamaReachable()) });
       if (!ws) return;
-      if (!delta && !(change === 'sent')) await this.post({ kind: 'notification', method: 'map', params: await mapView(ws) });
       await this.postPendingSelect();
       await this.post({ kind: 'notification', method: 'audit', params: { entries: await auditView(ws) } });
       const records = await this.service.run((w) => listRequests(w), false);
