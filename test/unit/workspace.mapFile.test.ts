@@ -2,7 +2,7 @@
 // vector. It must be taken only when drawn from the current state and data file, be rebuilt when
 // it is not, and never keep an erased id past the erasure.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EraseWorkspace, eraseExamples } from '../../src/core/workspace';
@@ -89,4 +89,16 @@ test('an erasure leaves no picture holding the erased id, by another process or 
   await eraseExamples(host, { ids: [second], unloadModel: false, time: '2026-11-30T00:00:00.000Z' });
   assert.deepEqual(mapFiles(host), []);
   assert.ok(!(await host.mapPicture())!.ids.includes(second));
+});
+
+test('clustering draws the picture from the points it trained on, byte for byte the one drawn from the saved state', async () => {
+  const file = dataFile(90);
+  const ws = EraseWorkspace.init(file, { k: 3 });
+  const { stateHash } = await ws.cluster();
+  const path = mapFilePath(ws.paths.stateDir, stateHash);
+  assert.deepEqual(mapFiles(ws), [`map-${stateHash}.bin`], 'written by the clustering');
+  const atCluster = readFileSync(path);
+  unlinkSync(path);
+  await EraseWorkspace.open(file).mapPicture();
+  assert.deepEqual(readFileSync(path), atCluster);
 });

@@ -292,6 +292,27 @@ export class EraseWorkspace {
    * are committed to as erasures in its entry, so no removal ever goes unaudited.
    */
   async cluster(opts: WorkOptions = {}): Promise<ClusterReport> {
+    let trainedPoints: { points: PointSet; state: QkmState } | null = null;
+    const report = await this.clusterTransaction(opts, (t) => (trainedPoints = { points: t.points, state: t.model.state }));
+    if (trainedPoints) await this.drawPictureOfTrained(trainedPoints, report.stateHash);
+    return report;
+  }
+
+  /**
+   * Draws the map's picture file right after a clustering, from the points it trained on (in
+   * memory), so that the first open of the map reads no vectors. Display only, written after the
+   * commit: it shapes nothing, and a failure here only leaves the picture to be drawn on first open.
+   */
+  private async drawPictureOfTrained(t: { points: PointSet; state: QkmState }, hash: string): Promise<void> {
+    const { points, state } = t;
+    const ids = [...state.assignments.keys()];
+    // loadModel's point set is in the state's order: the trained one is reused only when it is the same
+    if (ids.length !== points.ids.length || ids.some((id, i) => id !== points.ids[i])) return;
+    this.pointsCache = { key: `${hash}:${state.params.embedderId}:${state.params.seed}:${state.params.dims}`, points };
+    await this.mapPicture().catch(() => undefined);
+  }
+
+  private async clusterTransaction(opts: WorkOptions, onTrained: (t: { points: PointSet; model: TrainedModel }) => void): Promise<ClusterReport> {
     return runTransaction<ClusterReport>(this, this.keyStore, async () => {
       let previous: { state: QkmState | null; hash: string; format?: string } | null;
       try {
@@ -302,6 +323,7 @@ export class EraseWorkspace {
         previous = { state: null, hash: sha256Hex(readFileSync(this.paths.legacyState)), format: e.format };
       }
       const trained = await this.trainFromFile(opts);
+      onTrained(trained);
       if (!previous) {
         this.saveTrained(trained);
         return { plan: null, result: () => trained.report };
@@ -354,7 +376,7 @@ export class EraseWorkspace {
   }
 
   /** Trains from scratch on the data file, in memory; nothing is written. */
-  private async trainFromFile(opts: WorkOptions): Promise<{ dataset: ParsedDataset; model: TrainedModel; meta: ClusterMeta; report: ClusterReport }> {
+  private async trainFromFile(opts: WorkOptions): Promise<{ dataset: ParsedDataset; model: TrainedModel; meta: ClusterMeta; report: ClusterReport; points: PointSet }> {
     const t0 = performance.now();
     const dataset = this.loadDataset();
     const datasetStamp = this.loadedDatasetStamp();
@@ -412,7 +434,7 @@ export class EraseWorkspace {
       duplicates: dataset.duplicates.length,
       ms: performance.now() - t0,
     };
-    return { dataset, model, meta, report };
+    return { dataset, model, meta, report, points };
   }
 
   /** The saved state, its meta and the points it was trained on; throws a clear error when not clustered yet. */
