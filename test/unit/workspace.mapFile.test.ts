@@ -102,3 +102,22 @@ test('clustering draws the picture from the points it trained on, byte for byte 
   await EraseWorkspace.open(file).mapPicture();
   assert.deepEqual(readFileSync(path), atCluster);
 });
+
+test("status's drift, kept per parsed state and data set, follows a hand edit and the clustering after it", async () => {
+  const file = dataFile(60);
+  const ws = EraseWorkspace.init(file, { k: 3 });
+  await ws.cluster();
+  assert.equal(ws.status().outOfDate, false);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const gone = ws.status().ids[3];
+  writeFileSync(file, lines.filter((_, i) => i !== 3).join('\n'));
+  const edited = ws.status();
+  assert.equal(edited.outOfDate, true);
+  assert.deepEqual(
+    edited.drift!.removed.map(([id]) => id),
+    [gone],
+  );
+  await ws.cluster();
+  assert.equal(ws.status().outOfDate, false);
+  assert.deepEqual(ws.status().drift, { removed: [], added: [], edited: [] });
+});

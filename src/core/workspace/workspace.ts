@@ -148,6 +148,7 @@ export class EraseWorkspace {
   private pointsCache: { key: string; points: PointSet } | null = null;
   private mapCache: { hash: string; map: Map2d } | null = null;
   private pictureCache: MapPicture | null = null;
+  private driftCache: { state: QkmState; dataset: ParsedDataset; drift: ReturnType<typeof driftOf> } | null = null;
   readonly lock: FileLock;
   /** Where the audit HMAC and signing keys live: 0600 files (the CLI) unless replaced (the extension's SecretStorage). */
   keyStore: KeyStore;
@@ -481,7 +482,12 @@ export class EraseWorkspace {
       stateOutdated = true; // reported, not thrown: status must work to tell the user what to do
     }
     const meta = loadMeta(this.paths);
-    const drift = loaded ? driftOf(loaded.state, dataset) : null;
+    // drift is a function of the (shared, never modified) parsed state and data set: computed once per pair
+    let drift: ReturnType<typeof driftOf> | null = null;
+    if (loaded) {
+      if (this.driftCache?.state !== loaded.state || this.driftCache.dataset !== dataset) this.driftCache = { state: loaded.state, dataset, drift: driftOf(loaded.state, dataset) };
+      drift = this.driftCache.drift;
+    }
     const n = dataset.examples.reduce((s, e) => s + e.multiplicity, 0);
     return {
       dataFile: this.dataFile,
@@ -495,7 +501,7 @@ export class EraseWorkspace {
       malformed: dataset.malformed.map((m) => ({ line: m.line, column: m.column, message: m.message })),
       duplicates: dataset.duplicates.length,
       outOfDate: drift !== null && hasDrift(drift),
-      drift: drift && { removed: [...drift.removed], added: drift.added, edited: drift.edited },
+      drift: drift && { removed: [...drift.removed], added: [...drift.added], edited: [...drift.edited] },
       stateOutdated,
       deletions: meta?.deletions ?? { certified: 0, retrained: 0 },
       predictedCertified: meta?.predictedCertified ?? null,

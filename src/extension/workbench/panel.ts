@@ -54,6 +54,11 @@ export class WorkbenchPanel implements vscode.Disposable {
       },
     );
     panel.webview.html = workbenchHtml(panel.webview, extensionUri);
+    // The map's picture is read while the page loads, so that the first push finds it in memory.
+    void service
+      .get()
+      .then((ws) => ws?.mapPicture())
+      .catch(() => undefined);
     this.disposables.push(
       this.router,
       panel.webview.onDidReceiveMessage((raw) => void this.router.handle(raw)),
