@@ -19,6 +19,8 @@ export class WorkbenchPanel implements vscode.Disposable {
   readonly router: WorkbenchRouter;
   /** A selection asked for before the page could take it (see select). */
   private pendingSelect: string[] | undefined;
+  private readonly openedAt = performance.now();
+  private readyLogged = false;
   /** What the map must change at the next refresh: erased points only (a delta), or null (drawn whole). */
   /** What the map needs at the next refresh: nothing yet (null: drawn whole), these removals, all of it, or nothing ('sent': the deltas went out at their commit points). */
   private mapChange: { removed: Set<string>; representatives: string[] } | 'whole' | 'sent' | null = null;
@@ -77,6 +79,10 @@ export class WorkbenchPanel implements vscode.Disposable {
   /** Sends status, map and audit log (after `ready`, and after every state change). */
   async pushAll(): Promise<void> {
     if (!this.router.ready) return;
+    if (!this.readyLogged) {
+      this.readyLogged = true;
+      log.info(`workbench: page ready ${(performance.now() - this.openedAt).toFixed(0)} ms after the panel opened`);
+    }
     try {
       const ws = await this.service.get();
       const change = this.mapChange;
@@ -85,7 +91,15 @@ export class WorkbenchPanel implements vscode.Disposable {
       const delta = ws && change !== null && change !== 'whole' && change !== 'sent' ? deltaView(change) : null;
       if (delta) await this.post({ kind: 'notification', method: 'mapDelta', params: delta });
       // The map before the status: it reads only its picture file, while the status parses the data set and the whole state.
-      if (ws && !delta && !(change === 'sent')) await this.post({ kind: 'notification', method: 'map', params: await mapView(ws) });
+      if (ws && !delta && !(change === 'sent')) {
+        const t = performance.now();
+        const view = await mapView(ws);
+        await this.post({ kind: 'notification', method: 'map', params: view });
+        // the host's share of the map's first paint (test/e2e/mapBench.js reads the webview's side)
+        log.info(
+          `workbench: map of ${view.ids.length} points sent in ${(performance.now() - t).toFixed(0)} ms, ${(performance.now() - this.openedAt).toFixed(0)} ms after the panel opened`,
+        );
+      }
       await this.post({ kind: 'notification', method: 'status', params: statusView(ws, this.ollamaReachable()) });
       if (!ws) return;
       await this.postPendingSelect();
