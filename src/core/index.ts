@@ -105,3 +105,4 @@ export type { CompletionRecord, CompletionSource } from './provenance/store';
 export { describePromptChange } from './provenance/promptChange';
 export type { PromptChange } from './provenance/promptChange';
 export type { ResidualProvenanceHit } from './residual';
+export type { MapPicture } from './workspace/mapFile';

@@ -12,6 +12,8 @@ export type Workspace = EraseWorkspace;
 
 export class EraseService implements vscode.Disposable {
   private ws: EraseWorkspace | undefined;
+  /** The opening in flight (see get). */
+  private opening: Promise<EraseWorkspace | undefined> | undefined;
   /** The open workspace's erasure session: the state text stays in memory between erasures (core checks it against the file). */
   private session: ErasureSession | undefined;
   /** The state hash when the views were last told of a change (a data-file event at that state is our own write). */
@@ -48,6 +50,20 @@ export class EraseService implements vscode.Disposable {
   /** Opens (or initialises from the settings) the workspace; undefined when there is no data set. */
   async get(): Promise<EraseWorkspace | undefined> {
     if (this.ws) return this.ws;
+    // One opening at a time: at startup the status bar, the trees and the workbench all ask at
+    // once, and each opening of its own would parse the data set and the state again (seconds at 60k).
+    if (!this.opening) {
+      const p = this.open();
+      this.opening = p;
+      const done = () => {
+        if (this.opening === p) this.opening = undefined;
+      };
+      p.then(done, done);
+    }
+    return this.opening;
+  }
+
+  private async open(): Promise<EraseWorkspace | undefined> {
     const file = await this.locateDataFile();
     await vscode.commands.executeCommand('setContext', 'erase.hasDataSet', !!file);
     await vscode.commands.executeCommand('setContext', 'erase.noDataSet', !file);
@@ -83,6 +99,7 @@ export class EraseService implements vscode.Disposable {
   /** Forgets the open workspace (settings or data file changed); the next get() re-opens it. */
   reset(): void {
     this.ws = undefined;
+    this.opening = undefined;
     this.session = undefined;
     this.changed.fire();
   }

@@ -69,9 +69,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         watcher = watchDataFile(service, vscode.Uri.file(ws.dataFile));
       }
       if (ws) {
+        // the parsed data set itself: examples() would build a view of every example with its cluster
         const duplicates = ws
-          .examples()
-          .filter((e) => e.multiplicity > 1)
+          .loadDataset()
+          .examples.filter((e) => e.multiplicity > 1)
           .map((e) => ({ id: e.id, lines: e.lines }));
         diagnostics.update(vscode.Uri.file(ws.dataFile), { malformed: ws.status().malformed, duplicates });
       } else diagnostics.clear();

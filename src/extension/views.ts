@@ -42,15 +42,12 @@ export function statusView(ws: EraseWorkspace | undefined, ollamaReachable: bool
   };
 }
 
+/** The map's points as binary arrays (postMessage sends typed arrays as buffers, not as JSON numbers). */
 export async function mapView(ws: EraseWorkspace, signal?: AbortSignal): Promise<MapView> {
-  if (!ws.status().clustered) return emptyMapView();
-  const m = await ws.map2d({ signal });
+  // the picture file of the current state when there is one: no status, no data set, no vectors read
+  const m = await ws.mapPicture({ signal });
+  if (!m) return emptyMapView();
   const n = m.ids.length;
-  const representatives = m.representatives.filter((r): r is string => r !== null);
-  const labelOf = new Map(ws.examples().map((e) => [e.id, e.label] as const));
-  const labelNames = [...new Set(m.ids.map((id) => labelOf.get(id)).filter((l): l is string => l !== undefined))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const labelIndex = new Map(labelNames.map((l, j) => [l, j] as const));
-  // binary, one fresh buffer per array (postMessage sends typed arrays as buffers, not as JSON numbers)
   const xy = new Float32Array(2 * n);
   const cluster = new Uint16Array(n);
   const label = new Uint32Array(n);
@@ -58,10 +55,10 @@ export async function mapView(ws: EraseWorkspace, signal?: AbortSignal): Promise
     xy[2 * i] = m.x[i];
     xy[2 * i + 1] = m.y[i];
     cluster[i] = m.cluster[i] >= 0 ? m.cluster[i] : NO_CLUSTER;
-    const l = labelOf.get(m.ids[i]);
-    label[i] = l === undefined ? NO_LABEL_INDEX : labelIndex.get(l)!;
+    label[i] = m.label[i] < 0 ? NO_LABEL_INDEX : m.label[i];
   }
-  return { ids: [...m.ids], xy, cluster, representatives, labelNames, label };
+  const representatives = m.representatives.filter((r): r is string => r !== null);
+  return { ids: [...m.ids], xy, cluster, representatives, labelNames: [...m.labelNames], label };
 }
 
 export function exampleDetail(ws: EraseWorkspace, id: string): ExampleDetail | undefined {

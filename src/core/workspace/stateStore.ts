@@ -18,6 +18,7 @@
 import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../hash';
+import { removeStaleMapFiles } from './mapFile';
 import {
   DamagedStateError,
   headFileName,
@@ -124,7 +125,7 @@ export function writeState(paths: WorkspacePaths, enc: EncodedState): string {
   }
   if (wrote) fsyncDir(dir);
   writeFileAtomic(paths.state, enc.manifestBytes);
-  collectStateGarbage(paths, enc.manifest);
+  collectStateGarbage(paths, enc.manifest, enc.hash);
   return enc.hash;
 }
 
@@ -134,12 +135,18 @@ function writeNamedFile(path: string, bytes: Buffer): void {
 }
 
 /**
- * Deletes every head and page file the current manifest does not name, and the previous format's
- * state.json once a manifest exists. `manifest`: the current one, when the caller just wrote it.
+ * Deletes every head and page file the current manifest does not name, every map picture of
+ * another state (mapFile.ts: it holds ids), and the previous format's state.json once a manifest
+ * exists. `manifest` and `hash`: the current ones, when the caller just wrote them.
  */
-export function collectStateGarbage(paths: WorkspacePaths, manifest?: Manifest): void {
-  const current = manifest ?? readManifest(paths)?.manifest;
-  if (!current) return; // no manifest: nothing here is garbage yet (a first write was interrupted, or a legacy state)
+export function collectStateGarbage(paths: WorkspacePaths, manifest?: Manifest, hash?: string): void {
+  const stored = manifest && hash ? null : readManifest(paths);
+  const current = manifest ?? stored?.manifest;
+  if (!current) {
+    removeStaleMapFiles(paths.stateDir, null); // no manifest, no picture of it
+    return; // no manifest: nothing here is garbage yet (a first write was interrupted, or a legacy state)
+  }
+  removeStaleMapFiles(paths.stateDir, hash ?? stored?.hash ?? null);
   const keep = new Set([headFileName(current.head), ...current.pages.map((p) => pageFileName(p.hash))]);
   let names: string[];
   try {

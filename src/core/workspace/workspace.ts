@@ -38,6 +38,8 @@ import { datasetContents, driftOf, hasDrift, primeDatasetContents } from './drif
 import { chooseEps, describe, trainAndMeasure, type TrainedModel } from './training';
 import { separatedLayout } from '../explore/layout';
 import { runTransaction } from './transaction';
+import { readManifest } from './stateStore';
+import { readMapFile, removeStaleMapFiles, writeMapFile, type MapPicture } from './mapFile';
 import { pointKeyOf as pointKeyOfState } from './transaction';
 import { sha256Hex } from '../hash';
 import { readFileSync } from 'node:fs';
@@ -145,6 +147,8 @@ export class EraseWorkspace {
   private stateCache: { key: string; loaded: ReturnType<typeof loadState> } | null = null;
   private pointsCache: { key: string; points: PointSet } | null = null;
   private mapCache: { hash: string; map: Map2d } | null = null;
+  private pictureCache: MapPicture | null = null;
+  private driftCache: { state: QkmState; dataset: ParsedDataset; drift: ReturnType<typeof driftOf> } | null = null;
   readonly lock: FileLock;
   /** Where the audit HMAC and signing keys live: 0600 files (the CLI) unless replaced (the extension's SecretStorage). */
   keyStore: KeyStore;
@@ -289,6 +293,27 @@ export class EraseWorkspace {
    * are committed to as erasures in its entry, so no removal ever goes unaudited.
    */
   async cluster(opts: WorkOptions = {}): Promise<ClusterReport> {
+    let trainedPoints: { points: PointSet; state: QkmState } | null = null;
+    const report = await this.clusterTransaction(opts, (t) => (trainedPoints = { points: t.points, state: t.model.state }));
+    if (trainedPoints) await this.drawPictureOfTrained(trainedPoints, report.stateHash);
+    return report;
+  }
+
+  /**
+   * Draws the map's picture file right after a clustering, from the points it trained on (in
+   * memory), so that the first open of the map reads no vectors. Display only, written after the
+   * commit: it shapes nothing, and a failure here only leaves the picture to be drawn on first open.
+   */
+  private async drawPictureOfTrained(t: { points: PointSet; state: QkmState }, hash: string): Promise<void> {
+    const { points, state } = t;
+    const ids = [...state.assignments.keys()];
+    // loadModel's point set is in the state's order: the trained one is reused only when it is the same
+    if (ids.length !== points.ids.length || ids.some((id, i) => id !== points.ids[i])) return;
+    this.pointsCache = { key: `${hash}:${state.params.embedderId}:${state.params.seed}:${state.params.dims}`, points };
+    await this.mapPicture().catch(() => undefined);
+  }
+
+  private async clusterTransaction(opts: WorkOptions, onTrained: (t: { points: PointSet; model: TrainedModel }) => void): Promise<ClusterReport> {
     return runTransaction<ClusterReport>(this, this.keyStore, async () => {
       let previous: { state: QkmState | null; hash: string; format?: string } | null;
       try {
@@ -299,6 +324,7 @@ export class EraseWorkspace {
         previous = { state: null, hash: sha256Hex(readFileSync(this.paths.legacyState)), format: e.format };
       }
       const trained = await this.trainFromFile(opts);
+      onTrained(trained);
       if (!previous) {
         this.saveTrained(trained);
         return { plan: null, result: () => trained.report };
@@ -351,7 +377,7 @@ export class EraseWorkspace {
   }
 
   /** Trains from scratch on the data file, in memory; nothing is written. */
-  private async trainFromFile(opts: WorkOptions): Promise<{ dataset: ParsedDataset; model: TrainedModel; meta: ClusterMeta; report: ClusterReport }> {
+  private async trainFromFile(opts: WorkOptions): Promise<{ dataset: ParsedDataset; model: TrainedModel; meta: ClusterMeta; report: ClusterReport; points: PointSet }> {
     const t0 = performance.now();
     const dataset = this.loadDataset();
     const datasetStamp = this.loadedDatasetStamp();
@@ -409,7 +435,7 @@ export class EraseWorkspace {
       duplicates: dataset.duplicates.length,
       ms: performance.now() - t0,
     };
-    return { dataset, model, meta, report };
+    return { dataset, model, meta, report, points };
   }
 
   /** The saved state, its meta and the points it was trained on; throws a clear error when not clustered yet. */
@@ -456,7 +482,12 @@ export class EraseWorkspace {
       stateOutdated = true; // reported, not thrown: status must work to tell the user what to do
     }
     const meta = loadMeta(this.paths);
-    const drift = loaded ? driftOf(loaded.state, dataset) : null;
+    // drift is a function of the (shared, never modified) parsed state and data set: computed once per pair
+    let drift: ReturnType<typeof driftOf> | null = null;
+    if (loaded) {
+      if (this.driftCache?.state !== loaded.state || this.driftCache.dataset !== dataset) this.driftCache = { state: loaded.state, dataset, drift: driftOf(loaded.state, dataset) };
+      drift = this.driftCache.drift;
+    }
     const n = dataset.examples.reduce((s, e) => s + e.multiplicity, 0);
     return {
       dataFile: this.dataFile,
@@ -470,7 +501,7 @@ export class EraseWorkspace {
       malformed: dataset.malformed.map((m) => ({ line: m.line, column: m.column, message: m.message })),
       duplicates: dataset.duplicates.length,
       outOfDate: drift !== null && hasDrift(drift),
-      drift: drift && { removed: [...drift.removed], added: drift.added, edited: drift.edited },
+      drift: drift && { removed: [...drift.removed], added: [...drift.added], edited: [...drift.edited] },
       stateOutdated,
       deletions: meta?.deletions ?? { certified: 0, retrained: 0 },
       predictedCertified: meta?.predictedCertified ?? null,
@@ -600,14 +631,63 @@ export class EraseWorkspace {
 
   /** A 2-D picture of the clustered examples for the map, clusters kept apart (display only: not part of the state). */
   async map2d(opts: WorkOptions = {}): Promise<Map2d> {
+    return (await this.layout(opts)).map;
+  }
+
+  private async layout(opts: WorkOptions): Promise<{ hash: string; map: Map2d }> {
     const model = await this.loadModel(opts);
-    if (this.mapCache?.hash === model.stateHash) return this.mapCache.map;
+    if (this.mapCache?.hash === model.stateHash) return this.mapCache;
     const { state } = model;
     const cluster = Int32Array.from(model.points.ids, (id) => model.state.assignments.get(id)![0]);
     const { x, y } = separatedLayout(model.points, cluster, gridPositions(finalGrid(state), state.phase, state.params.eps), state.k);
     const map: Map2d = { ids: [...model.points.ids], x, y, cluster, representatives: [...state.representatives] };
     this.mapCache = { hash: model.stateHash, map };
-    return map;
+    return this.mapCache;
+  }
+
+  /**
+   * The map as the workbench shows it (layout and labels), or null when not clustered. On a first
+   * open it is read from the picture file of the current state (mapFile.ts) when that file was
+   * drawn from the same state hash and data file; otherwise it is drawn (loading every vector and
+   * the data set) and the file written. Display only: nothing that shapes the state reads it.
+   */
+  async mapPicture(opts: WorkOptions = {}): Promise<MapPicture | null> {
+    const hash = readManifest(this.paths)?.hash ?? null; // null: not clustered, or a state of the previous format
+    const stamp = this.dataFileStamp();
+    if (hash !== null && stamp !== null) {
+      if (this.pictureCache?.stateHash === hash && this.pictureCache.dataStamp === stamp) return this.pictureCache;
+      const read = readMapFile(this.paths.stateDir, hash, stamp);
+      if (read) return (this.pictureCache = read);
+    }
+    if (!this.savedState()) return null;
+    const { hash: drawnFrom, map } = await this.layout(opts);
+    const dataset = this.loadDataset();
+    const labelOf = new Map(dataset.examples.map((e) => [e.id, e.label] as const));
+    const labelNames = [...new Set(map.ids.map((id) => labelOf.get(id)).filter((l): l is string => l !== undefined))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const labelIndex = new Map(labelNames.map((l, j) => [l, j] as const));
+    const label = Int32Array.from(map.ids, (id) => {
+      const l = labelOf.get(id);
+      return l === undefined ? -1 : labelIndex.get(l)!;
+    });
+    const picture: MapPicture = { stateHash: drawnFrom, dataStamp: this.loadedDatasetStamp() ?? '', ...map, labelNames, label };
+    this.pictureCache = picture;
+    if (drawnFrom === hash && picture.dataStamp !== '') {
+      writeMapFile(this.paths.stateDir, picture);
+      // A state written meanwhile (an erasure) already collected the map files: this one must not outlive it.
+      const now = readManifest(this.paths)?.hash ?? null;
+      if (now !== drawnFrom) removeStaleMapFiles(this.paths.stateDir, now);
+    }
+    return picture;
+  }
+
+  /** size:mtime:ctime:inode of the data file, or null when it cannot be read. */
+  private dataFileStamp(): string | null {
+    try {
+      const st = statSync(this.dataFile);
+      return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+    } catch {
+      return null;
+    }
   }
 
   /**
