@@ -314,20 +314,3 @@ test('an intent that a power loss brought back after its transaction finished is
   assert.equal(ws.status().stateHash, await freshHash(ws));
   await auditOk(ws);
 });
-
-test('state pages a power loss brought back (their deletion is not synced) are deleted by the next command that takes the lock', async () => {
-  const { file } = workspace();
-  const ws = EraseWorkspace.init(file, { k: 4 });
-  await ws.cluster();
-  const old = new Map(readdirSync(ws.paths.stateDir).map((n) => [n, readFileSync(join(ws.paths.stateDir, n))] as const));
-  const ex = ws.loadDataset().examples;
-  const reps = new Set(loadMeta(ws.paths)!.representatives);
-  for (const e of ex.filter((e) => !reps.has(e.id)).slice(0, 20))
-    if ((await eraseRequest(ws, { kind: 'ids', ids: [e.id] }, { scan: false, unloadModel: false })).receipt.certified) break;
-  const current = new Set(readdirSync(ws.paths.stateDir));
-  const back = [...old.keys()].filter((n) => !current.has(n));
-  assert.ok(back.length > 0, 'the erasure replaced some state files');
-  for (const n of back) writeFileSync(join(ws.paths.stateDir, n), old.get(n)!);
-  await reconcile(ws); // nothing to reconcile: it only takes the lock
-  assert.deepEqual(readdirSync(ws.paths.stateDir).sort(), [...current].sort());
-});

@@ -35,7 +35,7 @@ import { writeFileAtomic } from '../storage/atomicWrite';
 import { writeStep } from '../storage/writeSteps';
 import { entriesOfRequest } from '../audit/lookup';
 import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
-import { DamagedStateError, encodeState, type EncodedState } from '../qkmeans/stateEncoding';
+import { encodeState, type EncodedState } from '../qkmeans/stateEncoding';
 import { collectStateGarbage, writeState } from './stateStore';
 import { contentCounts, pruneVectors, releaseVectors } from './vectors';
 import { dataFileStamp } from './leanErasure';
@@ -361,13 +361,6 @@ export async function recoverPending(ws: EraseWorkspace, keyStore: KeyStore): Pr
 async function recoverLocked(ws: EraseWorkspace, keyStore: KeyStore): Promise<RecoveryReport | null> {
   const report = await recoverIntent(ws, keyStore);
   await migrateLegacyState(ws, keyStore);
-  // State pages no manifest names: the last write's deletions, which a power loss may have undone
-  // (they are not synced: stateStore.ts). Such a page holds an erased id: it goes before anything else.
-  try {
-    collectStateGarbage(ws.paths);
-  } catch (e) {
-    if (!(e instanceof DamagedStateError)) throw e; // a damaged manifest names nothing: status reports it, `erase cluster` rebuilds it
-  }
   return report;
 }
 
