@@ -8,10 +8,11 @@
 //    --baseline: a second build run on a copy of the same clustered workspace, its deletes interleaved with
 //    --cli's (the same victims, one after the other), so that load drifts hit both alike)
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { childCpuMs } from './childCpu.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -31,17 +32,6 @@ if (!existsSync(values.data)) {
 }
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const r3 = (x) => +x.toPrecision(4);
-// CPU time of the finished children (user + system, Linux /proc: clock ticks of 10 ms): on a loaded
-// machine wall time mostly measures waiting for a core; CPU time is what the command cost.
-const childCpuMs = () => {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[13]) + Number(f[14])) * 10;
-  } catch {
-    return null;
-  }
-};
 const wall = (cmd, args, cwd) => {
   const c = childCpuMs();
   const t = performance.now();

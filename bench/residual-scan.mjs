@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { childCpuMs } from './childCpu.mjs';
 
 const REVISIONS = 10;
 const CHANGED_PER_COMMIT = 50;
@@ -47,23 +48,12 @@ const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const r3 = (x) => +x.toPrecision(4);
 
 const dir = mkdtempSync(join(tmpdir(), 'erase-bench-scan-'));
-// CPU time of waited-for children (and theirs, e.g. git), from /proc: on a loaded machine the wall
-// time mostly measures the queue for a core, the CPU time what the command itself costs.
-const childCpuMs = () => {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[13]) + Number(f[14])) * 10; // cutime + cstime, in 1/100 s
-  } catch {
-    return NaN;
-  }
-};
 const wall = (cmd, args, input, okCodes = [0]) => {
   const t = performance.now();
   const c = childCpuMs();
   const r = spawnSync(cmd, args, { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28, input });
   const ms = performance.now() - t;
-  const cpuMs = childCpuMs() - c;
+  const cpuMs = c === null ? NaN : childCpuMs() - c;
   if (!okCodes.includes(r.status)) throw new Error(`${[cmd, ...args].join(' ')} → exit ${r.status}: ${r.stderr}`);
   return { ms, cpuMs, stdout: r.stdout };
 };

@@ -10,11 +10,12 @@
 //                             [--reuse DIR]   (a workspace this script kept: skip generate, init and cluster)
 //                             [--skip-verify] (no full retrain at the end)
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultSst2, writeSentencePairs } from './sentence-pairs.mjs';
+import { childCpuMs } from './childCpu.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -37,17 +38,6 @@ if (!existsSync(defaultSst2)) {
 }
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const r4 = (x) => +x.toPrecision(4);
-// CPU time of the finished children (user + system, Linux /proc: clock ticks of 10 ms), as in
-// bench/cli-delete.mjs: on a loaded machine wall time mostly measures waiting for a core.
-const childCpuMs = () => {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[13]) + Number(f[14])) * 10;
-  } catch {
-    return null;
-  }
-};
 const wall = (cmd, args, cwd) => {
   const c = childCpuMs();
   const t = performance.now();

@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { BatchOutput, CatFileBatch, type ObjectSink } from '../../src/core/residual/catFile';
 import { openOutputChannel } from '../../src/core/residual/outputChannel';
-import { commitAll, git, tempDir as makeTempDir, write } from './residual.helpers';
+import { commitAll, git, tempDirsRemovedAfter, write } from './residual.helpers';
 
 /** Temp folders of this file, removed when it is done. */
-const made: string[] = [];
-const tempDir = (tag: string): string => {
-  const d = makeTempDir(tag);
-  made.push(d);
-  return d;
-};
-after(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirsRemovedAfter();
 
 // git's output is read into one reused buffer (outputChannel.ts) and each object gathered whole
 // into another (catFile.ts): these tests check that nothing handed out is overwritten later.

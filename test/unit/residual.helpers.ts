@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { after } from 'node:test';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ResidualHit, ResidualReport } from '../../src/core/residual/index';
@@ -28,6 +29,19 @@ export function git(cwd: string, args: readonly string[], input?: string): strin
 export function tempDir(tag: string): string {
   // realpath: macOS /tmp is a symlink, and git reports real paths
   return realpathSync(mkdtempSync(join(tmpdir(), `residual-${tag}-`)));
+}
+
+/** tempDir for one test file: every folder it made is removed when the file's tests are done. */
+export function tempDirsRemovedAfter(): (tag: string) => string {
+  const made: string[] = [];
+  after(() => {
+    for (const d of made) rmSync(d, { recursive: true, force: true });
+  });
+  return (tag) => {
+    const d = tempDir(tag);
+    made.push(d);
+    return d;
+  };
 }
 
 export function write(root: string, rel: string, data: string | Buffer): void {

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { listIndex, parseIndexListing } from '../../src/core/residual/indexListing';
 import { scanResiduals } from '../../src/core/residual/index';
-import { git, tempDir as makeTempDir, write } from './residual.helpers';
+import { git, tempDirsRemovedAfter, write } from './residual.helpers';
 
 /** Temp folders of this file, removed when it is done. */
-const made: string[] = [];
-const tempDir = (tag: string): string => {
-  const d = makeTempDir(tag);
-  made.push(d);
-  return d;
-};
-after(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirsRemovedAfter();
 
 // One `git ls-files -t` run lists both what the files part reads and what the index holds.
 

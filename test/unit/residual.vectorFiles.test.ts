@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { scanResiduals } from '../../src/core/residual/index';
 import { VECTOR_HEADER_BYTES, vectorFileHeader } from '../../src/core/residual/vectorFiles';
 import { SlotFile } from '../../src/core/storage/slotFile';
 import { EraseWorkspace } from '../../src/core/workspace';
-import { tempDir as makeTempDir, write } from './residual.helpers';
+import { tempDirsRemovedAfter, write } from './residual.helpers';
 
 /** Temp folders of this file, removed when it is done. */
-const made: string[] = [];
-const tempDir = (tag: string): string => {
-  const d = makeTempDir(tag);
-  made.push(d);
-  return d;
-};
-after(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirsRemovedAfter();
 
 // The scan searches only the header of the tool's vector stores (.slots/.index): their bodies hold
 // content keys (SHA-256 hex) and integers. These tests pin that format to what the stores write,
