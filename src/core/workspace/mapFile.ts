@@ -124,10 +124,10 @@ export function writeMapFile(stateDir: string, p: MapPicture): void {
 }
 
 /** Deletes every map file not drawn from `keepHash` (null: all of them). */
-export function removeStaleMapFiles(stateDir: string, keepHash: string | null): void {
-  let names: string[];
+export function removeStaleMapFiles(stateDir: string, keepHash: string | null, listed?: readonly string[]): void {
+  let names: readonly string[];
   try {
-    names = readdirSync(stateDir);
+    names = listed ?? readdirSync(stateDir);
   } catch {
     return;
   }

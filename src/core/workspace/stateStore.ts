@@ -145,7 +145,6 @@ export function collectStateGarbage(paths: WorkspacePaths, manifest?: Manifest, 
     removeStaleMapFiles(paths.stateDir, null); // no manifest, no picture of it
     return; // no manifest: nothing here is garbage yet (a first write was interrupted, or a legacy state)
   }
-  removeStaleMapFiles(paths.stateDir, hash ?? stored?.hash ?? null);
   const keep = new Set([headFileName(current.head), ...current.pages.map((p) => pageFileName(p.hash))]);
   let names: string[];
   try {
@@ -153,6 +152,7 @@ export function collectStateGarbage(paths: WorkspacePaths, manifest?: Manifest, 
   } catch {
     names = [];
   }
+  removeStaleMapFiles(paths.stateDir, hash ?? stored?.hash ?? null, names); // one listing for both
   let removed = false;
   for (const name of names) {
     if (!STATE_FILE_NAME.test(name) || keep.has(name)) continue;

@@ -255,9 +255,10 @@ async function applyCommitted(
       if (h !== intent.stateHashAfter) throw new Error(`internal: planned state ${intent.stateHashAfter.slice(0, 12)} but saved ${h.slice(0, 12)}`);
     } else {
       await reachState(ws, intent);
+      // A crash after the manifest's switch left the old pages (they hold the erased ids): recovery
+      // deletes them here. (A planned write collected its garbage itself: stateStore.writeState.)
+      collectStateGarbage(ws.paths);
     }
-    // A crash after the manifest's switch left the old pages (they hold the erased ids): recovery deletes them here.
-    collectStateGarbage(ws.paths);
   }
   const meta = precomputed?.meta ?? loadMeta(ws.paths);
   if (meta) {
