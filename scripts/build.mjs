@@ -103,6 +103,8 @@ const targets = [
     banner: { js: 'var __importMetaUrl = require("url").pathToFileURL(__filename).href;' },
   },
 ];
+// The hashing embedder's worker thread (src/core/embed/hashingOnWorkers.ts), next to the CLI and the extension.
+targets.push({ ...common, entryPoints: ['src/core/embed/hashingWorker.ts'], outfile: 'dist/embedWorker.js', platform: 'node', format: 'cjs', target: 'node20' });
 if (existsSync('src/extension/extension.ts')) {
   targets.push({
     ...common,

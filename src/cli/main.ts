@@ -20,6 +20,8 @@ import {
   type Command,
 } from './commands';
 import { EXIT_OK, EXIT_USAGE, makeOutput, reportError } from './output';
+import { join } from 'node:path';
+import { useEmbedWorkerScript } from '../core';
 
 const HELP = `erase — exact, provable erasure for in-context-learning data
 
@@ -121,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   try {
+    useEmbedWorkerScript(join(__dirname, 'embedWorker.js')); // built next to cli.js; from source, one thread
     return await command(rest, makeOutput);
   } catch (e) {
     return reportError(e, json);

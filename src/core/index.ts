@@ -7,6 +7,7 @@
 
 // Errors every front end words for its user.
 export { UserError, CancelledError } from './errors';
+export { useEmbedWorkerScript } from './embed/hashingOnWorkers';
 export { FileKeyStore } from './audit/keys';
 export { MIN_EPS, MIN_EPS_TEXT } from './qkmeans/grid';
 export { ioUserError, namingFile } from './ioErrors';

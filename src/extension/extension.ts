@@ -1,7 +1,7 @@
 // Entry point. Activation only wires things up: the data set is opened lazily on first use, the
 // Ollama check runs after activation. Activation time is measured and logged.
 import * as vscode from 'vscode';
-import { isReachable } from '../core';
+import { isReachable, useEmbedWorkerScript } from '../core';
 import { registerCommands } from './commands';
 import { DataSetDiagnostics } from './diagnostics';
 import { EraseService } from './eraseService';
@@ -40,6 +40,7 @@ export interface ExtensionApi {
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const t0 = performance.now();
   initLog(context);
+  useEmbedWorkerScript(vscode.Uri.joinPath(context.extensionUri, 'dist', 'embedWorker.js').fsPath);
   const service = new EraseService(context.secrets);
   const diagnostics = new DataSetDiagnostics();
   const statusBar = new EraseStatusBar();

@@ -1,5 +1,7 @@
 import { EmbeddingCache } from '../embed/cache';
 import { contentHash } from '../embed/contentHash';
+import { HashingEmbedder } from '../embed/hashing';
+import { embedHashingOnWorkers, embedsOnWorkers } from '../embed/hashingOnWorkers';
 import { embedAll } from '../embed/registry';
 import type { Embedder } from '../embed/types';
 import { UserError } from '../errors';
@@ -61,17 +63,52 @@ export async function projectedVectors(
     const embedder = await getEmbedder();
     if (embedder.id !== key.embedderId) throw new Error(`embedder ${embedder.id} does not match the state's ${key.embedderId}`);
     const cache = EmbeddingCache.open(paths.cacheDir, embedder.id, embedder.dimension);
-    const texts = [...missing.values()].map((input) => ({ input }));
-    const vectors = await embedAll(embedder, cache, texts, {
-      signal: opts.signal,
-      onProgress: (done, total) => opts.onProgress?.('embedding', done, total),
-    });
-    const projection = new Projection(key.seed, embedder.dimension, key.dims);
-    const added = new Map([...missing.keys()].map((content, i) => [content, projection.project(vectors[i])] as const));
+    let added = await projectedOnWorkers(embedder, cache, key, missing, opts);
+    if (!added) {
+      const texts = [...missing.values()].map((input) => ({ input }));
+      const vectors = await embedAll(embedder, cache, texts, {
+        signal: opts.signal,
+        onProgress: (done, total) => opts.onProgress?.('embedding', done, total),
+      });
+      const projection = new Projection(key.seed, embedder.dimension, key.dims);
+      added = new Map([...missing.keys()].map((content, i) => [content, projection.project(vectors[i])] as const));
+    }
     putPoints(paths.points, key, added);
     for (const [content, v] of added) stored.set(content, v);
   }
   return new Map(items.map((it) => [it.id, stored.get(it.content)!] as const));
+}
+
+/**
+ * The missing contents embedded and projected on worker threads, when the embedder is the hashing
+ * one and the batch is big enough (hashingOnWorkers.ts); undefined otherwise. Contents already in
+ * the embedding cache are projected from it; the new full vectors go into the cache, as embedAll does.
+ */
+async function projectedOnWorkers(
+  embedder: Embedder,
+  cache: EmbeddingCache,
+  key: PointStoreKey,
+  missing: ReadonlyMap<string, string>,
+  opts: { signal?: AbortSignal; onProgress?: PhaseProgress },
+): Promise<Map<string, Int32Array> | undefined> {
+  if (!(embedder instanceof HashingEmbedder) || !embedsOnWorkers(missing.size)) return undefined;
+  const contents = [...missing.keys()];
+  const cached = cache.getMany(contents);
+  const toEmbed = contents.filter((_, i) => cached[i] === undefined);
+  const done = contents.length - toEmbed.length;
+  const onWorkers = await embedHashingOnWorkers(
+    toEmbed.map((c) => missing.get(c)!),
+    { dimension: embedder.dimension, keepFull: true, projection: { seed: key.seed, dims: key.dims } },
+    { signal: opts.signal, onProgress: (n) => opts.onProgress?.('embedding', done + n, contents.length) },
+  );
+  if (!onWorkers) return undefined;
+  cache.adoptMany(toEmbed.map((c, i) => [c, onWorkers.full![i]] as const));
+  cache.flush();
+  const projection = new Projection(key.seed, embedder.dimension, key.dims);
+  const out = new Map<string, Int32Array>();
+  contents.forEach((c, i) => cached[i] && out.set(c, projection.project(cached[i])));
+  toEmbed.forEach((c, i) => out.set(c, onWorkers.projected![i]));
+  return out;
 }
 
 /**
@@ -89,6 +126,14 @@ export async function scratchVectors(
   if (!isCheapEmbedder(key.embedderId)) return projectedVectors(paths, getEmbedder, key, itemsOf(examples), opts);
   const embedder = await getEmbedder();
   if (embedder.id !== key.embedderId) throw new Error(`embedder ${embedder.id} does not match the state's ${key.embedderId}`);
+  if (embedder instanceof HashingEmbedder) {
+    const onWorkers = await embedHashingOnWorkers(
+      examples.map((e) => e.input),
+      { dimension: embedder.dimension, keepFull: false, projection: { seed: key.seed, dims: key.dims } },
+      { signal: opts.signal, onProgress: (done, total) => opts.onProgress?.('embedding', done, total) },
+    );
+    if (onWorkers) return new Map(examples.map((e, i) => [e.id, onWorkers.projected![i]] as const));
+  }
   const projection = new Projection(key.seed, embedder.dimension, key.dims);
   const out = new Map<string, Int32Array>();
   const batch = 256;
