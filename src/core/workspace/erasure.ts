@@ -156,7 +156,7 @@ async function planErasure(
 
   const tUpdate = performance.now();
   // A certified erasure with nothing drifted reads only the erased rows and vectors; anything else takes the full path.
-  const lean = req.verify ? null : leanDeletion(ws.paths, meta, removal, chosen.stamp);
+  let lean = req.verify ? null : leanDeletion(ws.paths, meta, removal, chosen.stamp);
   const dataset = lean ? null : ws.loadDataset();
   if (dataset) {
     byId = erasedExamples(dataset.examples, ids);
@@ -164,9 +164,12 @@ async function planErasure(
   }
   const loaded = lean ? null : loadState(ws.paths);
   if (!lean && !loaded) throw new UserError('the data set is not clustered yet', 'usage', 'cluster');
-  const stateHashBefore = lean ? lean.stateHashBefore : loaded!.hash;
   const edits = loaded ? handEdits(loaded.state, dataset!) : { removed: new Map<string, number>(), added: [], edited: [] };
   const drift = edits.removed.size > 0 || edits.added.length > 0;
+  // The file's stamp changed but not its examples (a copied, restored or touched workspace): the
+  // comparison just made vouches for the file, so the certified erasure still needs only its rows.
+  if (!lean && !drift && !req.verify) lean = leanDeletion(ws.paths, meta, removal, null, loaded!.hash);
+  const stateHashBefore = lean ? lean.stateHashBefore : loaded!.hash;
   let state: QkmState;
   // The remaining points, only when a step needs them: on the certified path they are an O(n·D) copy nothing uses.
   let pointsOf: () => PointSet = () => {

@@ -40,9 +40,16 @@ export function dataFileStamp(path: string): string {
  * The certified deletion of `removal` (id → weight), or null when the lean path does not apply.
  * `datasetStamp`: the stamp of the data file the caller loaded (ids were checked against it).
  */
-export function leanDeletion(paths: WorkspacePaths, meta: ClusterMeta, removal: ReadonlyMap<string, number>, datasetStamp: string | null): LeanDeletion | null {
-  const synced = meta.syncedWith;
-  if (!synced || datasetStamp === null || synced.dataFile !== datasetStamp) return null;
+export function leanDeletion(
+  paths: WorkspacePaths,
+  meta: ClusterMeta,
+  removal: ReadonlyMap<string, number>,
+  datasetStamp: string | null,
+  /** The hash of a state the caller compared with the whole data file and found in sync (no hand edits): trusted instead of the file's stamp. */
+  checkedStateHash?: string,
+): LeanDeletion | null {
+  const synced = checkedStateHash !== undefined ? { stateHash: checkedStateHash } : meta.syncedWith;
+  if (!synced || (checkedStateHash === undefined && (datasetStamp === null || meta.syncedWith?.dataFile !== datasetStamp))) return null;
   let read;
   try {
     read = retryingRead(() => {
