@@ -187,6 +187,8 @@ export interface WorkTreeInfo {
   config: string[];
   /** A shallow clone: older history is elsewhere. */
   shallow: boolean;
+  /** The object folder (`--git-path objects`, absolute), where loose objects can be read without git; absent when unknown. */
+  objectsDir?: string;
 }
 
 /**
@@ -221,18 +223,20 @@ export async function gitWorkTree(root: string, signal?: AbortSignal): Promise<W
   });
   let res: GitResult;
   try {
-    res = await runGit(['rev-parse', '--is-inside-work-tree', '--show-prefix', '--is-shallow-repository'], { cwd: root, signal });
+    // Fixed-form answers first, the two paths last: `true\n<shallow>\n<objects>\n<prefix>\n`.
+    res = await runGit(['rev-parse', '--is-inside-work-tree', '--is-shallow-repository', '--git-path', 'objects', '--show-prefix'], { cwd: root, signal });
   } catch (e) {
     // Only "not a repository" means no history; "dubious ownership" and the like must be reported.
     if (e instanceof GitFailedError && /not a git repository/i.test(e.message)) return undefined;
     throw e;
   }
-  // `true\n<prefix>\n<shallow>\n`; the prefix is not trimmed (folder names may end in spaces or hold newlines).
-  const out = res.stdout.toString('utf8').replace(/\n$/, '');
-  const first = out.indexOf('\n');
-  const last = out.lastIndexOf('\n');
-  if (first === -1 || out.slice(0, first).trim() !== 'true') return undefined;
-  return { prefix: last > first ? out.slice(first + 1, last) : '', shallow: out.slice(last + 1).trim() === 'true', config: await overrides };
+  // Neither path is trimmed (folder names may end in spaces). One holding a newline makes the
+  // answer ambiguous: then the prefix is asked alone, and objects are read through git only.
+  const lines = res.stdout.toString('utf8').replace(/\n$/, '').split('\n');
+  if (lines[0]?.trim() !== 'true') return undefined;
+  if (lines.length === 4) return { prefix: lines[3], shallow: lines[1].trim() === 'true', objectsDir: resolve(root, lines[2]), config: await overrides };
+  const alone = await runGit(['rev-parse', '--show-prefix'], { cwd: root, signal });
+  return { prefix: alone.stdout.toString('utf8').replace(/\n$/, ''), shallow: lines[1]?.trim() === 'true', config: await overrides };
 }
 
 /** Driver keys whose value names a program; each configured one is overridden with an empty value. */

@@ -97,7 +97,17 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
     if (!wantHistory) return { hits: [], revisionsScanned: 0, skipped: wt ? [{ path: '.git', reason: 'git history not scanned: disabled by the caller' }] : [] };
     if (!wt) return { hits: [], revisionsScanned: 0, skipped: [{ path: '.git', reason: `git history not scanned: ${noGit}` }] };
     try {
-      return await scanGit({ root, prefix: wt.prefix, config: wt.config, shallow: wt.shallow, needles: needles.searched, maxFileBytes, signal, staged: index });
+      return await scanGit({
+        root,
+        prefix: wt.prefix,
+        config: wt.config,
+        shallow: wt.shallow,
+        objectsDir: wt.objectsDir,
+        needles: needles.searched,
+        maxFileBytes,
+        signal,
+        staged: index,
+      });
     } catch (e) {
       return { hits: [], revisionsScanned: 0, skipped: [{ path: '.git', reason: `git history not scanned: ${gitProblem(e)}` }] };
     }
