@@ -147,7 +147,7 @@ test('history scan: the same hits and skips whether loose objects are read here 
   assert.equal(wt.objectsDir, join(root, '.git', 'objects'));
   const needles = prepareNeedles(NEEDLES, 12).searched;
   const scan = (looseObjects: boolean) =>
-    scanGit({ root, prefix: wt.prefix, config: wt.config, shallow: wt.shallow, objectsDir: wt.objectsDir, needles, maxFileBytes: 2000, looseObjects });
+    scanGit({ root, prefix: wt.prefix, driverConfig: wt.driverConfig, shallow: wt.shallow, objectsDir: wt.objectsDir, needles, maxFileBytes: 2000, looseObjects });
   const [here, viaGit] = await Promise.all([scan(true), scan(false)]);
   assert.equal(here.hits.length, 4);
   assert.deepEqual(hitSet(here.hits), hitSet(viaGit.hits));

@@ -57,8 +57,9 @@ export class GitUnsafeRepositoryError extends Error {
  * `-c` overrides on every call: a hostile repository's config must not make the scan run a
  * program. fsmonitor, hooks, pager, external diff, signature checks (gpg), credential
  * helpers, askpass and any transport (a partial clone's lazy fetch would run ssh) are off.
- * Filter and diff drivers named in the repository's config are neutralised per scan by
- * driverOverrides; the commands used here would not run them anyway (no --textconv, no --filters).
+ * Filter and diff drivers named in the repository's config are neutralised for cat-file, the one
+ * command here that reads file contents, by driverOverrides; none of the commands used here would
+ * run them anyway (no --textconv, no --filters; rev-parse, ls-files and rev-list read no content).
  */
 const SAFE_CONFIG: readonly string[] = [
   'core.fsmonitor=false',
@@ -183,8 +184,8 @@ export function gitExitError(subcommand: string, code: number, stderr: string): 
 export interface WorkTreeInfo {
   /** Path of root inside the repository, `/`-terminated, '' at the top. */
   prefix: string;
-  /** `-c` overrides for every later git call of this scan (driverOverrides). */
-  config: string[];
+  /** `-c` overrides for `git cat-file` (driverOverrides), read once on first call: a scan whose objects are all loose needs none. */
+  driverConfig: () => Promise<string[]>;
   /** A shallow clone: older history is elsewhere. */
   shallow: boolean;
   /** The object folder (`--git-path objects`, absolute), where loose objects can be read without git; absent when unknown. */
@@ -212,15 +213,13 @@ export async function mayBeInWorkTree(root: string): Promise<boolean> {
 
 /**
  * The git work tree holding root, or undefined when root is not in one (GitMissingError when
- * git is absent, GitUnsafeRepositoryError when git refuses it). The driver overrides are read
- * while rev-parse runs: both are needed before any later call, and neither depends on the other.
+ * git is absent, GitUnsafeRepositoryError when git refuses it). One rev-parse; the driver
+ * overrides are read only when asked for (driverConfig).
  */
 export async function gitWorkTree(root: string, signal?: AbortSignal): Promise<WorkTreeInfo | undefined> {
   if (!(await mayBeInWorkTree(root))) return undefined;
-  const overrides = driverOverrides(root, signal);
-  overrides.catch(() => {
-    /* awaited below when root is in a work tree; outside one, its failure means nothing */
-  });
+  let overrides: Promise<string[]> | undefined;
+  const driverConfig = (): Promise<string[]> => (overrides ??= driverOverrides(root, signal));
   let res: GitResult;
   try {
     // Fixed-form answers first, the two paths last: `true\n<shallow>\n<objects>\n<prefix>\n`.
@@ -234,9 +233,9 @@ export async function gitWorkTree(root: string, signal?: AbortSignal): Promise<W
   // answer ambiguous: then the prefix is asked alone, and objects are read through git only.
   const lines = res.stdout.toString('utf8').replace(/\n$/, '').split('\n');
   if (lines[0]?.trim() !== 'true') return undefined;
-  if (lines.length === 4) return { prefix: lines[3], shallow: lines[1].trim() === 'true', objectsDir: resolve(root, lines[2]), config: await overrides };
+  if (lines.length === 4) return { prefix: lines[3], shallow: lines[1].trim() === 'true', objectsDir: resolve(root, lines[2]), driverConfig };
   const alone = await runGit(['rev-parse', '--show-prefix'], { cwd: root, signal });
-  return { prefix: alone.stdout.toString('utf8').replace(/\n$/, ''), shallow: lines[1]?.trim() === 'true', config: await overrides };
+  return { prefix: alone.stdout.toString('utf8').replace(/\n$/, ''), shallow: lines[1]?.trim() === 'true', driverConfig };
 }
 
 /** Driver keys whose value names a program; each configured one is overridden with an empty value. */

@@ -13,8 +13,8 @@ export interface GitScanContext {
   root: string;
   /** Root's path inside the repository (`git rev-parse --show-prefix`). */
   prefix: string;
-  /** `-c` overrides for every git call (WorkTreeInfo.config). */
-  config: readonly string[];
+  /** `-c` overrides for git cat-file (WorkTreeInfo.driverConfig), asked for only if cat-file is started. */
+  driverConfig?: () => Promise<readonly string[]>;
   needles: readonly PreparedNeedle[];
   maxFileBytes: number;
   /** Known already (WorkTreeInfo.shallow): saves a git call. */
@@ -25,6 +25,8 @@ export interface GitScanContext {
   objectsDir?: string;
   /** Read loose objects without git (default true); tests turn it off to compare. */
   looseObjects?: boolean;
+  /** `git rev-list --all --reflog` started already (scan.ts starts it beside rev-parse). */
+  revList?: Promise<Buffer>;
   /** The index listed already (scan.ts lists it once for the files too): saves a git call. */
   staged?: Promise<IndexListing>;
   signal?: AbortSignal;
@@ -68,8 +70,8 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
   try {
     // Independent listings, and (unless every object is likely loose) the cat-file process that reads what they list, started side by side.
     const [revList, stage, shallowOut] = await Promise.all([
-      git(ctx, ['rev-list', '--all', '--reflog']),
-      searching ? (ctx.staged ?? listIndex(ctx.root, ctx.config, ctx.signal)) : undefined,
+      ctx.revList ?? git(ctx, ['rev-list', '--all', '--reflog']),
+      searching ? (ctx.staged ?? listIndex(ctx.root, ctx.signal)) : undefined,
       ctx.shallow === undefined ? git(ctx, ['rev-parse', '--is-shallow-repository']) : undefined,
       searching ? (loose?.looseOnly() ?? Promise.resolve(false)).then((only) => (only ? undefined : reader.startGit())) : undefined,
     ]);
@@ -251,11 +253,11 @@ function parseTree(content: Buffer, oidBytes: number): TreeEntry[] {
 }
 
 async function git(ctx: GitScanContext, args: string[], okCodes: number[] = [], input?: string): Promise<Buffer> {
-  return (await runGit(args, { cwd: ctx.root, config: ctx.config, signal: ctx.signal, okCodes, input })).stdout;
+  return (await runGit(args, { cwd: ctx.root, signal: ctx.signal, okCodes, input })).stdout;
 }
 
-function catFileContext(ctx: GitScanContext): CatFileContext {
-  return { cwd: ctx.root, config: ctx.config, signal: ctx.signal };
+function catFileContext(ctx: GitScanContext): CatFileContext & { driverConfig?: () => Promise<readonly string[]> } {
+  return { cwd: ctx.root, signal: ctx.signal, driverConfig: ctx.driverConfig };
 }
 
 /**

@@ -178,15 +178,20 @@ function peekHeader(raw: Buffer): LooseHeader | undefined {
 
 /**
  * Inflates `raw` whole into `out` (reused) on the thread pool; resolves the byte count, or
- * undefined when the data is damaged or does not fit. Node's zlib stream writes into its own
- * output buffer of chunkSize bytes, a fresh one per stream: given ours (its `_outBuffer`, a field
- * every Node since 10 has), it writes there instead. Should a Node version not use that field,
- * its chunks are copied into `out`: the same bytes, only slower.
+ * undefined when the data is damaged or does not fit. Node's zlib stream writes into an output
+ * buffer of its own, `_outBuffer` of `_chunkSize` bytes (fields every Node since 10 has), a fresh
+ * one per stream and per chunk: when those fields are there as expected, ours takes its place, so
+ * the whole object lands in `out` in one pass. Otherwise its chunks are copied into `out`: the
+ * same bytes, only slower.
  */
 function inflateInto(raw: Buffer, out: Buffer): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const z = createInflate({ chunkSize: out.length });
-    (z as unknown as { _outBuffer: Buffer })._outBuffer = out;
+    const z = createInflate({ chunkSize: STREAM_CHUNK_BYTES });
+    const own = z as unknown as { _outBuffer?: unknown; _chunkSize?: unknown; _outOffset?: unknown };
+    if (Buffer.isBuffer(own._outBuffer) && own._outBuffer.length === STREAM_CHUNK_BYTES && own._chunkSize === STREAM_CHUNK_BYTES && own._outOffset === 0) {
+      own._outBuffer = out;
+      own._chunkSize = out.length;
+    }
     let filled = 0;
     let fits = true;
     z.on('data', (d: Buffer) => {
@@ -201,3 +206,6 @@ function inflateInto(raw: Buffer, out: Buffer): Promise<number | undefined> {
     z.end(raw);
   });
 }
+
+/** The stream's own chunk size, used only where its output buffer cannot be replaced. */
+const STREAM_CHUNK_BYTES = 64 << 10;

@@ -15,7 +15,8 @@ export class ObjectReader {
   private pending: Promise<void>[] = [];
 
   constructor(
-    private readonly ctx: CatFileContext,
+    /** driverConfig: the `-c` overrides, asked for when the first cat-file process starts. */
+    private readonly ctx: CatFileContext & { driverConfig?: () => Promise<readonly string[]> },
     private readonly loose: LooseObjects | undefined,
   ) {}
 
@@ -63,7 +64,8 @@ export class ObjectReader {
   /** The i-th cat-file process, started on first need. */
   private git(i: number): Promise<CatFileBatch> {
     while (this.batches.length <= i) {
-      const opening = CatFileBatch.open(this.ctx);
+      const { driverConfig, ...ctx } = this.ctx;
+      const opening = (driverConfig ? driverConfig() : Promise.resolve(ctx.config)).then((config) => CatFileBatch.open({ ...ctx, config }));
       opening.catch(() => {
         /* awaited by whoever needs it */
       });
