@@ -68,6 +68,19 @@ test('loose objects: blobs, trees and commits read without git are byte-for-byte
   }
 });
 
+test('loose objects: once the scan is cancelled, queued blobs are passed over unread (git is not asked either)', async () => {
+  const { objects, oid } = repoWithObjects();
+  const abort = new AbortController();
+  const loose = new LooseObjects(objects, MAX, abort.signal);
+  const first = recorder();
+  assert.equal(await loose.deliver(oid('HEAD:big.txt'), first.sink), true);
+  assert.equal(first.heard.calls, 1);
+  abort.abort();
+  const later = recorder();
+  assert.equal(await loose.deliver(oid('HEAD:bin.dat'), later.sink), true);
+  assert.equal(later.heard.calls, 0);
+});
+
 test('loose objects: each blob is inflated into one of two reused buffers, not fresh memory', async () => {
   const root = tempDir('loose-reuse');
   git(root, ['init', '-q']);

@@ -65,7 +65,7 @@ interface TreeEntry {
  */
 export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
   const searching = ctx.needles.length > 0;
-  const loose = searching && ctx.objectsDir !== undefined && ctx.looseObjects !== false ? new LooseObjects(ctx.objectsDir, ctx.maxFileBytes) : undefined;
+  const loose = searching && ctx.objectsDir !== undefined && ctx.looseObjects !== false ? new LooseObjects(ctx.objectsDir, ctx.maxFileBytes, ctx.signal) : undefined;
   const reader = new ObjectReader(catFileContext(ctx), loose);
   try {
     // Independent listings, and (unless every object is likely loose) the cat-file process that reads what they list, started side by side.

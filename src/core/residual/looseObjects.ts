@@ -28,6 +28,8 @@ export class LooseObjects {
   constructor(
     readonly dir: string,
     private readonly maxBytes: number,
+    /** Once aborted, objects still queued are passed over unread (the scan then ends with CancelledError). */
+    private readonly signal?: AbortSignal,
     slots = BLOB_SLOTS,
   ) {
     this.slots = Array.from({ length: slots }, () => ({ input: Buffer.alloc(0), output: Buffer.alloc(0) }));
@@ -67,11 +69,13 @@ export class LooseObjects {
   /**
    * Hands one object to the sink as cat-file would (header, then the content unless declined),
    * once it is inflated whole and matches its header; resolves false, having told the sink
-   * nothing, when git must answer instead (not loose here, damaged, larger than maxBytes).
+   * nothing, when git must answer instead (not loose here, damaged, larger than maxBytes). After
+   * an abort it resolves true unread: the scan is ending with CancelledError, git is not asked either.
    */
   async deliver(oid: string, sink: ObjectSink): Promise<boolean> {
     const slot = await this.acquire();
     try {
+      if (this.signal?.aborted) return true;
       const raw = await this.readCompressed(oid, slot);
       if (!raw) return false;
       const h = peekHeader(raw);
