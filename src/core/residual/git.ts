@@ -1,7 +1,7 @@
 import type { ChildProcessByStdio } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { lstat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { devNull } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CancelledError } from '../errors';
@@ -199,27 +199,59 @@ export interface WorkTreeInfo {
  * hear it. Anything unexpected (e.g. a folder we may not read) counts as maybe.
  */
 export async function mayBeInWorkTree(root: string): Promise<boolean> {
+  return (await nearestDotGit(root)) !== undefined;
+}
+
+/** The nearest `.git` entry from root up ('' when one may be there but could not be checked), or undefined. */
+async function nearestDotGit(root: string): Promise<string | undefined> {
   for (let dir = resolve(root); ; dir = dirname(dir)) {
     try {
       await lstat(join(dir, '.git'));
-      return true;
+      return join(dir, '.git');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') return true;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return '';
     }
-    if (dirname(dir) === dir) return false;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Whether the repository likely has packs, so git cat-file (and the driver overrides it takes)
+ * will be needed: a hint only, to start reading the overrides beside rev-parse. True unless the
+ * nearest `.git` is a folder whose `objects/pack` holds no pack (a gitlink, a worktree, anything
+ * unexpected: true).
+ */
+async function packsLikely(dotGit: string): Promise<boolean> {
+  if (!dotGit) return true;
+  try {
+    return (await readdir(join(dotGit, 'objects', 'pack'))).some((p) => p.endsWith('.pack'));
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ENOENT';
   }
 }
 
 /**
  * The git work tree holding root, or undefined when root is not in one (GitMissingError when
  * git is absent, GitUnsafeRepositoryError when git refuses it). One rev-parse; the driver
- * overrides are read only when asked for (driverConfig).
+ * overrides are read beside it when the repository has packs (cat-file will be needed), else only
+ * if asked for (driverConfig).
  */
 export async function gitWorkTree(root: string, signal?: AbortSignal): Promise<WorkTreeInfo | undefined> {
-  if (!(await mayBeInWorkTree(root))) return undefined;
+  const dotGit = await nearestDotGit(root);
+  if (dotGit === undefined) return undefined;
   let overrides: Promise<string[]> | undefined;
-  const driverConfig = (): Promise<string[]> => (overrides ??= driverOverrides(root, signal));
+  const driverConfig = (): Promise<string[]> => {
+    if (!overrides) {
+      overrides = driverOverrides(root, signal);
+      overrides.catch(() => {
+        /* reported by the cat-file start that awaits it */
+      });
+    }
+    return overrides;
+  };
+  // With packs, cat-file will start: its overrides are read beside rev-parse, not after it.
+  if (await packsLikely(dotGit)) driverConfig();
   let res: GitResult;
   try {
     // Fixed-form answers first, the two paths last: `true\n<shallow>\n<objects>\n<prefix>\n`.
