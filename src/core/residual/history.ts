@@ -7,7 +7,7 @@ import { LooseObjects } from './looseObjects';
 import { ObjectReader } from './objectReader';
 import { matcherFor, modeFor, type ContentMatcher, type LineHit } from './match';
 import type { PreparedNeedle } from './needles';
-import { COMMIT_MESSAGE_PATH, type ResidualHit, type ResidualSkip } from './types';
+import { COMMIT_MESSAGE_PATH, type ResidualHit, type ResidualScanPhase, type ResidualSkip } from './types';
 
 export interface GitScanContext {
   root: string;
@@ -27,6 +27,8 @@ export interface GitScanContext {
   looseObjects?: boolean;
   /** `git rev-list --all --reflog` started already (scan.ts starts it beside rev-parse). */
   revList?: Promise<Buffer>;
+  /** Called as each part ends (ResidualScanOptions.onPhase). */
+  onPhase?: (phase: ResidualScanPhase) => void;
   /** The index listed already (scan.ts lists it once for the files too): saves a git call. */
   staged?: Promise<IndexListing>;
   signal?: AbortSignal;
@@ -75,6 +77,7 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
       ctx.shallow === undefined ? git(ctx, ['rev-parse', '--is-shallow-repository']) : undefined,
       searching ? (loose?.looseOnly() ?? Promise.resolve(false)).then((only) => (only ? undefined : reader.startGit())) : undefined,
     ]);
+    ctx.onPhase?.('git listings');
     const revs = revList.toString('utf8').split('\n').filter(Boolean);
     const out: GitScanResult = { hits: [], revisionsScanned: revs.length, skipped: [] };
     if (ctx.shallow ?? shallowOut?.toString('utf8').trim() === 'true') {
@@ -135,6 +138,7 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
       }
     }
     for (const e of staged) blobs.add(e.oid);
+    ctx.onPhase?.('commits and trees');
     const hitsOf = new Map<string, LineHit[]>();
     const tooLarge = new Set<string>();
     const missing = new Set<string>();
@@ -142,6 +146,7 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
     if (processes === 2) reader.addSecondProcess();
     for (const oid of blobs) reader.request(oid, blobSink(ctx, matcher, oid, hitsOf, tooLarge, missing));
     await reader.drain();
+    ctx.onPhase?.('blobs');
     throwIfAborted(ctx.signal);
     // History: where the blobs that matter (a copy inside, or not searched) sit, newest commit
     // first; each distinct tree is searched once, for those blobs only.

@@ -71,6 +71,7 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
     gitBroken = true;
   }
 
+  opts.onPhase?.('git work tree');
   const extraDirs = (opts.extraDirs ?? []).map((d) => toRel(root, isAbsolute(d) ? d : resolve(root, d)));
   const listOpts = {
     root,
@@ -96,6 +97,7 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
     for (const d of listing.unreadableDirs) skips.push({ path: d, reason: 'folder not readable' });
     const files = await scanFiles(root, listing.targets, needles.searched, maxFileBytes, signal);
     skips.push(...files.skipped);
+    opts.onPhase?.('files');
     return { hits: files.hits, skipped: skips, filesScanned: files.filesScanned };
   })();
   const gitPart = (async () => {
@@ -114,6 +116,7 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
         signal,
         staged: index,
         revList,
+        onPhase: opts.onPhase,
       });
     } catch (e) {
       return { hits: [], revisionsScanned: 0, skipped: [{ path: '.git', reason: `git history not scanned: ${gitProblem(e)}` }] };
@@ -140,6 +143,7 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
   }
   const safeSkipped = skipped.map((s) => ({ path: redact(s.path), reason: redact(s.reason) }));
   hits.sort(compareHits);
+  opts.onPhase?.('report');
   return {
     hits,
     filesScanned: files.filesScanned,
