@@ -8,6 +8,8 @@
 // is run with both CLIs, alternating, in the same workspace, and the baseline's figures are printed
 // beside (the workspace is built with --cli; both must read the same workspace format).
 //
+// Then the scan's parts, timed in process on the same workspace (bench/residual-phases.ts).
+//
 // usage: node bench/residual-scan.mjs [--json] [--runs 3] [--data ../shared/datasets/sst2/train.tsv] [--cli dist/cli.js] [--baseline /tmp/dist-before/cli.js] [--keep]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -153,6 +155,14 @@ try {
       m.scanReport = JSON.parse(r.stdout);
     }
   }
+  // The scan's parts, in process (this build's source, one text as after a delete): bench/residual-phases.ts.
+  progress("the scan's parts, in process (bench/residual-phases.ts)…");
+  const phaseRun = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'residual-phases.ts'), dir, '--runs', String(runs)], {
+    cwd: root,
+    encoding: 'utf8',
+    input: texts[victims[0]] + '\n',
+  });
+  const scanPhases = phaseRun.status === 0 ? JSON.parse(phaseRun.stdout) : { skipped: `bench/residual-phases.ts failed (exit ${phaseRun.status})` };
   const figures = (m) => ({
     n: rows.length,
     revisions: REVISIONS,
@@ -178,6 +188,7 @@ try {
     machine,
     command: `node bench/residual-scan.mjs${values.json ? ' --json' : ''}${baseline ? ` --baseline ${values.baseline}` : ''}`,
     residualScan: figures(measured[0]),
+    scanPhases,
     ...(baseline
       ? { baseline: { cli: baseline, residualScan: figures(measured[1]), sameScanReport: JSON.stringify(measured[0].scanReport) === JSON.stringify(measured[1].scanReport) } }
       : {}),
@@ -195,6 +206,14 @@ try {
     row(`erase scan alone (${x.scanAloneNeedles} texts, ${x.scanAloneHits} hits)`, x.scanAloneMs, c.scanAlone);
   };
   table(result.residualScan, '');
+  if (scanPhases.phasesMs) {
+    out(
+      `\nthe scan's parts, in process (source of this tree, 1 text, no CLI start), ms from its start when each ends, median of ${scanPhases.runs}; files and git history overlap:`,
+    );
+    out(`| ${Object.keys(scanPhases.phasesMs).join(' | ')} | CPU ms (this process; git children not counted) |`);
+    out(`|${'---|'.repeat(Object.keys(scanPhases.phasesMs).length + 1)}`);
+    out(`| ${Object.values(scanPhases.phasesMs).join(' | ')} | ${scanPhases.cpuMsThisProcess} |`);
+  } else out(`\nthe scan's parts: ${scanPhases.skipped}`);
   if (result.baseline) {
     table(result.baseline.residualScan, `, baseline ${values.baseline}`);
     out(`\nsame \`erase scan\` report from both CLIs: ${result.baseline.sameScanReport}`);

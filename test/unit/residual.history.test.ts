@@ -72,7 +72,8 @@ test('history read by one cat-file process or two (the default on 3+ cores): the
   const { root } = bigRepo();
   const wt = (await gitWorkTree(root))!;
   const needles = prepareNeedles(NEEDLES, 12).searched;
-  const scan = (catFileProcesses: 1 | 2) => scanGit({ root, prefix: wt.prefix, config: wt.config, shallow: wt.shallow, needles, maxFileBytes: 1 << 20, catFileProcesses });
+  const scan = (catFileProcesses: 1 | 2) =>
+    scanGit({ root, prefix: wt.prefix, driverConfig: wt.driverConfig, shallow: wt.shallow, needles, maxFileBytes: 1 << 20, catFileProcesses });
   const [one, two] = await Promise.all([scan(1), scan(2)]);
   assert.equal(one.hits.length, 5);
   assert.deepEqual(hitSet(two.hits), hitSet(one.hits));

@@ -48,7 +48,7 @@ test('index listing from git, and a scan through it: a tracked, a staged and an 
   const odd = `100644 ${OID} 0\tfake.txt`;
   write(root, odd, `${needle}\n`);
   write(root, 'ignored.txt', `${needle}\n`);
-  const listing = await listIndex(root, []);
+  const listing = await listIndex(root);
   assert.deepEqual([...listing.paths].sort(), ['.gitignore', odd, 'staged.txt', 'tracked.txt'].sort());
   assert.deepEqual(listing.staged.map((e) => e.path).sort(), ['.gitignore', 'staged.txt', 'tracked.txt']);
   const r = await scanResiduals({ root, needles: [needle] });

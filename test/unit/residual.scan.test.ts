@@ -206,3 +206,13 @@ test('an unexpected failure is an error whose message names no needle', async ()
     return true;
   });
 });
+
+test('onPhase: each part of the scan is announced once, the report last (bench/residual-phases.ts times them)', async () => {
+  const { root } = fixture();
+  const phases: string[] = [];
+  await scanResiduals({ root, needles: NEEDLES, extraDirs: ['.erase'], onPhase: (p) => phases.push(p) });
+  assert.deepEqual([...phases].sort(), ['blobs', 'commits and trees', 'files', 'git listings', 'git work tree', 'report']);
+  assert.equal(phases[0], 'git work tree');
+  assert.equal(phases.at(-1), 'report');
+  assert.ok(phases.indexOf('git listings') < phases.indexOf('commits and trees') && phases.indexOf('commits and trees') < phases.indexOf('blobs'));
+});

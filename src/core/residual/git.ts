@@ -1,7 +1,7 @@
 import type { ChildProcessByStdio } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { lstat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { devNull } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CancelledError } from '../errors';
@@ -57,8 +57,9 @@ export class GitUnsafeRepositoryError extends Error {
  * `-c` overrides on every call: a hostile repository's config must not make the scan run a
  * program. fsmonitor, hooks, pager, external diff, signature checks (gpg), credential
  * helpers, askpass and any transport (a partial clone's lazy fetch would run ssh) are off.
- * Filter and diff drivers named in the repository's config are neutralised per scan by
- * driverOverrides; the commands used here would not run them anyway (no --textconv, no --filters).
+ * Filter and diff drivers named in the repository's config are neutralised for cat-file, the one
+ * command here that reads file contents, by driverOverrides; none of the commands used here would
+ * run them anyway (no --textconv, no --filters; rev-parse, ls-files and rev-list read no content).
  */
 const SAFE_CONFIG: readonly string[] = [
   'core.fsmonitor=false',
@@ -183,10 +184,12 @@ export function gitExitError(subcommand: string, code: number, stderr: string): 
 export interface WorkTreeInfo {
   /** Path of root inside the repository, `/`-terminated, '' at the top. */
   prefix: string;
-  /** `-c` overrides for every later git call of this scan (driverOverrides). */
-  config: string[];
+  /** `-c` overrides for `git cat-file` (driverOverrides), read once on first call: a scan whose objects are all loose needs none. */
+  driverConfig: () => Promise<string[]>;
   /** A shallow clone: older history is elsewhere. */
   shallow: boolean;
+  /** The object folder (`--git-path objects`, absolute), where loose objects can be read without git; absent when unknown. */
+  objectsDir?: string;
 }
 
 /**
@@ -196,43 +199,75 @@ export interface WorkTreeInfo {
  * hear it. Anything unexpected (e.g. a folder we may not read) counts as maybe.
  */
 export async function mayBeInWorkTree(root: string): Promise<boolean> {
+  return (await nearestDotGit(root)) !== undefined;
+}
+
+/** The nearest `.git` entry from root up ('' when one may be there but could not be checked), or undefined. */
+async function nearestDotGit(root: string): Promise<string | undefined> {
   for (let dir = resolve(root); ; dir = dirname(dir)) {
     try {
       await lstat(join(dir, '.git'));
-      return true;
+      return join(dir, '.git');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') return true;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return '';
     }
-    if (dirname(dir) === dir) return false;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Whether the repository likely has packs, so git cat-file (and the driver overrides it takes)
+ * will be needed: a hint only, to start reading the overrides beside rev-parse. True unless the
+ * nearest `.git` is a folder whose `objects/pack` holds no pack (a gitlink, a worktree, anything
+ * unexpected: true).
+ */
+async function packsLikely(dotGit: string): Promise<boolean> {
+  if (!dotGit) return true;
+  try {
+    return (await readdir(join(dotGit, 'objects', 'pack'))).some((p) => p.endsWith('.pack'));
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ENOENT';
   }
 }
 
 /**
  * The git work tree holding root, or undefined when root is not in one (GitMissingError when
- * git is absent, GitUnsafeRepositoryError when git refuses it). The driver overrides are read
- * while rev-parse runs: both are needed before any later call, and neither depends on the other.
+ * git is absent, GitUnsafeRepositoryError when git refuses it). One rev-parse; the driver
+ * overrides are read beside it when the repository has packs (cat-file will be needed), else only
+ * if asked for (driverConfig).
  */
 export async function gitWorkTree(root: string, signal?: AbortSignal): Promise<WorkTreeInfo | undefined> {
-  if (!(await mayBeInWorkTree(root))) return undefined;
-  const overrides = driverOverrides(root, signal);
-  overrides.catch(() => {
-    /* awaited below when root is in a work tree; outside one, its failure means nothing */
-  });
+  const dotGit = await nearestDotGit(root);
+  if (dotGit === undefined) return undefined;
+  let overrides: Promise<string[]> | undefined;
+  const driverConfig = (): Promise<string[]> => {
+    if (!overrides) {
+      overrides = driverOverrides(root, signal);
+      overrides.catch(() => {
+        /* reported by the cat-file start that awaits it */
+      });
+    }
+    return overrides;
+  };
+  // With packs, cat-file will start: its overrides are read beside rev-parse, not after it.
+  if (await packsLikely(dotGit)) driverConfig();
   let res: GitResult;
   try {
-    res = await runGit(['rev-parse', '--is-inside-work-tree', '--show-prefix', '--is-shallow-repository'], { cwd: root, signal });
+    // Fixed-form answers first, the two paths last: `true\n<shallow>\n<objects>\n<prefix>\n`.
+    res = await runGit(['rev-parse', '--is-inside-work-tree', '--is-shallow-repository', '--git-path', 'objects', '--show-prefix'], { cwd: root, signal });
   } catch (e) {
     // Only "not a repository" means no history; "dubious ownership" and the like must be reported.
     if (e instanceof GitFailedError && /not a git repository/i.test(e.message)) return undefined;
     throw e;
   }
-  // `true\n<prefix>\n<shallow>\n`; the prefix is not trimmed (folder names may end in spaces or hold newlines).
-  const out = res.stdout.toString('utf8').replace(/\n$/, '');
-  const first = out.indexOf('\n');
-  const last = out.lastIndexOf('\n');
-  if (first === -1 || out.slice(0, first).trim() !== 'true') return undefined;
-  return { prefix: last > first ? out.slice(first + 1, last) : '', shallow: out.slice(last + 1).trim() === 'true', config: await overrides };
+  // Neither path is trimmed (folder names may end in spaces). One holding a newline makes the
+  // answer ambiguous: then the prefix is asked alone, and objects are read through git only.
+  const lines = res.stdout.toString('utf8').replace(/\n$/, '').split('\n');
+  if (lines[0]?.trim() !== 'true') return undefined;
+  if (lines.length === 4) return { prefix: lines[3], shallow: lines[1].trim() === 'true', objectsDir: resolve(root, lines[2]), driverConfig };
+  const alone = await runGit(['rev-parse', '--show-prefix'], { cwd: root, signal });
+  return { prefix: alone.stdout.toString('utf8').replace(/\n$/, ''), shallow: lines[1]?.trim() === 'true', driverConfig };
 }
 
 /** Driver keys whose value names a program; each configured one is overridden with an empty value. */

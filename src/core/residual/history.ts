@@ -1,24 +1,34 @@
 import { availableParallelism } from 'node:os';
-import { CancelledError, throwIfAborted } from '../errors';
-import { CatFileBatch, type CatFileContext, type ObjectSink } from './catFile';
+import { throwIfAborted } from '../errors';
+import type { CatFileContext, ObjectSink } from './catFile';
 import { runGit } from './git';
 import { GITLINK_MODE, listIndex, type IndexListing } from './indexListing';
+import { LooseObjects } from './looseObjects';
+import { ObjectReader } from './objectReader';
 import { matcherFor, modeFor, type ContentMatcher, type LineHit } from './match';
 import type { PreparedNeedle } from './needles';
-import { COMMIT_MESSAGE_PATH, type ResidualHit, type ResidualSkip } from './types';
+import { COMMIT_MESSAGE_PATH, type ResidualHit, type ResidualScanPhase, type ResidualSkip } from './types';
 
 export interface GitScanContext {
   root: string;
   /** Root's path inside the repository (`git rev-parse --show-prefix`). */
   prefix: string;
-  /** `-c` overrides for every git call (WorkTreeInfo.config). */
-  config: readonly string[];
+  /** `-c` overrides for git cat-file (WorkTreeInfo.driverConfig), asked for only if cat-file is started. */
+  driverConfig?: () => Promise<readonly string[]>;
   needles: readonly PreparedNeedle[];
   maxFileBytes: number;
   /** Known already (WorkTreeInfo.shallow): saves a git call. */
   shallow?: boolean;
   /** cat-file processes for the blobs (default: 2 with enough blobs and cores, else 1); tests force each. */
   catFileProcesses?: 1 | 2;
+  /** The object folder (WorkTreeInfo.objectsDir): loose objects are read from it without git. */
+  objectsDir?: string;
+  /** Read loose objects without git (default true); tests turn it off to compare. */
+  looseObjects?: boolean;
+  /** `git rev-list --all --reflog` started already (scan.ts starts it beside rev-parse). */
+  revList?: Promise<Buffer>;
+  /** Called as each part ends (ResidualScanOptions.onPhase). */
+  onPhase?: (phase: ResidualScanPhase) => void;
   /** The index listed already (scan.ts lists it once for the files too): saves a git call. */
   staged?: Promise<IndexListing>;
   signal?: AbortSignal;
@@ -48,31 +58,32 @@ interface TreeEntry {
 
 /**
  * Scans every revision reachable from a ref or a reflog entry, the index, and commit messages,
- * through `git cat-file --batch`: commits, then their trees (each distinct tree read once), then
+ * reading objects stored loose in this process and the rest through `git cat-file --batch`
+ * (objectReader.ts): commits, then their trees (each distinct tree read once), then
  * every distinct blob once, each searched whole by the one multi-pattern matcher. With cores to
  * spare, blobs are shared between two cat-file processes (inflating them is most of the scan's
  * work, and git does it in one thread per process). Where a blob sits (paths, commits) is worked
  * out afterwards, for the blobs holding a copy only.
  */
 export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
-  // Independent listings, and the cat-file process that reads what they list, started side by side.
-  const opening = ctx.needles.length === 0 ? undefined : CatFileBatch.open(catFileContext(ctx));
-  let batch: CatFileBatch | undefined;
-  let second: CatFileBatch | undefined;
+  const searching = ctx.needles.length > 0;
+  const loose = searching && ctx.objectsDir !== undefined && ctx.looseObjects !== false ? new LooseObjects(ctx.objectsDir, ctx.maxFileBytes, ctx.signal) : undefined;
+  const reader = new ObjectReader(catFileContext(ctx), loose);
   try {
+    // Independent listings, and (unless every object is likely loose) the cat-file process that reads what they list, started side by side.
     const [revList, stage, shallowOut] = await Promise.all([
-      git(ctx, ['rev-list', '--all', '--reflog']),
-      opening === undefined ? undefined : (ctx.staged ?? listIndex(ctx.root, ctx.config, ctx.signal)),
+      ctx.revList ?? git(ctx, ['rev-list', '--all', '--reflog']),
+      searching ? (ctx.staged ?? listIndex(ctx.root, ctx.signal)) : undefined,
       ctx.shallow === undefined ? git(ctx, ['rev-parse', '--is-shallow-repository']) : undefined,
-      opening?.then((b) => (batch = b)),
+      searching ? (loose?.looseOnly() ?? Promise.resolve(false)).then((only) => (only ? undefined : reader.startGit())) : undefined,
     ]);
+    ctx.onPhase?.('git listings');
     const revs = revList.toString('utf8').split('\n').filter(Boolean);
     const out: GitScanResult = { hits: [], revisionsScanned: revs.length, skipped: [] };
     if (ctx.shallow ?? shallowOut?.toString('utf8').trim() === 'true') {
       out.skipped.push({ path: '.git', reason: 'shallow clone: older history is not here, but the remote still has it' });
     }
-    const reader = batch;
-    if (!stage || !reader) return out;
+    if (!stage) return out;
     const staged = stage.staged;
     const matcher = matcherFor(ctx.needles);
     // Commits: their root trees, and their messages (history too, e.g. "remove <the text>").
@@ -127,15 +138,15 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
       }
     }
     for (const e of staged) blobs.add(e.oid);
+    ctx.onPhase?.('commits and trees');
     const hitsOf = new Map<string, LineHit[]>();
     const tooLarge = new Set<string>();
     const missing = new Set<string>();
     const processes = ctx.catFileProcesses ?? (blobs.size >= BLOBS_FOR_TWO_PROCESSES && availableParallelism() >= CORES_FOR_TWO_PROCESSES ? 2 : 1);
-    if (processes === 2) second = await CatFileBatch.open(catFileContext(ctx));
-    const readers = second ? [reader, second] : [reader];
-    let turn = 0;
-    for (const oid of blobs) readers[turn++ % readers.length].request(oid, blobSink(ctx, matcher, oid, hitsOf, tooLarge, missing));
-    await Promise.all(readers.map((r) => r.drain()));
+    if (processes === 2) reader.addSecondProcess();
+    for (const oid of blobs) reader.request(oid, blobSink(ctx, matcher, oid, hitsOf, tooLarge, missing));
+    await reader.drain();
+    ctx.onPhase?.('blobs');
     throwIfAborted(ctx.signal);
     // History: where the blobs that matter (a copy inside, or not searched) sit, newest commit
     // first; each distinct tree is searched once, for those blobs only.
@@ -182,16 +193,8 @@ export async function scanGit(ctx: GitScanContext): Promise<GitScanResult> {
     }
     return out;
   } finally {
-    // A listing that failed while cat-file was starting: it is closed too.
-    if (!batch) batch = await opening?.catch(() => undefined);
-    // Both closes start at once, whichever fails.
-    await Promise.all(
-      [batch, second].map((b) =>
-        b?.close().catch((e: unknown) => {
-          if (e instanceof CancelledError) throw e;
-        }),
-      ),
-    );
+    // Also when a listing failed while cat-file was starting.
+    await reader.close();
   }
 }
 
@@ -255,11 +258,11 @@ function parseTree(content: Buffer, oidBytes: number): TreeEntry[] {
 }
 
 async function git(ctx: GitScanContext, args: string[], okCodes: number[] = [], input?: string): Promise<Buffer> {
-  return (await runGit(args, { cwd: ctx.root, config: ctx.config, signal: ctx.signal, okCodes, input })).stdout;
+  return (await runGit(args, { cwd: ctx.root, signal: ctx.signal, okCodes, input })).stdout;
 }
 
-function catFileContext(ctx: GitScanContext): CatFileContext {
-  return { cwd: ctx.root, config: ctx.config, signal: ctx.signal };
+function catFileContext(ctx: GitScanContext): CatFileContext & { driverConfig?: () => Promise<readonly string[]> } {
+  return { cwd: ctx.root, signal: ctx.signal, driverConfig: ctx.driverConfig };
 }
 
 /**

@@ -16,8 +16,8 @@ export interface IndexListing {
  * untracked file (`? <path>`) cannot pass for an index entry (`H <mode> <oid> <stage>\t<path>`,
  * or S, M for skip-worktree and unmerged entries) whatever its name holds.
  */
-export async function listIndex(root: string, config: readonly string[], signal?: AbortSignal): Promise<IndexListing> {
-  const res = await runGit(['ls-files', '-t', '--stage', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, config, signal });
+export async function listIndex(root: string, signal?: AbortSignal): Promise<IndexListing> {
+  const res = await runGit(['ls-files', '-t', '--stage', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, signal });
   return parseIndexListing(res.stdout);
 }
 

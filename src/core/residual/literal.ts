@@ -7,7 +7,9 @@ import { ASCII_WS, UNICODE_WS_KEYS } from './whitespace';
  * Boyer–Moore–Horspool, several bytes skipped per step) instead of one automaton step per byte in
  * JS. It reports exactly what the Aho–Corasick NeedleMatcher reports (compared on random input in
  * test/unit/residual.literal.test.ts):
- * - exact forms (the text and its JSON-escaped forms) are searched whole;
+ * - exact forms (the text and its JSON-escaped forms) are searched whole, or, when the needle has
+ *   an anchor (below) that the form holds, checked at each occurrence of the anchor: one pass per
+ *   needle instead of two;
  * - a whitespace-normalised form `w0 w1 … wk-1` is found through its longest word (the anchor,
  *   which every copy holds literally) and checked around each occurrence: the words before and
  *   after, each whitespace run between them of any length.
@@ -31,23 +33,29 @@ export class LiteralMatcher implements ContentMatcher {
     readonly batchBytes = SEARCH_BATCH_BYTES,
   ) {
     this.needles = needles;
-    const exact: Literal[] = [];
-    needles.forEach((n, slot) => {
-      for (const form of [n.text, ...n.jsonForms]) exact.push({ bytes: Buffer.from(form, 'utf8'), exactSlot: slot, phrases: [] });
-    });
+    const exactForms = (n: PreparedNeedle): Buffer[] => [n.text, ...n.jsonForms].map((f) => Buffer.from(f, 'utf8'));
     const side = (form: (n: PreparedNeedle) => Buffer[] | undefined): Literal[] => {
+      const exact: Literal[] = [];
       const anchors = new Map<string, Literal>();
       needles.forEach((n, slot) => {
         const words = form(n);
-        if (!words) return;
-        let anchor = 0;
-        words.forEach((w, i) => {
-          if (w.length > words[anchor].length) anchor = i;
-        });
-        const key = words[anchor].toString('latin1');
-        let lit = anchors.get(key);
-        if (!lit) anchors.set(key, (lit = { bytes: words[anchor], exactSlot: -1, phrases: [] }));
-        lit.phrases.push({ slot, words, anchor });
+        let lit: Literal | undefined;
+        if (words) {
+          let anchor = 0;
+          words.forEach((w, i) => {
+            if (w.length > words[anchor].length) anchor = i;
+          });
+          const key = words[anchor].toString('latin1');
+          lit = anchors.get(key);
+          if (!lit) anchors.set(key, (lit = { bytes: words[anchor], exactSlot: -1, phrases: [], riders: [] }));
+          lit.phrases.push({ slot, words, anchor });
+        }
+        // An exact form holding the anchor is checked at the anchor's occurrences: one pass per needle, not two.
+        for (const bytes of exactForms(n)) {
+          const offset = lit ? bytes.indexOf(lit.bytes) : -1;
+          if (lit && offset >= 0) lit.riders.push({ slot, bytes, offset });
+          else exact.push({ bytes, exactSlot: slot, phrases: [], riders: [] });
+        }
       });
       return [...exact, ...anchors.values()];
     };
@@ -97,6 +105,15 @@ interface Literal {
   exactSlot: number;
   /** The normalised forms anchored on this literal. */
   phrases: Phrase[];
+  /** Exact forms holding this anchor (first at `offset`): every copy of one holds the anchor there, so they are checked at its occurrences instead of searched. */
+  riders: Rider[];
+}
+
+interface Rider {
+  /** Index into the matcher's needles. */
+  slot: number;
+  bytes: Buffer;
+  offset: number;
 }
 
 const NL = 0x0a;
@@ -221,6 +238,10 @@ class LiteralScan implements ContentScanner {
       const lit = literals[l];
       for (const at of this.found[l]) {
         if (lit.exactSlot >= 0) exactAt[lit.exactSlot].push(at);
+        for (const r of lit.riders) {
+          budget -= r.bytes.length;
+          if (this.wordAt(at - r.offset, r.bytes)) exactAt[r.slot].push(at - r.offset);
+        }
         for (const p of lit.phrases) {
           const r = this.phraseStart(p, at);
           budget -= r.cost;

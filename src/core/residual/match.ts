@@ -330,9 +330,13 @@ export interface ContentMatcher {
  * automaton's cost does not grow with the needles. On the 60k workspace with 10 git revisions
  * (bench/residual-scan.mjs, both builds in one run) the CPU the scan adds fell from 2170 to 1440 ms
  * with 1 text (2 literals), while `erase scan` of 20 texts (40 literals) cost the same both ways
- * (2850 against 2780 ms): the limit stays well below that, about 12 plain erased texts.
+ * (2850 against 2780 ms): the limit stays well below that, about 12 plain erased texts. Since an
+ * exact form holding its anchor rides on the anchor's pass (literal.ts), a plain text is one
+ * literal, not two: the limit is 12 literals, still about 12 texts (`erase scan`, 60k workspace,
+ * same run: 12 texts 0.86–0.97 s by 12 passes against 1.04–1.06 s by 24; 13 and 20 texts, by the
+ * automaton either way, 0.99–1.03 against 0.93–1.08 s).
  */
-export const LITERAL_MATCHER_MAX_LITERALS = 24;
+export const LITERAL_MATCHER_MAX_LITERALS = 12;
 
 const compiled = new WeakMap<readonly PreparedNeedle[], ContentMatcher>();
 

@@ -19,7 +19,12 @@ export interface ResidualScanOptions {
   /** Larger files and blobs are reported as skipped (default 50 MB). */
   maxFileBytes?: number;
   signal?: AbortSignal;
+  /** Called as each part of the scan ends (names only: bench/residual-phases.ts times them). */
+  onPhase?: (phase: ResidualScanPhase) => void;
 }
+
+/** The scan's parts, in the order they usually end (files and git history run side by side). */
+export type ResidualScanPhase = 'git work tree' | 'git listings' | 'commits and trees' | 'blobs' | 'files' | 'report';
 
 export type ResidualHitKind = 'file' | 'git-history' | 'git-index';
 export type ResidualMatch = 'exact' | 'whitespace-normalised';
