@@ -19,6 +19,7 @@ import { watchDataFile } from './watcher';
 import { WorkbenchPanel, registerWorkbenchSerializer } from './workbench/panel';
 import { answerConfirmations } from './confirm';
 import { openWalkthroughOnFirstRun } from './walkthrough';
+import { markOpen } from './openTimings';
 
 export interface ExtensionApi {
   /** Milliseconds spent in activate(). */
@@ -39,6 +40,7 @@ export interface ExtensionApi {
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const t0 = performance.now();
+  markOpen('activate');
   initLog(context);
   const service = new EraseService(context.secrets);
   const diagnostics = new DataSetDiagnostics();
@@ -54,11 +56,15 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   let ollamaReachable: boolean | null = null;
   let watcher: vscode.Disposable | undefined;
   let watchedFile = '';
-  const openWorkbench = () => WorkbenchPanel.show(context.extensionUri, service, () => ollamaReachable);
+  const openWorkbench = () => {
+    markOpen('command');
+    return WorkbenchPanel.show(context.extensionUri, service, () => ollamaReachable);
+  };
 
   let lastRefresh: Promise<void> = Promise.resolve();
   const refresh = () =>
     (lastRefresh = (async () => {
+      markOpen('refreshStart');
       const ws = await service.get().catch((e) => {
         log.error(`cannot open the data set: ${String((e as Error)?.message ?? e)}`);
         return undefined;
@@ -77,6 +83,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         diagnostics.update(vscode.Uri.file(ws.dataFile), { malformed: ws.status().malformed, duplicates });
       } else diagnostics.clear();
       statusBar.update(statusView(ws, ollamaReachable));
+      markOpen('refreshEnd');
     })());
 
   const checkOllama = async () => {

@@ -102,6 +102,53 @@ async function hoverHits(canvas, id) {
   return hovered;
 }
 
+/**
+ * The first open split into its parts, each in ms after the test began to type the command (t0;
+ * negative: before it): the host's marks (src/extension/openTimings.ts: activation, its startup
+ * refresh, the command running, the panel, `ready`, the map read and posted), the page's (its
+ * document's start, the script's download and start, `ready` sent, the map received and drawn) and
+ * the test's own (the palette closed, the map tab clicked). Host and page marks are epoch ms.
+ */
+async function openBreakdown(canvas, t0, testMarks) {
+  const page = await canvas.evaluate(() => {
+    const at = (name) => {
+      const e = performance.getEntriesByName(name)[0];
+      return e ? performance.timeOrigin + e.startTime : null;
+    };
+    const script = performance.getEntriesByType('resource').find((e) => /\/webview\.js/.test(e.name));
+    const paint = performance.getEntriesByName('map-first-paint')[0];
+    return {
+      host: window.eraseWorkbenchTest.hostOpenTimings?.() ?? {},
+      pageStart: performance.timeOrigin,
+      scriptFetchStart: script ? performance.timeOrigin + script.startTime : null,
+      scriptFetched: script ? performance.timeOrigin + script.responseEnd : null,
+      scriptStart: at('webview-script-start'),
+      readySent: at('webview-ready-sent'),
+      mapReceived: at('map-received'),
+      mapData: at('map-data'),
+      firstPaintDone: paint ? performance.timeOrigin + paint.startTime + paint.duration : null,
+    };
+  });
+  const { host, ...pageMarks } = page;
+  const all = {
+    hostActivate: host.activate,
+    hostRefreshStart: host.refreshStart,
+    hostRefreshEnd: host.refreshEnd,
+    paletteClosed: testMarks.paletteClosed,
+    hostCommand: host.command,
+    hostPanelCreated: host.panelCreated,
+    ...pageMarks,
+    hostReady: host.ready,
+    hostMapStart: host.mapStart,
+    hostMapRead: host.mapRead,
+    hostMapPosted: host.mapPosted,
+    mapTabClicked: testMarks.mapTabClicked,
+  };
+  const out = {};
+  for (const [k, v] of Object.entries(all)) out[k] = typeof v === 'number' ? Math.round(v - t0) : null;
+  return out;
+}
+
 async function runMapBenchmark({ page, base, folder, out, cli, check, runCommand, log, assert }) {
   if (!fs.existsSync(SST2)) {
     log(`map benchmark SKIPPED: SST-2 not found at ${SST2} (set SST2=path/to/train.tsv)`);
@@ -129,9 +176,12 @@ async function runMapBenchmark({ page, base, folder, out, cli, check, runCommand
     await page.locator('.activitybar [aria-label="ERASE"]').first().waitFor({ timeout: 30000 });
     const t0 = Date.now();
     await runCommand('ERASE: Open Workbench');
+    const paletteClosed = Date.now();
     await wv.locator('#tab-map').click({ timeout: 60000 });
+    const mapTabClicked = Date.now();
     await waitFirstPaint(wv);
     const commandToPaintMs = Date.now() - t0;
+    const breakdown = await openBreakdown(canvas, t0, { paletteClosed, mapTabClicked });
     const points = Number(await canvas.getAttribute('data-point-count'));
     assert(points > 50000, `${points} points`);
     assert((await canvas.getAttribute('data-renderer')) === 'webgl2', `renderer ${await canvas.getAttribute('data-renderer')}`);
@@ -149,6 +199,7 @@ async function runMapBenchmark({ page, base, folder, out, cli, check, runCommand
       firstPaintMs: round(await firstPaintMs(canvas)),
       commandToPaintMs,
       webviewStartToDataMs: round(webviewStartToDataMs),
+      openBreakdownMs: breakdown,
       ...frames,
       paintedPixels: painted,
     };
@@ -201,6 +252,14 @@ async function runMapBenchmark({ page, base, folder, out, cli, check, runCommand
   });
 
   console.log(`MAP_BENCH ${JSON.stringify(result)}`);
+  const b = result.webgl2_60k?.openBreakdownMs;
+  if (b)
+    log(
+      `map 60k first open, ms after the command was typed: ${Object.entries(b)
+        .sort((x, y) => (x[1] ?? Infinity) - (y[1] ?? Infinity))
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' · ')}`,
+    );
   for (const [name, r] of Object.entries(result))
     if (r.points)
       log(

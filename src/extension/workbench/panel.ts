@@ -10,6 +10,7 @@ import { workbenchHtml, workbenchResourceRoots } from './html';
 import { WorkbenchRouter } from './router';
 import { onErased, onMapDelta, onResidualScan } from '../eraseFlow';
 import type { MapDelta } from '../../core';
+import { markOpen, openMarks } from '../openTimings';
 
 export const WORKBENCH_VIEW_TYPE = 'erase.workbench';
 
@@ -45,6 +46,7 @@ export class WorkbenchPanel implements vscode.Disposable {
     private readonly ollamaReachable: () => boolean | null,
   ) {
     WorkbenchPanel.current = this;
+    markOpen('panelCreated');
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'erase.svg');
     panel.webview.options = { enableScripts: true, localResourceRoots: workbenchResourceRoots(extensionUri) };
     this.router = new WorkbenchRouter(
@@ -81,6 +83,7 @@ export class WorkbenchPanel implements vscode.Disposable {
     if (!this.router.ready) return;
     if (!this.readyLogged) {
       this.readyLogged = true;
+      markOpen('ready');
       log.info(`workbench: page ready ${(performance.now() - this.openedAt).toFixed(0)} ms after the panel opened`);
     }
     try {
@@ -93,8 +96,12 @@ export class WorkbenchPanel implements vscode.Disposable {
       // The map before the status: it reads only its picture file, while the status parses the data set and the whole state.
       if (ws && !delta && !(change === 'sent')) {
         const t = performance.now();
+        markOpen('mapStart');
         const view = await mapView(ws);
+        markOpen('mapRead');
         await this.post({ kind: 'notification', method: 'map', params: view });
+        markOpen('mapPosted');
+        void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
         // the host's share of the map's first paint (test/e2e/mapBench.js reads the webview's side)
         log.info(
           `workbench: map of ${view.ids.length} points sent in ${(performance.now() - t).toFixed(0)} ms, ${(performance.now() - this.openedAt).toFixed(0)} ms after the panel opened`,
