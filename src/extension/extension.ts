@@ -20,6 +20,12 @@ import { WorkbenchPanel, registerWorkbenchSerializer } from './workbench/panel';
 import { answerConfirmations } from './confirm';
 import { openWalkthroughOnFirstRun } from './walkthrough';
 import { markOpen } from './openTimings';
+import { DeferredWork } from './deferredWork';
+
+/** The refresh waits this long after activation: a command that activated the extension (Open Workbench) runs first. */
+const REFRESH_GRACE_MS = 2000;
+/** ...and for a workbench's first map, at most this long. */
+const FIRST_MAP_CAP_MS = 15000;
 
 export interface ExtensionApi {
   /** Milliseconds spent in activate(). */
@@ -54,16 +60,19 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const dataSetView = vscode.window.createTreeView('erase.dataSet', { treeDataProvider: dataSetTree, canSelectMany: true, showCollapseAll: true });
   dataSetTree.attach(dataSetView);
   let ollamaReachable: boolean | null = null;
+  // the refresh parses the data set and the state synchronously (seconds at 60k): it waits for what the user asked for
+  const deferred = new DeferredWork(REFRESH_GRACE_MS, FIRST_MAP_CAP_MS);
   let watcher: vscode.Disposable | undefined;
   let watchedFile = '';
   const openWorkbench = () => {
     markOpen('command');
-    return WorkbenchPanel.show(context.extensionUri, service, () => ollamaReachable);
+    return WorkbenchPanel.show(context.extensionUri, service, () => ollamaReachable, deferred);
   };
 
   let lastRefresh: Promise<void> = Promise.resolve();
   const refresh = () =>
     (lastRefresh = (async () => {
+      await deferred.whenFree();
       markOpen('refreshStart');
       const ws = await service.get().catch((e) => {
         log.error(`cannot open the data set: ${String((e as Error)?.message ?? e)}`);
@@ -106,7 +115,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     { dispose: () => setResidualsTree(undefined) },
     ...registerCommands({ service, openWorkbench, dataSetSelection: () => dataSetView.selection, residuals: residualsTree }),
     ...registerDataSetSearch({ service, tree: dataSetTree, openWorkbench }),
-    registerWorkbenchSerializer(context.extensionUri, service, () => ollamaReachable),
+    registerWorkbenchSerializer(context.extensionUri, service, () => ollamaReachable, deferred),
     service.onDidChange(() => void refresh()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
