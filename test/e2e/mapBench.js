@@ -110,6 +110,15 @@ async function hoverHits(canvas, id) {
  * the test's own (the palette closed, the map tab clicked). Host and page marks are epoch ms.
  */
 async function openBreakdown(canvas, t0, testMarks) {
+  // the host sends its marks after the map: they may arrive after its first paint
+  await canvas.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const t = Date.now();
+        const poll = () => (window.eraseWorkbenchTest.hostOpenTimings?.() || Date.now() - t > 30000 ? resolve() : setTimeout(poll, 20));
+        poll();
+      }),
+  );
   const page = await canvas.evaluate(() => {
     const at = (name) => {
       const e = performance.getEntriesByName(name)[0];
@@ -131,6 +140,7 @@ async function openBreakdown(canvas, t0, testMarks) {
   });
   const { host, ...pageMarks } = page;
   const all = {
+    hostLoad: host.load,
     hostActivate: host.activate,
     hostRefreshStart: host.refreshStart,
     hostRefreshEnd: host.refreshEnd,

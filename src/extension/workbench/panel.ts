@@ -12,6 +12,7 @@ import { onErased, onMapDelta, onResidualScan } from '../eraseFlow';
 import type { MapDelta } from '../../core';
 import { markOpen, openMarks } from '../openTimings';
 import type { DeferredWork } from '../deferredWork';
+import { packMapView } from '../../shared/mapWire';
 
 /** The page's `ready` (the only notification a page sends; its requests and commands wait for the first map). */
 const isReadyMessage = (raw: unknown): boolean => typeof raw === 'object' && raw !== null && (raw as { kind?: unknown }).kind === 'notification';
@@ -115,7 +116,7 @@ export class WorkbenchPanel implements vscode.Disposable {
         markOpen('mapStart');
         const view = await mapView(ws);
         markOpen('mapRead');
-        await this.post({ kind: 'notification', method: 'map', params: view });
+        await this.post({ kind: 'notification', method: 'map', params: packMapView(view) });
         markOpen('mapPosted');
         void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
         // the host's share of the map's first paint (test/e2e/mapBench.js reads the webview's side)
