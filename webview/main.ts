@@ -257,7 +257,11 @@ on('mapDelta', (d) => {
 });
 on('erased', (p) => forgetErased(p.ids));
 let hostOpenTimings: Record<string, number> | null = null;
-on('openTimings', (p) => (hostOpenTimings ??= { ...p.marks }));
+on('openTimings', (p) => {
+  // the first comes just before the map (its trip is measured against the map's), the second after it with every mark
+  if (!hostOpenTimings) performance.mark('host-timings-received');
+  hostOpenTimings = { ...p.marks };
+});
 on('status', () => {
   if (state.tab === 'cost') void cost.load(); // an erasure or a new clustering changes the measured inputs
 });

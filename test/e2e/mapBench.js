@@ -115,7 +115,7 @@ async function openBreakdown(canvas, t0, testMarks) {
     () =>
       new Promise((resolve) => {
         const t = Date.now();
-        const poll = () => (window.eraseWorkbenchTest.hostOpenTimings?.() || Date.now() - t > 30000 ? resolve() : setTimeout(poll, 20));
+        const poll = () => (window.eraseWorkbenchTest.hostOpenTimings?.()?.mapPosted || Date.now() - t > 30000 ? resolve() : setTimeout(poll, 20));
         poll();
       }),
   );
@@ -133,6 +133,7 @@ async function openBreakdown(canvas, t0, testMarks) {
       scriptFetched: script ? performance.timeOrigin + script.responseEnd : null,
       scriptStart: at('webview-script-start'),
       readySent: at('webview-ready-sent'),
+      smallMessageReceived: at('host-timings-received'),
       mapReceived: at('map-received'),
       mapData: at('map-data'),
       firstPaintDone: paint ? performance.timeOrigin + paint.startTime + paint.duration : null,
@@ -184,6 +185,13 @@ async function runMapBenchmark({ page, base, folder, out, cli, check, runCommand
     await page.goto(`${base}/?folder=${encodeURIComponent(dir)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
     await page.locator('.activitybar [aria-label="ERASE"]').first().waitFor({ timeout: 30000 });
+    // MAP_BENCH_PROFILE=1: a CPU profile of the workbench's renderer (not the webview's frame) over the first open
+    const cdp = process.env.MAP_BENCH_PROFILE === '1' ? await page.context().newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+      await cdp.send('Profiler.start');
+    }
     const t0 = Date.now();
     await runCommand('ERASE: Open Workbench');
     const paletteClosed = Date.now();
@@ -192,6 +200,11 @@ async function runMapBenchmark({ page, base, folder, out, cli, check, runCommand
     await waitFirstPaint(wv);
     const commandToPaintMs = Date.now() - t0;
     const breakdown = await openBreakdown(canvas, t0, { paletteClosed, mapTabClicked });
+    if (cdp) {
+      const { profile } = await cdp.send('Profiler.stop');
+      fs.writeFileSync(path.join(out, 'map-open-renderer.cpuprofile'), JSON.stringify(profile));
+      log(`wrote ${path.join(out, 'map-open-renderer.cpuprofile')} (node bench/cpuprofile.mjs FILE)`);
+    }
     const points = Number(await canvas.getAttribute('data-point-count'));
     assert(points > 50000, `${points} points`);
     assert((await canvas.getAttribute('data-renderer')) === 'webgl2', `renderer ${await canvas.getAttribute('data-renderer')}`);

@@ -116,6 +116,8 @@ export class WorkbenchPanel implements vscode.Disposable {
         markOpen('mapStart');
         const view = await mapView(ws);
         markOpen('mapRead');
+        // a small message just before the map: the benchmark compares their trips to the page
+        void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
         await this.post({ kind: 'notification', method: 'map', params: packMapView(view) });
         markOpen('mapPosted');
         void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
