@@ -2,14 +2,14 @@
 // serializer; the webview restores its own view state (ids and view settings only).
 import * as vscode from 'vscode';
 import type { HostMessage, MapDeltaView } from '../../shared/protocol';
-import type { EraseService, Workspace } from '../eraseService';
+import type { EraseService } from '../eraseService';
 import { log } from '../log';
 import { listRequests, workspaceDashboard } from '../../core';
 import { auditView, mapView, requestView, statusView } from '../views';
 import { workbenchHtml, workbenchResourceRoots } from './html';
 import { WorkbenchRouter } from './router';
 import { onErased, onMapDelta, onResidualScan } from '../eraseFlow';
-import type { MapDelta, MapPicture } from '../../core';
+import type { MapDelta } from '../../core';
 import { markOpen, openMarks } from '../openTimings';
 import type { DeferredWork } from '../deferredWork';
 import { packMapView } from '../../shared/mapWire';
@@ -33,8 +33,6 @@ export class WorkbenchPanel implements vscode.Disposable {
    */
   readonly firstMapSent: Promise<void>;
   private settleFirstMap!: () => void;
-  /** The map posted before the page said `ready` (its picture's key, null if none went out); the first pushAll takes it. */
-  private earlyMap: Promise<string | null> | undefined;
   private readyLogged = false;
   /** What the map must change at the next refresh: erased points only (a delta), or null (drawn whole). */
   /** What the map needs at the next refresh: nothing yet (null: drawn whole), these removals, all of it, or nothing ('sent': the deltas went out at their commit points). */
@@ -76,7 +74,11 @@ export class WorkbenchPanel implements vscode.Disposable {
       },
     );
     panel.webview.html = workbenchHtml(panel.webview, extensionUri);
-    this.earlyMap = this.postEarlyMap();
+    // The map's picture is read while the page loads, so that the first push finds it in memory.
+    void service
+      .get()
+      .then((ws) => ws?.mapPicture())
+      .catch(() => undefined);
     this.disposables.push(
       this.router,
       // `ready` at once (it brings the map); anything else after the first map, in the order it came
@@ -103,24 +105,28 @@ export class WorkbenchPanel implements vscode.Disposable {
     }
     try {
       const ws = await this.service.get();
-      const early = this.earlyMap;
-      this.earlyMap = undefined;
-      const earlyKey = early ? await early : null;
-      let change = this.mapChange;
+      const change = this.mapChange;
       this.mapChange = null;
-      // The page holds the map posted before it was ready: sent again only if anything changed since.
-      if (earlyKey !== null && ws) {
-        const now = await ws.mapPicture().catch(() => null);
-        if (change === null && now && pictureKey(now) === earlyKey) change = 'sent';
-        else if (change !== 'sent') change = 'whole';
-      }
       // A delta first: it needs nothing read, while the status parses the data set and the whole state again.
       const delta = ws && change !== null && change !== 'whole' && change !== 'sent' ? deltaView(change) : null;
       if (delta) await this.post({ kind: 'notification', method: 'mapDelta', params: delta });
       // The map before the status: it reads only its picture file, while the status parses the data set and the whole state.
-      if (ws && !delta && !(change === 'sent')) await this.sendMap(ws);
+      if (ws && !delta && !(change === 'sent')) {
+        const t = performance.now();
+        markOpen('mapStart');
+        const view = await mapView(ws);
+        markOpen('mapRead');
+        // a small message just before the map: the benchmark compares their trips to the page
+        void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
+        await this.post({ kind: 'notification', method: 'map', params: packMapView(view) });
+        markOpen('mapPosted');
+        void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
+        // the host's share of the map's first paint (test/e2e/mapBench.js reads the webview's side)
+        log.info(
+          `workbench: map of ${view.ids.length} points sent in ${(performance.now() - t).toFixed(0)} ms, ${(performance.now() - this.openedAt).toFixed(0)} ms after the panel opened`,
+        );
+      }
       this.settleFirstMap();
-      void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
       await this.post({ kind: 'notification', method: 'status', params: statusView(ws, this.ollamaReachable()) });
       if (!ws) return;
       await this.postPendingSelect();
@@ -133,40 +139,6 @@ export class WorkbenchPanel implements vscode.Disposable {
     } finally {
       this.settleFirstMap();
     }
-  }
-
-  /**
-   * Posts the map as soon as the panel exists, before the page has loaded: VS Code holds messages
-   * for a page that is still loading and hands them over once its script ran (its listener is
-   * there by then), so the map's trip to the page overlaps the page's start instead of following
-   * its `ready`. Resolves with the key of the picture sent, or null when none was.
-   */
-  private async postEarlyMap(): Promise<string | null> {
-    try {
-      const ws = await this.service.get();
-      const picture = ws ? await ws.mapPicture() : null;
-      if (!ws || !picture || this.router.ready) return null; // nothing to show yet, or the page was quicker: pushAll sends it
-      await this.sendMap(ws);
-      return pictureKey(picture);
-    } catch (e) {
-      log.warn(`workbench: the early map was not sent: ${String((e as Error)?.message ?? e)}`);
-      return null;
-    }
-  }
-
-  private async sendMap(ws: Workspace): Promise<void> {
-    const t = performance.now();
-    markOpen('mapStart');
-    const view = await mapView(ws);
-    markOpen('mapRead');
-    // a small message just before the map: the benchmark compares their trips to the page
-    void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
-    await this.post({ kind: 'notification', method: 'map', params: packMapView(view) });
-    markOpen('mapPosted');
-    // the host's share of the map's first paint (test/e2e/mapBench.js reads the webview's side)
-    log.info(
-      `workbench: map of ${view.ids.length} points sent in ${(performance.now() - t).toFixed(0)} ms, ${(performance.now() - this.openedAt).toFixed(0)} ms after the panel opened`,
-    );
   }
 
   /** Erasures since the last refresh: their points add up; one that retrained means the map is drawn whole. */
@@ -229,9 +201,6 @@ export function registerWorkbenchSerializer(extensionUri: vscode.Uri, service: E
     },
   });
 }
-
-/** A map picture's identity: its state and the data file's stamp (the labels). */
-const pictureKey = (p: MapPicture): string => `${p.stateHash}:${p.dataStamp}`;
 
 function deltaView(c: { removed: ReadonlySet<string>; representatives: readonly string[] }): MapDeltaView {
   return { removedIds: [...c.removed], representatives: [...c.representatives] };
