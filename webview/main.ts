@@ -7,7 +7,6 @@ import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { isMapDeltaView, isMapView, isSavedViewState, withoutErased, type MapView, type ReceiptView, type SavedViewState, type StatusView } from '../src/shared/protocol';
-import { unpackMapView } from '../src/shared/mapWire';
 import { AuditLog } from './audit';
 import { UnlearningCost } from './cost';
 import { Dashboard } from './dashboard';
@@ -245,9 +244,8 @@ function showMap(m: MapView): void {
 }
 on('map', (m) => {
   performance.mark('map-received');
-  // the points arrive as typed arrays, the ids as one string: checked for shape and ranges before anything is drawn
-  const view = unpackMapView(m);
-  if (view) showMap(view);
+  // the points arrive as typed arrays: checked for shape and ranges before anything is drawn
+  if (isMapView(m)) showMap(m);
   else console.error('ERASE: a map message of the wrong shape was ignored');
 });
 on('mapDelta', (d) => {

@@ -43,14 +43,6 @@ export function start(): void {
     }
     for (const fn of (handlers[m.method] ?? []) as ((p: unknown) => void)[]) fn(m.params);
   });
-}
-
-/**
- * Tells the host the page is there, so that it reads and sends the map while the rest of the page's
- * script runs (startMark.ts calls it before anything else). Safe that early: the whole script runs
- * as one task, so no message can be dispatched before start() (at its end) listens.
- */
-export function sayReady(): void {
   performance.mark('webview-ready-sent');
   vscodeApi.postMessage({ kind: 'notification', method: 'ready', params: { version: PROTOCOL_VERSION } });
 }

@@ -3,7 +3,6 @@
 //   request/reply webview → host with an id; the host answers with a reply carrying the same id
 //   notification either way, no answer
 // Everything the webview sends is validated by `parseWebviewMessage` before the host acts on it.
-import type { MapWire } from './mapWire';
 import { arrayOf, isBoolean, isFiniteNumber, isInt, isNonEmptyString, isString, object, oneOf, optional, type Guard } from './validate';
 
 export const PROTOCOL_VERSION = 1;
@@ -580,8 +579,7 @@ export function parseWebviewMessage(raw: unknown): ParseResult {
 
 export interface HostNotifications {
   status: StatusView;
-  /** The map, its ids packed (mapWire.ts). */
-  map: MapWire;
+  map: MapView;
   /** After a certified erasure, instead of `map`: the points to remove (see MapDeltaView). */
   mapDelta: MapDeltaView;
   audit: { entries: AuditEntryView[] };

@@ -12,7 +12,6 @@ import { onErased, onMapDelta, onResidualScan } from '../eraseFlow';
 import type { MapDelta } from '../../core';
 import { markOpen, openMarks } from '../openTimings';
 import type { DeferredWork } from '../deferredWork';
-import { packMapView } from '../../shared/mapWire';
 
 /** The page's `ready` (the only notification a page sends; its requests and commands wait for the first map). */
 const isReadyMessage = (raw: unknown): boolean => typeof raw === 'object' && raw !== null && (raw as { kind?: unknown }).kind === 'notification';
@@ -118,7 +117,7 @@ export class WorkbenchPanel implements vscode.Disposable {
         markOpen('mapRead');
         // a small message just before the map: the benchmark compares their trips to the page
         void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
-        await this.post({ kind: 'notification', method: 'map', params: packMapView(view) });
+        await this.post({ kind: 'notification', method: 'map', params: view });
         markOpen('mapPosted');
         void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
         // the host's share of the map's first paint (test/e2e/mapBench.js reads the webview's side)
