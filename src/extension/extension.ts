@@ -24,7 +24,7 @@ import { openWalkthroughOnFirstRun } from './walkthrough';
 import { DeferredWork } from './deferredWork';
 
 /** The refresh waits this long after activation: a command that activated the extension (Open Workbench) runs first. */
-const REFRESH_GRACE_MS = 2000;
+const REFRESH_GRACE_MS = 3000;
 /** ...and for a workbench's first map, at most this long. */
 const FIRST_MAP_CAP_MS = 15000;
 
@@ -79,6 +79,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         log.error(`cannot open the data set: ${String((e as Error)?.message ?? e)}`);
         return undefined;
       });
+      // opening took round trips to the workbench: a workbench opened meanwhile goes first (what follows is synchronous)
+      await deferred.whenFree();
       if (ws && ws.dataFile !== watchedFile) {
         watcher?.dispose();
         watchedFile = ws.dataFile;
