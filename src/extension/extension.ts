@@ -81,6 +81,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       });
       // opening took round trips to the workbench: a workbench opened meanwhile goes first (what follows is synchronous)
       await deferred.whenFree();
+      markOpen('refreshWork'); // from here to refreshEnd: synchronous
       if (ws && ws.dataFile !== watchedFile) {
         watcher?.dispose();
         watchedFile = ws.dataFile;
