@@ -1,5 +1,6 @@
 // Workbench webview entry: builds the page from DOM nodes (never from HTML strings), says `ready`,
 // then renders what the host sends. Saved state holds ids and view settings only.
+import './startMark';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
@@ -242,6 +243,7 @@ function showMap(m: MapView): void {
   app.dataset.state = 'ready';
 }
 on('map', (m) => {
+  performance.mark('map-received');
   // the points arrive as typed arrays: checked for shape and ranges before anything is drawn
   if (isMapView(m)) showMap(m);
   else console.error('ERASE: a map message of the wrong shape was ignored');
@@ -252,6 +254,12 @@ on('mapDelta', (d) => {
   else console.error('ERASE: a map delta of the wrong shape was ignored');
 });
 on('erased', (p) => forgetErased(p.ids));
+let hostOpenTimings: Record<string, number> | null = null;
+on('openTimings', (p) => {
+  // the first comes just before the map (its trip is measured against the map's), the second after it with every mark
+  if (!hostOpenTimings) performance.mark('host-timings-received');
+  hostOpenTimings = { ...p.marks };
+});
 on('status', () => {
   if (state.tab === 'cost') void cost.load(); // an erasure or a new clustering changes the measured inputs
 });
@@ -276,6 +284,7 @@ on('select', (p) => {
   paintedPixels: () => map.paintedPixels(),
   useRenderer: (kind: 'webgl2' | 'canvas2d') => map.useRenderer(kind),
   benchmark: (on: boolean) => (map.benchmark = on),
+  hostOpenTimings: () => hostOpenTimings,
   showMap: (m: unknown) => {
     if (!isMapView(m)) throw new Error('not a map');
     showMap(m);

@@ -43,6 +43,7 @@ export function start(): void {
     }
     for (const fn of (handlers[m.method] ?? []) as ((p: unknown) => void)[]) fn(m.params);
   });
+  performance.mark('webview-ready-sent');
   vscodeApi.postMessage({ kind: 'notification', method: 'ready', params: { version: PROTOCOL_VERSION } });
 }
 

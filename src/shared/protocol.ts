@@ -593,6 +593,8 @@ export interface HostNotifications {
   erased: { ids: string[] };
   dashboard: DashboardView;
   evalProgress: { runId: string; done: number; total: number };
+  /** The host's epoch-ms marks of the workbench's first open (extension/openTimings.ts), for the UI benchmark. */
+  openTimings: { marks: Record<string, number> };
 }
 export type HostNotificationMessage = { [M in keyof HostNotifications]: { kind: 'notification'; method: M; params: HostNotifications[M] } }[keyof HostNotifications];
 export type ReplyMessage = { kind: 'reply'; id: number; ok: true; result: unknown } | { kind: 'reply'; id: number; ok: false; error: string };

@@ -102,6 +102,72 @@ async function hoverHits(canvas, id) {
   return hovered;
 }
 
+/**
+ * The first open split into its parts, each in ms after the test began to type the command (t0;
+ * negative: before it): the host's marks (src/extension/openTimings.ts: activation, its startup
+ * refresh, the command running, the panel, `ready`, the map read and posted), the page's (its
+ * document's start, the script's download and start, `ready` sent, the map received and drawn) and
+ * the test's own (the palette closed, the map tab clicked). Host and page marks are epoch ms.
+ */
+async function openBreakdown(canvas, t0, testMarks) {
+  // the host sends its marks after the map: they may arrive after its first paint
+  await canvas.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const t = Date.now();
+        const poll = () =>
+          (window.eraseWorkbenchTest.hostOpenTimings?.()?.mapPosted && window.eraseWorkbenchTest.hostOpenTimings().ready) || Date.now() - t > 30000
+            ? resolve()
+            : setTimeout(poll, 20);
+        poll();
+      }),
+  );
+  const page = await canvas.evaluate(() => {
+    const at = (name) => {
+      const e = performance.getEntriesByName(name)[0];
+      return e ? performance.timeOrigin + e.startTime : null;
+    };
+    const script = performance.getEntriesByType('resource').find((e) => /\/webview\.js/.test(e.name));
+    const css = performance.getEntriesByType('resource').find((e) => /\/workbench\.css/.test(e.name));
+    const paint = performance.getEntriesByName('map-first-paint')[0];
+    return {
+      host: window.eraseWorkbenchTest.hostOpenTimings?.() ?? {},
+      pageStart: performance.timeOrigin,
+      cssFetchStart: css ? performance.timeOrigin + css.startTime : null,
+      cssFetched: css ? performance.timeOrigin + css.responseEnd : null,
+      scriptFetchStart: script ? performance.timeOrigin + script.startTime : null,
+      scriptFetched: script ? performance.timeOrigin + script.responseEnd : null,
+      scriptStart: at('webview-script-start'),
+      readySent: at('webview-ready-sent'),
+      smallMessageReceived: at('host-timings-received'),
+      mapReceived: at('map-received'),
+      mapData: at('map-data'),
+      firstPaintDone: paint ? performance.timeOrigin + paint.startTime + paint.duration : null,
+    };
+  });
+  const { host, ...pageMarks } = page;
+  const all = {
+    hostLoad: host.load,
+    hostActivate: host.activate,
+    hostRefreshStart: host.refreshStart,
+    hostRefreshWork: host.refreshWork,
+    hostRefreshEnd: host.refreshEnd,
+    commandClicked: testMarks.commandClicked,
+    paletteClosed: testMarks.paletteClosed,
+    hostCommand: host.command,
+    hostPanelCreated: host.panelCreated,
+    ...pageMarks,
+    hostReady: host.ready,
+    hostMapStart: host.mapStart,
+    hostMapRead: host.mapRead,
+    hostMapPosted: host.mapPosted,
+    mapTabClicked: testMarks.mapTabClicked,
+  };
+  const out = {};
+  for (const [k, v] of Object.entries(all)) out[k] = typeof v === 'number' ? Math.round(v - t0) : null;
+  return out;
+}
+
 async function runMapBenchmark({ page, base, folder, out, cli, check, runCommand, log, assert }) {
   if (!fs.existsSync(SST2)) {
     log(`map benchmark SKIPPED: SST-2 not found at ${SST2} (set SST2=path/to/train.tsv)`);
@@ -127,11 +193,34 @@ async function runMapBenchmark({ page, base, folder, out, cli, check, runCommand
     await page.goto(`${base}/?folder=${encodeURIComponent(dir)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
     await page.locator('.activitybar [aria-label="ERASE"]').first().waitFor({ timeout: 30000 });
+    // MAP_BENCH_PROFILE=1: a CPU profile of the workbench's renderer (not the webview's frame) over the first open
+    const cdp = process.env.MAP_BENCH_PROFILE === '1' ? await page.context().newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+      await cdp.send('Profiler.start');
+    }
     const t0 = Date.now();
-    await runCommand('ERASE: Open Workbench');
+    const { clickedAt: commandClicked } = await runCommand('ERASE: Open Workbench');
+    const paletteClosed = Date.now();
     await wv.locator('#tab-map').click({ timeout: 60000 });
+    const mapTabClicked = Date.now();
     await waitFirstPaint(wv);
     const commandToPaintMs = Date.now() - t0;
+    const breakdown = await openBreakdown(canvas, t0, { commandClicked, paletteClosed, mapTabClicked });
+    // ordering, not timing: the startup refresh's synchronous part (a parse of the data set and state)
+    // must not run between the panel's creation and the map's sending (src/extension/deferredWork.ts;
+    // after its 15 s cap it may)
+    const w = breakdown.hostRefreshWork;
+    assert(
+      w === null || !(w > breakdown.hostPanelCreated && w < breakdown.hostMapPosted && w - breakdown.hostPanelCreated < 15000),
+      `the startup refresh ran between the panel (${breakdown.hostPanelCreated} ms) and the map (${breakdown.hostMapPosted} ms): at ${w} ms`,
+    );
+    if (cdp) {
+      const { profile } = await cdp.send('Profiler.stop');
+      fs.writeFileSync(path.join(out, 'map-open-renderer.cpuprofile'), JSON.stringify(profile));
+      log(`wrote ${path.join(out, 'map-open-renderer.cpuprofile')} (node bench/cpuprofile.mjs FILE)`);
+    }
     const points = Number(await canvas.getAttribute('data-point-count'));
     assert(points > 50000, `${points} points`);
     assert((await canvas.getAttribute('data-renderer')) === 'webgl2', `renderer ${await canvas.getAttribute('data-renderer')}`);
@@ -148,7 +237,10 @@ async function runMapBenchmark({ page, base, folder, out, cli, check, runCommand
       points,
       firstPaintMs: round(await firstPaintMs(canvas)),
       commandToPaintMs,
+      // from the click on the palette's row (typing in a workbench that just loaded can take seconds, with retries)
+      clickToPaintMs: commandToPaintMs - (commandClicked - t0),
       webviewStartToDataMs: round(webviewStartToDataMs),
+      openBreakdownMs: breakdown,
       ...frames,
       paintedPixels: painted,
     };
@@ -201,10 +293,18 @@ async function runMapBenchmark({ page, base, folder, out, cli, check, runCommand
   });
 
   console.log(`MAP_BENCH ${JSON.stringify(result)}`);
+  const b = result.webgl2_60k?.openBreakdownMs;
+  if (b)
+    log(
+      `map 60k first open, ms after the command was typed: ${Object.entries(b)
+        .sort((x, y) => (x[1] ?? Infinity) - (y[1] ?? Infinity))
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' · ')}`,
+    );
   for (const [name, r] of Object.entries(result))
     if (r.points)
       log(
-        `map ${name}: ${r.points} points · first paint ${r.firstPaintMs} ms${r.commandToPaintMs ? ` (${r.commandToPaintMs} ms after the command)` : ''} · frames median ${r.frameMedianMs} ms, p95 ${r.frameP95Ms} ms (${r.densityFrames}/${r.frames} density)`,
+        `map ${name}: ${r.points} points · first paint ${r.firstPaintMs} ms${r.commandToPaintMs ? ` (${r.commandToPaintMs} ms after the command was typed, ${r.clickToPaintMs} ms after it was clicked)` : ''} · frames median ${r.frameMedianMs} ms, p95 ${r.frameP95Ms} ms (${r.densityFrames}/${r.frames} density)`,
       );
   if (prepared) fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -61,8 +61,10 @@ async function runCommand(title, { waitClosed = true } = {}) {
     }
   }
   // click the matching row: Enter would run whatever row is highlighted first
+  const clickedAt = Date.now(); // when the command was run (the map benchmark times from here too)
   await row.click();
   if (waitClosed) await widget.waitFor({ state: 'hidden', timeout: 10000 });
+  return { clickedAt };
 }
 
 // README screenshots (docs/images/<name>-<theme>.png): one line per workbench tab to show; a new

@@ -10,6 +10,11 @@ import { workbenchHtml, workbenchResourceRoots } from './html';
 import { WorkbenchRouter } from './router';
 import { onErased, onMapDelta, onResidualScan } from '../eraseFlow';
 import type { MapDelta } from '../../core';
+import { markOpen, openMarks } from '../openTimings';
+import type { DeferredWork } from '../deferredWork';
+
+/** The page's `ready` (the only notification a page sends; its requests and commands wait for the first map). */
+const isReadyMessage = (raw: unknown): boolean => typeof raw === 'object' && raw !== null && (raw as { kind?: unknown }).kind === 'notification';
 
 export const WORKBENCH_VIEW_TYPE = 'erase.workbench';
 
@@ -20,12 +25,20 @@ export class WorkbenchPanel implements vscode.Disposable {
   /** A selection asked for before the page could take it (see select). */
   private pendingSelect: string[] | undefined;
   private readonly openedAt = performance.now();
+  /**
+   * Settles once the first map was posted (or the first refresh found none to send): until then the
+   * page's other messages wait (their handlers read the data set and the state synchronously, which
+   * would hold the map back by seconds at 60k), and so does the host's deferred refresh (see show).
+   */
+  readonly firstMapSent: Promise<void>;
+  private settleFirstMap!: () => void;
   private readyLogged = false;
   /** What the map must change at the next refresh: erased points only (a delta), or null (drawn whole). */
   /** What the map needs at the next refresh: nothing yet (null: drawn whole), these removals, all of it, or nothing ('sent': the deltas went out at their commit points). */
   private mapChange: { removed: Set<string>; representatives: string[] } | 'whole' | 'sent' | null = null;
 
-  static show(extensionUri: vscode.Uri, service: EraseService, ollamaReachable: () => boolean | null): WorkbenchPanel {
+  /** `deferred`: the host's work that waits for this panel's first map (extension.ts). */
+  static show(extensionUri: vscode.Uri, service: EraseService, ollamaReachable: () => boolean | null, deferred?: DeferredWork): WorkbenchPanel {
     if (WorkbenchPanel.current) {
       WorkbenchPanel.current.panel.reveal();
       return WorkbenchPanel.current;
@@ -35,7 +48,7 @@ export class WorkbenchPanel implements vscode.Disposable {
       retainContextWhenHidden: false, // state comes back from the host + saved view state
       localResourceRoots: workbenchResourceRoots(extensionUri),
     });
-    return new WorkbenchPanel(panel, extensionUri, service, ollamaReachable);
+    return new WorkbenchPanel(panel, extensionUri, service, ollamaReachable, deferred);
   }
 
   constructor(
@@ -43,8 +56,12 @@ export class WorkbenchPanel implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly service: EraseService,
     private readonly ollamaReachable: () => boolean | null,
+    deferred?: DeferredWork,
   ) {
+    this.firstMapSent = new Promise((resolve) => (this.settleFirstMap = resolve));
+    deferred?.hold(this.firstMapSent);
     WorkbenchPanel.current = this;
+    markOpen('panelCreated');
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'erase.svg');
     panel.webview.options = { enableScripts: true, localResourceRoots: workbenchResourceRoots(extensionUri) };
     this.router = new WorkbenchRouter(
@@ -63,7 +80,8 @@ export class WorkbenchPanel implements vscode.Disposable {
       .catch(() => undefined);
     this.disposables.push(
       this.router,
-      panel.webview.onDidReceiveMessage((raw) => void this.router.handle(raw)),
+      // `ready` at once (it brings the map); anything else after the first map, in the order it came
+      panel.webview.onDidReceiveMessage((raw) => void (isReadyMessage(raw) ? this.router.handle(raw) : this.firstMapSent.then(() => this.router.handle(raw)))),
       panel.onDidDispose(() => this.dispose()),
       service.onDidChange(() => void this.pushAll()),
       onMapDelta((d) => this.noteMapDelta(d)),
@@ -81,6 +99,7 @@ export class WorkbenchPanel implements vscode.Disposable {
     if (!this.router.ready) return;
     if (!this.readyLogged) {
       this.readyLogged = true;
+      markOpen('ready');
       log.info(`workbench: page ready ${(performance.now() - this.openedAt).toFixed(0)} ms after the panel opened`);
     }
     try {
@@ -93,13 +112,20 @@ export class WorkbenchPanel implements vscode.Disposable {
       // The map before the status: it reads only its picture file, while the status parses the data set and the whole state.
       if (ws && !delta && !(change === 'sent')) {
         const t = performance.now();
+        markOpen('mapStart');
         const view = await mapView(ws);
+        markOpen('mapRead');
+        // a small message just before the map: the benchmark compares their trips to the page
+        void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
         await this.post({ kind: 'notification', method: 'map', params: view });
+        markOpen('mapPosted');
+        void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
         // the host's share of the map's first paint (test/e2e/mapBench.js reads the webview's side)
         log.info(
           `workbench: map of ${view.ids.length} points sent in ${(performance.now() - t).toFixed(0)} ms, ${(performance.now() - this.openedAt).toFixed(0)} ms after the panel opened`,
         );
       }
+      this.settleFirstMap();
       await this.post({ kind: 'notification', method: 'status', params: statusView(ws, this.ollamaReachable()) });
       if (!ws) return;
       await this.postPendingSelect();
@@ -109,6 +135,8 @@ export class WorkbenchPanel implements vscode.Disposable {
       await this.pushDashboard();
     } catch (e) {
       log.error(`workbench refresh failed: ${String((e as Error)?.message ?? e)}`);
+    } finally {
+      this.settleFirstMap();
     }
   }
 
@@ -158,16 +186,17 @@ export class WorkbenchPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.settleFirstMap();
     if (WorkbenchPanel.current === this) WorkbenchPanel.current = undefined;
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }
 }
 
-export function registerWorkbenchSerializer(extensionUri: vscode.Uri, service: EraseService, ollamaReachable: () => boolean | null): vscode.Disposable {
+export function registerWorkbenchSerializer(extensionUri: vscode.Uri, service: EraseService, ollamaReachable: () => boolean | null, deferred?: DeferredWork): vscode.Disposable {
   return vscode.window.registerWebviewPanelSerializer(WORKBENCH_VIEW_TYPE, {
     async deserializeWebviewPanel(panel) {
-      new WorkbenchPanel(panel, extensionUri, service, ollamaReachable);
+      new WorkbenchPanel(panel, extensionUri, service, ollamaReachable, deferred);
     },
   });
 }
