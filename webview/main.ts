@@ -19,7 +19,7 @@ import { DeletionRequests } from './requests';
 import { DuplicatesPanel } from './duplicates';
 import { ExampleList } from './exampleList';
 import { exportToFile } from './exporting';
-import { applyMapDelta } from './mapDelta';
+import { MapReceiver } from './mapReceiver';
 import { MapLegend } from './legend';
 import { MapSearch } from './search';
 import { command, on, request, saveState, start, vscodeApi } from './rpc';
@@ -242,16 +242,31 @@ function showMap(m: MapView): void {
   if (state.tab === 'explore') void duplicates.refresh();
   app.dataset.state = 'ready';
 }
-on('map', (m) => {
+const mapReceiver = new MapReceiver();
+on('mapPoints', (p) => {
   performance.mark('map-received');
   // the points arrive as typed arrays: checked for shape and ranges before anything is drawn
-  if (isMapView(m)) showMap(m);
-  else console.error('ERASE: a map message of the wrong shape was ignored');
+  const points = mapReceiver.points(p);
+  if (!points) {
+    console.error('ERASE: a map message of the wrong shape was ignored');
+    return;
+  }
+  map.setPoints(points);
+  app.dataset.state = 'ready';
+});
+on('mapIds', (p) => {
+  performance.mark('map-ids-received');
+  const r = mapReceiver.ids(p);
+  if (r.kind === 'map') showMap(r.map);
+  else if (r.kind === 'invalid') console.error('ERASE: map ids of the wrong shape were ignored');
 });
 on('mapDelta', (d) => {
   // after a certified erasure: the erased points leave the map held here, the others stay where they are
-  if (isMapDeltaView(d)) showMap(applyMapDelta(map.currentData(), d));
-  else console.error('ERASE: a map delta of the wrong shape was ignored');
+  if (!isMapDeltaView(d)) console.error('ERASE: a map delta of the wrong shape was ignored');
+  else {
+    const next = mapReceiver.delta(d, map.currentData());
+    if (next) showMap(next);
+  }
 });
 on('erased', (p) => forgetErased(p.ids));
 let hostOpenTimings: Record<string, number> | null = null;

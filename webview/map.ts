@@ -6,7 +6,7 @@
 // nor hit-tested; search hits are ringed; while a selection (or else a search) is active, the other
 // points stay visible, dimmed. Counts, settings and timings are exposed as data attributes and
 // performance marks for tests and tools.
-import { emptyMapView, NO_CLUSTER, NO_LABEL_INDEX, type MapView } from '../src/shared/protocol';
+import { emptyMapView, NO_CLUSTER, NO_LABEL_INDEX, type MapPointsView, type MapView } from '../src/shared/protocol';
 import { h } from './dom';
 import { buildPointIndex, countIn, rangesIn, type PointIndex } from './mapIndex';
 import { cssToRgba, DIMMED, HIDDEN, MUTED_SLOT, splatDensity, type Frame, type Lod, type PointLayer, type PointStyle } from './pointLayer';
@@ -35,6 +35,8 @@ export class ClusterMap {
   /** The overlay (#map) and the points layer beneath it, stacked. */
   readonly el: HTMLElement;
   private data: MapView = emptyMapView();
+  /** The points are drawn but their ids are still on the way (setPoints): nothing is hovered, clicked or lassoed until they come. */
+  private idsPending = false;
   private ix: PointIndex = buildPointIndex(new Float32Array(0));
   /** Sorted position of each point. */
   private rank = new Uint32Array(0);
@@ -96,13 +98,23 @@ export class ClusterMap {
     this.layerEmpty = false;
     this.publishRenderer();
     this.resize();
-    this.setData(this.data); // the new renderer's first paint is timed as a fresh map's
+    this.setData(this.data, this.idsPending); // the new renderer's first paint is timed as a fresh map's
     return this.layer.kind;
   }
 
-  setData(d: MapView): void {
+  /** Draws a map's points before its ids arrive (the second half of the map, see MapPointsView). */
+  setPoints(p: MapPointsView): void {
+    this.setData({ ids: [], representatives: [], xy: p.xy, cluster: p.cluster, labelNames: p.labelNames, label: p.label }, true);
+  }
+
+  setData(d: MapView, idsPending = false): void {
+    if (this.idsPending && !idsPending && d.xy === this.data.xy) {
+      this.attachIds(d);
+      return;
+    }
     const t0 = performance.now();
     this.data = d;
+    this.idsPending = idsPending;
     this.ix = buildPointIndex(d.xy);
     const n = this.ix.n;
     this.rank = new Uint32Array(n);
@@ -111,11 +123,12 @@ export class ClusterMap {
     this.labelIndex = new Map(d.labelNames.map((l, j) => [l, j] as const));
     // a few representatives: a scan each, not a hash of every id (a million ids take seconds to hash)
     this.repIdx = d.representatives.map((id) => d.ids.indexOf(id)).filter((i) => i >= 0);
-    if (this.selected.size) this.selected = new Set([...this.selected].filter((id) => this.indexOf(id) >= 0));
-    if (this.hits.size) this.hits = new Set([...this.hits].filter((id) => this.indexOf(id) >= 0));
+    // the selection and hits are kept as they are until the ids come to check them against
+    if (!idsPending) this.dropMissingIds();
     this.layer.setPoints(this.ix);
     this.styleDirty = true;
-    this.canvas.dataset.pointCount = String(n);
+    // the count says the map is interactive: only once its ids are there (tests hover right after it)
+    this.canvas.dataset.pointCount = idsPending ? '' : String(n);
     this.canvas.dataset.clusterCount = String(this.clusterPoints().size);
     this.canvas.dataset.firstPaintMs = '';
     this.hoverIndex = -1;
@@ -124,6 +137,24 @@ export class ClusterMap {
     this.firstPaintStart = t0;
     performance.mark('map-data', { startTime: t0 });
     this.draw();
+  }
+
+  /** The ids of the points already drawn: the point index, the layer and the first paint stay. */
+  private attachIds(d: MapView): void {
+    this.data = d;
+    this.idsPending = false;
+    this.idIndex = null;
+    this.repIdx = d.representatives.map((id) => d.ids.indexOf(id)).filter((i) => i >= 0);
+    this.dropMissingIds();
+    this.canvas.dataset.pointCount = String(this.ix.n);
+    this.styleDirty = true;
+    this.publishSelection(false);
+    this.draw();
+  }
+
+  private dropMissingIds(): void {
+    if (this.selected.size) this.selected = new Set([...this.selected].filter((id) => this.indexOf(id) >= 0));
+    if (this.hits.size) this.hits = new Set([...this.hits].filter((id) => this.indexOf(id) >= 0));
   }
 
   /** The map drawn now (a map delta is applied to it). */
@@ -335,6 +366,7 @@ export class ClusterMap {
   }
 
   private nearest(sx: number, sy: number, radiusPx = 8): number {
+    if (this.idsPending) return -1;
     const f = this.frameFor(this.view);
     let best = -1,
       bestD = radiusPx * radiusPx;
@@ -401,7 +433,7 @@ export class ClusterMap {
     if (this.lasso) {
       const poly = this.lasso;
       this.lasso = null;
-      if (poly.length > 2) {
+      if (poly.length > 2 && !this.idsPending) {
         const f = this.frameFor(this.view);
         const xs = poly.map((p) => p.x),
           ys = poly.map((p) => p.y);

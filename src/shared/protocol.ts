@@ -64,22 +64,66 @@ export function emptyMapView(): MapView {
 export function isMapView(v: unknown): v is MapView {
   if (typeof v !== 'object' || v === null) return false;
   const m = v as Record<string, unknown>;
-  if (!Array.isArray(m.ids) || !Array.isArray(m.representatives) || !Array.isArray(m.labelNames)) return false;
-  const n = m.ids.length;
-  if (!(m.xy instanceof Float32Array) || m.xy.length !== 2 * n) return false;
-  if (!(m.cluster instanceof Uint16Array) || m.cluster.length !== n) return false;
-  if (!(m.label instanceof Uint32Array) || m.label.length !== n) return false;
-  if (!m.ids.every(isId) || !m.representatives.every(isId) || !m.labelNames.every(isString)) return false;
-  for (let i = 0; i < 2 * n; i++) if (!Number.isFinite(m.xy[i])) return false;
+  if (!Array.isArray(m.ids) || !Array.isArray(m.representatives)) return false;
+  if (!hasValidPoints(m, m.ids.length)) return false;
+  return m.ids.every(isId) && m.representatives.every(isId);
+}
+/** The points' arrays of a map of n points: lengths, finite positions, cluster and label ranges. */
+function hasValidPoints(m: Record<string, unknown>, n: number): boolean {
+  const { xy, cluster, label, labelNames } = m;
+  if (!Array.isArray(labelNames) || !labelNames.every(isString)) return false;
+  if (!(xy instanceof Float32Array) || xy.length !== 2 * n) return false;
+  if (!(cluster instanceof Uint16Array) || cluster.length !== n) return false;
+  if (!(label instanceof Uint32Array) || label.length !== n) return false;
+  for (let i = 0; i < 2 * n; i++) if (!Number.isFinite(xy[i])) return false;
   for (let i = 0; i < n; i++) {
-    if (m.cluster[i] !== NO_CLUSTER && m.cluster[i] > MAX_CLUSTER_INDEX) return false;
-    if (m.label[i] !== NO_LABEL_INDEX && m.label[i] >= m.labelNames.length) return false;
+    if (cluster[i] !== NO_CLUSTER && cluster[i] > MAX_CLUSTER_INDEX) return false;
+    if (label[i] !== NO_LABEL_INDEX && label[i] >= labelNames.length) return false;
   }
   return true;
 }
+
+/**
+ * A whole map travels as two messages: `mapPoints` (positions, clusters, labels: all its first
+ * paint needs, 0.8 MB at 60k) and then `mapIds` (the ids and representatives: 4 MB at 60k when ids
+ * are 64-hex content hashes). In code-server a message's trip grows with its size, so the map is
+ * drawn while its ids are still on the way. `seq` pairs the two: ids are never put on the points of
+ * another map (a click would then select, and erase, the wrong example).
+ */
+export interface MapPointsView {
+  seq: number;
+  xy: Float32Array;
+  cluster: Uint16Array;
+  labelNames: string[];
+  label: Uint32Array;
+}
+export interface MapIdsView {
+  seq: number;
+  ids: string[];
+  representatives: string[];
+}
+export function splitMapView(m: MapView, seq: number): { points: MapPointsView; ids: MapIdsView } {
+  return {
+    points: { seq, xy: m.xy, cluster: m.cluster, labelNames: m.labelNames, label: m.label },
+    ids: { seq, ids: m.ids, representatives: m.representatives },
+  };
+}
+export function isMapPointsView(v: unknown): v is MapPointsView {
+  if (typeof v !== 'object' || v === null) return false;
+  const m = v as Record<string, unknown>;
+  return isInt(m.seq) && m.cluster instanceof Uint16Array && hasValidPoints(m, m.cluster.length);
+}
+/** The whole map from its two halves, or null when they are not of the same map (or not well formed). */
+export function joinMapView(points: MapPointsView, ids: unknown): MapView | null {
+  if (typeof ids !== 'object' || ids === null) return null;
+  const i = ids as Record<string, unknown>;
+  if (i.seq !== points.seq) return null;
+  const whole = { ids: i.ids, xy: points.xy, cluster: points.cluster, representatives: i.representatives, labelNames: points.labelNames, label: points.label };
+  return isMapView(whole) ? whole : null;
+}
 /**
  * The map's change after a certified erasure: the erased points leave, every other point keeps its
- * place and cluster; `representatives` are the ones after the erasure. A retrain sends `map` instead.
+ * place and cluster; `representatives` are the ones after the erasure. A retrain sends the whole map instead.
  */
 export interface MapDeltaView {
   removedIds: string[];
@@ -579,7 +623,9 @@ export function parseWebviewMessage(raw: unknown): ParseResult {
 
 export interface HostNotifications {
   status: StatusView;
-  map: MapView;
+  /** A whole map, in two messages (see MapPointsView). */
+  mapPoints: MapPointsView;
+  mapIds: MapIdsView;
   /** After a certified erasure, instead of `map`: the points to remove (see MapDeltaView). */
   mapDelta: MapDeltaView;
   audit: { entries: AuditEntryView[] };

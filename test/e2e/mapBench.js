@@ -142,6 +142,7 @@ async function openBreakdown(canvas, t0, testMarks) {
       smallMessageReceived: at('host-timings-received'),
       mapReceived: at('map-received'),
       mapData: at('map-data'),
+      mapIdsReceived: at('map-ids-received'),
       firstPaintDone: paint ? performance.timeOrigin + paint.startTime + paint.duration : null,
     };
   });
@@ -160,6 +161,7 @@ async function openBreakdown(canvas, t0, testMarks) {
     hostReady: host.ready,
     hostMapStart: host.mapStart,
     hostMapRead: host.mapRead,
+    hostMapPointsPosted: host.mapPointsPosted,
     hostMapPosted: host.mapPosted,
     mapTabClicked: testMarks.mapTabClicked,
   };
@@ -221,6 +223,8 @@ async function runMapBenchmark({ page, base, folder, out, cli, check, runCommand
       fs.writeFileSync(path.join(out, 'map-open-renderer.cpuprofile'), JSON.stringify(profile));
       log(`wrote ${path.join(out, 'map-open-renderer.cpuprofile')} (node bench/cpuprofile.mjs FILE)`);
     }
+    // the points are drawn before their ids arrive (MapPointsView); the count appears with the ids
+    await wv.locator('#map[data-point-count]:not([data-point-count=""])').waitFor({ state: 'attached', timeout: 60000 });
     const points = Number(await canvas.getAttribute('data-point-count'));
     assert(points > 50000, `${points} points`);
     assert((await canvas.getAttribute('data-renderer')) === 'webgl2', `renderer ${await canvas.getAttribute('data-renderer')}`);

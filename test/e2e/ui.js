@@ -424,7 +424,13 @@ let page;
       const input = page.locator('.quick-input-widget .quick-input-box input');
       await input.waitFor({ state: 'visible', timeout: 15000 });
       await page.screenshot({ path: path.join(OUT, '17-export-dialog.png') });
-      await input.fill(target);
+      // VS Code's simple save dialog sets its own path a moment after it shows (under load, after our
+      // fill: it then saved elsewhere); fill until the box holds ours
+      for (let i = 0; (await input.inputValue()) !== target; i++) {
+        assert(i < 50, `the save dialog kept its own path: ${await input.inputValue()}`);
+        await input.fill(target);
+        await page.waitForTimeout(100);
+      }
       await page.keyboard.press('Enter');
       await wv.locator('#export-status[data-exported="2"]').waitFor({ timeout: 15000 });
       const want = path.join(FOLDER, 'cli-export.jsonl');

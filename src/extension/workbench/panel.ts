@@ -1,7 +1,7 @@
 // The workbench webview panel (one per window). It is restored after a reload through a
 // serializer; the webview restores its own view state (ids and view settings only).
 import * as vscode from 'vscode';
-import type { HostMessage, MapDeltaView } from '../../shared/protocol';
+import { splitMapView, type HostMessage, type MapDeltaView } from '../../shared/protocol';
 import type { EraseService } from '../eraseService';
 import { log } from '../log';
 import { listRequests, workspaceDashboard } from '../../core';
@@ -33,6 +33,8 @@ export class WorkbenchPanel implements vscode.Disposable {
   readonly firstMapSent: Promise<void>;
   private settleFirstMap!: () => void;
   private readyLogged = false;
+  /** Pairs each map's points with its ids on the page (MapPointsView). */
+  private mapSeq = 0;
   /** What the map must change at the next refresh: erased points only (a delta), or null (drawn whole). */
   /** What the map needs at the next refresh: nothing yet (null: drawn whole), these removals, all of it, or nothing ('sent': the deltas went out at their commit points). */
   private mapChange: { removed: Set<string>; representatives: string[] } | 'whole' | 'sent' | null = null;
@@ -117,7 +119,11 @@ export class WorkbenchPanel implements vscode.Disposable {
         markOpen('mapRead');
         // a small message just before the map: the benchmark compares their trips to the page
         void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
-        await this.post({ kind: 'notification', method: 'map', params: view });
+        // the points first (the page draws them at once), then the ids (most of the bytes)
+        const wire = splitMapView(view, ++this.mapSeq);
+        await this.post({ kind: 'notification', method: 'mapPoints', params: wire.points });
+        markOpen('mapPointsPosted');
+        await this.post({ kind: 'notification', method: 'mapIds', params: wire.ids });
         markOpen('mapPosted');
         void this.post({ kind: 'notification', method: 'openTimings', params: { marks: openMarks() } });
         // the host's share of the map's first paint (test/e2e/mapBench.js reads the webview's side)
