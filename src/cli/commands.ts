@@ -161,12 +161,13 @@ export const statusCommand: Command = async (argv, mk) => {
             : 'the state matches the data file'
           : '',
       ...weightUnlearningLines(weights),
-      ...(s.ids ? [`ids (${s.ids.length}):`, ...s.ids] : []),
     ]
       .filter((line) => line !== '')
       .join('\n') +
       '\n\n' +
-      dashboardText(compliance),
+      dashboardText(compliance) +
+      // Built only for the text output: a million ids (--ids at 1M) are not joined for --json.
+      (s.ids && !out.json ? `\n\nids (${s.ids.length}):\n${s.ids.join('\n')}` : ''),
   );
   return EXIT_OK;
 };

@@ -11,7 +11,7 @@
  * differs even when its size and mtime were put back.
  */
 import { statSync } from 'node:fs';
-import { indexedFileFigures } from '../dataset/fileIndex';
+import { indexedFileFigures, indexedIds } from '../dataset/fileIndex';
 import type { MalformedLine } from '../dataset/types';
 import type { WorkspacePaths } from './config';
 import { loadMeta, type ClusterMeta } from './persisted';
@@ -24,15 +24,18 @@ export interface RecordedStatus {
   /** Ids on two lines or more. */
   readonly duplicates: number;
   readonly malformed: readonly MalformedLine[];
+  /** Every example id in file order, when asked for. */
+  readonly ids?: readonly string[];
   readonly stateHash: string;
   readonly eps: number;
   readonly meta: ClusterMeta;
-  /** The data file's stamp (size:mtime:ctime:inode) the figures describe. */
-  readonly dataFileStamp: string;
 }
 
-/** The status figures as the last transaction recorded them, or null when anything may have drifted since (or cannot be read). */
-export function recordedStatus(paths: WorkspacePaths, dataFile: string): RecordedStatus | null {
+/**
+ * The status figures as the last transaction recorded them, or null when anything may have drifted
+ * since (or cannot be read). `withIds`: also every example id, in file order, from the index blocks.
+ */
+export function recordedStatus(paths: WorkspacePaths, dataFile: string, withIds = false): RecordedStatus | null {
   const meta = loadMeta(paths);
   const synced = meta?.syncedWith;
   if (!meta || !synced) return null;
@@ -48,7 +51,10 @@ export function recordedStatus(paths: WorkspacePaths, dataFile: string): Recorde
     const rows = stored.manifest.pages.reduce((s, p) => s + p.rows, 0);
     // A state covering exactly this file has its total weight and one row per distinct id: anything else is not trusted.
     if (head.n !== file.figures.records || rows !== file.figures.distinct) return null;
+    const ids = withIds ? indexedIds(paths.datasetIndex, st) : undefined;
+    if (ids === null) return null;
     return {
+      ...(ids ? { ids } : {}),
       n: file.figures.records,
       distinct: file.figures.distinct,
       duplicates: file.figures.duplicated,
@@ -56,7 +62,6 @@ export function recordedStatus(paths: WorkspacePaths, dataFile: string): Recorde
       stateHash: stored.hash,
       eps: head.params.eps,
       meta,
-      dataFileStamp: stamp,
     };
   } catch {
     return null; // unreadable or damaged: the full path says what is wrong

@@ -531,15 +531,9 @@ export class EraseWorkspace {
 
   /** status() from what the last transaction recorded, when nothing can have drifted since; null otherwise. */
   private recordedStatus(opts: StatusOptions): StatusReport | null {
-    const r = recordedStatus(this.paths, this.dataFile);
+    const r = recordedStatus(this.paths, this.dataFile, opts.ids === true);
     if (!r) return null;
-    let ids: string[] | undefined;
-    if (opts.ids) {
-      // Through the index (no parse while it matches); the ids must be those of the file the figures describe.
-      ids = this.loadDataset().examples.map((e) => e.id);
-      if (this.loadedDatasetStamp() !== r.dataFileStamp) return null;
-    }
-    const { meta } = r;
+    const { meta, ids } = r;
     return {
       dataFile: this.dataFile,
       clustered: true,
