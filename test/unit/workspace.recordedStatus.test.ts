@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EraseWorkspace, eraseExamples, type StatusReport } from '../../src/core/workspace';
+import { EraseWorkspace, eraseExamples, reconcile, type StatusReport } from '../../src/core/workspace';
 import { loadDataset } from '../../src/core/dataset/load';
 import { loadState } from '../../src/core/workspace/persisted';
 import { indexTableBlocks } from '../../src/core/dataset/fileIndex';
@@ -129,6 +129,12 @@ test('a hand edit that keeps the size and puts the mtime back is not taken for a
     assert.equal(s.outOfDate, true, 'the state does not match the edited file');
     assert.deepEqual(s.drift?.edited, ['x40']);
   }
+  // reconcile folds the edit into the state, which then covers the file as it is: recorded again.
+  await reconcile(ws, { time: TIME });
+  const after = ws.status();
+  assert.equal(after.source, 'recorded');
+  assert.equal(after.outOfDate, false);
+  assert.deepEqual(figuresOf(after), expectedFigures(ws));
 });
 
 test('a copy of the workspace (cp -r: new inodes) is compared in full, and matches', async () => {
