@@ -98,7 +98,7 @@ test(`erasures killed by SIGKILL at random instants recover to a consistent stat
     if (res.killed) stats.killed++;
     if (res.midErasure) stats.midErasure++;
     // The next start recovers.
-    const status = erase(dir, 'status', '--json');
+    const status = erase(dir, 'status', '--json', '--ids');
     assert.equal(status.code, 0, status.stderr);
     const ids = status.json().ids as string[];
     const gone = !ids.includes(victim);
