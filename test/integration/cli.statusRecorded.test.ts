@@ -2,12 +2,14 @@
 // recorded while the data file is unchanged, and parses and compares again once it was edited.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { erase, tempDir } from './cliHarness';
 
-test('erase status: ids only with --ids; the recorded figures while the file is unchanged, a full comparison after a hand edit or a copy', () => {
+test('erase status: ids only with --ids; the recorded figures while the file is unchanged, a full comparison after a hand edit or a copy', (t) => {
   const dir = tempDir('status-recorded');
+  const copy = tempDir('status-recorded-copy');
+  t.after(() => [dir, copy].forEach((d) => rmSync(d, { recursive: true, force: true })));
   // 50 distinct texts, 10 of them on two lines (duplicates), and a malformed line at line 6.
   const lines = Array.from({ length: 60 }, (_, i) => {
     const j = i % 50;
@@ -39,7 +41,6 @@ test('erase status: ids only with --ids; the recorded figures while the file is 
   assert.match(ok(dir, 'status').stdout, /the state matches the data file \(unchanged since the last transaction/);
   assert.match(ok(dir, 'status', '--ids').stdout, new RegExp(`ids \\(50\\):\\n${withIds.ids[0]}\\n`));
 
-  const copy = tempDir('status-recorded-copy');
   cpSync(dir, copy, { recursive: true });
   const copied = ok(copy, 'status', '--json').json();
   assert.equal(copied.source, 'parsed');

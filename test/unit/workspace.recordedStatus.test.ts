@@ -14,9 +14,16 @@ import { indexTableBlocks } from '../../src/core/dataset/fileIndex';
 import { tempDir } from './workspace.helpers';
 
 const TIME = '2026-11-30T00:00:00.000Z';
+const dirs: string[] = [];
+test.after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const scratch = () => {
+  const d = tempDir('erase-recorded-');
+  dirs.push(d);
+  return d;
+};
 
 /** Explicit ids, duplicated texts, malformed and blank lines, over three index blocks (the middle one without a malformed line). */
-function dataFile(dir = tempDir('erase-recorded-')): string {
+function dataFile(dir = scratch()): string {
   const lines: string[] = [];
   for (let i = 0; i < 9000; i++) {
     if (i % 10 === 0) lines.push(JSON.stringify({ id: `x${i}`, input: `explicit ${i} ${['calm', 'loud', 'dull'][i % 3]} film`, output: i % 2 ? 'pos' : 'neg' }));
@@ -138,13 +145,13 @@ test('a hand edit that keeps the size and puts the mtime back is not taken for a
 });
 
 test('a copy of the workspace (cp -r: new inodes) is compared in full, and matches', async () => {
-  const dir = tempDir('erase-recorded-');
+  const dir = scratch();
   const file = dataFile(dir);
   const ws = EraseWorkspace.init(file, { k: 4 });
   await ws.cluster();
   const original = ws.status();
   assert.equal(original.source, 'recorded');
-  const copyDir = tempDir('erase-recorded-copy-');
+  const copyDir = scratch();
   cpSync(dir, copyDir, { recursive: true });
   const copy = EraseWorkspace.open(join(copyDir, 'data.jsonl')).status();
   assert.equal(copy.source, 'parsed');
