@@ -105,7 +105,7 @@ function smallWorkspace(): { dir: string; ids: string[] } {
   writeFileSync(join(dir, 'data.jsonl'), lines.join('\n') + '\n');
   run(dir, 'init', '--data', 'data.jsonl', '--k', '4', '--eps', '0.1');
   run(dir, 'cluster');
-  return { dir, ids: JSON.parse(run(dir, 'status', '--json')).ids as string[] };
+  return { dir, ids: JSON.parse(run(dir, 'status', '--json', '--ids')).ids as string[] };
 }
 
 /** Adds `count` entries to the workspace's log with its own key store, and records the new head in its meta (as an erasure would). */

@@ -13,6 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { childCpuMs } from './childCpu.mjs';
+import { statusIds } from './statusIds.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -49,7 +50,7 @@ try {
   erase('import', values.data, '--text-col', 'sentence', '--label-col', 'label', '--header', '--out', 'data.jsonl');
   erase('init', '--data', 'data.jsonl');
   const clusterMs = erase('cluster').ms;
-  const ids = JSON.parse(erase('status').stdout).ids;
+  const ids = statusIds(erase);
   if (baseDir) cpSync(dir, baseDir, { recursive: true });
   const nodeStart = [];
   const nodeStartCpu = [];

@@ -43,7 +43,7 @@ run('init', '--data', 'data.jsonl', ...(values.eps ? ['--eps', values.eps] : [])
 const t0 = performance.now();
 const cl = run('cluster');
 const clusterMs = performance.now() - t0;
-const ids = run('status').ids;
+const ids = run('status', '--ids').ids;
 
 let s = Number(values.seed) >>> 0; // seeded choice of victims (benchmark scheduling only)
 const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { statusIds } from './statusIds.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -52,7 +53,7 @@ try {
   erase('import', values.data, '--text-col', 'sentence', '--label-col', 'label', '--header', '--out', 'data.jsonl', '--json');
   erase('init', '--data', 'data.jsonl', '--json');
   erase('cluster', '--json');
-  const ids = JSON.parse(erase('status', '--json').stdout).ids;
+  const ids = statusIds(erase);
   if (ids.length < HISTORY + 2 * N + 10) throw new Error(`${ids.length} examples: too few for ${HISTORY} erasures`);
   let s = 2024 >>> 0; // seeded choice of victims (benchmark scheduling only)
   const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;

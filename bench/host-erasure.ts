@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     const wsA = EraseWorkspace.open(join(a, 'data.jsonl'));
     const wsB = EraseWorkspace.open(join(b, 'data.jsonl'));
     // B is a copy: its data file has another stamp; one full-path erasure on each brings both in sync.
-    const ids = wsA.status().ids as string[];
+    const ids = wsA.status({ ids: true }).ids as string[];
     let s = 2024 >>> 0; // seeded choice of victims (benchmark scheduling only)
     const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const pool = [...ids];

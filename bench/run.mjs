@@ -57,7 +57,7 @@ const erase = (...args) => wall(process.execPath, [cli, ...args], { cwd: dir });
 erase('import', sst2, '--text-col', 'sentence', '--label-col', 'label', '--header', '--out', 'data.jsonl', '--json');
 erase('init', '--data', 'data.jsonl', '--json');
 const clusterMs = erase('cluster', '--json').ms;
-const ids = JSON.parse(erase('status', '--json').stdout).ids;
+const ids = JSON.parse(erase('status', '--json', '--ids').stdout).ids;
 const nodeStart = [];
 for (let i = 0; i < 7; i++) nodeStart.push(wall(process.execPath, ['-e', '0']).ms);
 let s = 2024 >>> 0; // seeded choice of victims (benchmark scheduling only)

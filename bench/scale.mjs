@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultSst2, writeSentencePairs } from './sentence-pairs.mjs';
 import { childCpuMs } from './childCpu.mjs';
+import { statusIds } from './statusIds.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -62,8 +63,7 @@ try {
     progress('erase cluster (minutes at 1M)…');
     clusterMs = erase('cluster').ms;
   }
-  const status = erase('status');
-  const ids = JSON.parse(status.stdout).ids;
+  const ids = statusIds(erase);
   const nodeStart = [];
   for (let i = 0; i < 5; i++) nodeStart.push(wall(process.execPath, ['-e', '0'], dir).ms);
   const copies = [];

@@ -137,10 +137,10 @@ export const clusterCommand: Command = async (argv, mk) => {
 };
 
 export const statusCommand: Command = async (argv, mk) => {
-  const { values } = parse(argv, { data: { type: 'string' } });
+  const { values } = parse(argv, { data: { type: 'string' }, ids: { type: 'boolean' } });
   const out = mk(!!values.json);
   const ws = await openWorkspace(values.data, out);
-  const s = ws.status();
+  const s = ws.status({ ids: !!values.ids });
   const weights = weightUnlearningStatus(ws).filter((v) => v.status === 'pending' || v.residualForgetFiles.length > 0);
   const compliance = await workspaceDashboard(ws);
   out.result(
@@ -156,14 +156,18 @@ export const statusCommand: Command = async (argv, mk) => {
       s.outOfDate
         ? `the data file was edited since the last clustering (${s.drift!.removed.length} removed, ${s.drift!.added.length} added, ${s.drift!.edited.length} texts edited): run erase reconcile`
         : s.clustered
-          ? 'the state matches the data file'
+          ? s.source === 'recorded'
+            ? 'the state matches the data file (unchanged since the last transaction: same size, mtime, ctime and inode)'
+            : 'the state matches the data file'
           : '',
       ...weightUnlearningLines(weights),
     ]
       .filter((line) => line !== '')
       .join('\n') +
       '\n\n' +
-      dashboardText(compliance),
+      dashboardText(compliance) +
+      // Built only for the text output: a million ids (--ids at 1M) are not joined for --json.
+      (s.ids && !out.json ? `\n\nids (${s.ids.length}):\n${s.ids.join('\n')}` : ''),
   );
   return EXIT_OK;
 };

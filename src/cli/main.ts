@@ -31,8 +31,8 @@ usage: erase <command> [options]   (every command takes --json; exit 0 ok, 1 a c
   init --data FILE.jsonl [--k 8] [--eps 0.1|auto] [--seed S] [--dims 16] [--embedder hashing|words|ollama:MODEL|transformers:DIR]
                          [--mode dataset|query] [--shots 4] [--host URL] [--model M]
   cluster                 embed (cached) and cluster from scratch; prints quality and the predicted certified fraction
-  status                  n, k, state hash, every example id, and the compliance dashboard (requests by deadline,
-                          last verify, audit log state, certified share, residual copies)
+  status [--ids]          n, k, state hash, malformed lines, and the compliance dashboard (requests by deadline,
+                          last verify, audit log state, certified share, residual copies); --ids: every example id too
   prompt [--query TEXT] [--selector erase|knn|random|zero-shot]   the prompt as it is sent, its ids and size
   complete --query TEXT [--model M] [--host URL] [--selector S] [model options]   stream an answer from Ollama
   template [--system T] [--instruction T] [--example T] [--query-format T] [--separator T] [--reset] [model options]

@@ -89,12 +89,17 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         watcher = watchDataFile(service, vscode.Uri.file(ws.dataFile));
       }
       if (ws) {
-        // the parsed data set itself: examples() would build a view of every example with its cluster
-        const duplicates = ws
-          .loadDataset()
-          .examples.filter((e) => e.multiplicity > 1)
-          .map((e) => ({ id: e.id, lines: e.lines }));
-        diagnostics.update(vscode.Uri.file(ws.dataFile), { malformed: ws.status().malformed, duplicates });
+        const st = ws.status();
+        // the parsed data set itself: examples() would build a view of every example with its cluster;
+        // with no duplicate (status counts them without loading it) there is nothing to load
+        const duplicates =
+          st.duplicates === 0
+            ? []
+            : ws
+                .loadDataset()
+                .examples.filter((e) => e.multiplicity > 1)
+                .map((e) => ({ id: e.id, lines: e.lines }));
+        diagnostics.update(vscode.Uri.file(ws.dataFile), { malformed: st.malformed, duplicates });
       } else diagnostics.clear();
       statusBar.update(statusView(ws, ollamaReachable));
       markOpen('refreshEnd');

@@ -35,7 +35,7 @@ test('CLI end to end on a slice of SST-2: import, init, cluster, prompt, erase, 
   assert.ok(c.predictedCertified > 0 && c.predictedCertified <= 1);
   assert.equal(c.representatives.length, 6);
 
-  const st = erase(dir, 'status', '--json').json();
+  const st = erase(dir, 'status', '--json', '--ids').json();
   assert.equal(st.stateHash, c.stateHash);
   assert.equal(st.ids.length, c.distinct);
 
@@ -63,7 +63,7 @@ test('CLI end to end on a slice of SST-2: import, init, cluster, prompt, erase, 
     const v = erase(dir, 'verify', '--json');
     assert.equal(v.code, 0, `verify after erasing ${id}: ${v.stdout}`);
     assert.equal(v.json().equal, true);
-    const after = erase(dir, 'status', '--json').json();
+    const after = erase(dir, 'status', '--json', '--ids').json();
     assert.equal(after.ids.includes(id), false);
     assert.equal(after.stateHash, r.stateHashAfter);
   }

@@ -15,7 +15,7 @@ test('two erase delete processes at once: both erasures happen, both are audited
   writeFileSync(join(dir, 'data.jsonl'), lines.join('\n') + '\n');
   assert.equal(erase(dir, 'init', '--data', 'data.jsonl', '--k', '4').code, 0);
   assert.equal(erase(dir, 'cluster').code, 0);
-  const ids = erase(dir, 'status', '--json').json().ids as string[];
+  const ids = erase(dir, 'status', '--json', '--ids').json().ids as string[];
   const codes = await Promise.all([
     run(dir, ['delete', '--id', ids[3], '--request-id', 'REQ-A', '--skip-scan', '--keep-model']),
     run(dir, ['delete', '--id', ids[4], '--request-id', 'REQ-B', '--skip-scan', '--keep-model']),

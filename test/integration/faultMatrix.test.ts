@@ -42,7 +42,7 @@ async function baseWorkspace(): Promise<{ dir: string; ids: string[]; lines: str
   writeFileSync(join(dir, 'data.jsonl'), lines.join('\n') + '\n');
   assert.equal(erase(dir, 'init', '--data', 'data.jsonl', '--k', '4', '--eps', '0.1').code, 0);
   assert.equal(erase(dir, 'cluster').code, 0);
-  const ids = erase(dir, 'status', '--json').json().ids as string[];
+  const ids = erase(dir, 'status', '--json', '--ids').json().ids as string[];
   await recordAnswers(dir, { answers: 'text', onErase: 'erase' });
   return { dir, ids, lines: readFileSync(join(dir, 'data.jsonl'), 'utf8').split('\n') };
 }

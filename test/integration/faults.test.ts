@@ -29,7 +29,7 @@ function makeWorkspace(): { dir: string; ids: string[] } {
   writeFileSync(join(dir, 'data.jsonl'), lines.join('\n') + '\n');
   assert.equal(erase(dir, 'init', '--data', 'data.jsonl', '--k', '6', '--eps', '0.1').code, 0);
   assert.equal(erase(dir, 'cluster').code, 0);
-  const ids = erase(dir, 'status', '--json').json().ids as string[];
+  const ids = erase(dir, 'status', '--json', '--ids').json().ids as string[];
   return { dir, ids };
 }
 
@@ -83,7 +83,7 @@ test(`erasures killed by SIGKILL at random instants recover to a consistent stat
   const probe = tempDir('faults-probe');
   cpSync(template.dir, probe, { recursive: true });
   const span = (await runKilled(probe, ['delete', '--id', template.ids[3]], 2 ** 30, false)).ms;
-  assert.equal(erase(probe, 'status', '--json').json().ids.includes(template.ids[3]), false, 'the probe erasure ran');
+  assert.equal(erase(probe, 'status', '--json', '--ids').json().ids.includes(template.ids[3]), false, 'the probe erasure ran');
   const rnd = lcg(20261122);
   const stats = { trials: 0, killed: 0, midErasure: 0, completed: 0, rolledBack: 0, violations: 0 };
   for (let t = 0; t < TRIALS; t++) {
@@ -98,7 +98,7 @@ test(`erasures killed by SIGKILL at random instants recover to a consistent stat
     if (res.killed) stats.killed++;
     if (res.midErasure) stats.midErasure++;
     // The next start recovers.
-    const status = erase(dir, 'status', '--json');
+    const status = erase(dir, 'status', '--json', '--ids');
     assert.equal(status.code, 0, status.stderr);
     const ids = status.json().ids as string[];
     const gone = !ids.includes(victim);
@@ -123,7 +123,7 @@ test(`erasures killed by SIGKILL at random instants recover to a consistent stat
     if (again.code !== 0) problems.push(`re-run failed: ${again.stderr.trim()}`);
     const auditAfter = readFileSync(join(dir, '.erase', 'audit', 'audit.jsonl'), 'utf8');
     if (auditAfter.split('\n').filter((l) => l.includes(`"requestId":"${requestId}"`)).length !== 1) problems.push('re-run did not leave exactly one audit entry');
-    if ((erase(dir, 'status', '--json').json().ids as string[]).includes(victim)) problems.push('victim present after re-run');
+    if ((erase(dir, 'status', '--json', '--ids').json().ids as string[]).includes(victim)) problems.push('victim present after re-run');
     if (gone) stats.completed++;
     else stats.rolledBack++;
     if (problems.length) {

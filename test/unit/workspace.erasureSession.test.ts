@@ -24,14 +24,14 @@ async function twins(n: number): Promise<{ a: EraseWorkspace; b: EraseWorkspace;
   const a = EraseWorkspace.init(join(dirA, 'data.jsonl'), { k: 3, eps: 0.5 });
   await a.cluster();
   // One erasure first: it makes the audit keys, which the copy then shares (entries are keyed, checkpoints signed).
-  await eraseOne(a, (a.status().ids as string[])[1], 'REQ-0');
+  await eraseOne(a, (a.status({ ids: true }).ids as string[])[1], 'REQ-0');
   const dirB = mkdtempSync(join(tmpdir(), 'erase-session-b-'));
   cpSync(dirA, dirB, { recursive: true });
   const b = EraseWorkspace.open(join(dirB, 'data.jsonl'));
   // The copy is another file (inode, times): record it as the one B's state covers, as a clustering would have.
   const meta = loadMeta(b.paths)!;
   saveMeta(b.paths, { ...meta, syncedWith: { dataFile: dataFileStamp(b.dataFile), stateHash: meta.syncedWith!.stateHash } });
-  return { a, b, dirs: [dirA, dirB], ids: a.status().ids as string[] };
+  return { a, b, dirs: [dirA, dirB], ids: a.status({ ids: true }).ids as string[] };
 }
 
 /** Every file of a workspace, as bytes; the records of a file's identity (stat stamps) are left out. */

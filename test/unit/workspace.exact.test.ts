@@ -104,7 +104,7 @@ test('after an erasure nothing under .erase/ holds the erased ids, texts, conten
   const file = dataFile();
   const ws = EraseWorkspace.init(file, SETTINGS);
   await ws.cluster();
-  const victims = ['e5', 'e7', ws.status().ids[30]];
+  const victims = ['e5', 'e7', ws.status({ ids: true }).ids![30]];
   const texts = victims.map((id) => ws.example(id)!.input);
   await eraseExamples(ws, { ids: victims, requester: 'dpo' });
   assert.equal((await ws.verify()).equal, true);
@@ -129,7 +129,7 @@ test('verify says NOT EQUAL on a tampered state and on a state trained on a tamp
   assert.equal((await ws.verify()).equal, true);
   // A stale prompt: another example named as a cluster's representative.
   const rep = c.representatives.find((r) => r !== null)!;
-  const other = ws.status().ids.find((id) => !c.representatives.includes(id))!;
+  const other = ws.status({ ids: true }).ids!.find((id) => !c.representatives.includes(id))!;
   const before = readFileSync(ws.paths.state);
   tamperStateHead(ws.paths, (text) => text.replace(`"representatives":[${JSON.stringify(c.representatives[0])}`, `"representatives":[${JSON.stringify(other)}`));
   assert.notDeepEqual(readFileSync(ws.paths.state), before);
@@ -152,7 +152,7 @@ test('erasure is never refused for algorithmic reasons: down to the last example
     const file = dataFile(6, 3);
     const ws = EraseWorkspace.init(file, { k, eps: 0.1, seed: 'last' });
     await ws.cluster();
-    for (const id of [...ws.status().ids]) {
+    for (const id of [...ws.status({ ids: true }).ids!]) {
       const r = await eraseExamples(ws, { ids: [id] });
       assert.equal(typeof r.certified, 'boolean');
       assert.equal(loadState(ws.paths)!.hash, await freshStateHash(file, { k, eps: 0.1, seed: 'last' }), `k=${k}, after erasing ${id}`);
@@ -208,7 +208,7 @@ test('quality figures say at which deletion count they were computed and are ref
   await ws.cluster();
   assert.equal(ws.status().qualityComputedAtDeletions, 0);
   assert.equal(ws.status().qualityStale, false);
-  await eraseExamples(ws, { ids: [ws.status().ids[25]] });
+  await eraseExamples(ws, { ids: [ws.status({ ids: true }).ids![25]] });
   assert.equal(ws.status().qualityStale, true);
   const meta = await ws.refreshQuality();
   assert.equal(meta.computedAtDeletions, 1);

@@ -164,8 +164,8 @@ test('an erasure that changes the prompt unloads the Ollama model and the audit 
     // Erase ordinary examples until one leaves the prompt as it was: no unload for that one.
     const receipts = [];
     for (const id of ws
-      .status()
-      .ids.filter((x) => !c.representatives.includes(x))
+      .status({ ids: true })
+      .ids!.filter((x) => !c.representatives.includes(x))
       .slice(0, 10)) {
       const q = await eraseAndRecord(ws, { ids: [id] });
       receipts.push(q);
@@ -192,5 +192,5 @@ test('an erasure that changes the prompt unloads the Ollama model and the audit 
   const c = await ws.cluster();
   const r = await eraseAndRecord(ws, { ids: [c.representatives[0]!] });
   assert.equal(r.modelUnloaded, false);
-  assert.equal(ws.status().ids.includes(c.representatives[0]!), false);
+  assert.equal(ws.status({ ids: true }).ids!.includes(c.representatives[0]!), false);
 });

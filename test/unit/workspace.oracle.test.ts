@@ -68,7 +68,7 @@ test('after every step of random erasures, hand edits + reconcile and re-cluster
         for (const s of steps) {
           let label: string = s.kind;
           if (s.kind === 'erase' || s.kind === 'eraseAll') {
-            const ids = ws.status().ids;
+            const ids = ws.status({ ids: true }).ids!;
             if (ids.length === 0) continue;
             const chosen = s.kind === 'eraseAll' ? [...ids] : [...new Set(s.picks.map((p) => ids[p % ids.length]))];
             const r = await eraseExamples(ws, { ids: chosen, time: '2026-11-30T00:00:00.000Z' });

@@ -21,14 +21,15 @@ test('views of a long-lived workspace follow erasures by another process and by 
   const file = dataFile(160);
   const host = EraseWorkspace.init(file, { k: 4 });
   await host.cluster();
-  const first = host.status();
+  const first = host.status({ ids: true });
+  const firstIds = first.ids!;
   const map = await host.map2d();
   assert.equal(map.ids.length, first.distinct);
   assert.equal(await host.map2d(), map, 'an unchanged state reuses the map');
 
   // Another process (the CLI) erases: the host's views must notice the replaced state file.
   const cli = EraseWorkspace.open(file);
-  const victim = first.ids[7];
+  const victim = firstIds[7];
   const byCli = await eraseExamples(cli, { ids: [victim], unloadModel: false, time: '2026-11-30T00:00:00.000Z' });
   const afterCli = host.status();
   assert.equal(afterCli.stateHash, byCli.stateHashAfter);
@@ -37,7 +38,7 @@ test('views of a long-lived workspace follow erasures by another process and by 
   assert.ok(!host.examples().some((e) => e.id === victim));
 
   // The host erases through its own instance, twice (the second reads the state the first wrote).
-  for (const id of [first.ids[20], first.ids[33]]) {
+  for (const id of [firstIds[20], firstIds[33]]) {
     const r = await eraseExamples(host, { ids: [id], unloadModel: false, time: '2026-11-30T00:00:00.000Z' });
     assert.equal(host.status().stateHash, r.stateHashAfter);
     assert.ok(!(await host.map2d()).ids.includes(id));

@@ -37,7 +37,7 @@ test('docs/STATE-FORMAT.md is enough to recompute the state hash: an independent
   const ws = EraseWorkspace.init(file, { k: 3, eps: 0.2, seed: 'doc' });
   await ws.cluster();
   assert.deepEqual(recompute(ws.paths.state), { status: 0, out: loadState(ws.paths)!.hash });
-  await eraseExamples(ws, { ids: ws.status().ids.slice(0, 2) });
+  await eraseExamples(ws, { ids: ws.status({ ids: true }).ids!.slice(0, 2) });
   assert.deepEqual(recompute(ws.paths.state), { status: 0, out: loadState(ws.paths)!.hash });
 
   // Many pages: rows enough for several, erased in the middle (pages merge).

@@ -8,13 +8,16 @@
  * filter (dataset/idFilter.ts, a Bloom filter kept in the table) may hold the id.
  *
  * Layout, under `.erase/dataset-index/`:
- *   table.bin    "ERASEDT4" | SHA-256 of every byte after it | the data file's stat (size, mtimeMs,
- *                ctimeMs, ino: 4 × f64) | u32 BOM length | u32 block count | per block (60 bytes):
+ *   table.bin    "ERASEDT5" | SHA-256 of every byte after it | the data file's stat (size, mtimeMs,
+ *                ctimeMs, ino: 4 × f64) | u32 BOM length | u32 block count | the file's figures
+ *                (3 × f64: record lines, distinct ids, ids on two lines or more) | per block (64 bytes):
  *                u32 file number N (b<N>.bin) | u32 lines | f64 first line | f64 base | 32-byte
- *                SHA-256 of the block file | u32 id filter length | then the id filters, in block
- *                order. Binary, read once per command as one buffer (the filters are views into it):
- *                at 1M lines the JSON table of format 3 (1.7 MB, its filters in base64) cost more to
- *                read and decode than the rest of an erasure's index work.
+ *                SHA-256 of the block file | u32 id filter length | u32 malformed lines in it | then
+ *                the id filters, in block order. Binary, read once per command as one buffer (the
+ *                filters are views into it): at 1M lines the JSON table of format 3 (1.7 MB, its
+ *                filters in base64) cost more to read and decode than the rest of an erasure's index
+ *                work. The figures and the per-block malformed counts let `erase status` report the
+ *                file (n, distinct, duplicates, every malformed line) without reading the other blocks.
  *   b<N>.bin     one block of up to BLOCK_LINES lines: "ERASEDX1" | u32 count | count × line,
  *                line = u32 start − base | u32 content length | u8 terminator length | u8 kind
  *                | kind 2 (record): u16 id length | id UTF-8 | 32-byte content hash | 2 × u32 id key
@@ -50,15 +53,16 @@ import type { Example, MalformedLine, ParsedDataset } from './types';
 import { decodeLine } from './utf8';
 
 // Formats: 2, each block's id filter in the table; 3, each record's id key in its block; 4, the
-// table in binary (table.bin). An index of an earlier format is not read: it is rebuilt once, and
-// the rebuild deletes the earlier table.
-const TABLE_MAGIC = 'ERASEDT4';
+// table in binary (table.bin); 5, the file's figures and each block's malformed count in the table.
+// An index of an earlier format is not read: it is rebuilt once, and the rebuild deletes the
+// earlier table (format 4's table.bin is replaced under the same name).
+const TABLE_MAGIC = 'ERASEDT5';
 const BLOCK_MAGIC_V3 = 'ERASEDX3';
 export const BLOCK_LINES = 4096;
 const TABLE = 'table.bin';
 const EARLIER_TABLES = ['table.json'];
-const TABLE_HEADER = 8 + 32 + 4 * 8 + 4 + 4;
-const TABLE_ENTRY = 4 + 4 + 8 + 8 + 32 + 4;
+const TABLE_HEADER = 8 + 32 + 4 * 8 + 4 + 4 + 3 * 8;
+const TABLE_ENTRY = 4 + 4 + 8 + 8 + 32 + 4 + 4;
 
 const KIND_BLANK = 0;
 const KIND_MALFORMED = 1;
@@ -93,11 +97,24 @@ interface BlockRef {
   readonly sha256: string;
   /** The block's id filter (a view into the table's bytes). */
   readonly filter: Uint8Array;
+  /** How many of its lines are malformed. */
+  readonly malformed: number;
+}
+
+/** What the whole file holds, kept in the table so that it is known without reading the blocks. */
+export interface FileFigures {
+  /** Lines holding a record (n: duplicates counted). */
+  readonly records: number;
+  /** Distinct example ids. */
+  readonly distinct: number;
+  /** Ids on two lines or more (the data set's `duplicates`). */
+  readonly duplicated: number;
 }
 
 interface Table {
   readonly stat: FileStamp;
   readonly bomLength: number;
+  readonly figures: FileFigures;
   readonly blocks: readonly BlockRef[];
 }
 
@@ -225,6 +242,7 @@ function encodeTable(t: Table): Uint8Array[] {
   for (const x of [t.stat.size, t.stat.mtimeMs, t.stat.ctimeMs, t.stat.ino]) o = head.writeDoubleLE(x, o);
   o = head.writeUInt32LE(t.bomLength, o);
   o = head.writeUInt32LE(t.blocks.length, o);
+  for (const x of [t.figures.records, t.figures.distinct, t.figures.duplicated]) o = head.writeDoubleLE(x, o);
   for (const b of t.blocks) {
     o = head.writeUInt32LE(b.number, o);
     o = head.writeUInt32LE(b.lines, o);
@@ -232,6 +250,7 @@ function encodeTable(t: Table): Uint8Array[] {
     o = head.writeDoubleLE(b.base, o);
     o += head.write(b.sha256, o, 'hex');
     o = head.writeUInt32LE(b.filter.length, o);
+    o = head.writeUInt32LE(b.malformed, o);
   }
   const parts = [head, ...t.blocks.map((b) => b.filter)];
   const hash = createHash('sha256');
@@ -248,6 +267,7 @@ function decodeTable(b: Buffer): Table | null {
   const stat = { size: b.readDoubleLE(40), mtimeMs: b.readDoubleLE(48), ctimeMs: b.readDoubleLE(56), ino: b.readDoubleLE(64) };
   const bomLength = b.readUInt32LE(72);
   const count = b.readUInt32LE(76);
+  const figures = { records: b.readDoubleLE(80), distinct: b.readDoubleLE(88), duplicated: b.readDoubleLE(96) };
   let filterAt = TABLE_HEADER + count * TABLE_ENTRY;
   if (filterAt > b.length) return null;
   const blocks: BlockRef[] = [];
@@ -263,10 +283,11 @@ function decodeTable(b: Buffer): Table | null {
       base: b.readDoubleLE(o + 16),
       sha256: b.toString('hex', o + 24, o + 56),
       filter: b.subarray(filterAt, filterAt + length),
+      malformed: b.readUInt32LE(o + 60),
     });
     filterAt += length;
   }
-  return filterAt === b.length ? { stat, bomLength, blocks } : null;
+  return filterAt === b.length ? { stat, bomLength, figures, blocks } : null;
 }
 
 /**
@@ -302,6 +323,71 @@ function readTable(dir: string): Table | null {
 /** The blocks the index's table names, with their id filters (for inspection and tests); null without a readable table. */
 export function indexTableBlocks(dir: string): { file: string; firstLine: number; lines: number; filter: Uint8Array }[] | null {
   return readTable(dir)?.blocks.map((b) => ({ file: b.file, firstLine: b.firstLine, lines: b.lines, filter: b.filter })) ?? null;
+}
+
+/**
+ * The file's figures and its malformed lines (line, column, message), read from the table and
+ * only the blocks that hold a malformed line; null when the index does not match `st` or such a
+ * block is damaged or missing.
+ */
+export function indexedFileFigures(dir: string, st: Stats): { figures: FileFigures; malformed: MalformedLine[] } | null {
+  const t = readTable(dir);
+  if (!t || !sameStamp(t.stat, stampOf(st))) return null;
+  const malformed: MalformedLine[] = [];
+  try {
+    let expectedFirst = 1;
+    for (const b of t.blocks) {
+      if (b.firstLine !== expectedFirst) return null;
+      expectedFirst += b.lines;
+      if (b.malformed === 0) continue;
+      const bytes = readFileSync(join(dir, b.file));
+      if (sha256Hex(bytes) !== b.sha256) return null;
+      const lines: IndexedLine[] = [];
+      decodeBlock(bytes, b.base, lines);
+      if (lines.length !== b.lines) return null;
+      const before = malformed.length;
+      lines.forEach((l, i) => l.kind === KIND_MALFORMED && malformed.push({ line: b.firstLine + i, column: l.column!, message: l.message! }));
+      if (malformed.length - before !== b.malformed) return null;
+    }
+  } catch {
+    return null;
+  }
+  return { figures: t.figures, malformed };
+}
+
+/**
+ * Every example id in file order (first lines first, each once), read from the blocks without
+ * building their lines: `erase status --ids` at 1M lines. Null when the index does not match `st`
+ * or a block is damaged or missing.
+ */
+export function indexedIds(dir: string, st: Stats): string[] | null {
+  const t = readTable(dir);
+  if (!t || !sameStamp(t.stat, stampOf(st))) return null;
+  const ids = new Set<string>();
+  try {
+    let expectedFirst = 1;
+    for (const b of t.blocks) {
+      if (b.firstLine !== expectedFirst) return null;
+      expectedFirst += b.lines;
+      const bytes = readFileSync(join(dir, b.file));
+      if (sha256Hex(bytes) !== b.sha256 || bytes.toString('latin1', 0, 8) !== BLOCK_MAGIC_V3 || bytes.readUInt32LE(8) !== b.lines) return null;
+      let o = 12;
+      for (let i = 0; i < b.lines; i++) {
+        const kind = bytes[o + 9];
+        if (kind === KIND_RECORD) {
+          const n = bytes.readUInt16LE(o + 10);
+          ids.add(bytes.toString('utf8', o + 12, o + 12 + n));
+          o += 52 + n;
+        } else if (kind === KIND_MALFORMED) o += 16 + bytes.readUInt16LE(o + 14);
+        else if (kind === KIND_BLANK) o += 10;
+        else return null;
+      }
+      if (o !== bytes.length) return null;
+    }
+  } catch {
+    return null;
+  }
+  return ids.size === t.figures.distinct ? [...ids] : null;
 }
 
 /** The last index read in this process, with the table it came from (a command reads it twice: load, then erase). */
@@ -440,7 +526,9 @@ function rangeSource(path: string, stamp: FileStamp): ByteSource {
 }
 
 /** A block to write: its lines, or its encoded bytes with their line count and id keys (an erasure's byte-level edit). */
-type NewBlock = { lines: readonly IndexedLine[]; base: number; firstLine: number } | { bytes: Buffer; count: number; keys: IdKey[]; base: number; firstLine: number };
+type NewBlock =
+  | { lines: readonly IndexedLine[]; base: number; firstLine: number }
+  | { bytes: Buffer; count: number; keys: IdKey[]; malformed: number; base: number; firstLine: number };
 
 /**
  * Writes the index of a data file whose stat is `st`: blocks given as table entries are kept as
@@ -454,6 +542,7 @@ function writeIndex(
   dir: string,
   st: Stats,
   bomLength: number,
+  figures: FileFigures,
   blocks: readonly (BlockRef | NewBlock)[],
   firstFree: number,
   cleanup: { sweep: true } | { unlink: readonly string[] },
@@ -462,11 +551,28 @@ function writeIndex(
   let next = firstFree;
   const refs: BlockRef[] = blocks.map((b) => {
     if ('file' in b) return b;
-    const encoded = 'bytes' in b ? b : { bytes: encodeBlock(b.lines, b.base), count: b.lines.length, keys: b.lines.filter((l) => l.kind === KIND_RECORD).map((l) => idKey(l.id!)) };
+    const encoded =
+      'bytes' in b
+        ? b
+        : {
+            bytes: encodeBlock(b.lines, b.base),
+            count: b.lines.length,
+            keys: b.lines.filter((l) => l.kind === KIND_RECORD).map((l) => idKey(l.id!)),
+            malformed: b.lines.filter((l) => l.kind === KIND_MALFORMED).length,
+          };
     const number = next++;
     const file = blockFile(number);
     writeDerivedFile(join(dir, file), encoded.bytes);
-    return { number, file, base: b.base, firstLine: b.firstLine, lines: encoded.count, sha256: sha256Hex(encoded.bytes), filter: buildIdFilter(encoded.keys) };
+    return {
+      number,
+      file,
+      base: b.base,
+      firstLine: b.firstLine,
+      lines: encoded.count,
+      sha256: sha256Hex(encoded.bytes),
+      filter: buildIdFilter(encoded.keys),
+      malformed: encoded.malformed,
+    };
   });
   if ('sweep' in cleanup) removeUnreferenced(dir, new Set(refs.map((r) => r.file)));
   else
@@ -474,7 +580,7 @@ function writeIndex(
       writeStep('unlink', join(dir, f));
       unlinkSync(join(dir, f));
     }
-  replaceFile(join(dir, TABLE), encodeTable({ stat: stampOf(st), bomLength, blocks: refs }), { sync: false });
+  replaceFile(join(dir, TABLE), encodeTable({ stat: stampOf(st), bomLength, figures, blocks: refs }), { sync: false });
   fsyncDir(dir);
 }
 
@@ -523,11 +629,25 @@ function chunk(lines: readonly IndexedLine[], firstLine = 1): { lines: IndexedLi
   return out;
 }
 
+/** The figures of a file from all its lines. */
+function figuresOf(lines: readonly IndexedLine[]): FileFigures {
+  const seen = new Map<string, number>();
+  let records = 0;
+  for (const l of lines)
+    if (l.kind === KIND_RECORD) {
+      records++;
+      seen.set(l.id!, (seen.get(l.id!) ?? 0) + 1);
+    }
+  let duplicated = 0;
+  for (const m of seen.values()) if (m > 1) duplicated++;
+  return { records, distinct: seen.size, duplicated };
+}
+
 /** Writes a fresh index for the data file (`st`: its stat before it was read; nothing is written if it changed meanwhile). */
 export function buildIndex(dir: string, path: string, st: Stats, analysis: Analysis): FileIndex {
   const lines = linesOfAnalysis(analysis);
   const now = statSync(path);
-  if (sameStamp(stampOf(now), stampOf(st))) writeIndex(dir, st, analysis.bomLength, chunk(lines), firstFreeInFolder(dir), { sweep: true });
+  if (sameStamp(stampOf(now), stampOf(st))) writeIndex(dir, st, analysis.bomLength, figuresOf(lines), chunk(lines), firstFreeInFolder(dir), { sweep: true });
   return { bomLength: analysis.bomLength, lines };
 }
 
@@ -544,7 +664,7 @@ function withoutLines(
   firstLine: number,
   gone: ReadonlySet<number>,
   shiftBefore: number,
-): { bytes: Buffer; count: number; keys: IdKey[]; base: number; removedBytes: number; removedLines: number } {
+): { bytes: Buffer; count: number; keys: IdKey[]; malformed: number; base: number; removedBytes: number; removedLines: number; removedRecords: number } {
   if (b.toString('latin1', 0, 8) !== BLOCK_MAGIC_V3) throw new Error('not an index block');
   const u32 = (o: number) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
   const count = u32(8);
@@ -557,7 +677,9 @@ function withoutLines(
   let removed = 0; // bytes of the data file removed in this block so far
   let newBase = -1;
   let kept = 0;
+  let malformed = 0;
   let removedLines = 0;
+  let removedRecords = 0;
   const patches: [number, number][] = []; // [offset in out, new relative start]
   for (let i = 0; i < count; i++) {
     const kind = b[o + 9];
@@ -570,12 +692,14 @@ function withoutLines(
       runStart = o + size;
       removed += u32(o + 4) + b[o + 8];
       removedLines++;
+      if (kind === KIND_RECORD) removedRecords++;
     } else {
       const moved = base + u32(o) - shiftBefore - removed;
       if (newBase < 0) newBase = moved;
       const rel = moved - newBase;
       if (rel !== u32(o)) patches.push([w + (o - runStart), rel]);
       if (kind === KIND_RECORD) keys.push([u32(o + size - 8), u32(o + size - 4)]);
+      else if (kind === KIND_MALFORMED) malformed++;
       kept++;
     }
     o += size;
@@ -587,16 +711,20 @@ function withoutLines(
   }
   for (const [at, rel] of patches) out.writeUInt32LE(rel, at);
   out.writeUInt32LE(kept, 8);
-  return { bytes: out.subarray(0, w), count: kept, keys, base: newBase, removedBytes: removed, removedLines };
+  return { bytes: out.subarray(0, w), count: kept, keys, malformed, base: newBase, removedBytes: removed, removedLines, removedRecords };
 }
 
 /**
- * After the data file was rewritten without the lines `gone` (1-based), with `st` its new stat:
- * rewrites only the blocks that held them; later blocks get a new base and first line in the table.
+ * After the data file was rewritten without every line of the ids in `removed` (id → its line
+ * numbers, 1-based, as linesOfIds found them), with `st` its new stat: rewrites only the blocks
+ * that held them; later blocks get a new base and first line in the table. The file's figures
+ * follow: each id loses all its lines, so it leaves `distinct`, and `duplicated` when it had two.
  */
-export function updateIndexAfterRemoval(dir: string, st: Stats, bomLength: number, gone: ReadonlySet<number>): void {
+export function updateIndexAfterRemoval(dir: string, st: Stats, bomLength: number, removed: ReadonlyMap<string, readonly number[]>): void {
   const t = readTable(dir);
   if (!t) return;
+  const gone = new Set([...removed.values()].flat());
+  let removedRecords = 0;
   let shiftBytes = 0;
   let shiftLines = 0;
   const blocks: (BlockRef | NewBlock)[] = [];
@@ -612,14 +740,22 @@ export function updateIndexAfterRemoval(dir: string, st: Stats, bomLength: numbe
     const edited = withoutLines(readFileSync(join(dir, b.file)), b.base, b.firstLine, gone, shiftBytes);
     shiftBytes += edited.removedBytes;
     shiftLines += edited.removedLines;
+    removedRecords += edited.removedRecords;
     replaced.push(b.file);
-    if (edited.count > 0) blocks.push({ bytes: edited.bytes, count: edited.count, keys: edited.keys, base: edited.base, firstLine });
+    if (edited.count > 0) blocks.push({ bytes: edited.bytes, count: edited.count, keys: edited.keys, malformed: edited.malformed, base: edited.base, firstLine });
   }
+  const ids = [...removed.values()];
+  const figures = {
+    records: t.figures.records - removedRecords,
+    distinct: t.figures.distinct - ids.filter((lines) => lines.length > 0).length,
+    duplicated: t.figures.duplicated - ids.filter((lines) => lines.length > 1).length,
+  };
   // Only the replaced blocks are deleted: listing a folder of 245 blocks (at 1M lines) is not needed to find them.
   writeIndex(
     dir,
     st,
     bomLength,
+    figures,
     blocks,
     t.blocks.reduce((n, b) => Math.max(n, b.number + 1), 0),
     { unlink: replaced },

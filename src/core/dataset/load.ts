@@ -81,7 +81,8 @@ export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, ind
     if (namingFile(target, () => rewriteWithoutRanges(target, ranges, mode, unchanged))) {
       const removedLines = gone.map((g) => g.number);
       // Leave an index that matches the file and names no erased line.
-      updateIndexAfterRemoval(indexDir, statSync(path), found.bomLength, new Set(removedLines));
+      const byId = new Map([...found.lines].map(([id, lines]) => [id, lines.map((l) => l.number)] as const));
+      updateIndexAfterRemoval(indexDir, statSync(path), found.bomLength, byId);
       return { removedLines };
     }
     // The file changed while it was copied: nothing was replaced; parse it as it is now.

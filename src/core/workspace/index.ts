@@ -1,6 +1,6 @@
 /** The workspace API shared by the CLI and the extension. */
 export { EraseWorkspace } from './workspace';
-export type { ClusterReport, StatusReport, ExampleView, VerifyReport, WorkOptions, LoadedModel } from './workspace';
+export type { ClusterReport, StatusReport, StatusOptions, ExampleView, VerifyReport, WorkOptions, LoadedModel } from './workspace';
 export { eraseExamples, recoverErasure, keyStoreFor, TOOL_VERSION } from './erasure';
 export type { ErasureRequest, DeletionReceipt, RecoveryReport } from './erasure';
 export { reconcile, syncedStateHash } from './reconcile';

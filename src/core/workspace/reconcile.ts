@@ -62,6 +62,7 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
       return { plan: null, result: () => ({ ...result, ms: performance.now() - t0 }) };
     }
     const dataset = ws.loadDataset();
+    const datasetStamp = ws.loadedDatasetStamp();
     const { removed, added, edited } = handEdits(loaded.state, dataset);
     if (removed.size === 0 && added.length === 0) return { plan: null, result: () => ({ ...unchanged(loaded.hash), ms: performance.now() - t0 }) };
     const key = pointKeyOf(loaded.state);
@@ -91,6 +92,8 @@ export async function reconcile(ws: EraseWorkspace, opts: WorkOptions & { time?:
       ...described,
       stateHash: after,
       deletions: removed.size > 0 ? countDeletion(meta.deletions, certified) : meta.deletions,
+      // The new state covers the file as it was read (edited since: the stamp differs, nothing is trusted).
+      ...(datasetStamp === null ? {} : { syncedWith: { dataFile: datasetStamp, stateHash: after } }),
     };
     const weights = new Map(dataset.examples.map((e) => [e.id, e.multiplicity] as const));
     const fullyRemoved = [...removed.keys()].filter((id) => !weights.has(id));

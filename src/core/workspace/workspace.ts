@@ -39,6 +39,7 @@ import { chooseEps, describe, trainAndMeasure, type TrainedModel } from './train
 import { separatedLayout } from '../explore/layout';
 import { runTransaction } from './transaction';
 import { readManifest } from './stateStore';
+import { recordedStatus } from './recordedStatus';
 import { readMapFile, removeStaleMapFiles, writeMapFile, type MapPicture } from './mapFile';
 import { pointKeyOf as pointKeyOfState } from './transaction';
 import { sha256Hex } from '../hash';
@@ -82,7 +83,8 @@ export interface StatusReport {
   readonly k: number;
   readonly eps: number | 'auto';
   readonly stateHash: string | null;
-  readonly ids: readonly string[];
+  /** Every example id, in file order: only when asked for (`status({ ids: true })`, `erase status --ids`), since it is O(n). */
+  readonly ids?: readonly string[];
   readonly malformed: readonly { line: number; column: number; message: string }[];
   readonly duplicates: number;
   /** True when the data file no longer matches the clustered state (hand edits, including an explicit-id text edit): run reconcile. */
@@ -99,6 +101,18 @@ export interface StatusReport {
   readonly predictedCertified: number | null;
   readonly ve: number | null;
   readonly pendingErasure: boolean;
+  /**
+   * Where the figures come from: 'recorded' — the data file's stamp (size, mtime, ctime, inode) and
+   * the state hash are the ones recorded when the two last agreed, so the figures are read from the
+   * data-file index and the state's manifest and head, without reading the data set or comparing it
+   * (recordedStatus.ts); 'parsed' — the data set was loaded and compared with the whole state.
+   */
+  readonly source: 'recorded' | 'parsed';
+}
+
+export interface StatusOptions {
+  /** Also list every example id (O(n)). */
+  readonly ids?: boolean;
 }
 
 export interface ExampleView {
@@ -471,7 +485,9 @@ export class EraseWorkspace {
     return { dataset, state, stateHash: loaded.hash, meta, points };
   }
 
-  status(): StatusReport {
+  status(opts: StatusOptions = {}): StatusReport {
+    const recorded = this.recordedStatus(opts);
+    if (recorded) return recorded;
     const dataset = this.loadDataset();
     let loaded: ReturnType<typeof loadState> = null;
     let stateOutdated = false;
@@ -497,7 +513,7 @@ export class EraseWorkspace {
       k: this.config.k,
       eps: loaded ? loaded.state.params.eps : this.config.eps,
       stateHash: loaded?.hash ?? null,
-      ids: dataset.examples.map((e) => e.id),
+      ...(opts.ids ? { ids: dataset.examples.map((e) => e.id) } : {}),
       malformed: dataset.malformed.map((m) => ({ line: m.line, column: m.column, message: m.message })),
       duplicates: dataset.duplicates.length,
       outOfDate: drift !== null && hasDrift(drift),
@@ -509,6 +525,36 @@ export class EraseWorkspace {
       qualityComputedAtDeletions: meta?.computedAtDeletions ?? null,
       qualityStale: meta ? qualityIsStale(meta) : false,
       pendingErasure: existsSync(this.paths.intent),
+      source: 'parsed',
+    };
+  }
+
+  /** status() from what the last transaction recorded, when nothing can have drifted since; null otherwise. */
+  private recordedStatus(opts: StatusOptions): StatusReport | null {
+    const r = recordedStatus(this.paths, this.dataFile, opts.ids === true);
+    if (!r) return null;
+    const { meta, ids } = r;
+    return {
+      dataFile: this.dataFile,
+      clustered: true,
+      n: r.n,
+      distinct: r.distinct,
+      k: this.config.k,
+      eps: r.eps,
+      stateHash: r.stateHash,
+      ...(ids ? { ids } : {}),
+      malformed: r.malformed.map((m) => ({ line: m.line, column: m.column, message: m.message })),
+      duplicates: r.duplicates,
+      outOfDate: false,
+      drift: { removed: [], added: [], edited: [] },
+      stateOutdated: false,
+      deletions: meta.deletions,
+      predictedCertified: meta.predictedCertified,
+      ve: meta.ve,
+      qualityComputedAtDeletions: meta.computedAtDeletions ?? null,
+      qualityStale: qualityIsStale(meta),
+      pendingErasure: existsSync(this.paths.intent),
+      source: 'recorded',
     };
   }
 
