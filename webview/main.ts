@@ -259,6 +259,11 @@ on('mapIds', (p) => {
   const r = mapReceiver.ids(p);
   if (r.kind === 'map') showMap(r.map);
   else if (r.kind === 'invalid') console.error('ERASE: map ids of the wrong shape were ignored');
+  if (!mapReceiver.pending && selectWhilePending) {
+    const ids = selectWhilePending;
+    selectWhilePending = null;
+    selectFromHost(ids);
+  }
 });
 on('mapDelta', (d) => {
   // after a certified erasure: the erased points leave the map held here, the others stay where they are
@@ -281,12 +286,18 @@ on('status', () => {
 on('audit', (p) => audit.update(p.entries));
 on('dashboard', (p) => dashboard.update(p));
 on('requests', (p) => requests.update(p.requests));
-on('select', (p) => {
-  if (state.tab !== 'map') showTab('map'); // the host's selection (e.g. the Data set tree's hits) is shown where the inspector is
-  map.select(p.ids);
+/** The host's selection while a map's ids are on the way: applied once they are there (it names points by id). */
+let selectWhilePending: string[] | null = null;
+function selectFromHost(ids: string[]): void {
+  map.select(ids);
   state.selected = map.selectedIds();
   persist();
   void showInspector(state.selected);
+}
+on('select', (p) => {
+  if (state.tab !== 'map') showTab('map'); // the host's selection (e.g. the Data set tree's hits) is shown where the inspector is
+  if (mapReceiver.pending) selectWhilePending = p.ids;
+  else selectFromHost(p.ids);
 });
 
 // Hook for UI tests and benchmarks: where and how a point is drawn, the drawn pixels, the renderer

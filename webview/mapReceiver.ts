@@ -7,22 +7,27 @@ import { applyMapDelta } from './mapDelta';
 export type IdsOutcome = { kind: 'map'; map: MapView } | { kind: 'stale' } | { kind: 'invalid' };
 
 export class MapReceiver {
-  private pending: MapPointsView | null = null;
+  private waitingPoints: MapPointsView | null = null;
   private held: MapDeltaView[] = [];
+
+  /** A map's points are drawn and its ids are on the way. */
+  get pending(): boolean {
+    return this.waitingPoints !== null;
+  }
 
   /** The points to draw now, or null when the message is not well formed (nothing changes then). */
   points(p: unknown): MapPointsView | null {
     if (!isMapPointsView(p)) return null;
-    this.pending = p;
+    this.waitingPoints = p;
     this.held = [];
     return p;
   }
 
   /** The whole map once its ids came, with the deltas held meanwhile applied; stale ids (of a map replaced on the way) are dropped. */
   ids(p: unknown): IdsOutcome {
-    const points = this.pending;
+    const points = this.waitingPoints;
     if (!points || typeof p !== 'object' || p === null || (p as { seq?: unknown }).seq !== points.seq) return { kind: 'stale' };
-    this.pending = null;
+    this.waitingPoints = null;
     const held = this.held;
     this.held = [];
     const whole = joinMapView(points, p);
@@ -31,7 +36,7 @@ export class MapReceiver {
 
   /** The map after a delta, or null while a map's ids are on the way (the delta is applied when they come). */
   delta(d: MapDeltaView, current: MapView): MapView | null {
-    if (this.pending) {
+    if (this.waitingPoints) {
       this.held.push(d);
       return null;
     }

@@ -66,8 +66,10 @@ test('a delta that arrives between the points and the ids is applied once the id
   const r = new MapReceiver();
   const m = splitMapView(view(), 4);
   r.points(m.points);
+  assert.equal(r.pending, true);
   assert.equal(r.delta({ removedIds: ['b'], representatives: ['a'] }, view([])), null, 'held');
   const got = r.ids(m.ids);
+  assert.equal(r.pending, false);
   assert.equal(got.kind, 'map');
   assert.deepEqual(got.kind === 'map' && got.map.ids, ['a', 'c']);
   // with nothing pending a delta applies at once
