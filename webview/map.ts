@@ -121,8 +121,7 @@ export class ClusterMap {
     for (let k = 0; k < n; k++) this.rank[this.ix.order[k]] = k;
     this.idIndex = null;
     this.labelIndex = new Map(d.labelNames.map((l, j) => [l, j] as const));
-    // a few representatives: a scan each, not a hash of every id (a million ids take seconds to hash)
-    this.repIdx = d.representatives.map((id) => d.ids.indexOf(id)).filter((i) => i >= 0);
+    this.repIdx = representativeIndices(d);
     // the selection and hits are kept as they are until the ids come to check them against
     if (!idsPending) this.dropMissingIds();
     this.layer.setPoints(this.ix);
@@ -144,7 +143,7 @@ export class ClusterMap {
     this.data = d;
     this.idsPending = false;
     this.idIndex = null;
-    this.repIdx = d.representatives.map((id) => d.ids.indexOf(id)).filter((i) => i >= 0);
+    this.repIdx = representativeIndices(d);
     this.dropMissingIds();
     this.canvas.dataset.pointCount = String(this.ix.n);
     this.styleDirty = true;
@@ -623,6 +622,11 @@ export class ClusterMap {
 }
 
 /** WebGL2 when asked and available, else Canvas 2D. */
+/** The points of a map's representatives: a scan each, not a hash of every id (a million ids take seconds to hash); none while its ids travel. */
+function representativeIndices(d: MapView): number[] {
+  return d.representatives.map((id) => d.ids.indexOf(id)).filter((i) => i >= 0);
+}
+
 function makeLayer(kind: RendererKind): PointLayer {
   const canvas = h('canvas', { class: 'map-points', 'aria-hidden': 'true' }) as HTMLCanvasElement;
   return (kind === 'webgl2' ? GlPoints.create(canvas) : null) ?? new CanvasPoints(canvas);

@@ -31,13 +31,19 @@ async function check(name, fn) {
     log(`✓ ${name}`);
   } catch (e) {
     failed++;
-    log(`✗ ${name}: ${e.message.split('\n')[0]}`);
+    // Playwright's first line says only "Timeout exceeded"; its call log names what was awaited.
+    const lines = e.message.split('\n');
+    const awaited = lines.find((l) => /waiting for/.test(l));
+    log(`✗ ${name}: ${lines[0]}${awaited ? ` (${awaited.trim()})` : ''}`);
     await page.screenshot({ path: path.join(OUT, `fail-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
   }
 }
 const assert = (cond, msg) => {
   if (!cond) throw new Error(msg);
 };
+
+/** The workbench's editor tab (not "Walkthrough: ERASE Workbench", which a first activation opens beside it). */
+const workbenchTab = () => page.locator('.tabs-container .tab', { hasText: /^\s*ERASE Workbench/ }).first();
 
 async function runCommand(title, { waitClosed = true } = {}) {
   // F1 occasionally does not open the palette (focus/animation race), and right after start the
@@ -483,9 +489,19 @@ let page;
       /** Runs ERASE: Search Examples… as a user does: the kind from the quick pick, then the text. */
       const treeSearch = async (kindLabel, query) => {
         await runCommand('ERASE: Search Examples…', { waitClosed: false });
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: kindLabel }).first().click({ timeout: 10000 });
+        const kindRow = page.locator('.quick-input-list .monaco-list-row', { hasText: kindLabel }).first();
+        const inputTitle = page.locator('.quick-input-widget .quick-input-title', { hasText: `Search examples: ${kindLabel}` }); // the input box, not the pick
+        // A click on a pick that is still animating in can be lost (VS Code's, not ours): once more if the input box does not follow.
+        for (let attempt = 1; ; attempt++) {
+          await kindRow.click({ timeout: 10000 });
+          try {
+            await inputTitle.waitFor({ timeout: 5000 });
+            break;
+          } catch (e) {
+            if (attempt >= 2 || !(await kindRow.isVisible())) throw e;
+          }
+        }
         const input = page.locator('.quick-input-widget .quick-input-box input');
-        await page.locator('.quick-input-widget .quick-input-title', { hasText: `Search examples: ${kindLabel}` }).waitFor({ timeout: 10000 }); // the input box, not the pick
         await input.fill(query);
         await page.keyboard.press('Enter');
         const quoted = `“${query}”`;
@@ -517,7 +533,7 @@ let page;
 
       await runCommand('ERASE: Clear Search');
       await dataSet.getByText(/hits? for “/).waitFor({ state: 'detached', timeout: 10000 });
-      await page.locator('.tabs-container .tab', { hasText: 'ERASE Workbench' }).first().click();
+      await workbenchTab().click();
     });
 
     await check('near-duplicates and outliers match the CLI', async () => {
@@ -715,7 +731,7 @@ let page;
           await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'README.md' }).first().dblclick();
         });
       await page.locator('.tabs-container .tab', { hasText: 'README.md' }).first().waitFor({ timeout: 10000 });
-      await page.locator('.tabs-container .tab', { hasText: 'ERASE Workbench' }).first().click();
+      await workbenchTab().click();
       await wv.locator('#tab-audit[aria-selected="true"]').waitFor({ timeout: 15000 });
       await wv.locator('#audit-table tr[data-action="erase"]').first().waitFor({ timeout: 10000 });
     });
@@ -797,7 +813,7 @@ let page;
     });
 
     await check('the Unlearning cost tab shows the three totals, every input with its source, and recomputes on an edit', async () => {
-      await page.locator('.tabs-container .tab', { hasText: 'ERASE Workbench' }).first().click();
+      await workbenchTab().click();
       await wv.locator('#tab-cost').click();
       await wv.locator('#cost-totals tr[data-method="icl"] .cost-total').waitFor({ timeout: 30000 });
       for (const m of ['icl', 'fineTune', 'sisa']) assert(/^\$/.test(await wv.locator(`#cost-totals tr[data-method="${m}"] .cost-total`).textContent()), m);
@@ -924,7 +940,7 @@ let page;
 
     await check('README screenshots of the workbench in a light and a dark theme', async () => {
       const dir = process.env.ERASE_README_IMAGES || path.join(OUT, 'readme');
-      await page.locator('.tabs-container .tab', { hasText: 'ERASE Workbench' }).first().click();
+      await workbenchTab().click();
       for (const theme of README_THEMES) {
         await setColorTheme(theme);
         await wv.locator(`body.${theme.bodyClass}`).waitFor({ timeout: 15000 });
@@ -941,7 +957,7 @@ let page;
     });
 
     await check('the inspector lists the completions that used an example; erasing it names the prompt change and the erased completions', async () => {
-      await page.locator('.tabs-container .tab', { hasText: 'ERASE Workbench' }).first().click();
+      await workbenchTab().click();
       await wv.locator('#tab-playground').click();
       await wv.locator('#pg-query').evaluate((el) => {
         el.value = 'a provenance query';

@@ -35,7 +35,6 @@ export class WorkbenchPanel implements vscode.Disposable {
   private readyLogged = false;
   /** Pairs each map's points with its ids on the page (MapPointsView). */
   private mapSeq = 0;
-  /** What the map must change at the next refresh: erased points only (a delta), or null (drawn whole). */
   /** What the map needs at the next refresh: nothing yet (null: drawn whole), these removals, all of it, or nothing ('sent': the deltas went out at their commit points). */
   private mapChange: { removed: Set<string>; representatives: string[] } | 'whole' | 'sent' | null = null;
 
