@@ -85,17 +85,21 @@ test('the figures read only the blocks holding a malformed line: damage elsewher
   assert.equal(indexedFileFigures(index, statSync(file)), null, 'a damaged block holding a malformed line is not trusted');
 });
 
-test('a table of the previous format (4, no figures) is not read: the index is rebuilt with them', () => {
+test('a table of an earlier format (4: no figures; 5: no earlier stat) is not read: the index is rebuilt', () => {
+  for (const earlier of ['ERASEDT4', 'ERASEDT5']) rebuiltFrom(earlier);
+});
+
+function rebuiltFrom(magic: string): void {
   const { file, index } = setup();
   loadIndexedDataset(file, index);
   const table = join(index, 'table.bin');
   const bytes = readFileSync(table);
-  bytes.write('ERASEDT4', 0, 'latin1');
+  bytes.write(magic, 0, 'latin1');
   writeFileSync(table, bytes);
   assert.equal(indexedFileFigures(index, statSync(file)), null);
   assert.equal(readIndex(index, statSync(file)), null);
   assert.equal(loadIndexedDataset(file, index).contents, null, 'rebuilt from a full parse');
-  assert.equal(readFileSync(table).toString('latin1', 0, 8), 'ERASEDT5');
+  assert.equal(readFileSync(table).toString('latin1', 0, 8), 'ERASEDT6');
   assert.deepEqual(indexedFileFigures(index, statSync(file)), parsed(file));
   assert.ok(readdirSync(index).length === 5, 'the table and its four blocks');
-});
+}

@@ -2,7 +2,8 @@
 // file's stamp and the state hash both still the ones in the meta's syncedWith), and parses the
 // file and compares it with the state otherwise. Its figures must be the full path's, it must be
 // taken when synced (shown by files it does not read), and it must never claim that the state
-// matches a data file edited by hand — even one whose size and mtime were put back — or a copy.
+// matches a data file edited by hand — even one whose size and mtime were put back — or a copy it
+// has not compared with the state (a copy's first report parses; the rebuilt index then vouches).
 import assert from 'node:assert/strict';
 import { cpSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -157,4 +158,56 @@ test('a copy of the workspace (cp -r: new inodes) is compared in full, and match
   assert.equal(copy.source, 'parsed');
   assert.equal(copy.outOfDate, false);
   assert.deepEqual(figuresOf(copy), figuresOf(original));
+});
+
+test('a copied or touched file is parsed once: the index rebuilt then finds its lines equal to the synced file’s, and later reports are recorded', async () => {
+  const dir = scratch();
+  const file = dataFile(dir);
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  // An erasure first: its index blocks are edited in place, and the comparison must still see them as the file's lines.
+  await eraseExamples(ws, { ids: ['x40', 'x8990'], time: TIME });
+  assert.equal(ws.status().source, 'recorded');
+  const copyDir = scratch();
+  cpSync(dir, copyDir, { recursive: true });
+  const copyFile = join(copyDir, 'data.jsonl');
+  assert.equal(EraseWorkspace.open(copyFile).status().source, 'parsed', 'the first report on the copy compares the file with the state');
+  const copy = EraseWorkspace.open(copyFile);
+  const again = copy.status();
+  assert.equal(again.source, 'recorded', 'the rebuilt index vouches for the copy');
+  assert.equal(again.outOfDate, false);
+  assert.deepEqual(figuresOf(again), expectedFigures(copy));
+  // Touched (new mtime and ctime, same bytes): once more parsed once, then recorded.
+  const later = new Date('2026-12-01T00:00:00.000Z');
+  utimesSync(copyFile, later, later);
+  assert.equal(EraseWorkspace.open(copyFile).status().source, 'parsed');
+  assert.equal(EraseWorkspace.open(copyFile).status().source, 'recorded');
+});
+
+test('a copy edited by hand (same size) is never vouched for, whether edited before or after the index was rebuilt', async () => {
+  const dir = scratch();
+  const file = dataFile(dir);
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  const sameSizeEdit = (f: string, from: string, to: string) => {
+    const text = readFileSync(f, 'utf8');
+    const edited = text.replace(from, to);
+    assert.notEqual(edited, text);
+    assert.equal(Buffer.byteLength(edited), Buffer.byteLength(text));
+    writeFileSync(f, edited);
+  };
+  for (const when of ['before', 'after'] as const) {
+    const copyDir = scratch();
+    cpSync(dir, copyDir, { recursive: true });
+    const copyFile = join(copyDir, 'data.jsonl');
+    if (when === 'after') assert.equal(EraseWorkspace.open(copyFile).status().source, 'parsed');
+    if (when === 'after') assert.equal(EraseWorkspace.open(copyFile).status().source, 'recorded');
+    sameSizeEdit(copyFile, '"explicit 40 loud film"', '"explicit 40 LOUD film"');
+    for (let i = 0; i < 2; i++) {
+      const s = EraseWorkspace.open(copyFile).status();
+      assert.equal(s.source, 'parsed', `${when}, report ${i + 1}`);
+      assert.equal(s.outOfDate, true);
+      assert.deepEqual(s.drift?.edited, ['x40']);
+    }
+  }
 });

@@ -14,6 +14,7 @@ import { deleteFromState } from '../qkmeans/deletion';
 import { makePointSet } from '../qkmeans/points';
 import type { QkmState } from '../qkmeans/state';
 import { encodeChangedState, encodeRow, pageOf, parseRow, rowId, stateOfParts, type EncodedState, type StateRow } from '../qkmeans/stateEncoding';
+import { sameStampOfLines } from '../dataset/fileIndex';
 import { readPoints } from '../storage/pointStore';
 import type { ClusterMeta } from './persisted';
 import { readHead, readManifest, readPageRows, retryingRead } from './stateStore';
@@ -37,6 +38,15 @@ export function dataFileStamp(path: string): string {
 }
 
 /**
+ * Whether the data file, now at `stamp`, still holds what the meta's `syncedWith` vouched for at
+ * `syncedStamp`: the same stamp, or (a copied, restored or touched file) an index rebuilt since
+ * that found the file's lines equal to those it had at the synced stamp.
+ */
+export function stampInSync(paths: WorkspacePaths, syncedStamp: string, stamp: string): boolean {
+  return syncedStamp === stamp || sameStampOfLines(paths.datasetIndex, stamp) === syncedStamp;
+}
+
+/**
  * The certified deletion of `removal` (id → weight), or null when the lean path does not apply.
  * `datasetStamp`: the stamp of the data file the caller loaded (ids were checked against it).
  */
@@ -49,7 +59,7 @@ export function leanDeletion(
   checkedStateHash?: string,
 ): LeanDeletion | null {
   const synced = checkedStateHash !== undefined ? { stateHash: checkedStateHash } : meta.syncedWith;
-  if (!synced || (checkedStateHash === undefined && (datasetStamp === null || meta.syncedWith?.dataFile !== datasetStamp))) return null;
+  if (!synced || (checkedStateHash === undefined && (datasetStamp === null || !meta.syncedWith || !stampInSync(paths, meta.syncedWith.dataFile, datasetStamp)))) return null;
   let read;
   try {
     read = retryingRead(() => {

@@ -7,7 +7,7 @@ import type { KeyStore } from '../audit';
 import { readFileSync } from 'node:fs';
 import { sha256Hex } from '../hash';
 import { countDeletion, loadMeta, loadState, type ClusterMeta } from './persisted';
-import { dataFileStamp } from './leanErasure';
+import { dataFileStamp, stampInSync } from './leanErasure';
 import { describe } from './training';
 import { handEdits, keyStoreFor } from './erasure';
 import { pointKeyOf, runTransaction } from './transaction';
@@ -158,7 +158,7 @@ export function syncedStateHash(ws: EraseWorkspace): string | null {
   const synced = loadMeta(ws.paths)?.syncedWith;
   if (!synced) return null;
   try {
-    if (dataFileStamp(ws.dataFile) !== synced.dataFile) return null;
+    if (!stampInSync(ws.paths, synced.dataFile, dataFileStamp(ws.dataFile))) return null;
     return sha256Hex(readFileSync(ws.paths.state)) === synced.stateHash ? synced.stateHash : null;
   } catch {
     return null; // the full check says what is wrong

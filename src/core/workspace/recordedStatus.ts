@@ -8,13 +8,15 @@
  * the manifest, ε from the state's head (whose n and row count must equal the index's figures).
  * In every other case the answer is null and the caller parses the file and compares it with the
  * state, as before. A file edited by hand gets a new ctime (and a copy a new inode), so its stamp
- * differs even when its size and mtime were put back.
+ * differs even when its size and mtime were put back; a copied or touched file counts as the synced
+ * one once a rebuild of the index found its lines equal to the synced file's (stampInSync).
  */
 import { statSync } from 'node:fs';
 import { indexedFileFigures, indexedIds } from '../dataset/fileIndex';
 import type { MalformedLine } from '../dataset/types';
 import type { WorkspacePaths } from './config';
 import { loadMeta, type ClusterMeta } from './persisted';
+import { stampInSync } from './leanErasure';
 import { readHead, readManifest } from './stateStore';
 
 export interface RecordedStatus {
@@ -42,7 +44,7 @@ export function recordedStatus(paths: WorkspacePaths, dataFile: string, withIds 
   try {
     const st = statSync(dataFile);
     const stamp = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
-    if (!st.isFile() || stamp !== synced.dataFile) return null;
+    if (!st.isFile() || !stampInSync(paths, synced.dataFile, stamp)) return null;
     const stored = readManifest(paths);
     if (!stored || stored.hash !== synced.stateHash) return null;
     const file = indexedFileFigures(paths.datasetIndex, st);
