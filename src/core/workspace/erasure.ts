@@ -311,7 +311,7 @@ function erasedExamples(examples: readonly Example[], ids: readonly string[]): M
   const want = new Set(ids);
   const byId = new Map(examples.filter((e) => want.has(e.id)).map((e) => [e.id, e] as const));
   const unknown = ids.filter((id) => !byId.has(id));
-  if (unknown.length > 0) throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${unknown[0]}); list the ids with status`, 'input');
+  if (unknown.length > 0) throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${JSON.stringify(unknown[0])}); list the ids with status`, 'input');
   return byId;
 }
 

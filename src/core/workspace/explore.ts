@@ -153,7 +153,7 @@ export function selectForExport(ws: EraseWorkspace, selector: ExportSelector): E
     case 'ids': {
       const known = new Set(examples.map((e) => e.id));
       const unknown = selector.ids.filter((id) => !known.has(id));
-      if (unknown.length) throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${unknown[0]})`, 'input');
+      if (unknown.length) throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${JSON.stringify(unknown[0])})`, 'input');
       const want = new Set(selector.ids);
       return examples.filter((e) => want.has(e.id));
     }
