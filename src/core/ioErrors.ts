@@ -92,8 +92,8 @@ export function namingFile<T>(path: string, f: () => T): T {
   }
 }
 
-/** The file a user knows: the hidden temporary sibling of an atomic write (`.name.PID.tmp`) stands for `name`. */
+/** The file a user knows: the hidden temporary sibling of an atomic write (`.name.PID[.16 hex].tmp`) stands for `name`. */
 function userPath(path: string): string {
-  const m = /^\.(.+)\.\d+\.tmp$/.exec(basename(path));
+  const m = /^\.(.+?)\.\d+(?:\.[0-9a-f]{16})?\.tmp$/.exec(basename(path));
   return m ? join(dirname(path), m[1]) : path;
 }

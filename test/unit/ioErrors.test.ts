@@ -38,6 +38,10 @@ test('an error that names no file is placed in the folder the command was writin
   );
   assert.match(ioUserError(errno('ENOSPC', 'write', '/w/d.jsonl'), '/w/.erase')!.message, /^cannot write \/w\/d\.jsonl:/);
   assert.match(ioUserError(errno('EROFS', 'open', '/w/.erase/.state.json.4242.tmp'))!.message, /^cannot open \/w\/\.erase\/state\.json: the file system is read-only/);
+  assert.match(
+    ioUserError(errno('EROFS', 'open', '/w/.erase/.meta.json.4242.0123456789abcdef.tmp'))!.message,
+    /^cannot open \/w\/\.erase\/meta\.json: the file system is read-only/,
+  );
 });
 
 test('errors that are not file-system errors are left alone', () => {

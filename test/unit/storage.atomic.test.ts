@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openTempFile, removeStaleTemps, writeFileAtomic } from '../../src/core/storage/atomicWrite';
+import { openTempFile, removeStaleTemps, removeStaleTempsOf, writeFileAtomic } from '../../src/core/storage/atomicWrite';
+import { EraseWorkspace } from '../../src/core/workspace';
 
 const SECRET = 'Erased Person, 12 Hidden Road, account 55-1234';
 
@@ -82,6 +83,38 @@ test('removeStaleTemps: a dead or our own writer’s temps go (symlinks unfollow
   assert.equal(existsSync(files.other), true);
   assert.equal(readFileSync(victim, 'utf8'), 'keep me\n');
   assert.deepEqual(removeStaleTemps(join(root, 'missing')), []);
+});
+
+test('removeStaleTempsOf: only that file’s temps of a dead writer or ours go; a live writer’s, other files’ and the user’s files stay', async () => {
+  const root = tempRoot('beside');
+  const dead = await deadPid();
+  const live = process.ppid;
+  const data = join(root, 'data.jsonl');
+  writeFileSync(data, 'the data file\n');
+  const files = {
+    dead: join(root, `.data.jsonl.${dead}.0123456789abcdef.tmp`),
+    ours: join(root, `.data.jsonl.${process.pid}.fedcba9876543210.tmp`),
+    live: join(root, `.data.jsonl.${live}.0123456789abcdef.tmp`),
+    anotherFiles: join(root, `.data.jsonl.bak.${dead}.0123456789abcdef.tmp`),
+    userHidden: join(root, `.data.jsonl.${dead}.tmp.keep`),
+    user: join(root, 'notes.txt'),
+  };
+  for (const p of Object.values(files)) writeFileSync(p, SECRET);
+  assert.deepEqual(removeStaleTempsOf(data).sort(), [files.dead, files.ours].sort());
+  for (const k of ['live', 'anotherFiles', 'userHidden', 'user'] as const) assert.equal(existsSync(files[k]), true, k);
+  assert.equal(readFileSync(data, 'utf8'), 'the data file\n');
+  assert.deepEqual(removeStaleTempsOf(join(root, 'missing', 'data.jsonl')), []);
+});
+
+test('opening a workspace deletes a dead writer’s copy of the data file (a rewrite killed before it shifted the tail)', async () => {
+  const root = tempRoot('open');
+  const data = join(root, 'data.jsonl');
+  writeFileSync(data, JSON.stringify({ input: 'kept' }) + '\n');
+  EraseWorkspace.init(data);
+  const leftover = join(root, `.data.jsonl.${await deadPid()}.0123456789abcdef.tmp`);
+  writeFileSync(leftover, JSON.stringify({ input: SECRET }) + '\n');
+  EraseWorkspace.open(data);
+  assert.equal(existsSync(leftover), false);
 });
 
 test('SIGKILL during a write: the temp file holding the text is gone after the next removeStaleTemps', async () => {

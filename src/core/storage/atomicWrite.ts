@@ -140,6 +140,39 @@ export function removeStaleTemps(dir: string): string[] {
   return removed;
 }
 
+/**
+ * Deletes the temporary siblings (`.<name>.<pid>[.<16 hex>].tmp`) that a killed writer left beside
+ * `path`, of a process that is gone or of this one; the folder is the user's, so nothing else in it
+ * is touched. The data file's rewrite starts from a whole copy of the file (rangeCopy.ts): one cut
+ * short holds the very lines it was removing. Returns the paths.
+ */
+export function removeStaleTempsOf(path: string): string[] {
+  const base = basename(path);
+  const removed: string[] = [];
+  let entries;
+  try {
+    entries = readdirSync(dirname(path), { withFileTypes: true });
+  } catch {
+    return removed; // no folder: nothing left behind
+  }
+  for (const e of entries) {
+    if (!e.name.startsWith(`.${base}.`) || !(e.isFile() || e.isSymbolicLink())) continue;
+    const m = TEMP_NAME.exec(e.name);
+    // exactly this file's temps: `.data.jsonl.bak.7.tmp` belongs to data.jsonl.bak
+    if (!m || e.name.length - m[0].length !== base.length + 1) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && isAlive(pid)) continue;
+    const abs = join(dirname(path), e.name);
+    try {
+      unlinkSync(abs);
+      removed.push(abs);
+    } catch {
+      /* removed by someone else meanwhile */
+    }
+  }
+  return removed;
+}
+
 /** Search-pattern files (erased texts) that releases before this one put in the OS temp folder. */
 const LEGACY_PATTERN_FILE = /^erase-residual-(\d+)-[0-9a-f]{24}\.pat$/;
 

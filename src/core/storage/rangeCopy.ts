@@ -25,6 +25,9 @@ export function rewriteWithoutRanges(path: string, ranges: readonly (readonly [n
   // COPYFILE_FICLONE: on a file system with shared extents (btrfs, XFS, APFS) the copy is a clone,
   // and the sync below writes only the shifted tail; elsewhere (ext4) the kernel copies as before.
   copyFileSync(path, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+  // Until the tail is shifted the copy holds the removed lines: a writer killed from here on leaves
+  // a temp file that EraseWorkspace.open deletes (removeStaleTempsOf).
+  writeStep('copy-temp', path);
   let fd: number | undefined;
   let src: number | undefined;
   try {

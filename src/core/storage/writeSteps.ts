@@ -13,7 +13,7 @@ const killAt = Number(process.env.ERASE_FAULT_AT ?? 0) || 0;
 const traceFile = process.env.ERASE_FAULT_TRACE;
 let listener: ((step: string, path: string) => void) | null = null;
 
-export type WriteStep = 'write-temp' | 'fsync-file' | 'rename' | 'fsync-dir' | 'append' | 'fsync-append' | 'unlink' | 'write-in-place';
+export type WriteStep = 'copy-temp' | 'write-temp' | 'fsync-file' | 'rename' | 'fsync-dir' | 'append' | 'fsync-append' | 'unlink' | 'write-in-place';
 
 export function writeStep(step: WriteStep, path: string): void {
   listener?.(step, path);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ensurePrivateDir, removeStaleTemps } from '../storage/atomicWrite';
+import { ensurePrivateDir, removeStaleTemps, removeStaleTempsOf } from '../storage/atomicWrite';
 import { statSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { checkDataFile, loadDataset, loadIndexedDataset } from '../dataset/load';
@@ -184,8 +184,10 @@ export class EraseWorkspace {
     if (!root) throw new UserError(`no ERASE workspace at or above ${abs}`, 'usage', 'init');
     const paths = workspacePaths(root);
     const ws = new EraseWorkspace(paths, readConfig(paths));
-    // A writer killed mid-write leaves a temp file that may hold content erased since.
+    // A writer killed mid-write leaves a temp file that may hold content erased since: under
+    // .erase/, and beside the data file (its rewrite starts from a whole copy of it).
     removeStaleTemps(paths.dir);
+    removeStaleTempsOf(ws.dataFile);
     return ws;
   }
 
