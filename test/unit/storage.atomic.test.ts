@@ -115,6 +115,17 @@ test('opening a workspace deletes a dead writer’s copy of the data file (a rew
   writeFileSync(leftover, JSON.stringify({ input: SECRET }) + '\n');
   EraseWorkspace.open(data);
   assert.equal(existsSync(leftover), false);
+  // A symlinked data file is rewritten beside its target: its leftovers are there.
+  const elsewhere = tempRoot('target');
+  const target = join(elsewhere, 'real.jsonl');
+  writeFileSync(target, JSON.stringify({ input: 'kept' }) + '\n');
+  const linkRoot = tempRoot('link');
+  symlinkSync(target, join(linkRoot, 'data.jsonl'));
+  EraseWorkspace.init(join(linkRoot, 'data.jsonl'));
+  const besideTarget = join(elsewhere, `.real.jsonl.${await deadPid()}.0123456789abcdef.tmp`);
+  writeFileSync(besideTarget, JSON.stringify({ input: SECRET }) + '\n');
+  EraseWorkspace.open(join(linkRoot, 'data.jsonl'));
+  assert.equal(existsSync(besideTarget), false);
 });
 
 test('SIGKILL during a write: the temp file holding the text is gone after the next removeStaleTemps', async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { ensurePrivateDir, removeStaleTemps, removeStaleTempsOf } from '../storage/atomicWrite';
 import { statSync } from 'node:fs';
 import { resolve, join } from 'node:path';
@@ -188,6 +188,8 @@ export class EraseWorkspace {
     // .erase/, and beside the data file (its rewrite starts from a whole copy of it).
     removeStaleTemps(paths.dir);
     removeStaleTempsOf(ws.dataFile);
+    const target = realTarget(ws.dataFile); // a symlinked data file is rewritten beside its target
+    if (target !== ws.dataFile) removeStaleTempsOf(target);
     return ws;
   }
 
@@ -765,5 +767,14 @@ export class EraseWorkspace {
 
   resolve(rel: string): string {
     return join(this.paths.root, rel);
+  }
+}
+
+/** The file a symlinked path leads to (the path itself when it is no link or leads nowhere). */
+function realTarget(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }
