@@ -12,6 +12,7 @@ import { EraseWorkspace, eraseExamples, reconcile, type StatusReport } from '../
 import { loadDataset } from '../../src/core/dataset/load';
 import { loadState } from '../../src/core/workspace/persisted';
 import { indexTableBlocks } from '../../src/core/dataset/fileIndex';
+import { onWriteStep } from '../../src/core/storage/writeSteps';
 import { tempDir } from './workspace.helpers';
 
 const TIME = '2026-11-30T00:00:00.000Z';
@@ -209,5 +210,30 @@ test('a copy edited by hand (same size) is never vouched for, whether edited bef
       assert.equal(s.outOfDate, true);
       assert.deepEqual(s.drift?.edited, ['x40']);
     }
+  }
+});
+
+test('a hand edit made while an erasure rewrites the data file is not vouched for: status parses and reports it', async () => {
+  const file = dataFile();
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  let edited = false;
+  onWriteStep((step, path) => {
+    if (step !== 'copy-temp' || path !== file || edited) return;
+    edited = true; // an editor saves the file between the copy and the rename: the rewrite starts again from the edit
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace('"explicit 40 loud film"', '"explicit 40 LOUD film"'));
+  });
+  try {
+    await eraseExamples(ws, { ids: ['x8990'], time: TIME });
+  } finally {
+    onWriteStep(null);
+  }
+  assert.equal(edited, true, 'the rewrite copied the file');
+  assert.match(readFileSync(file, 'utf8'), /explicit 40 LOUD film/, 'the edit is kept');
+  for (const s of [ws.status(), EraseWorkspace.open(file).status()]) {
+    assert.equal(s.source, 'parsed');
+    assert.equal(s.outOfDate, true, 'the state does not cover the edit');
+    assert.deepEqual(s.drift?.edited, ['x40']);
   }
 });

@@ -1,5 +1,5 @@
 /** The data set on disk: read and parse, or erase examples by rewriting the file atomically. */
-import { chmodSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { UserError } from '../errors';
 import { ioUserError, isIoError, namingFile } from '../ioErrors';
 import { writeFileAtomic } from '../storage/atomicWrite';
@@ -63,9 +63,11 @@ export function loadIndexedDataset(path: string, indexDir: string): { dataset: P
  * Removes every line holding an example in `ids` and keeps all other bytes. Idempotent: ids that
  * are no longer in the file are ignored and, if nothing matches, the file is not written at all.
  * Writes through a symlink to its target (a rename would otherwise replace the link) and keeps
- * the file's permission bits.
+ * the file's permission bits. `readFrom`: the stat of the file version whose lines were kept (the
+ * one at the call), or null when the file changed while it was read (someone edited it meanwhile:
+ * the lines kept are theirs, which a state planned on the version before does not cover).
  */
-export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, indexDir?: string): { removedLines: number[] } {
+export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, indexDir?: string): { removedLines: number[]; readFrom: Stats | null } {
   checkDataFile(path);
   const st = readErrors(path, () => statSync(path));
   // Through the index, the erased ids' lines are found without decoding the other blocks, and the
@@ -73,7 +75,7 @@ export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, ind
   const found = indexDir === undefined ? null : linesOfIds(indexDir, st, [...ids]);
   if (found !== null && indexDir !== undefined) {
     const gone = [...found.lines.values()].flat().sort((a, b) => a.number - b.number);
-    if (gone.length === 0) return { removedLines: [] };
+    if (gone.length === 0) return { removedLines: [], readFrom: st };
     const target = realpathSync(path);
     const mode = statSync(target).mode & 0o7777;
     const ranges = gone.map((g) => [g.line.start, g.line.next] as const);
@@ -83,11 +85,12 @@ export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, ind
       // Leave an index that matches the file and names no erased line.
       const byId = new Map([...found.lines].map(([id, lines]) => [id, lines.map((l) => l.number)] as const));
       updateIndexAfterRemoval(indexDir, statSync(path), found.bomLength, byId);
-      return { removedLines };
+      return { removedLines, readFrom: st };
     }
     // The file changed while it was copied: nothing was replaced; parse it as it is now.
   }
   const bytes = readBytes(path);
+  const readFrom = sameFile(readErrors(path, () => statSync(path)), st) ? st : null;
   const r = removeExampleLines(bytes, path, ids);
   if (r.removedLines.length > 0) {
     const target = realpathSync(path);
@@ -98,5 +101,5 @@ export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, ind
   }
   // Leave an index that matches the file and names no erased line (a stale one may: rebuild it).
   if (indexDir !== undefined) buildIndex(indexDir, path, statSync(path), analyzeBytes(r.bytes, path));
-  return { removedLines: r.removedLines };
+  return { removedLines: r.removedLines, readFrom };
 }

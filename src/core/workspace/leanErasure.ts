@@ -9,7 +9,7 @@
  * rewrites only the changed pages, and is exactly encodeState's, so the state hash means what it
  * always meant.
  */
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { deleteFromState } from '../qkmeans/deletion';
 import { makePointSet } from '../qkmeans/points';
 import type { QkmState } from '../qkmeans/state';
@@ -33,7 +33,11 @@ export interface LeanDeletion {
 
 /** The data file's identity as its index and the meta record it: size, mtime, ctime, inode. */
 export function dataFileStamp(path: string): string {
-  const st = statSync(path);
+  return stampOfStats(statSync(path));
+}
+
+/** The stamp of these stats (dataFileStamp without the stat call). */
+export function stampOfStats(st: Stats): string {
   return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
 }
 

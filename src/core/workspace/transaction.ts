@@ -38,7 +38,7 @@ import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMe
 import { encodeState, type EncodedState } from '../qkmeans/stateEncoding';
 import { collectStateGarbage, writeState } from './stateStore';
 import { contentCounts, pruneVectors, releaseVectors } from './vectors';
-import { dataFileStamp } from './leanErasure';
+import { dataFileStamp, stampOfStats } from './leanErasure';
 import { describe } from './training';
 import { applyRecordUpdate, type RecordUpdate } from './requestRecords';
 import { applyFollowed, countFollowed } from '../provenance/apply';
@@ -238,9 +238,13 @@ async function applyCommitted(
   head: { size: number; rootHash: string },
   precomputed?: { state: QkmState | null; encoded?: EncodedState; meta: ClusterMeta | null; released?: ReadonlyMap<string, number>; dataFileStamp?: string },
 ): Promise<void> {
-  // An erasure's new state covers exactly the file it rewrites, if no one edited the file since the plan read it.
-  const syncs = intent.action === 'erase' && precomputed?.dataFileStamp !== undefined && precomputed.dataFileStamp === dataFileStamp(ws.dataFile);
-  if (intent.dataFileIds.length > 0) eraseFromDatasetFile(ws.dataFile, new Set(intent.dataFileIds), ws.paths.datasetIndex);
+  // An erasure's new state covers exactly the file it rewrites, if no one edited the file since the
+  // plan read it — nor while it was rewritten (the lines kept are then the editor's).
+  let syncs = intent.action === 'erase' && precomputed?.dataFileStamp !== undefined && precomputed.dataFileStamp === dataFileStamp(ws.dataFile);
+  if (intent.dataFileIds.length > 0) {
+    const { readFrom } = eraseFromDatasetFile(ws.dataFile, new Set(intent.dataFileIds), ws.paths.datasetIndex);
+    syncs &&= readFrom !== null && stampOfStats(readFrom) === precomputed!.dataFileStamp;
+  }
   const followed = followedIds(intent);
   if (intent.provenanceMode && followed.length > 0) {
     await applyFollowed(ws.paths.provenance, followed, intent.provenanceMode, { requestId: intent.requestId, time: entry.time }, keyStore);
