@@ -97,11 +97,12 @@ test('removeStaleTempsOf: only that file’s temps of a dead writer or ours go; 
     live: join(root, `.data.jsonl.${live}.0123456789abcdef.tmp`),
     anotherFiles: join(root, `.data.jsonl.bak.${dead}.0123456789abcdef.tmp`),
     userHidden: join(root, `.data.jsonl.${dead}.tmp.keep`),
+    userDated: join(root, '.data.jsonl.20250101.tmp'),
     user: join(root, 'notes.txt'),
   };
   for (const p of Object.values(files)) writeFileSync(p, SECRET);
   assert.deepEqual(removeStaleTempsOf(data).sort(), [files.dead, files.ours].sort());
-  for (const k of ['live', 'anotherFiles', 'userHidden', 'user'] as const) assert.equal(existsSync(files[k]), true, k);
+  for (const k of ['live', 'anotherFiles', 'userHidden', 'userDated', 'user'] as const) assert.equal(existsSync(files[k]), true, k);
   assert.equal(readFileSync(data, 'utf8'), 'the data file\n');
   assert.deepEqual(removeStaleTempsOf(join(root, 'missing', 'data.jsonl')), []);
 });

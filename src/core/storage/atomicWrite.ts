@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { lstat, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isAlive } from './lock';
@@ -148,6 +148,10 @@ export function removeStaleTemps(dir: string): string[] {
  */
 export function removeStaleTempsOf(path: string): string[] {
   const base = basename(path);
+  // Only the name tempPathFor gives (a user's `.data.jsonl.20250101.tmp` is left alone), and only our own files.
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const ours = new RegExp(`^\\.${escaped}\\.(\\d{1,10})\\.[0-9a-f]{16}\\.tmp$`);
+  const uid = process.getuid?.();
   const removed: string[] = [];
   let entries;
   try {
@@ -156,14 +160,13 @@ export function removeStaleTempsOf(path: string): string[] {
     return removed; // no folder: nothing left behind
   }
   for (const e of entries) {
-    if (!e.name.startsWith(`.${base}.`) || !(e.isFile() || e.isSymbolicLink())) continue;
-    const m = TEMP_NAME.exec(e.name);
-    // exactly this file's temps: `.data.jsonl.bak.7.tmp` belongs to data.jsonl.bak
-    if (!m || e.name.length - m[0].length !== base.length + 1) continue;
+    const m = ours.exec(e.name);
+    if (!m || !(e.isFile() || e.isSymbolicLink())) continue;
     const pid = Number(m[1]);
     if (pid !== process.pid && isAlive(pid)) continue;
     const abs = join(dirname(path), e.name);
     try {
+      if (uid !== undefined && lstatSync(abs).uid !== uid) continue; // another user's, in a shared folder
       unlinkSync(abs);
       removed.push(abs);
     } catch {
