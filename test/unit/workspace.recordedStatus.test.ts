@@ -178,9 +178,16 @@ test('a copied or touched file is parsed once: the index rebuilt then finds its 
   assert.equal(again.source, 'recorded', 'the rebuilt index vouches for the copy');
   assert.equal(again.outOfDate, false);
   assert.deepEqual(figuresOf(again), expectedFigures(copy));
-  // Touched (new mtime and ctime, same bytes): once more parsed once, then recorded.
-  const later = new Date('2026-12-01T00:00:00.000Z');
-  utimesSync(copyFile, later, later);
+  // Touched (new mtime and ctime, same bytes), again and again: each time parsed once, then recorded.
+  for (let i = 1; i <= 6; i++) {
+    const later = new Date(Date.parse('2026-12-01T00:00:00.000Z') + i * 1000);
+    utimesSync(copyFile, later, later);
+    assert.equal(EraseWorkspace.open(copyFile).status().source, 'parsed', `touch ${i}`);
+    assert.equal(EraseWorkspace.open(copyFile).status().source, 'recorded', `touch ${i}`);
+  }
+  // Clustered again (its meta now names the file as it is), then touched: still vouched for.
+  await EraseWorkspace.open(copyFile).cluster();
+  utimesSync(copyFile, new Date('2026-12-02T00:00:00.000Z'), new Date('2026-12-02T00:00:00.000Z'));
   assert.equal(EraseWorkspace.open(copyFile).status().source, 'parsed');
   assert.equal(EraseWorkspace.open(copyFile).status().source, 'recorded');
 });

@@ -10,9 +10,9 @@
  * Layout, under `.erase/dataset-index/`:
  *   table.bin    "ERASEDT6" | SHA-256 of every byte after it | the data file's stat (size, mtimeMs,
  *                ctimeMs, ino: 4 × f64) | u32 BOM length | u32 block count | the file's figures
- *                (3 × f64: record lines, distinct ids, ids on two lines or more) | the stat of an
- *                earlier version of the file with the same lines (4 × f64, size −1 for none: see
- *                buildIndex) | per block (64 bytes):
+ *                (3 × f64: record lines, distinct ids, ids on two lines or more) | the stats of
+ *                up to 4 earlier versions of the file with the same lines, newest first (4 × 4 ×
+ *                f64, size −1 for an empty slot: see buildIndex) | per block (64 bytes):
  *                u32 file number N (b<N>.bin) | u32 lines | f64 first line | f64 base | 32-byte
  *                SHA-256 of the block file | u32 id filter length | u32 malformed lines in it | then
  *                the id filters, in block order. Binary, read once per command as one buffer (the
@@ -56,7 +56,7 @@ import { decodeLine } from './utf8';
 
 // Formats: 2, each block's id filter in the table; 3, each record's id key in its block; 4, the
 // table in binary (table.bin); 5, the file's figures and each block's malformed count in the table;
-// 6, the stat of an earlier version of the file with the same lines.
+// 6, the stats of earlier versions of the file with the same lines.
 // An index of an earlier format is not read: it is rebuilt once, and the rebuild deletes the
 // earlier table (format 4's table.bin is replaced under the same name).
 const TABLE_MAGIC = 'ERASEDT6';
@@ -64,7 +64,9 @@ const BLOCK_MAGIC_V3 = 'ERASEDX3';
 export const BLOCK_LINES = 4096;
 const TABLE = 'table.bin';
 const EARLIER_TABLES = ['table.json'];
-const TABLE_HEADER = 8 + 32 + 4 * 8 + 4 + 4 + 3 * 8 + 4 * 8;
+/** How many earlier stats with the same lines a table keeps (a copy of a copy of a touched file…). */
+const EARLIER_STATS = 4;
+const TABLE_HEADER = 8 + 32 + 4 * 8 + 4 + 4 + 3 * 8 + EARLIER_STATS * 4 * 8;
 const TABLE_ENTRY = 4 + 4 + 8 + 8 + 32 + 4 + 4;
 
 const KIND_BLANK = 0;
@@ -117,10 +119,10 @@ export interface FileFigures {
 interface Table {
   readonly stat: FileStamp;
   /**
-   * The stat of an earlier version of the data file whose lines were these, byte range for byte
-   * range (a copied, restored or touched file): found by the rebuild that compared them.
+   * The stats of earlier versions of the data file whose lines were these, byte range for byte
+   * range (a copied, restored or touched file), newest first: found by the rebuilds that compared them.
    */
-  readonly sameLinesAs: FileStamp | null;
+  readonly sameLinesAs: readonly FileStamp[];
   readonly bomLength: number;
   readonly figures: FileFigures;
   readonly blocks: readonly BlockRef[];
@@ -251,8 +253,10 @@ function encodeTable(t: Table): Uint8Array[] {
   o = head.writeUInt32LE(t.bomLength, o);
   o = head.writeUInt32LE(t.blocks.length, o);
   for (const x of [t.figures.records, t.figures.distinct, t.figures.duplicated]) o = head.writeDoubleLE(x, o);
-  const earlier = t.sameLinesAs ?? { size: -1, mtimeMs: 0, ctimeMs: 0, ino: 0 };
-  for (const x of [earlier.size, earlier.mtimeMs, earlier.ctimeMs, earlier.ino]) o = head.writeDoubleLE(x, o);
+  for (let i = 0; i < EARLIER_STATS; i++) {
+    const earlier = t.sameLinesAs[i] ?? { size: -1, mtimeMs: 0, ctimeMs: 0, ino: 0 };
+    for (const x of [earlier.size, earlier.mtimeMs, earlier.ctimeMs, earlier.ino]) o = head.writeDoubleLE(x, o);
+  }
   for (const b of t.blocks) {
     o = head.writeUInt32LE(b.number, o);
     o = head.writeUInt32LE(b.lines, o);
@@ -278,8 +282,11 @@ function decodeTable(b: Buffer): Table | null {
   const bomLength = b.readUInt32LE(72);
   const count = b.readUInt32LE(76);
   const figures = { records: b.readDoubleLE(80), distinct: b.readDoubleLE(88), duplicated: b.readDoubleLE(96) };
-  const earlier = { size: b.readDoubleLE(104), mtimeMs: b.readDoubleLE(112), ctimeMs: b.readDoubleLE(120), ino: b.readDoubleLE(128) };
-  const sameLinesAs = earlier.size < 0 ? null : earlier;
+  const sameLinesAs: FileStamp[] = [];
+  for (let i = 0, o = 104; i < EARLIER_STATS; i++, o += 32) {
+    const earlier = { size: b.readDoubleLE(o), mtimeMs: b.readDoubleLE(o + 8), ctimeMs: b.readDoubleLE(o + 16), ino: b.readDoubleLE(o + 24) };
+    if (earlier.size >= 0) sameLinesAs.push(earlier);
+  }
   let filterAt = TABLE_HEADER + count * TABLE_ENTRY;
   if (filterAt > b.length) return null;
   const blocks: BlockRef[] = [];
@@ -558,7 +565,7 @@ function writeIndex(
   blocks: readonly (BlockRef | NewBlock)[],
   firstFree: number,
   cleanup: { sweep: true } | { unlink: readonly string[] },
-  sameLinesAs: FileStamp | null = null,
+  sameLinesAs: readonly FileStamp[] = [],
 ): void {
   ensurePrivateDir(dir);
   let next = firstFree;
@@ -660,36 +667,37 @@ function figuresOf(lines: readonly IndexedLine[]): FileFigures {
  * Writes a fresh index for the data file (`st`: its stat before it was read; nothing is written if
  * it changed meanwhile). When the index it replaces held exactly these lines (a copied, restored or
  * touched file: new stat, same bytes where it matters), the new table names the stat that index
- * vouched for (sameStampOfLines): the state that was in sync with the file then still is.
+ * vouched for, and those it carried (sameStampsOfLines): a state in sync with the file then still is.
  */
 export function buildIndex(dir: string, path: string, st: Stats, analysis: Analysis): FileIndex {
   const lines = linesOfAnalysis(analysis);
   const now = statSync(path);
   if (sameStamp(stampOf(now), stampOf(st))) {
-    const earlier = earlierStampOfLines(dir, analysis.bomLength, lines);
-    const sameLinesAs = earlier && !sameStamp(earlier, stampOf(st)) ? earlier : null;
+    const earlier = earlierStampsOfLines(dir, analysis.bomLength, lines).filter((e, i, all) => !sameStamp(e, stampOf(st)) && all.findIndex((x) => sameStamp(x, e)) === i);
+    // the newest, and the oldest: the file as the last erasure left it, which its meta most often names
+    const sameLinesAs = earlier.length > EARLIER_STATS ? [...earlier.slice(0, EARLIER_STATS - 1), earlier[earlier.length - 1]] : earlier;
     writeIndex(dir, st, analysis.bomLength, figuresOf(lines), chunk(lines), firstFreeInFolder(dir), { sweep: true }, sameLinesAs);
   }
   return { bomLength: analysis.bomLength, lines };
 }
 
 /**
- * The stat the present index (stale or not) describes, or the earlier one it carries, when its lines
- * are exactly `lines` (byte ranges, kinds, ids, content hashes, errors); null otherwise. Each of its
+ * The stat the present index (stale or not) describes and the earlier ones it carries, newest first,
+ * when its lines are exactly `lines` (byte ranges, kinds, ids, content hashes, errors); none otherwise. Each of its
  * blocks is compared by the SHA-256 of `lines` encoded as that block (same base, same count): the
  * encoding is deterministic, and a block an erasure edited in place holds the bytes a fresh encoding
  * of its lines would, so nothing of the old index is read but its table.
  */
-function earlierStampOfLines(dir: string, bomLength: number, lines: readonly IndexedLine[]): FileStamp | null {
+function earlierStampsOfLines(dir: string, bomLength: number, lines: readonly IndexedLine[]): FileStamp[] {
   const t = readTable(dir);
-  if (!t || t.bomLength !== bomLength || t.blocks.reduce((n, b) => n + b.lines, 0) !== lines.length) return null;
+  if (!t || t.bomLength !== bomLength || t.blocks.reduce((n, b) => n + b.lines, 0) !== lines.length) return [];
   let i = 0;
   for (const b of t.blocks) {
-    if (b.firstLine !== i + 1 || lines[i]?.start !== b.base) return null;
-    if (sha256Hex(encodeBlock(lines.slice(i, i + b.lines), b.base)) !== b.sha256) return null;
+    if (b.firstLine !== i + 1 || lines[i]?.start !== b.base) return [];
+    if (sha256Hex(encodeBlock(lines.slice(i, i + b.lines), b.base)) !== b.sha256) return [];
     i += b.lines;
   }
-  return t.sameLinesAs ?? t.stat;
+  return [t.stat, ...t.sameLinesAs];
 }
 
 /** A file stat as the workspace's meta records it (leanErasure.ts dataFileStamp): size:mtime:ctime:inode. */
@@ -698,14 +706,14 @@ function stampText(s: FileStamp): string {
 }
 
 /**
- * The stamp (size:mtime:ctime:inode) of an earlier version of the data file that had the same lines
- * as the file has at `stamp`, when the index is the one of the file at `stamp` and its rebuild found
- * them equal; null otherwise.
+ * The stamps (size:mtime:ctime:inode) of earlier versions of the data file that had the same lines
+ * as the file has at `stamp`, when the index is the one of the file at `stamp` and its rebuilds
+ * found them equal; none otherwise.
  */
-export function sameStampOfLines(dir: string, stamp: string): string | null {
+export function sameStampsOfLines(dir: string, stamp: string): string[] {
   const t = readTable(dir);
-  if (!t?.sameLinesAs || stampText(t.stat) !== stamp) return null;
-  return stampText(t.sameLinesAs);
+  if (!t || stampText(t.stat) !== stamp) return [];
+  return t.sameLinesAs.map(stampText);
 }
 
 /**

@@ -14,7 +14,7 @@ import { deleteFromState } from '../qkmeans/deletion';
 import { makePointSet } from '../qkmeans/points';
 import type { QkmState } from '../qkmeans/state';
 import { encodeChangedState, encodeRow, pageOf, parseRow, rowId, stateOfParts, type EncodedState, type StateRow } from '../qkmeans/stateEncoding';
-import { sameStampOfLines } from '../dataset/fileIndex';
+import { sameStampsOfLines } from '../dataset/fileIndex';
 import { readPoints } from '../storage/pointStore';
 import type { ClusterMeta } from './persisted';
 import { readHead, readManifest, readPageRows, retryingRead } from './stateStore';
@@ -47,7 +47,7 @@ export function stampOfStats(st: Stats): string {
  * that found the file's lines equal to those it had at the synced stamp.
  */
 export function stampInSync(paths: WorkspacePaths, syncedStamp: string, stamp: string): boolean {
-  return syncedStamp === stamp || sameStampOfLines(paths.datasetIndex, stamp) === syncedStamp;
+  return syncedStamp === stamp || sameStampsOfLines(paths.datasetIndex, stamp).includes(syncedStamp);
 }
 
 /**
