@@ -5,7 +5,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTempFile, removeStaleTemps, removeStaleTempsOf, writeFileAtomic } from '../../src/core/storage/atomicWrite';
-import { EraseWorkspace } from '../../src/core/workspace';
+import { EraseWorkspace, reconcile } from '../../src/core/workspace';
 
 const SECRET = 'Erased Person, 12 Hidden Road, account 55-1234';
 
@@ -127,6 +127,20 @@ test('opening a workspace deletes a dead writer’s copy of the data file (a rew
   writeFileSync(besideTarget, JSON.stringify({ input: SECRET }) + '\n');
   EraseWorkspace.open(join(linkRoot, 'data.jsonl'));
   assert.equal(existsSync(besideTarget), false);
+});
+
+test('under the workspace lock a copy of the data file goes whatever pid its name holds (reused, or a container’s)', async () => {
+  const root = tempRoot('locked');
+  const data = join(root, 'data.jsonl');
+  writeFileSync(data, ['calm film', 'loud film', 'dull film'].map((input) => JSON.stringify({ input })).join('\n') + '\n');
+  const ws = EraseWorkspace.init(data, { k: 1 });
+  await ws.cluster();
+  const aliveName = join(root, `.data.jsonl.${process.ppid}.0123456789abcdef.tmp`); // our parent: alive
+  writeFileSync(aliveName, JSON.stringify({ input: SECRET }) + '\n');
+  EraseWorkspace.open(data);
+  assert.equal(existsSync(aliveName), true, 'without the lock a live pid’s file is left alone');
+  await reconcile(EraseWorkspace.open(data), { time: '2026-12-01T00:00:00.000Z' });
+  assert.equal(existsSync(aliveName), false, 'a transaction holds the lock every rewrite holds');
 });
 
 test('SIGKILL during a write: the temp file holding the text is gone after the next removeStaleTemps', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { lstat, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isAlive } from './lock';
@@ -144,9 +144,11 @@ export function removeStaleTemps(dir: string): string[] {
  * Deletes the temporary siblings (`.<name>.<pid>[.<16 hex>].tmp`) that a killed writer left beside
  * `path`, of a process that is gone or of this one; the folder is the user's, so nothing else in it
  * is touched. The data file's rewrite starts from a whole copy of the file (rangeCopy.ts): one cut
- * short holds the very lines it was removing. Returns the paths.
+ * short holds the very lines it was removing. `anyWriter`: whatever the pid in the name says — for
+ * a caller that holds the lock every writer of the file holds, so that no write can be in flight
+ * (the pid may be reused, or another pid namespace's, as in a container). Returns the paths.
  */
-export function removeStaleTempsOf(path: string): string[] {
+export function removeStaleTempsOf(path: string, opts: { anyWriter?: boolean } = {}): string[] {
   const base = basename(path);
   // Only the name tempPathFor gives (a user's `.data.jsonl.20250101.tmp` is left alone), and only our own files.
   const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -163,7 +165,7 @@ export function removeStaleTempsOf(path: string): string[] {
     const m = ours.exec(e.name);
     if (!m || !(e.isFile() || e.isSymbolicLink())) continue;
     const pid = Number(m[1]);
-    if (pid !== process.pid && isAlive(pid)) continue;
+    if (!opts.anyWriter && pid !== process.pid && isAlive(pid)) continue;
     const abs = join(dirname(path), e.name);
     try {
       if (uid !== undefined && lstatSync(abs).uid !== uid) continue; // another user's, in a shared folder
@@ -174,6 +176,26 @@ export function removeStaleTempsOf(path: string): string[] {
     }
   }
   return removed;
+}
+
+/**
+ * Deletes the temporaries a killed rewrite of the data file left (removeStaleTempsOf), beside the
+ * file and, for a symlink, beside its target (where the rewrite writes). `anyWriter`: under the
+ * workspace lock, which every rewrite of the data file holds, whatever pid a name holds.
+ */
+export function removeDataFileTemps(dataFile: string, anyWriter = false): void {
+  removeStaleTempsOf(dataFile, { anyWriter });
+  const target = realTarget(dataFile);
+  if (target !== dataFile) removeStaleTempsOf(target, { anyWriter });
+}
+
+/** The file a symlinked path leads to (the path itself when it is no link or leads nowhere). */
+function realTarget(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** Search-pattern files (erased texts) that releases before this one put in the OS temp folder. */

@@ -31,7 +31,7 @@ import { train } from '../qkmeans/train';
 import { makePointSet } from '../qkmeans/points';
 import { deleteFromState } from '../qkmeans/deletion';
 import { loadPoints } from '../storage/pointStore';
-import { writeFileAtomic } from '../storage/atomicWrite';
+import { removeDataFileTemps, writeFileAtomic } from '../storage/atomicWrite';
 import { writeStep } from '../storage/writeSteps';
 import { entriesOfRequest } from '../audit/lookup';
 import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMeta } from './persisted';
@@ -364,6 +364,8 @@ export async function recoverPending(ws: EraseWorkspace, keyStore: KeyStore): Pr
 }
 
 async function recoverLocked(ws: EraseWorkspace, keyStore: KeyStore): Promise<RecoveryReport | null> {
+  // No rewrite of the data file runs without this lock: any copy of it left beside it is a dead one's.
+  removeDataFileTemps(ws.dataFile, true);
   const report = await recoverIntent(ws, keyStore);
   await migrateLegacyState(ws, keyStore);
   return report;

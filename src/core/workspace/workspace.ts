@@ -1,5 +1,5 @@
-import { existsSync, realpathSync } from 'node:fs';
-import { ensurePrivateDir, removeStaleTemps, removeStaleTempsOf } from '../storage/atomicWrite';
+import { existsSync } from 'node:fs';
+import { ensurePrivateDir, removeDataFileTemps, removeStaleTemps } from '../storage/atomicWrite';
 import { statSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { checkDataFile, loadDataset, loadIndexedDataset } from '../dataset/load';
@@ -187,9 +187,7 @@ export class EraseWorkspace {
     // A writer killed mid-write leaves a temp file that may hold content erased since: under
     // .erase/, and beside the data file (its rewrite starts from a whole copy of it).
     removeStaleTemps(paths.dir);
-    removeStaleTempsOf(ws.dataFile);
-    const target = realTarget(ws.dataFile); // a symlinked data file is rewritten beside its target
-    if (target !== ws.dataFile) removeStaleTempsOf(target);
+    removeDataFileTemps(ws.dataFile);
     return ws;
   }
 
@@ -767,14 +765,5 @@ export class EraseWorkspace {
 
   resolve(rel: string): string {
     return join(this.paths.root, rel);
-  }
-}
-
-/** The file a symlinked path leads to (the path itself when it is no link or leads nowhere). */
-function realTarget(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
   }
 }
