@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openTempFile, removeStaleTemps, removeStaleTempsOf, writeFileAtomic } from '../../src/core/storage/atomicWrite';
+import { openTempFile, removeStaleTemps, removeStaleTempsOf, removeStaleTmpLeftovers, writeFileAtomic } from '../../src/core/storage/atomicWrite';
 import { EraseWorkspace, reconcile } from '../../src/core/workspace';
 
 const SECRET = 'Erased Person, 12 Hidden Road, account 55-1234';
@@ -141,6 +141,28 @@ test('under the workspace lock a copy of the data file goes whatever pid its nam
   assert.equal(existsSync(aliveName), true, 'without the lock a live pid’s file is left alone');
   await reconcile(EraseWorkspace.open(data), { time: '2026-12-01T00:00:00.000Z' });
   assert.equal(existsSync(aliveName), false, 'a transaction holds the lock every rewrite holds');
+});
+
+test('removeStaleTmpLeftovers: a killed evaluation’s scratch folder (copies of examples) goes; a live one’s, ours and look-alikes stay', async () => {
+  const tmp = tempRoot('tmpdir');
+  const dead = await deadPid();
+  const dir = (name: string) => {
+    mkdirSync(join(tmp, name, '.erase'), { recursive: true });
+    writeFileSync(join(tmp, name, 'pool.jsonl'), JSON.stringify({ input: SECRET }) + '\n');
+    return join(tmp, name);
+  };
+  const killed = dir(`erase-eval-${dead}-a1B2c3`);
+  const live = dir(`erase-eval-${process.ppid}-a1B2c3`);
+  const ours = dir(`erase-eval-${process.pid}-a1B2c3`);
+  const lookAlike = dir(`erase-eval-${dead}-a1B2c3-mine`);
+  const elsewhere = dir('elsewhere');
+  const link = join(tmp, `erase-eval-${dead}-zZ9zZ9`);
+  symlinkSync(elsewhere, link);
+  const pattern = join(tmp, `erase-residual-${dead}-${'0'.repeat(24)}.pat`);
+  writeFileSync(pattern, SECRET);
+  assert.deepEqual((await removeStaleTmpLeftovers(tmp)).sort(), [killed, pattern].sort());
+  for (const kept of [live, ours, lookAlike, elsewhere, link]) assert.equal(existsSync(kept), true, kept);
+  assert.equal(existsSync(join(elsewhere, 'pool.jsonl')), true, 'a symlink is not followed');
 });
 
 test('SIGKILL during a write: the temp file holding the text is gone after the next removeStaleTemps', async () => {

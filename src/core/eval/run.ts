@@ -7,6 +7,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { loadDataset } from '../dataset/load';
+import { EVAL_SCRATCH_PREFIX, removeStaleTmpLeftovers } from '../storage/atomicWrite';
 import type { Example } from '../dataset/types';
 import { renderPrompt } from '../erase/prompt';
 import { templateVersion, type PromptTemplate } from '../prompt/template';
@@ -136,7 +137,9 @@ export function readTrials(file: string, run: string): Map<string, TrialResult> 
  * folder is removed afterwards. The user's data file, state and audit log are never touched.
  */
 async function scratchWorkspace(ws: EraseWorkspace, pool: readonly Example[], opts: EvalOptions): Promise<{ ws: EraseWorkspace; dispose: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'erase-eval-'));
+  // The pid in its name lets a later scan or evaluation delete it if this process is killed (removeStaleTmpLeftovers).
+  void removeStaleTmpLeftovers(tmpdir());
+  const dir = mkdtempSync(join(tmpdir(), `${EVAL_SCRATCH_PREFIX}${process.pid}-`));
   const dispose = () => rmSync(dir, { recursive: true, force: true });
   try {
     const keep = new Set(pool.flatMap((e) => e.lines));

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { removeStalePatternFiles } from '../storage/atomicWrite';
+import { removeStaleTmpLeftovers } from '../storage/atomicWrite';
 import { CancelledError } from '../errors';
 import { listTargets, toRel, type Listing } from './files';
 import { listIndex } from './indexListing';
@@ -49,7 +49,7 @@ async function scan(opts: ResidualScanOptions): Promise<ResidualReport> {
   const needles = prepareNeedles(opts.needles, minLength);
   const skipped: ResidualSkip[] = [...needles.skipped];
   // Search-pattern files (erased texts) that an older release's scan, killed mid-way, left in the temp folder.
-  const staleRemoved = removeStalePatternFiles(tmpdir());
+  const staleRemoved = removeStaleTmpLeftovers(tmpdir());
 
   let wt: WorkTreeInfo | undefined;
   let noGit = 'not in a git work tree';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { lstat, readdir, unlink } from 'node:fs/promises';
+import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isAlive } from './lock';
 import { syncFile, writeStep } from './writeSteps';
@@ -201,11 +201,17 @@ function realTarget(path: string): string {
 /** Search-pattern files (erased texts) that releases before this one put in the OS temp folder. */
 const LEGACY_PATTERN_FILE = /^erase-residual-(\d+)-[0-9a-f]{24}\.pat$/;
 
+/** `erase eval`'s scratch workspace (a copy of the data set's pool and its .erase/): `erase-eval-<pid>-<6 chars>`. */
+export const EVAL_SCRATCH_PREFIX = 'erase-eval-';
+const EVAL_SCRATCH = /^erase-eval-(\d{1,10})-[A-Za-z0-9]{6}$/;
+
 /**
- * Deletes such files of ours whose process is gone (a scan killed mid-way). Asynchronous: a
- * crowded temp folder takes tens of milliseconds to list, which the scan spends on other work.
+ * Deletes such files of ours whose process is gone (a scan killed mid-way), and the scratch folders
+ * of evaluations killed mid-way (they hold copies of examples that may be erased since; a live
+ * process's, this one's included, may be in use). Asynchronous: a crowded temp folder takes tens of
+ * milliseconds to list, which the scan spends on other work.
  */
-export async function removeStalePatternFiles(tmp: string): Promise<string[]> {
+export async function removeStaleTmpLeftovers(tmp: string): Promise<string[]> {
   const removed: string[] = [];
   let names: string[];
   try {
@@ -214,6 +220,21 @@ export async function removeStalePatternFiles(tmp: string): Promise<string[]> {
     return removed;
   }
   for (const name of names) {
+    const scratch = EVAL_SCRATCH.exec(name);
+    if (scratch) {
+      const pid = Number(scratch[1]);
+      if (pid === process.pid || isAlive(pid)) continue;
+      const abs = join(tmp, name);
+      try {
+        const st = await lstat(abs);
+        if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid())) continue;
+        await rm(abs, { recursive: true, force: true }); // symlinks inside are removed, not followed
+        removed.push(abs);
+      } catch {
+        /* gone meanwhile */
+      }
+      continue;
+    }
     const m = LEGACY_PATTERN_FILE.exec(name);
     if (!m || (Number(m[1]) !== process.pid && isAlive(Number(m[1])))) continue;
     const abs = join(tmp, name);
