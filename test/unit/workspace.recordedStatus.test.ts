@@ -244,3 +244,27 @@ test('a hand edit made while an erasure rewrites the data file is not vouched fo
     assert.deepEqual(s.drift?.edited, ['x40']);
   }
 });
+
+test('a hand edit made right after an erasure renamed the data file is not vouched for, and the index is not paired with it', async () => {
+  const file = dataFile();
+  const ws = EraseWorkspace.init(file, { k: 4 });
+  await ws.cluster();
+  let edited = false;
+  onWriteStep((step, path) => {
+    if (step !== 'rename' || !path.endsWith('data.jsonl') || edited) return;
+    edited = true; // an editor saves the file just after the rename (same size: only the stat tells)
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"explicit 40 loud film"', '"explicit 40 LOUD film"'));
+  });
+  try {
+    await eraseExamples(ws, { ids: ['x8990'], time: TIME });
+  } finally {
+    onWriteStep(null);
+  }
+  assert.equal(edited, true);
+  for (const s of [ws.status(), EraseWorkspace.open(file).status()]) {
+    assert.equal(s.source, 'parsed');
+    assert.equal(s.outOfDate, true, 'the state does not cover the edit');
+    assert.deepEqual(s.drift?.edited, ['x40']);
+  }
+  assert.deepEqual(figuresOf(EraseWorkspace.open(file).status()).malformed, expectedFigures(ws).malformed, 'the index describes the edited file');
+});

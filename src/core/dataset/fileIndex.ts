@@ -955,6 +955,22 @@ export function spansOf(index: FileIndex): LineSpan[] {
   return index.lines.map((l, i) => ({ number: i + 1, start: l.start, end: l.end, next: l.next }));
 }
 
+/** Deletes the index (its table first: blocks without a table are never read), e.g. when it would name erased lines of a file it no longer describes. */
+export function removeIndex(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // no index
+  }
+  for (const f of [TABLE, ...names.filter((n) => /^b\d+\.bin$/.test(n))]) {
+    if (!names.includes(f)) continue;
+    writeStep('unlink', join(dir, f));
+    unlinkSync(join(dir, f));
+  }
+  fsyncDir(dir);
+}
+
 export function indexExists(dir: string): boolean {
   return existsSync(join(dir, TABLE));
 }

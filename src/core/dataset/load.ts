@@ -5,7 +5,7 @@ import { ioUserError, isIoError, namingFile } from '../ioErrors';
 import { writeFileAtomic } from '../storage/atomicWrite';
 import { rewriteWithoutRanges } from '../storage/rangeCopy';
 import { parseJsonlBytes, removeExampleLines } from './jsonl';
-import { analyzeBytes, buildIndex, datasetFromIndex, linesOfIds, readIndex, sameFile, updateIndexAfterRemoval } from './fileIndex';
+import { analyzeBytes, buildIndex, datasetFromIndex, linesOfIds, readIndex, removeIndex, sameFile, updateIndexAfterRemoval } from './fileIndex';
 import type { ParsedDataset } from './types';
 
 /** Throws the UserError that reading `path` as the data file would give, without reading it. */
@@ -66,8 +66,10 @@ export function loadIndexedDataset(path: string, indexDir: string): { dataset: P
  * the file's permission bits. `readFrom`: the stat of the file version whose lines were kept (the
  * one at the call), or null when the file changed while it was read (someone edited it meanwhile:
  * the lines kept are theirs, which a state planned on the version before does not cover).
+ * `writtenAs`: the file's stat as this call left it, or null when someone replaced or edited it
+ * right after (the index is then left for a rebuild, never paired with their file).
  */
-export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, indexDir?: string): { removedLines: number[]; readFrom: Stats | null } {
+export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, indexDir?: string): { removedLines: number[]; readFrom: Stats | null; writtenAs: Stats | null } {
   checkDataFile(path);
   const st = readErrors(path, () => statSync(path));
   // Through the index, the erased ids' lines are found without decoding the other blocks, and the
@@ -75,31 +77,53 @@ export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, ind
   const found = indexDir === undefined ? null : linesOfIds(indexDir, st, [...ids]);
   if (found !== null && indexDir !== undefined) {
     const gone = [...found.lines.values()].flat().sort((a, b) => a.number - b.number);
-    if (gone.length === 0) return { removedLines: [], readFrom: st };
+    if (gone.length === 0) return { removedLines: [], readFrom: st, writtenAs: st };
     const target = realpathSync(path);
     const mode = statSync(target).mode & 0o7777;
     const ranges = gone.map((g) => [g.line.start, g.line.next] as const);
     const unchanged = () => sameFile(statSync(path), st);
-    if (namingFile(target, () => rewriteWithoutRanges(target, ranges, mode, unchanged))) {
+    const written = namingFile(target, () => rewriteWithoutRanges(target, ranges, mode, unchanged));
+    if (written) {
       const removedLines = gone.map((g) => g.number);
-      // Leave an index that matches the file and names no erased line.
+      const writtenAs = stillOurs(path, written);
+      // Leave an index that names no erased line and matches the file; if someone changed the file
+      // since, the index gets the stat the file had as written, which never matches: rebuilt at its next use.
       const byId = new Map([...found.lines].map(([id, lines]) => [id, lines.map((l) => l.number)] as const));
-      updateIndexAfterRemoval(indexDir, statSync(path), found.bomLength, byId);
-      return { removedLines, readFrom: st };
+      updateIndexAfterRemoval(indexDir, writtenAs ?? written, found.bomLength, byId);
+      return { removedLines, readFrom: st, writtenAs };
     }
     // The file changed while it was copied: nothing was replaced; parse it as it is now.
   }
   const bytes = readBytes(path);
-  const readFrom = sameFile(readErrors(path, () => statSync(path)), st) ? st : null;
+  const readFrom = sameFile(
+    readErrors(path, () => statSync(path)),
+    st,
+  )
+    ? st
+    : null;
   const r = removeExampleLines(bytes, path, ids);
+  let writtenAs = readFrom;
   if (r.removedLines.length > 0) {
     const target = realpathSync(path);
     const mode = statSync(target).mode & 0o7777;
-    namingFile(target, () => writeFileAtomic(target, r.bytes, mode));
+    const written = namingFile(target, () => writeFileAtomic(target, r.bytes, mode));
     // The temporary file was created under the umask; restore the exact bits.
     if ((statSync(target).mode & 0o7777) !== mode) chmodSync(target, mode);
+    writtenAs = stillOurs(path, written);
   }
-  // Leave an index that matches the file and names no erased line (a stale one may: rebuild it).
-  if (indexDir !== undefined) buildIndex(indexDir, path, statSync(path), analyzeBytes(r.bytes, path));
-  return { removedLines: r.removedLines, readFrom };
+  // Leave an index that matches the file and names no erased line (a stale one may: rebuild it, or drop it).
+  if (indexDir !== undefined) {
+    if (writtenAs) buildIndex(indexDir, path, writtenAs, analyzeBytes(r.bytes, path));
+    else removeIndex(indexDir);
+  }
+  return { removedLines: r.removedLines, readFrom, writtenAs };
+}
+
+/**
+ * The data file's stat now, if it is still the file this process wrote (same inode, size and
+ * mtime: the rename changed only its ctime); null if someone replaced or edited it since.
+ */
+function stillOurs(path: string, written: Stats): Stats | null {
+  const now = statSync(path);
+  return now.ino === written.ino && now.size === written.size && now.mtimeMs === written.mtimeMs ? now : null;
 }

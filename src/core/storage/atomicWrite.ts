@@ -1,5 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isAlive } from './lock';
@@ -58,21 +74,24 @@ export function openTempFile(forPath: string, mode = PRIVATE_FILE_MODE): { path:
  * the folder. The file gets `mode` exactly (default 0600); folders created for it get 0700.
  * `data` may be a list of parts: the file is their concatenation.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[], mode = PRIVATE_FILE_MODE): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[], mode = PRIVATE_FILE_MODE): Stats {
   const dir = dirname(path);
   ensurePrivateDir(dir);
-  replaceFile(path, data, { sync: true, mode });
+  const written = replaceFile(path, data, { sync: true, mode });
   fsyncDir(dir);
+  return written;
 }
 
 /**
  * Writes `data` to a new temporary file beside `path` and renames it over `path` (the steps every
  * replacing write here shares); with `sync`, the temporary file is fsynced before the rename. The
  * folder is left to the caller: writeFileAtomic syncs it at once, a writer of many files once.
- * `data` may be a list of parts: the file is their concatenation, never joined in memory.
+ * `data` may be a list of parts: the file is their concatenation, never joined in memory. Returns
+ * the new file's stat as written (before the rename, which changes only its ctime).
  */
-export function replaceFile(path: string, data: string | Uint8Array | readonly Uint8Array[], opts: { sync: boolean; mode?: number }): void {
+export function replaceFile(path: string, data: string | Uint8Array | readonly Uint8Array[], opts: { sync: boolean; mode?: number }): Stats {
   const { path: tmp, fd } = openTempFile(path, opts.mode);
+  let written: Stats;
   try {
     const parts = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
     for (const buf of parts) {
@@ -81,6 +100,7 @@ export function replaceFile(path: string, data: string | Uint8Array | readonly U
     }
     writeStep('write-temp', path);
     if (opts.sync) syncFile(fd, path);
+    written = fstatSync(fd);
   } catch (e) {
     closeSync(fd);
     try {
@@ -93,6 +113,7 @@ export function replaceFile(path: string, data: string | Uint8Array | readonly U
   closeSync(fd);
   renameSync(tmp, path);
   writeStep('rename', path);
+  return written;
 }
 
 /**

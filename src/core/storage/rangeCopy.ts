@@ -6,7 +6,7 @@
  * Measured at 60k (5.5 MB, one line removed) against reading the file and writing it again: about
  * half the wall and CPU time, fsync included (bench/cli-delete.mjs shows the whole erasure).
  */
-import { closeSync, constants, copyFileSync, fchmodSync, ftruncateSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, fchmodSync, ftruncateSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { fsyncDir, O_NOFOLLOW, tempPathFor } from './atomicWrite';
 import { syncFile, writeStep } from './writeSteps';
@@ -17,9 +17,10 @@ const CHUNK = 8 << 20;
 /**
  * `path` without the [start, end) ranges (ascending, disjoint, within the file), with mode `mode`.
  * `unchanged` is asked after every byte was copied and before the rename: when it says the file
- * changed meanwhile, nothing is replaced and false is returned.
+ * changed meanwhile, nothing is replaced and null is returned; otherwise the new file's stat as
+ * written (before the rename, which changes only its ctime).
  */
-export function rewriteWithoutRanges(path: string, ranges: readonly (readonly [number, number])[], mode: number, unchanged: () => boolean): boolean {
+export function rewriteWithoutRanges(path: string, ranges: readonly (readonly [number, number])[], mode: number, unchanged: () => boolean): Stats | null {
   const tmp = tempPathFor(path);
   // COPYFILE_EXCL: the unpredictable name is created, never an existing file or a planted symlink.
   // COPYFILE_FICLONE: on a file system with shared extents (btrfs, XFS, APFS) the copy is a clone,
@@ -30,6 +31,7 @@ export function rewriteWithoutRanges(path: string, ranges: readonly (readonly [n
   writeStep('copy-temp', path);
   let fd: number | undefined;
   let src: number | undefined;
+  let written: Stats;
   try {
     fd = openSync(tmp, constants.O_WRONLY | O_NOFOLLOW);
     if (process.platform !== 'win32') fchmodSync(fd, mode);
@@ -51,13 +53,14 @@ export function rewriteWithoutRanges(path: string, ranges: readonly (readonly [n
     ftruncateSync(fd, out);
     writeStep('write-temp', path);
     syncFile(fd, path);
+    written = fstatSync(fd);
     closeSync(src);
     src = undefined;
     closeSync(fd);
     fd = undefined;
     if (!unchanged()) {
       unlinkSync(tmp);
-      return false;
+      return null;
     }
   } catch (e) {
     if (src !== undefined) closeSync(src);
@@ -72,5 +75,5 @@ export function rewriteWithoutRanges(path: string, ranges: readonly (readonly [n
   renameSync(tmp, path);
   writeStep('rename', path);
   fsyncDir(dirname(path));
-  return true;
+  return written;
 }

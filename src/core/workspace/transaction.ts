@@ -241,9 +241,12 @@ async function applyCommitted(
   // An erasure's new state covers exactly the file it rewrites, if no one edited the file since the
   // plan read it — nor while it was rewritten (the lines kept are then the editor's).
   let syncs = intent.action === 'erase' && precomputed?.dataFileStamp !== undefined && precomputed.dataFileStamp === dataFileStamp(ws.dataFile);
+  // The file as this transaction left it (null: nothing written, or changed since): what the meta may name.
+  let leftAs: string | null = null;
   if (intent.dataFileIds.length > 0) {
-    const { readFrom } = eraseFromDatasetFile(ws.dataFile, new Set(intent.dataFileIds), ws.paths.datasetIndex);
-    syncs &&= readFrom !== null && stampOfStats(readFrom) === precomputed!.dataFileStamp;
+    const { readFrom, writtenAs } = eraseFromDatasetFile(ws.dataFile, new Set(intent.dataFileIds), ws.paths.datasetIndex);
+    syncs &&= readFrom !== null && stampOfStats(readFrom) === precomputed!.dataFileStamp && writtenAs !== null;
+    if (writtenAs) leftAs = stampOfStats(writtenAs);
   }
   const followed = followedIds(intent);
   if (intent.provenanceMode && followed.length > 0) {
@@ -273,7 +276,8 @@ async function applyCommitted(
       const { state: _s, ...described } = describe(model.state, model.points);
       next = { ...meta, ...described, stateHash: intent.stateHashAfter, deletions: countDeletion(meta.deletions, intent.certified === true) };
     }
-    if (syncs) next = { ...next, syncedWith: { dataFile: dataFileStamp(ws.dataFile), stateHash: intent.stateHashAfter } };
+    const now = syncs ? dataFileStamp(ws.dataFile) : null;
+    if (now !== null && (leftAs === null || now === leftAs)) next = { ...next, syncedWith: { dataFile: now, stateHash: intent.stateHashAfter } };
     if (next.auditHead?.size !== head.size || next.auditHead?.rootHash !== head.rootHash || next !== meta || precomputed?.meta) saveMeta(ws.paths, { ...next, auditHead: head });
   }
   if (intent.forgetIds.length > 0) {
