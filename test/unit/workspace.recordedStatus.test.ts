@@ -220,51 +220,39 @@ test('a copy edited by hand (same size) is never vouched for, whether edited bef
   }
 });
 
-test('a hand edit made while an erasure rewrites the data file is not vouched for: status parses and reports it', async () => {
-  const file = dataFile();
-  const ws = EraseWorkspace.init(file, { k: 4 });
-  await ws.cluster();
-  let edited = false;
-  onWriteStep((step, path) => {
-    if (step !== 'copy-temp' || path !== file || edited) return;
-    edited = true; // an editor saves the file between the copy and the rename: the rewrite starts again from the edit
-    const text = readFileSync(file, 'utf8');
-    writeFileSync(file, text.replace('"explicit 40 loud film"', '"explicit 40 LOUD film"'));
+/**
+ * An editor saves the data file (one explicit-id text changed, same size) at a write step of an
+ * erasure's rewrite: `copy-temp`, between the copy and the rename (the rewrite starts again from the
+ * edit), or `rename`, just after it (only the stat tells). Either way the state must not be taken
+ * for one that covers the edit, nor the index paired with the edited file.
+ */
+for (const [at, when] of [
+  ['copy-temp', 'while an erasure rewrites the data file'],
+  ['rename', 'right after an erasure renamed the data file'],
+] as const) {
+  test(`a hand edit made ${when} is not vouched for: status parses and reports it`, async () => {
+    const file = dataFile();
+    const ws = EraseWorkspace.init(file, { k: 4 });
+    await ws.cluster();
+    let edited = false;
+    onWriteStep((step, path) => {
+      if (step !== at || !path.endsWith('data.jsonl') || edited) return;
+      edited = true;
+      writeFileSync(file, readFileSync(file, 'utf8').replace('"explicit 40 loud film"', '"explicit 40 LOUD film"'));
+    });
+    try {
+      await eraseExamples(ws, { ids: ['x8990'], time: TIME });
+    } finally {
+      onWriteStep(null);
+    }
+    assert.equal(edited, true, `the rewrite reached ${at}`);
+    assert.match(readFileSync(file, 'utf8'), /explicit 40 LOUD film/, 'the edit is kept');
+    assert.doesNotMatch(readFileSync(file, 'utf8'), /"id":"x8990"/, 'the erasure too');
+    for (const s of [ws.status(), EraseWorkspace.open(file).status()]) {
+      assert.equal(s.source, 'parsed');
+      assert.equal(s.outOfDate, true, 'the state does not cover the edit');
+      assert.deepEqual(s.drift?.edited, ['x40']);
+    }
+    assert.deepEqual(EraseWorkspace.open(file).status().malformed, expectedFigures(ws).malformed, 'the index describes the edited file');
   });
-  try {
-    await eraseExamples(ws, { ids: ['x8990'], time: TIME });
-  } finally {
-    onWriteStep(null);
-  }
-  assert.equal(edited, true, 'the rewrite copied the file');
-  assert.match(readFileSync(file, 'utf8'), /explicit 40 LOUD film/, 'the edit is kept');
-  for (const s of [ws.status(), EraseWorkspace.open(file).status()]) {
-    assert.equal(s.source, 'parsed');
-    assert.equal(s.outOfDate, true, 'the state does not cover the edit');
-    assert.deepEqual(s.drift?.edited, ['x40']);
-  }
-});
-
-test('a hand edit made right after an erasure renamed the data file is not vouched for, and the index is not paired with it', async () => {
-  const file = dataFile();
-  const ws = EraseWorkspace.init(file, { k: 4 });
-  await ws.cluster();
-  let edited = false;
-  onWriteStep((step, path) => {
-    if (step !== 'rename' || !path.endsWith('data.jsonl') || edited) return;
-    edited = true; // an editor saves the file just after the rename (same size: only the stat tells)
-    writeFileSync(file, readFileSync(file, 'utf8').replace('"explicit 40 loud film"', '"explicit 40 LOUD film"'));
-  });
-  try {
-    await eraseExamples(ws, { ids: ['x8990'], time: TIME });
-  } finally {
-    onWriteStep(null);
-  }
-  assert.equal(edited, true);
-  for (const s of [ws.status(), EraseWorkspace.open(file).status()]) {
-    assert.equal(s.source, 'parsed');
-    assert.equal(s.outOfDate, true, 'the state does not cover the edit');
-    assert.deepEqual(s.drift?.edited, ['x40']);
-  }
-  assert.deepEqual(figuresOf(EraseWorkspace.open(file).status()).malformed, expectedFigures(ws).malformed, 'the index describes the edited file');
-});
+}
