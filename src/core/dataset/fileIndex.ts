@@ -700,8 +700,8 @@ function earlierStampsOfLines(dir: string, bomLength: number, lines: readonly In
   return [t.stat, ...t.sameLinesAs];
 }
 
-/** A file stat as the workspace's meta records it (leanErasure.ts dataFileStamp): size:mtime:ctime:inode. */
-function stampText(s: FileStamp): string {
+/** A file's identity as text — size:mtime:ctime:inode — as the workspace's meta records it and caches key on. */
+export function fileStampText(s: FileStamp): string {
   return `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
 }
 
@@ -712,8 +712,8 @@ function stampText(s: FileStamp): string {
  */
 export function sameStampsOfLines(dir: string, stamp: string): string[] {
   const t = readTable(dir);
-  if (!t || stampText(t.stat) !== stamp) return [];
-  return t.sameLinesAs.map(stampText);
+  if (!t || fileStampText(t.stat) !== stamp) return [];
+  return t.sameLinesAs.map(fileStampText);
 }
 
 /**

@@ -95,12 +95,8 @@ export function eraseFromDatasetFile(path: string, ids: ReadonlySet<string>, ind
     // The file changed while it was copied: nothing was replaced; parse it as it is now.
   }
   const bytes = readBytes(path);
-  const readFrom = sameFile(
-    readErrors(path, () => statSync(path)),
-    st,
-  )
-    ? st
-    : null;
+  const afterRead = readErrors(path, () => statSync(path));
+  const readFrom = sameFile(afterRead, st) ? st : null;
   const r = removeExampleLines(bytes, path, ids);
   let writtenAs = readFrom;
   if (r.removedLines.length > 0) {

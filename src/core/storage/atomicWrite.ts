@@ -162,7 +162,7 @@ export function removeStaleTemps(dir: string): string[] {
 }
 
 /**
- * Deletes the temporary siblings (`.<name>.<pid>[.<16 hex>].tmp`) that a killed writer left beside
+ * Deletes the temporary siblings (`.<name>.<pid>.<16 hex>.tmp`, as tempPathFor names them) that a killed writer left beside
  * `path`, of a process that is gone or of this one; the folder is the user's, so nothing else in it
  * is touched. The data file's rewrite starts from a whole copy of the file (rangeCopy.ts): one cut
  * short holds the very lines it was removing. `anyWriter`: whatever the pid in the name says — for

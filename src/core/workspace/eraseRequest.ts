@@ -84,7 +84,8 @@ export async function eraseRequest(ws: EraseWorkspace, selector: EraseSelector, 
     if (selector.kind === 'ids') {
       const known = new Set(matched.map((e) => e.id));
       const unknown = selector.ids.filter((id) => !known.has(id));
-      if (unknown.length > 0 && !requestId) throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${JSON.stringify(unknown[0])}); list the ids with status`, 'input');
+      if (unknown.length > 0 && !requestId)
+        throw new UserError(`${unknown.length} of the ids are not in the data set (first: ${JSON.stringify(unknown[0])}); list the ids with status`, 'input');
       ids = [...selector.ids];
     } else {
       ids = matched.map((e) => e.id);

@@ -9,12 +9,12 @@
  * rewrites only the changed pages, and is exactly encodeState's, so the state hash means what it
  * always meant.
  */
-import { statSync, type Stats } from 'node:fs';
+import { statSync } from 'node:fs';
 import { deleteFromState } from '../qkmeans/deletion';
 import { makePointSet } from '../qkmeans/points';
 import type { QkmState } from '../qkmeans/state';
 import { encodeChangedState, encodeRow, pageOf, parseRow, rowId, stateOfParts, type EncodedState, type StateRow } from '../qkmeans/stateEncoding';
-import { sameStampsOfLines } from '../dataset/fileIndex';
+import { fileStampText, sameStampsOfLines } from '../dataset/fileIndex';
 import { readPoints } from '../storage/pointStore';
 import type { ClusterMeta } from './persisted';
 import { readHead, readManifest, readPageRows, retryingRead } from './stateStore';
@@ -33,12 +33,7 @@ export interface LeanDeletion {
 
 /** The data file's identity as its index and the meta record it: size, mtime, ctime, inode. */
 export function dataFileStamp(path: string): string {
-  return stampOfStats(statSync(path));
-}
-
-/** The stamp of these stats (dataFileStamp without the stat call). */
-export function stampOfStats(st: Stats): string {
-  return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+  return fileStampText(statSync(path));
 }
 
 /**

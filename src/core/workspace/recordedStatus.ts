@@ -12,7 +12,7 @@
  * one once a rebuild of the index found its lines equal to the synced file's (stampInSync).
  */
 import { statSync } from 'node:fs';
-import { indexedFileFigures, indexedIds } from '../dataset/fileIndex';
+import { fileStampText, indexedFileFigures, indexedIds } from '../dataset/fileIndex';
 import type { MalformedLine } from '../dataset/types';
 import type { WorkspacePaths } from './config';
 import { loadMeta, type ClusterMeta } from './persisted';
@@ -43,7 +43,7 @@ export function recordedStatus(paths: WorkspacePaths, dataFile: string, withIds 
   if (!meta || !synced) return null;
   try {
     const st = statSync(dataFile);
-    const stamp = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+    const stamp = fileStampText(st);
     if (!st.isFile() || !stampInSync(paths, synced.dataFile, stamp)) return null;
     const stored = readManifest(paths);
     if (!stored || stored.hash !== synced.stateHash) return null;

@@ -38,7 +38,8 @@ import { countDeletion, loadMeta, loadState, saveMeta, saveState, type ClusterMe
 import { encodeState, type EncodedState } from '../qkmeans/stateEncoding';
 import { collectStateGarbage, writeState } from './stateStore';
 import { contentCounts, pruneVectors, releaseVectors } from './vectors';
-import { dataFileStamp, stampOfStats } from './leanErasure';
+import { dataFileStamp } from './leanErasure';
+import { fileStampText } from '../dataset/fileIndex';
 import { describe } from './training';
 import { applyRecordUpdate, type RecordUpdate } from './requestRecords';
 import { applyFollowed, countFollowed } from '../provenance/apply';
@@ -245,8 +246,8 @@ async function applyCommitted(
   let leftAs: string | null = null;
   if (intent.dataFileIds.length > 0) {
     const { readFrom, writtenAs } = eraseFromDatasetFile(ws.dataFile, new Set(intent.dataFileIds), ws.paths.datasetIndex);
-    syncs &&= readFrom !== null && stampOfStats(readFrom) === precomputed!.dataFileStamp && writtenAs !== null;
-    if (writtenAs) leftAs = stampOfStats(writtenAs);
+    syncs &&= readFrom !== null && fileStampText(readFrom) === precomputed!.dataFileStamp && writtenAs !== null;
+    if (writtenAs) leftAs = fileStampText(writtenAs);
   }
   const followed = followedIds(intent);
   if (intent.provenanceMode && followed.length > 0) {

@@ -3,7 +3,7 @@ import { ensurePrivateDir, removeDataFileTemps, removeStaleTemps } from '../stor
 import { statSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { checkDataFile, loadDataset, loadIndexedDataset } from '../dataset/load';
-import { examplesOfIds } from '../dataset/fileIndex';
+import { examplesOfIds, fileStampText } from '../dataset/fileIndex';
 import type { Example, ParsedDataset } from '../dataset/types';
 import { createEmbedder } from '../embed/registry';
 import type { Embedder } from '../embed/types';
@@ -237,7 +237,7 @@ export class EraseWorkspace {
     let key: string;
     try {
       const st = statSync(this.dataFile);
-      key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+      key = fileStampText(st);
     } catch {
       return loadDataset(this.dataFile); // reports the missing file clearly
     }
@@ -269,7 +269,7 @@ export class EraseWorkspace {
     } catch {
       return pick(); // reports the missing or unreadable file clearly
     }
-    const key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+    const key = fileStampText(st);
     if (this.examplesCache?.key === key) return pick();
     const found = examplesOfIds(this.dataFile, this.paths.datasetIndex, st, [...want]);
     return found ? { examples: found, stamp: key } : pick();
@@ -732,7 +732,7 @@ export class EraseWorkspace {
   private dataFileStamp(): string | null {
     try {
       const st = statSync(this.dataFile);
-      return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+      return fileStampText(st);
     } catch {
       return null;
     }
@@ -749,7 +749,7 @@ export class EraseWorkspace {
     let key: string;
     try {
       const st = statSync(this.paths.state);
-      key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+      key = fileStampText(st);
     } catch {
       this.stateCache = null;
       return loadState(this.paths);
